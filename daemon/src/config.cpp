@@ -1,0 +1,191 @@
+#include "config.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "yaml_reader.hpp"
+
+namespace fanout::daemon {
+namespace {
+
+SourceLocation location_of(const std::filesystem::path& file, const YAML::Node& node) {
+    const YAML::Mark mark = node.Mark();
+    if (mark.is_null()) return {file, 0, 0};
+    return {file, mark.line + 1, mark.column + 1};
+}
+
+KafkaSettings read_kafka(const std::filesystem::path& file, const YAML::Node& node) {
+    MappingReader r(file, node, "kafka");
+    KafkaSettings kafka;
+    kafka.brokers = as_string(file, r.require("brokers"), r.field("brokers"));
+    if (kafka.brokers.empty()) fail_at(file, r.get("brokers"), "kafka field 'brokers': must not be empty");
+    if (YAML::Node props = r.get("properties"); props.IsDefined() && !props.IsNull()) {
+        MappingReader p(file, props, "kafka.properties");
+        kafka.properties_location = location_of(file, props);
+        for (const auto& entry : props) {
+            const std::string key = as_string(file, entry.first, "kafka.properties key");
+            if (key == "group.id" || key == "enable.auto.offset.store" || key == "bootstrap.servers") {
+                fail_at(file, entry.first,
+                        "kafka.properties: '" + key + "' is managed by fanoutd (use " +
+                            (key == "group.id" ? "group_prefix" : key == "bootstrap.servers" ? "kafka.brokers" : "nothing") +
+                            ")");
+            }
+            kafka.properties.emplace_back(key, as_string(file, entry.second, "kafka.properties '" + key + "'"));
+        }
+    }
+    r.finish();
+    return kafka;
+}
+
+RetryPolicy read_retry(const std::filesystem::path& file, const YAML::Node& node, const std::string& what) {
+    MappingReader r(file, node, what + " retry");
+    RetryPolicy retry;
+    if (auto v = r.integer("max_attempts", 1, 1'000'000)) retry.max_attempts = static_cast<int>(*v);
+    if (auto v = r.integer("initial_backoff_ms", 1, 3'600'000)) retry.initial_backoff = Milliseconds(*v);
+    if (auto v = r.integer("max_backoff_ms", 1, 86'400'000)) retry.max_backoff = Milliseconds(*v);
+    if (auto v = r.number("multiplier", 1.0, 100.0)) retry.multiplier = *v;
+    if (retry.max_backoff < retry.initial_backoff) {
+        fail_at(file, node, what + " retry: max_backoff_ms must be >= initial_backoff_ms");
+    }
+    r.finish();
+    return retry;
+}
+
+PluginSettings read_plugin(const std::filesystem::path& file, const YAML::Node& node, std::size_t index) {
+    PluginSettings p;
+    p.location = location_of(file, node);
+    MappingReader r(file, node, "plugins[" + std::to_string(index) + "]");
+    p.name = as_string(file, r.require("name"), r.field("name"));
+    if (p.name.empty() || !std::all_of(p.name.begin(), p.name.end(), [](char c) {
+            return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+        })) {
+        fail_at(file, r.get("name"), "plugin name '" + p.name + "': use letters, digits, '_' and '-' only");
+    }
+    const std::string what = "plugin '" + p.name + "'";
+    MappingReader pr(file, node, what);
+    pr.get("name");
+
+    const std::optional<std::string> type = pr.choice("type", {"library", "lua"});
+    if (!type) fail_at(file, node, what + ": missing required field 'type' (library or lua)");
+    if (*type == "lua") {
+        fail_at(file, pr.get("type"), what + ": type 'lua' is not available in this build; use type: library");
+    }
+    p.type = PluginType::library;
+
+    const YAML::Node path = pr.require("path");
+    p.path_location = location_of(file, path);
+    std::filesystem::path raw = as_string(file, path, pr.field("path"));
+    if (raw.empty()) fail_at(file, path, pr.field("path") + ": must not be empty");
+    p.path = raw.is_absolute() ? raw : (std::filesystem::absolute(file).parent_path() / raw);
+    p.path = p.path.lexically_normal();
+
+    const YAML::Node topics = pr.require("topics");
+    p.topics = as_string_list(file, topics, pr.field("topics"));
+    if (p.topics.empty()) fail_at(file, topics, pr.field("topics") + ": list at least one topic");
+    for (const auto& t : p.topics) {
+        if (t.empty()) fail_at(file, topics, pr.field("topics") + ": a topic name is empty");
+    }
+
+    if (auto v = pr.string_list("event_types")) p.event_types = *v;
+
+    if (YAML::Node batch = pr.get("batch"); batch.IsDefined() && !batch.IsNull()) {
+        MappingReader b(file, batch, what + " batch");
+        if (auto v = b.integer("max_events", 1, 100'000)) p.batch_max_events = static_cast<std::size_t>(*v);
+        if (auto v = b.integer("linger_ms", 0, 60'000)) p.batch_linger = Milliseconds(*v);
+        b.finish();
+    }
+    if (YAML::Node retry = pr.get("retry"); retry.IsDefined() && !retry.IsNull()) p.retry = read_retry(file, retry, what);
+    if (auto v = pr.choice("on_permanent_error", {"dead_letter", "stop"})) {
+        p.on_permanent_error = *v == "stop" ? OnPermanentError::stop : OnPermanentError::dead_letter;
+    }
+    if (auto v = pr.choice("start_from", {"earliest", "latest"})) {
+        p.start_from = *v == "latest" ? StartFrom::latest : StartFrom::earliest;
+    }
+    if (YAML::Node options = pr.get("options"); options.IsDefined() && !options.IsNull()) {
+        if (!options.IsMap()) fail_at(file, options, pr.field("options") + ": expected a mapping, got " + describe(options));
+        p.options = options;
+        p.options_location = location_of(file, options);
+    } else {
+        p.options = YAML::Node(YAML::NodeType::Map);
+        p.options_location = p.location;
+    }
+    pr.finish();
+    return p;
+}
+
+DaemonSettings read_root(const YAML::Node& root, const std::filesystem::path& file) {
+    if (!root.IsDefined() || root.IsNull()) throw ConfigError(file, 0, 0, "the file is empty; expected a mapping with 'kafka' and 'plugins'");
+    MappingReader r(file, root, "config");
+    DaemonSettings s;
+    s.file = file;
+    s.kafka = read_kafka(file, r.require("kafka"));
+    if (auto v = r.string("group_prefix")) {
+        if (v->empty()) fail_at(file, r.get("group_prefix"), "config field 'group_prefix': must not be empty");
+        s.group_prefix = *v;
+    }
+    if (auto v = r.string("dead_letter_topic")) {
+        if (v->empty()) fail_at(file, r.get("dead_letter_topic"), "config field 'dead_letter_topic': must not be empty");
+        s.dead_letter_topic = *v;
+    }
+    if (auto v = r.integer("drain_timeout_ms", 100, 3'600'000)) s.drain_timeout = Milliseconds(*v);
+
+    const YAML::Node plugins = r.require("plugins");
+    if (!plugins.IsSequence()) fail_at(file, plugins, "config field 'plugins': expected a list, got " + describe(plugins));
+    if (plugins.size() == 0) fail_at(file, plugins, "config field 'plugins': declare at least one plugin");
+    std::map<std::string, SourceLocation> seen;
+    std::size_t index = 0;
+    for (const auto& node : plugins) {
+        PluginSettings p = read_plugin(file, node, index++);
+        if (auto it = seen.find(p.name); it != seen.end()) {
+            throw ConfigError(file, p.location.line, p.location.column,
+                              "duplicate plugin name '" + p.name + "' (first declared at line " +
+                                  std::to_string(it->second.line) + ")");
+        }
+        seen.emplace(p.name, p.location);
+        s.plugins.push_back(std::move(p));
+    }
+    r.finish();
+    return s;
+}
+
+}  // namespace
+
+Milliseconds RetryPolicy::backoff_after(int attempt) const {
+    const double factor = std::pow(multiplier, std::max(0, attempt - 1));
+    const double ms = static_cast<double>(initial_backoff.count()) * factor;
+    if (!std::isfinite(ms) || ms >= static_cast<double>(max_backoff.count())) return max_backoff;
+    return Milliseconds(static_cast<std::int64_t>(ms));
+}
+
+bool PluginSettings::wants_type(std::string_view type) const {
+    if (event_types.empty()) return true;
+    return std::find(event_types.begin(), event_types.end(), type) != event_types.end();
+}
+
+DaemonSettings parse_config(const std::string& text, const std::filesystem::path& file) {
+    YAML::Node root;
+    try {
+        root = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+        throw ConfigError(file, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1,
+                          "YAML syntax error: " + e.msg);
+    }
+    return read_root(root, file);
+}
+
+DaemonSettings load_config(const std::filesystem::path& file) {
+    std::error_code ec;
+    if (!std::filesystem::exists(file, ec)) throw ConfigError(file, 0, 0, "config file not found");
+    if (std::filesystem::is_directory(file, ec)) throw ConfigError(file, 0, 0, "is a directory, expected a YAML file");
+    std::ifstream in(file);
+    if (!in) throw ConfigError(file, 0, 0, "cannot read the config file");
+    std::ostringstream text;
+    text << in.rdbuf();
+    return parse_config(text.str(), file);
+}
+
+}  // namespace fanout::daemon

@@ -1,0 +1,82 @@
+#pragma once
+// fanoutd's configuration: the YAML file as typed values.
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <yaml-cpp/yaml.h>
+
+namespace fanout::daemon {
+
+using Milliseconds = std::chrono::milliseconds;
+
+/// Where a value came from, for error messages (1-based; 0 = unknown).
+struct SourceLocation {
+    std::filesystem::path file;
+    int line = 0;
+    int column = 0;
+};
+
+struct KafkaSettings {
+    std::string brokers;
+    /// librdkafka properties passed through as given (validated by librdkafka).
+    std::vector<std::pair<std::string, std::string>> properties;
+    SourceLocation properties_location;
+};
+
+struct RetryPolicy {
+    int max_attempts = 5;  ///< deliveries of one event before it counts as permanent
+    Milliseconds initial_backoff{200};
+    Milliseconds max_backoff{30'000};
+    double multiplier = 2.0;
+
+    /// Backoff before delivery number `attempt + 1` (attempt >= 1).
+    Milliseconds backoff_after(int attempt) const;
+};
+
+enum class PluginType { library, lua };
+enum class OnPermanentError { dead_letter, stop };
+enum class StartFrom { earliest, latest };
+
+struct PluginSettings {
+    std::string name;
+    PluginType type = PluginType::library;
+    std::filesystem::path path;  ///< absolute (resolved against the config file's folder)
+    std::vector<std::string> topics;
+    std::vector<std::string> event_types;  ///< empty: every type
+    std::size_t batch_max_events = 500;
+    Milliseconds batch_linger{20};
+    RetryPolicy retry;
+    OnPermanentError on_permanent_error = OnPermanentError::dead_letter;
+    StartFrom start_from = StartFrom::earliest;
+    YAML::Node options;  ///< validated against the plugin's schema later
+    SourceLocation location;          ///< the plugin's entry
+    SourceLocation path_location;
+    SourceLocation options_location;
+
+    bool wants_type(std::string_view type) const;
+};
+
+struct DaemonSettings {
+    std::filesystem::path file;
+    KafkaSettings kafka;
+    std::string group_prefix = "fanout";
+    std::string dead_letter_topic = "fanout.dead-letter";
+    Milliseconds drain_timeout{30'000};
+    std::vector<PluginSettings> plugins;
+
+    std::string group_id(const PluginSettings& plugin) const { return group_prefix + "." + plugin.name; }
+};
+
+/// Parse and check the file's structure and values. Plugin options are only
+/// checked to be a mapping here; their schema comes from the plugin.
+/// Throws ConfigError.
+DaemonSettings load_config(const std::filesystem::path& file);
+
+/// Same, from text (tests); `file` is used for messages and relative paths.
+DaemonSettings parse_config(const std::string& text, const std::filesystem::path& file);
+
+}  // namespace fanout::daemon

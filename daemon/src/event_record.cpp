@@ -1,0 +1,226 @@
+#include "event_record.hpp"
+
+#include <charconv>
+#include <chrono>
+
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace fanout::daemon {
+namespace {
+
+bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
+    if (pos + n > s.size()) return false;
+    out = 0;
+    for (std::size_t i = pos; i < pos + n; ++i) {
+        if (s[i] < '0' || s[i] > '9') return false;
+        out = out * 10 + (s[i] - '0');
+    }
+    return true;
+}
+
+}  // namespace
+
+std::int64_t parse_rfc3339_ms(std::string_view s) {
+    int y, mo, d, h, mi, sec;
+    if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+        !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, h) ||
+        s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec)) {
+        return -1;
+    }
+    std::size_t pos = 19;
+    int ms = 0;
+    if (pos < s.size() && s[pos] == '.') {
+        ++pos;
+        int scale = 100;
+        while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+            ms += (s[pos] - '0') * scale;
+            scale /= 10;
+            ++pos;
+        }
+    }
+    int offset_min = 0;
+    if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
+        ++pos;
+    } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
+        int oh, om;
+        if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' || !digits(s, pos + 4, 2, om)) return -1;
+        offset_min = (s[pos] == '+' ? 1 : -1) * (oh * 60 + om);
+        pos += 6;
+    } else {
+        return -1;
+    }
+    if (pos != s.size() || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return -1;
+    using namespace std::chrono;
+    const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
+    if (!ymd.ok()) return -1;
+    const auto tp = sys_days{ymd} + hours{h} + minutes{mi} + seconds{sec} + milliseconds{ms} - minutes{offset_min};
+    return duration_cast<milliseconds>(tp.time_since_epoch()).count();
+}
+
+EventRecord::EventRecord(KafkaMessage message) : message_(std::move(message)) {
+    if (message_->rkt != nullptr) topic_ = rd_kafka_topic_name(message_->rkt);
+}
+
+std::string_view EventRecord::key() const {
+    if (message_->key == nullptr) return {};
+    return {static_cast<const char*>(message_->key), message_->key_len};
+}
+
+std::string_view EventRecord::payload() const {
+    if (message_->payload == nullptr) return {};
+    return {static_cast<const char*>(message_->payload), message_->len};
+}
+
+std::int64_t EventRecord::record_timestamp_ms() const {
+    rd_kafka_timestamp_type_t type;
+    return rd_kafka_message_timestamp(message_.get(), &type);
+}
+
+std::span<const Header> EventRecord::headers() const {
+    if (!headers_) {
+        headers_.emplace();
+        rd_kafka_headers_t* hdrs = nullptr;
+        // The headers stay owned by the message.
+        if (rd_kafka_message_headers(message_.get(), &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR && hdrs != nullptr) {
+            const char* name;
+            const void* value;
+            size_t size;
+            for (size_t i = 0; rd_kafka_header_get_all(hdrs, i, &name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR; ++i) {
+                headers_->push_back({name, value ? std::string_view(static_cast<const char*>(value), size) : std::string_view{}});
+            }
+        }
+    }
+    return *headers_;
+}
+
+std::optional<std::string_view> EventRecord::header(std::string_view name) const {
+    std::optional<std::string_view> found;
+    for (const Header& h : headers()) {
+        if (h.name == name) found = h.value;  // last one wins, as in Kafka clients
+    }
+    return found;
+}
+
+const rapidjson::Document* EventRecord::parsed() const {
+    if (document_) return &*document_;
+    if (parse_failed_) return nullptr;
+    document_.emplace();
+    const std::string_view text = payload();
+    document_->Parse(text.data(), text.size());
+    if (document_->HasParseError() || !document_->IsObject()) {
+        document_.reset();
+        parse_failed_ = true;
+        return nullptr;
+    }
+    return &*document_;
+}
+
+std::string_view EventRecord::envelope_string(const char* field) const {
+    const rapidjson::Document* doc = parsed();
+    if (doc == nullptr) return {};
+    auto it = doc->FindMember(field);
+    if (it == doc->MemberEnd() || !it->value.IsString()) return {};
+    return {it->value.GetString(), it->value.GetStringLength()};
+}
+
+std::int64_t EventRecord::envelope_integer(const char* field) const {
+    const rapidjson::Document* doc = parsed();
+    if (doc == nullptr) return 0;
+    auto it = doc->FindMember(field);
+    if (it == doc->MemberEnd() || !it->value.IsInt64()) return 0;
+    return it->value.GetInt64();
+}
+
+bool EventRecord::envelope_valid() const {
+    const rapidjson::Document* doc = parsed();
+    if (doc == nullptr) return false;
+    auto data = doc->FindMember(envelope::data);
+    return !envelope_string(envelope::type).empty() && !envelope_string(envelope::aggregate_id).empty() &&
+           envelope_integer(envelope::version) > 0 && data != doc->MemberEnd() && data->value.IsObject();
+}
+
+std::string_view EventRecord::event_id() const {
+    if (auto h = header(envelope::header_id); h && !h->empty()) return *h;
+    return envelope_string(envelope::event_id);
+}
+
+std::string_view EventRecord::type() const {
+    // Header first: filtering by type must not cost a JSON parse.
+    if (message_->len > 0) {
+        rd_kafka_headers_t* hdrs = nullptr;
+        const void* value = nullptr;
+        size_t size = 0;
+        if (rd_kafka_message_headers(message_.get(), &hdrs) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+            rd_kafka_header_get_last(hdrs, envelope::header_type, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+            value != nullptr && size > 0) {
+            return {static_cast<const char*>(value), size};
+        }
+    }
+    return envelope_string(envelope::type);
+}
+
+std::string_view EventRecord::aggregate_id() const {
+    std::string_view id = envelope_string(envelope::aggregate_id);
+    return id.empty() ? key() : id;
+}
+
+std::int64_t EventRecord::version() const { return envelope_integer(envelope::version); }
+std::int64_t EventRecord::global_sequence() const { return envelope_integer(envelope::global_sequence); }
+std::string_view EventRecord::occurred_at() const { return envelope_string(envelope::occurred_at); }
+std::int64_t EventRecord::occurred_at_ms() const { return parse_rfc3339_ms(occurred_at()); }
+
+const rapidjson::Value* EventRecord::data_field(std::string_view field) const {
+    const rapidjson::Document* doc = parsed();
+    if (doc == nullptr) return nullptr;
+    auto data = doc->FindMember(envelope::data);
+    if (data == doc->MemberEnd() || !data->value.IsObject()) return nullptr;
+    auto it = data->value.FindMember(rapidjson::Value(rapidjson::StringRef(field.data(), field.size())));
+    return it == data->value.MemberEnd() ? nullptr : &it->value;
+}
+
+bool EventRecord::valid() const {
+    const rapidjson::Document* doc = parsed();
+    if (doc == nullptr) return false;
+    auto data = doc->FindMember(envelope::data);
+    return data != doc->MemberEnd() && data->value.IsObject();
+}
+
+bool EventRecord::has(std::string_view field) const { return data_field(field) != nullptr; }
+
+std::optional<std::string_view> EventRecord::string(std::string_view field) const {
+    const rapidjson::Value* v = data_field(field);
+    if (v == nullptr || !v->IsString()) return std::nullopt;
+    return std::string_view(v->GetString(), v->GetStringLength());
+}
+
+std::optional<std::int64_t> EventRecord::integer(std::string_view field) const {
+    const rapidjson::Value* v = data_field(field);
+    if (v == nullptr || !v->IsInt64()) return std::nullopt;
+    return v->GetInt64();
+}
+
+std::optional<double> EventRecord::number(std::string_view field) const {
+    const rapidjson::Value* v = data_field(field);
+    if (v == nullptr || !v->IsNumber()) return std::nullopt;
+    return v->GetDouble();
+}
+
+std::optional<bool> EventRecord::boolean(std::string_view field) const {
+    const rapidjson::Value* v = data_field(field);
+    if (v == nullptr || !v->IsBool()) return std::nullopt;
+    return v->GetBool();
+}
+
+std::string EventRecord::json() const {
+    const rapidjson::Document* doc = parsed();
+    if (doc == nullptr) return "{}";
+    auto data = doc->FindMember(envelope::data);
+    if (data == doc->MemberEnd() || !data->value.IsObject()) return "{}";
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    data->value.Accept(writer);
+    return {buffer.GetString(), buffer.GetSize()};
+}
+
+}  // namespace fanout::daemon

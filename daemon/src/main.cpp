@@ -1,0 +1,116 @@
+// fanoutd: parse arguments, install signal handling, wire the daemon.
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <librdkafka/rdkafka.h>
+
+#include "config.hpp"
+#include "config_error.hpp"
+#include "daemon.hpp"
+#include "fanout/abi.hpp"
+#include "log.hpp"
+#include "plugin_factory.hpp"
+
+using namespace fanout::daemon;
+
+namespace {
+
+int wait_for_signals(Daemon& daemon, const sigset_t& signals) {
+    for (;;) {
+        timespec tick{1, 0};
+        const int sig = sigtimedwait(&signals, nullptr, &tick);
+        if (sig == SIGTERM || sig == SIGINT) {
+            log().info("received {}, draining (timeout {} ms)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+                       daemon.settings().drain_timeout.count());
+            daemon.request_stop();
+            if (!daemon.wait_drained()) return exit_code::software;
+            log().info("stopped cleanly");
+            return exit_code::ok;
+        }
+        if (sig == SIGHUP) log().info("received SIGHUP: nothing to reload for library plugins");
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"fanoutd: runs Fanout plugins over Kafka event streams, one consumer group per plugin"};
+    std::string config_path;
+    bool check_only = false;
+    bool show_version = false;
+    std::string log_level = "info";
+    std::string log_format = "auto";
+    app.add_option("-c,--config", config_path, "YAML configuration file");
+    app.add_flag("--check-config", check_only, "validate the configuration, load every plugin, touch no broker");
+    app.add_flag("--version", show_version, "print the version and exit");
+    app.add_option("--log-level", log_level, "debug, info, warning or error")
+        ->check(CLI::IsMember({"debug", "info", "warning", "error"}));
+    app.add_option("--log-format", log_format, "auto (journal under systemd), plain or journal")
+        ->check(CLI::IsMember({"auto", "plain", "journal"}));
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);
+        return rc == 0 ? exit_code::ok : exit_code::usage;
+    }
+    if (show_version) {
+        std::printf("fanoutd %s (plugin ABI %u, librdkafka %s)\n", FANOUT_VERSION, fanout::k_abi_version,
+                    rd_kafka_version_str());
+        return exit_code::ok;
+    }
+    if (config_path.empty()) {
+        std::cerr << "fanoutd: --config FILE is required (see --help)\n";
+        return exit_code::usage;
+    }
+    init_logging(log_format == "plain"     ? LogFormat::plain
+                 : log_format == "journal" ? LogFormat::journal
+                                           : LogFormat::automatic,
+                 log_level == "debug"     ? spdlog::level::debug
+                 : log_level == "warning" ? spdlog::level::warn
+                 : log_level == "error"   ? spdlog::level::err
+                                          : spdlog::level::info);
+
+    // Block before any thread exists so every thread inherits the mask and
+    // only sigtimedwait sees these signals.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    DaemonSettings settings;
+    std::vector<std::unique_ptr<PluginFactory>> factories;
+    try {
+        settings = load_config(config_path);
+        factories = prepare_plugins(settings);
+        // librdkafka properties are validated here too, without a connection.
+        make_kafka_conf(settings.kafka, {}, settings.file);
+    } catch (const ConfigError& e) {
+        std::cerr << e.what() << '\n';
+        return exit_code::config;
+    }
+    if (check_only) {
+        std::cout << config_path << ": OK (" << settings.plugins.size() << " plugin"
+                  << (settings.plugins.size() == 1 ? "" : "s") << ")\n";
+        for (std::size_t i = 0; i < factories.size(); ++i) {
+            std::cout << "  " << settings.plugins[i].name << ": " << factories[i]->describe() << '\n';
+        }
+        return exit_code::ok;
+    }
+
+    try {
+        Daemon daemon(std::move(settings), std::move(factories));
+        log().info("fanoutd {} starting with {} plugin(s)", FANOUT_VERSION, daemon.pipelines().size());
+        if (!daemon.start(std::chrono::seconds(60))) return exit_code::unavailable;
+        return wait_for_signals(daemon, signals);
+    } catch (const ConfigError& e) {
+        std::cerr << e.what() << '\n';
+        return exit_code::config;
+    } catch (const std::exception& e) {
+        log().critical("fatal: {}", e.what());
+        return exit_code::unavailable;
+    }
+}

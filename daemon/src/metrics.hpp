@@ -1,0 +1,67 @@
+#pragma once
+// Counters and gauges of every plugin, read by the admin endpoint and tests.
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "fanout/context.hpp"
+
+namespace fanout::daemon {
+
+class AtomicCounter final : public Counter {
+public:
+    void add(std::uint64_t n) override { value_.fetch_add(n, std::memory_order_relaxed); }
+    std::uint64_t value() const override { return value_.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<std::uint64_t> value_{0};
+};
+
+class AtomicGauge final : public Gauge {
+public:
+    void set(double v) override { value_.store(v, std::memory_order_relaxed); }
+    double value() const override { return value_.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<double> value_{0};
+};
+
+/// Thread-safe. Metrics live as long as the registry: references stay valid.
+class MetricsRegistry {
+public:
+    AtomicCounter& counter(std::string_view plugin, std::string_view name);
+    AtomicGauge& gauge(std::string_view plugin, std::string_view name);
+
+    struct Sample {
+        std::string plugin;
+        std::string name;
+        double value;
+        bool is_counter;
+    };
+    std::vector<Sample> snapshot() const;
+
+private:
+    using Key = std::pair<std::string, std::string>;
+    mutable std::mutex mutex_;
+    std::map<Key, std::unique_ptr<AtomicCounter>> counters_;
+    std::map<Key, std::unique_ptr<AtomicGauge>> gauges_;
+};
+
+/// The standard per-plugin counters the pipeline maintains.
+struct PipelineCounters {
+    PipelineCounters(MetricsRegistry& registry, std::string_view plugin);
+    AtomicCounter& events_done;
+    AtomicCounter& events_filtered;
+    AtomicCounter& events_retried;
+    AtomicCounter& events_dead_lettered;
+    AtomicCounter& handler_exceptions;
+    AtomicCounter& batches;
+};
+
+}  // namespace fanout::daemon

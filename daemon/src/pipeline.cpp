@@ -1,0 +1,517 @@
+#include "pipeline.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "log.hpp"
+
+namespace fanout::daemon {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr std::chrono::milliseconds k_idle_poll{100};
+
+void log_from_kafka(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+    const spdlog::level::level_enum lvl = level <= 3 ? spdlog::level::err
+                                          : level <= 4 ? spdlog::level::warn
+                                          : level <= 6 ? spdlog::level::info
+                                                       : spdlog::level::debug;
+    log().log(lvl, "[{}] kafka {}: {}", rd_kafka_name(rk), facility, message);
+}
+
+std::string partition_names(const rd_kafka_topic_partition_list_t* list) {
+    std::string out;
+    for (int i = 0; i < list->cnt; ++i) {
+        if (!out.empty()) out += ',';
+        out += std::string(list->elems[i].topic) + "[" + std::to_string(list->elems[i].partition) + "]";
+    }
+    return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
+const char* to_string(PipelineState state) noexcept {
+    switch (state) {
+        case PipelineState::created: return "created";
+        case PipelineState::starting: return "starting";
+        case PipelineState::running: return "running";
+        case PipelineState::stopping: return "stopping";
+        case PipelineState::stopped: return "stopped";
+        case PipelineState::failed: return "failed";
+    }
+    return "unknown";
+}
+
+Pipeline::Pipeline(const DaemonSettings& daemon, PluginSettings plugin, std::unique_ptr<PluginFactory> factory,
+                   DeadLetterSink& dead_letters, MetricsRegistry& metrics)
+    : daemon_(daemon),
+      settings_(std::move(plugin)),
+      group_id_(daemon.group_id(settings_)),
+      dead_letters_(dead_letters),
+      counters_(metrics, settings_.name),
+      context_(settings_.name, group_id_, metrics),
+      factory_(std::move(factory)) {
+    batch_.reserve(settings_.batch_max_events);
+}
+
+Pipeline::~Pipeline() {
+    request_stop();
+    if (thread_.joinable()) thread_.join();
+}
+
+void Pipeline::start() {
+    set_state(PipelineState::starting);
+    thread_ = std::thread([this] { run(); });
+}
+
+void Pipeline::request_stop() noexcept { stop_requested_.store(true, std::memory_order_release); }
+
+PipelineState Pipeline::wait_started(Clock::time_point deadline) {
+    std::unique_lock lock(state_mutex_);
+    state_changed_.wait_until(lock, deadline, [&] { return state_ != PipelineState::starting; });
+    return state_;
+}
+
+bool Pipeline::wait_finished(Clock::time_point deadline) {
+    std::unique_lock lock(state_mutex_);
+    if (!state_changed_.wait_until(lock, deadline, [&] { return finished_; })) return false;
+    lock.unlock();
+    if (thread_.joinable()) thread_.join();
+    return true;
+}
+
+PipelineState Pipeline::state() const {
+    std::lock_guard lock(state_mutex_);
+    return state_;
+}
+
+std::string Pipeline::last_error() const {
+    std::lock_guard lock(state_mutex_);
+    return last_error_;
+}
+
+void Pipeline::set_state(PipelineState state, const std::string& error) {
+    {
+        std::lock_guard lock(state_mutex_);
+        state_ = state;
+        if (!error.empty()) last_error_ = error;
+    }
+    state_changed_.notify_all();
+}
+
+void Pipeline::run() {
+    try {
+        plugin_ = factory_->create(context_);
+        checkpointing_ = plugin_->checkpointing();
+        create_consumer();
+    } catch (const std::exception& e) {
+        log().error("[{}] failed to start: {}", settings_.name, e.what());
+        consumer_.reset();
+        plugin_.reset();
+        set_state(PipelineState::failed, e.what());
+        std::lock_guard lock(state_mutex_);
+        finished_ = true;
+        state_changed_.notify_all();
+        return;
+    }
+    log().info("[{}] started {} group={} topics={}", settings_.name, factory_->describe(), group_id_,
+               fmt::join(settings_.topics, ","));
+    set_state(PipelineState::running);
+
+    while (!stop_requested_.load(std::memory_order_acquire) && !halted_) {
+        resume_due_partitions();
+        collect_batch();
+        if (!batch_.empty()) process_batch();
+    }
+
+    set_state(halted_ ? PipelineState::failed : PipelineState::stopping);
+    shutdown_consumer();
+    plugin_.reset();
+    log().info("[{}] stopped", settings_.name);
+    std::lock_guard lock(state_mutex_);
+    if (state_ != PipelineState::failed) state_ = PipelineState::stopped;
+    finished_ = true;
+    state_changed_.notify_all();
+}
+
+void Pipeline::create_consumer() {
+    const std::vector<std::pair<std::string, std::string>> overrides = {
+        {"group.id", group_id_},
+        {"client.id", "fanoutd-" + settings_.name},
+        {"enable.auto.commit", "true"},
+        {"enable.auto.offset.store", "false"},
+        {"enable.partition.eof", "false"},
+        {"partition.assignment.strategy", "cooperative-sticky"},
+        {"auto.offset.reset", settings_.start_from == StartFrom::latest ? "latest" : "earliest"},
+    };
+    KafkaConf conf = make_kafka_conf(daemon_.kafka, overrides, daemon_.file);
+    rd_kafka_conf_set_rebalance_cb(conf.get(), &Pipeline::rebalance_trampoline);
+    rd_kafka_conf_set_log_cb(conf.get(), &log_from_kafka);
+    rd_kafka_conf_set_opaque(conf.get(), this);
+    char err[512];
+    rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf.get(), err, sizeof err);
+    if (rk == nullptr) throw std::runtime_error(std::string("cannot create the Kafka consumer: ") + err);
+    conf.release();  // rd_kafka_new took it
+    consumer_.reset(rk);
+    rd_kafka_poll_set_consumer(rk);
+
+    PartitionList topics = make_partition_list(static_cast<int>(settings_.topics.size()));
+    for (const auto& t : settings_.topics) rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
+    if (rd_kafka_resp_err_t e = rd_kafka_subscribe(rk, topics.get()); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        throw std::runtime_error(std::string("cannot subscribe: ") + rd_kafka_err2str(e));
+    }
+}
+
+std::chrono::milliseconds Pipeline::poll_timeout() const {
+    auto timeout = k_idle_poll;
+    const auto now = Clock::now();
+    for (const auto& p : paused_) {
+        timeout = std::min(timeout, std::max(std::chrono::milliseconds(0),
+                                             std::chrono::duration_cast<std::chrono::milliseconds>(p.resume_at - now)));
+    }
+    return timeout;
+}
+
+void Pipeline::collect_batch() {
+    Clock::time_point deadline{};
+    while (batch_.size() < settings_.batch_max_events) {
+        std::chrono::milliseconds timeout = poll_timeout();
+        if (!batch_.empty()) {
+            timeout = std::max(std::chrono::milliseconds(0),
+                               std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+        }
+        rd_kafka_message_t* raw = rd_kafka_consumer_poll(consumer_.get(), static_cast<int>(timeout.count()));
+        if (raw == nullptr) {
+            if (batch_.empty() || Clock::now() >= deadline) return;
+            continue;
+        }
+        KafkaMessage message(raw);
+        if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+            log().warn("[{}] consumer error: {}", settings_.name, rd_kafka_message_errstr(message.get()));
+            char fatal[256];
+            if (rd_kafka_fatal_error(consumer_.get(), fatal, sizeof fatal) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                log().error("[{}] fatal consumer error, stopping the pipeline: {}", settings_.name, fatal);
+                set_state(PipelineState::failed, fatal);
+                halted_ = true;
+                return;
+            }
+            continue;
+        }
+        if (batch_.empty()) deadline = Clock::now() + settings_.batch_linger;
+        batch_.emplace_back(std::move(message));
+        if (stop_requested_.load(std::memory_order_acquire)) return;
+    }
+}
+
+void Pipeline::invoke_plugin(std::span<const Event* const> events, std::span<Outcome> outcomes) {
+    std::string error;
+    try {
+        plugin_->handle(events, outcomes);
+        return;
+    } catch (const std::exception& e) {
+        error = e.what();
+    } catch (...) {
+        error = "unknown exception";
+    }
+    counters_.handler_exceptions.add(1);
+    if (events.size() == 1) {
+        outcomes[0] = Outcome::retry_later("handler threw: " + error);
+        return;
+    }
+    // Find the event that throws: one at a time (at-least-once allows the replay).
+    log().warn("[{}] handler threw on a batch of {} ({}); retrying one event at a time", settings_.name, events.size(),
+                  error);
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        outcomes[i] = Outcome::done();
+        invoke_plugin(events.subspan(i, 1), outcomes.subspan(i, 1));
+    }
+}
+
+void Pipeline::process_batch() {
+    counters_.batches.add(1);
+    std::vector<const Event*> selected;
+    std::vector<std::size_t> selected_index(batch_.size(), SIZE_MAX);
+    selected.reserve(batch_.size());
+    for (std::size_t i = 0; i < batch_.size(); ++i) {
+        if (settings_.wants_type(batch_[i].type())) {
+            selected_index[i] = selected.size();
+            selected.push_back(&batch_[i]);
+        }
+    }
+    std::vector<Outcome> outcomes(selected.size());
+    if (!selected.empty()) invoke_plugin(selected, outcomes);
+
+    struct Progress {
+        std::int64_t next_offset = -1;
+        bool blocked = false;
+    };
+    std::map<std::pair<std::string_view, std::int32_t>, Progress> progress;
+    std::uint64_t done = 0, filtered = 0;
+    for (std::size_t i = 0; i < batch_.size() && !halted_; ++i) {
+        const EventRecord& event = batch_[i];
+        Progress& p = progress[{event.topic(), event.partition()}];
+        if (p.blocked) continue;
+        if (selected_index[i] == SIZE_MAX) {
+            ++filtered;
+            p.next_offset = event.offset() + 1;
+            continue;
+        }
+        const Outcome& outcome = outcomes[selected_index[i]];
+        const AttemptKey key{std::string(event.topic()), event.partition(), event.offset()};
+        auto attempt_it = attempts_.empty() ? attempts_.end() : attempts_.find(key);
+        const int previous_attempts = attempt_it == attempts_.end() ? 0 : attempt_it->second;
+        switch (outcome.kind()) {
+            case Outcome::Kind::done:
+                ++done;
+                if (attempt_it != attempts_.end()) attempts_.erase(attempt_it);
+                p.next_offset = event.offset() + 1;
+                break;
+            case Outcome::Kind::reject:
+                if (fail_permanently(event, "rejected: " + outcome.reason(), previous_attempts + 1)) {
+                    attempts_.erase(key);
+                    p.next_offset = event.offset() + 1;
+                } else {
+                    p.blocked = true;
+                }
+                break;
+            case Outcome::Kind::retry_later: {
+                const int attempts = previous_attempts + 1;
+                if (attempts >= settings_.retry.max_attempts) {
+                    const std::string reason = "retries exhausted after " + std::to_string(attempts) +
+                                               " attempts: " + outcome.reason();
+                    if (fail_permanently(event, reason, attempts)) {
+                        attempts_.erase(key);
+                        p.next_offset = event.offset() + 1;
+                    } else {
+                        p.blocked = true;
+                    }
+                    break;
+                }
+                attempts_[key] = attempts;
+                counters_.events_retried.add(1);
+                const auto delay = settings_.retry.backoff_after(attempts);
+                log().warn("[{}] retry later topic={} partition={} offset={} attempt={}/{} next_in={}ms reason={}",
+                              settings_.name, event.topic(), event.partition(), event.offset(), attempts,
+                              settings_.retry.max_attempts, delay.count(), outcome.reason());
+                schedule_retry(event, delay);
+                p.blocked = true;
+                break;
+            }
+        }
+    }
+    counters_.events_done.add(done);
+    counters_.events_filtered.add(filtered);
+
+    // Store after the plugin finished: a crash before this replays, never skips.
+    PartitionList offsets = make_partition_list(static_cast<int>(progress.size()));
+    for (const auto& [tp, p] : progress) {
+        if (p.next_offset < 0) continue;
+        const std::string topic(tp.first);
+        rd_kafka_topic_partition_list_add(offsets.get(), topic.c_str(), tp.second)->offset = p.next_offset;
+    }
+    if (offsets->cnt > 0) {
+        if (rd_kafka_resp_err_t e = rd_kafka_offsets_store(consumer_.get(), offsets.get());
+            e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            // Partitions revoked meanwhile: the new owner replays them.
+            log().warn("[{}] could not store offsets for {}: {}", settings_.name, partition_names(offsets.get()),
+                          rd_kafka_err2str(e));
+        }
+    }
+    batch_.clear();
+}
+
+bool Pipeline::fail_permanently(const EventRecord& event, const std::string& reason, int attempts) {
+    if (settings_.on_permanent_error == OnPermanentError::stop) {
+        log().error("[{}] permanent failure, stopping the pipeline (on_permanent_error: stop) topic={} partition={} "
+                    "offset={} reason={}",
+                    settings_.name, event.topic(), event.partition(), event.offset(), reason);
+        set_state(PipelineState::failed, reason);
+        halted_ = true;
+        return false;
+    }
+    const std::string error = dead_letters_.send(event, {settings_.name, reason, attempts});
+    if (!error.empty()) {
+        log().error("[{}] dead-letter produce failed, keeping the event topic={} partition={} offset={} error={}",
+                    settings_.name, event.topic(), event.partition(), event.offset(), error);
+        schedule_retry(event, settings_.retry.max_backoff);
+        return false;
+    }
+    counters_.events_dead_lettered.add(1);
+    log().warn("[{}] dead-lettered topic={} partition={} offset={} attempts={} to={} reason={}", settings_.name,
+                  event.topic(), event.partition(), event.offset(), attempts, dead_letters_.topic(), reason);
+    return true;
+}
+
+void Pipeline::schedule_retry(const EventRecord& event, std::chrono::milliseconds delay) {
+    const std::string topic(event.topic());
+    PartitionList list = make_partition_list(1);
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), event.partition())->offset = event.offset();
+    // Pause first so nothing more is fetched, then rewind to the failed event.
+    rd_kafka_pause_partitions(consumer_.get(), list.get());
+    list->elems[0].offset = event.offset();
+    if (rd_kafka_error_t* error = rd_kafka_seek_partitions(consumer_.get(), list.get(), 10'000)) {
+        log().error("[{}] seek failed topic={} partition={} offset={}: {}", settings_.name, topic, event.partition(),
+                    event.offset(), rd_kafka_error_string(error));
+        rd_kafka_error_destroy(error);
+    } else if (list->elems[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        log().error("[{}] seek failed topic={} partition={} offset={}: {}", settings_.name, topic, event.partition(),
+                    event.offset(), rd_kafka_err2str(list->elems[0].err));
+    }
+    std::erase_if(paused_, [&](const PausedPartition& p) { return p.topic == topic && p.partition == event.partition(); });
+    paused_.push_back({topic, event.partition(), Clock::now() + delay});
+}
+
+void Pipeline::resume_due_partitions() {
+    if (paused_.empty()) return;
+    const auto now = Clock::now();
+    PartitionList list = make_partition_list();
+    std::erase_if(paused_, [&](const PausedPartition& p) {
+        if (p.resume_at > now) return false;
+        rd_kafka_topic_partition_list_add(list.get(), p.topic.c_str(), p.partition);
+        return true;
+    });
+    if (list->cnt > 0) rd_kafka_resume_partitions(consumer_.get(), list.get());
+}
+
+void Pipeline::rebalance_trampoline(rd_kafka_t*, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions,
+                                    void* opaque) {
+    static_cast<Pipeline*>(opaque)->on_rebalance(err, partitions);
+}
+
+void Pipeline::apply_checkpoints(rd_kafka_topic_partition_list_t* partitions) {
+    std::vector<TopicPartition> asked;
+    for (int i = 0; i < partitions->cnt; ++i) asked.push_back({partitions->elems[i].topic, partitions->elems[i].partition});
+    int attempt = 0;
+    for (;;) {
+        try {
+            const std::vector<PartitionOffset> offsets = checkpointing_->on_assigned(asked);
+            for (const PartitionOffset& po : offsets) {
+                if (po.next_offset < 0) continue;
+                for (int i = 0; i < partitions->cnt; ++i) {
+                    auto& e = partitions->elems[i];
+                    if (e.partition == po.partition && po.topic == e.topic) e.offset = po.next_offset;
+                }
+            }
+            return;
+        } catch (const std::exception& e) {
+            ++attempt;
+            const auto delay = settings_.retry.backoff_after(attempt);
+            log().warn("[{}] loading checkpoints failed attempt={} next_in={}ms: {}", settings_.name, attempt,
+                          delay.count(), e.what());
+            const auto until = Clock::now() + delay;
+            while (Clock::now() < until) {
+                if (stop_requested_.load(std::memory_order_acquire)) throw;
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
+        }
+    }
+}
+
+void Pipeline::forget_partitions(const rd_kafka_topic_partition_list_t* partitions) {
+    auto revoked = [&](std::string_view topic, std::int32_t partition) {
+        for (int i = 0; i < partitions->cnt; ++i) {
+            if (partitions->elems[i].partition == partition && topic == partitions->elems[i].topic) return true;
+        }
+        return false;
+    };
+    // Not yet handled, not yet stored: the next owner consumes them.
+    std::erase_if(batch_, [&](const EventRecord& e) { return revoked(e.topic(), e.partition()); });
+    std::erase_if(paused_, [&](const PausedPartition& p) { return revoked(p.topic, p.partition); });
+    std::erase_if(attempts_, [&](const auto& entry) { return revoked(std::get<0>(entry.first), std::get<1>(entry.first)); });
+}
+
+void Pipeline::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions) {
+    rd_kafka_t* rk = consumer_.get();
+    const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        if (checkpointing_ != nullptr) {
+            try {
+                apply_checkpoints(partitions);
+            } catch (const std::exception&) {
+                return;  // stopping: do not consume from a guessed position
+            }
+        }
+        rd_kafka_error_t* error = nullptr;
+        rd_kafka_resp_err_t e = RD_KAFKA_RESP_ERR_NO_ERROR;
+        if (cooperative) {
+            error = rd_kafka_incremental_assign(rk, partitions);
+        } else {
+            e = rd_kafka_assign(rk, partitions);
+        }
+        if (error != nullptr) {
+            log().error("[{}] incremental assign failed: {}", settings_.name, rd_kafka_error_string(error));
+            rd_kafka_error_destroy(error);
+            return;
+        }
+        if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            log().error("[{}] assign failed: {}", settings_.name, rd_kafka_err2str(e));
+            return;
+        }
+        if (checkpointing_ != nullptr) {
+            // Report the plugin's position as the group's, so lag is right.
+            PartitionList stored = make_partition_list(partitions->cnt);
+            for (int i = 0; i < partitions->cnt; ++i) {
+                if (partitions->elems[i].offset >= 0) {
+                    rd_kafka_topic_partition_list_add(stored.get(), partitions->elems[i].topic,
+                                                      partitions->elems[i].partition)
+                        ->offset = partitions->elems[i].offset;
+                }
+            }
+            if (stored->cnt > 0) rd_kafka_offsets_store(rk, stored.get());
+        }
+        log().info("[{}] assigned {} ({})", settings_.name, partition_names(partitions),
+                   cooperative ? "cooperative" : "eager");
+        return;
+    }
+
+    const bool lost = err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS || rd_kafka_assignment_lost(rk);
+    if (err != RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+        log().error("[{}] rebalance error: {}", settings_.name, rd_kafka_err2str(err));
+    }
+    forget_partitions(partitions);
+    if (!lost) {
+        // Commit what was handled so the next owner starts right after it.
+        const rd_kafka_resp_err_t e = rd_kafka_commit(rk, nullptr, 0);
+        if (e != RD_KAFKA_RESP_ERR_NO_ERROR && e != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+            log().warn("[{}] commit on revoke failed: {}", settings_.name, rd_kafka_err2str(e));
+        }
+    }
+    if (checkpointing_ != nullptr) {
+        std::vector<TopicPartition> revoked;
+        for (int i = 0; i < partitions->cnt; ++i) revoked.push_back({partitions->elems[i].topic, partitions->elems[i].partition});
+        try {
+            checkpointing_->on_revoked(revoked);
+        } catch (const std::exception& ex) {
+            log().warn("[{}] on_revoked threw: {}", settings_.name, ex.what());
+        }
+    }
+    if (cooperative) {
+        if (rd_kafka_error_t* error = rd_kafka_incremental_unassign(rk, partitions)) {
+            log().error("[{}] incremental unassign failed: {}", settings_.name, rd_kafka_error_string(error));
+            rd_kafka_error_destroy(error);
+        }
+    } else {
+        rd_kafka_assign(rk, nullptr);
+    }
+    log().info("[{}] {} {}", settings_.name, lost ? "lost" : "revoked", partition_names(partitions));
+}
+
+void Pipeline::shutdown_consumer() {
+    if (!consumer_) return;
+    rd_kafka_t* rk = consumer_.get();
+    const rd_kafka_resp_err_t e = rd_kafka_commit(rk, nullptr, 0);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR && e != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+        log().warn("[{}] final commit failed: {}", settings_.name, rd_kafka_err2str(e));
+    }
+    // Leaves the group (revoke callback commits again, harmlessly).
+    if (rd_kafka_resp_err_t ce = rd_kafka_consumer_close(rk); ce != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        log().warn("[{}] consumer close: {}", settings_.name, rd_kafka_err2str(ce));
+    }
+    consumer_.reset();
+}
+
+}  // namespace fanout::daemon

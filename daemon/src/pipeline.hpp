@@ -1,0 +1,110 @@
+#pragma once
+// One plugin's pipeline: its own consumer group, consumer and thread.
+//
+// Delivery: at-least-once. An event's offset is stored (and later committed
+// by librdkafka's auto-commit) only after the plugin finished it. Transient
+// failures pause the partition, seek back and redeliver after backoff;
+// permanent ones go to the dead-letter topic (or stop the pipeline).
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include "config.hpp"
+#include "dead_letter.hpp"
+#include "event_record.hpp"
+#include "kafka.hpp"
+#include "metrics.hpp"
+#include "plugin_context.hpp"
+#include "plugin_factory.hpp"
+
+namespace fanout::daemon {
+
+enum class PipelineState { created, starting, running, stopping, stopped, failed };
+const char* to_string(PipelineState state) noexcept;
+
+class Pipeline {
+public:
+    Pipeline(const DaemonSettings& daemon, PluginSettings plugin, std::unique_ptr<PluginFactory> factory,
+             DeadLetterSink& dead_letters, MetricsRegistry& metrics);
+    ~Pipeline();
+
+    Pipeline(const Pipeline&) = delete;
+    Pipeline& operator=(const Pipeline&) = delete;
+
+    /// Start the thread: create the plugin, the consumer, subscribe, consume.
+    void start();
+    /// Ask the thread to finish its in-flight batch and stop. Thread-safe.
+    void request_stop() noexcept;
+    /// Wait until the pipeline left `starting` (running, stopped or failed).
+    PipelineState wait_started(std::chrono::steady_clock::time_point deadline);
+    /// Wait until the thread ended; false on deadline (then it is still running).
+    bool wait_finished(std::chrono::steady_clock::time_point deadline);
+
+    PipelineState state() const;
+    std::string last_error() const;
+    const PluginSettings& settings() const noexcept { return settings_; }
+    const std::string& group_id() const noexcept { return group_id_; }
+
+private:
+    struct PausedPartition {
+        std::string topic;
+        std::int32_t partition;
+        std::chrono::steady_clock::time_point resume_at;
+    };
+    using AttemptKey = std::tuple<std::string, std::int32_t, std::int64_t>;
+
+    void run();
+    void create_consumer();
+    void collect_batch();
+    void process_batch();
+    void invoke_plugin(std::span<const Event* const> events, std::span<Outcome> outcomes);
+    /// Permanent failure: dead-letter (true) or stop / keep for retry (false).
+    bool fail_permanently(const EventRecord& event, const std::string& reason, int attempts);
+    void schedule_retry(const EventRecord& event, std::chrono::milliseconds delay);
+    void resume_due_partitions();
+    std::chrono::milliseconds poll_timeout() const;
+    void shutdown_consumer();
+    void set_state(PipelineState state, const std::string& error = {});
+
+    static void rebalance_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
+                                     rd_kafka_topic_partition_list_t* partitions, void* opaque);
+    void on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
+    void apply_checkpoints(rd_kafka_topic_partition_list_t* partitions);
+    void forget_partitions(const rd_kafka_topic_partition_list_t* partitions);
+
+    const DaemonSettings& daemon_;
+    PluginSettings settings_;
+    std::string group_id_;
+    DeadLetterSink& dead_letters_;
+    PipelineCounters counters_;
+    PluginContext context_;
+
+    // Declaration order is destruction order in reverse: the factory (and
+    // the library it holds) must outlive the plugin.
+    std::unique_ptr<PluginFactory> factory_;
+    std::unique_ptr<Plugin> plugin_;
+    Checkpointing* checkpointing_ = nullptr;
+    KafkaHandle consumer_;
+
+    std::vector<EventRecord> batch_;
+    std::vector<PausedPartition> paused_;
+    std::map<AttemptKey, int> attempts_;
+    bool halted_ = false;
+
+    std::atomic<bool> stop_requested_{false};
+    mutable std::mutex state_mutex_;
+    std::condition_variable state_changed_;
+    PipelineState state_ = PipelineState::created;
+    std::string last_error_;
+    bool finished_ = false;
+    std::thread thread_;
+};
+
+}  // namespace fanout::daemon

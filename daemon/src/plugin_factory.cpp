@@ -1,0 +1,35 @@
+#include "plugin_factory.hpp"
+
+#include "config_error.hpp"
+
+namespace fanout::daemon {
+
+std::unique_ptr<Plugin> LibraryPluginFactory::create(Context& context) {
+    std::unique_ptr<Plugin> plugin = library_->descriptor().create(options_, context);
+    if (!plugin) throw std::runtime_error("create() returned no plugin");
+    return plugin;
+}
+
+std::string LibraryPluginFactory::describe() const {
+    const PluginDescriptor& d = library_->descriptor();
+    return std::string("library ") + d.name + " " + (d.version ? d.version : "?") + " (" + library_->path().string() + ")";
+}
+
+std::vector<std::unique_ptr<PluginFactory>> prepare_plugins(const DaemonSettings& settings) {
+    std::vector<std::unique_ptr<PluginFactory>> out;
+    for (const PluginSettings& p : settings.plugins) {
+        const std::string what = "plugin '" + p.name + "'";
+        std::shared_ptr<PluginLibrary> library;
+        try {
+            library = PluginLibrary::load(p.path);
+        } catch (const PluginLoadError& e) {
+            throw ConfigError(p.path_location.file, p.path_location.line, p.path_location.column, what + ": " + e.what());
+        }
+        OptionValues options =
+            OptionValues::validate(library->descriptor().option_specs(), p.options, p.options_location.file, what);
+        out.push_back(std::make_unique<LibraryPluginFactory>(std::move(library), std::move(options)));
+    }
+    return out;
+}
+
+}  // namespace fanout::daemon

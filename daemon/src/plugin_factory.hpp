@@ -1,0 +1,43 @@
+#pragma once
+// Turning a plugin's config entry into something that makes Plugin objects.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+#include "fanout/plugin.hpp"
+#include "option_values.hpp"
+#include "plugin_library.hpp"
+
+namespace fanout::daemon {
+
+/// Makes the plugin object for one pipeline and keeps what it needs alive
+/// (the shared library, the options). Must outlive every Plugin it made.
+class PluginFactory {
+public:
+    virtual ~PluginFactory() = default;
+    /// Called on the pipeline thread. Throws when the plugin cannot start.
+    virtual std::unique_ptr<Plugin> create(Context& context) = 0;
+    /// e.g. "library example 1.0.0 (/usr/lib/fanout/plugins/libexample.so)"
+    virtual std::string describe() const = 0;
+};
+
+class LibraryPluginFactory final : public PluginFactory {
+public:
+    LibraryPluginFactory(std::shared_ptr<PluginLibrary> library, OptionValues options)
+        : library_(std::move(library)), options_(std::move(options)) {}
+
+    std::unique_ptr<Plugin> create(Context& context) override;
+    std::string describe() const override;
+
+private:
+    std::shared_ptr<PluginLibrary> library_;
+    OptionValues options_;
+};
+
+/// Load every plugin the settings declare and validate its options, without
+/// touching Kafka. Same order as settings.plugins. Throws ConfigError at the
+/// entry's location (library missing, not a plugin, wrong ABI, bad option).
+std::vector<std::unique_ptr<PluginFactory>> prepare_plugins(const DaemonSettings& settings);
+
+}  // namespace fanout::daemon

@@ -1,0 +1,41 @@
+#pragma once
+// Loading a plugin shared library and checking it is one of ours.
+#include <filesystem>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include <boost/dll/shared_library.hpp>
+
+#include "fanout/plugin.hpp"
+
+namespace fanout::daemon {
+
+/// The library could not be used as a plugin. what() says why, with the path.
+class PluginLoadError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+/// A loaded plugin library. Shared by every object the plugin makes: hold a
+/// shared_ptr to it in anything that holds plugin objects, declared before
+/// them, so the library is unloaded only after they are destroyed.
+class PluginLibrary {
+public:
+    /// Check the file (exists, regular, not writable by group/others, owned
+    /// by root or the current user), dlopen it, find the descriptor, check
+    /// its magic and ABI version. Throws PluginLoadError.
+    static std::shared_ptr<PluginLibrary> load(const std::filesystem::path& path);
+
+    const PluginDescriptor& descriptor() const noexcept { return *descriptor_; }
+    const std::filesystem::path& path() const noexcept { return path_; }
+
+private:
+    PluginLibrary() = default;
+
+    std::filesystem::path path_;
+    boost::dll::shared_library library_;
+    const PluginDescriptor* descriptor_ = nullptr;
+};
+
+}  // namespace fanout::daemon

@@ -1,0 +1,45 @@
+#pragma once
+// What became of one event after a plugin handled it.
+#include <string>
+#include <utility>
+
+namespace fanout {
+
+/// The per-event result a plugin reports. Values, not exceptions: the data
+/// plane never throws on purpose (a throw is still caught by the host and
+/// treated like retry_later with the exception's message).
+class Outcome {
+public:
+    enum class Kind {
+        done,         ///< handled; the host may store the offset
+        retry_later,  ///< transient failure: redeliver after backoff, partition paused
+        reject,       ///< permanent failure: dead-letter (or stop), then continue
+    };
+
+    Outcome() = default;
+
+    static Outcome done() { return Outcome{Kind::done, {}}; }
+    static Outcome retry_later(std::string reason) { return Outcome{Kind::retry_later, std::move(reason)}; }
+    static Outcome reject(std::string reason) { return Outcome{Kind::reject, std::move(reason)}; }
+
+    Kind kind() const noexcept { return kind_; }
+    const std::string& reason() const noexcept { return reason_; }
+    bool is_done() const noexcept { return kind_ == Kind::done; }
+
+private:
+    Outcome(Kind kind, std::string reason) : kind_(kind), reason_(std::move(reason)) {}
+
+    Kind kind_ = Kind::done;
+    std::string reason_;
+};
+
+inline const char* to_string(Outcome::Kind kind) noexcept {
+    switch (kind) {
+        case Outcome::Kind::done: return "done";
+        case Outcome::Kind::retry_later: return "retry_later";
+        case Outcome::Kind::reject: return "reject";
+    }
+    return "unknown";
+}
+
+}  // namespace fanout

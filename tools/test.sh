@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The one command to build Fanout and run its tests on a fresh machine:
+# installs the Debian packages, configures and builds with CMake + Ninja,
+# starts a real Kafka broker and a real PostgreSQL on loopback, runs ctest.
+#
+# Usage: tools/test.sh [ctest args...]     e.g. tools/test.sh -L unit
+#
+# Environment: BUILD_DIR (default build), BUILD_TYPE (default RelWithDebInfo),
+# FANOUT_CMAKE_ARGS (extra cmake configure arguments, split on whitespace),
+# plus those of tools/kafka-dev.sh and tools/postgres-dev.sh (KAFKA_PORT, PG_PORT, ...).
+# Servers this script started are stopped on exit; ones already running are left alone.
+set -euo pipefail
+
+case ${1:-} in
+  -h | --help)
+    sed -n '2,11s/^# \{0,1\}//p' "$0"
+    exit 0
+    ;;
+esac
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+BUILD_DIR=${BUILD_DIR:-build}
+BUILD_TYPE=${BUILD_TYPE:-RelWithDebInfo}
+read -r -a extra_cmake_args <<<"${FANOUT_CMAKE_ARGS:-}"
+
+phase() { echo "==> $*"; }
+
+started_kafka=0
+started_pg=0
+# shellcheck disable=SC2317 # invoked by the EXIT trap
+cleanup() {
+  local rc=$?
+  if ((started_pg)); then
+    phase "stopping PostgreSQL"
+    tools/postgres-dev.sh stop || true
+  fi
+  if ((started_kafka)); then
+    phase "stopping Kafka"
+    tools/kafka-dev.sh stop || true
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+
+phase "installing dependencies (tools/install-deps.sh)"
+tools/install-deps.sh
+
+phase "configuring ($BUILD_DIR, $BUILD_TYPE)"
+cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DFANOUT_WERROR=ON \
+  "${extra_cmake_args[@]}"
+
+phase "building"
+cmake --build "$BUILD_DIR"
+
+phase "starting Kafka (tools/kafka-dev.sh)"
+if tools/kafka-dev.sh status >/dev/null; then
+  echo "Kafka already running: $(tools/kafka-dev.sh status); leaving it running"
+else
+  started_kafka=1
+fi
+tools/kafka-dev.sh start
+
+phase "starting PostgreSQL (tools/postgres-dev.sh)"
+if tools/postgres-dev.sh status >/dev/null; then
+  echo "PostgreSQL already running: $(tools/postgres-dev.sh status); leaving it running"
+else
+  started_pg=1
+fi
+tools/postgres-dev.sh start
+
+FANOUT_TEST_BROKERS=$(tools/kafka-dev.sh bootstrap)
+FANOUT_TEST_PG=$(tools/postgres-dev.sh conn)
+export FANOUT_TEST_BROKERS FANOUT_TEST_PG
+
+phase "running tests (brokers $FANOUT_TEST_BROKERS, PostgreSQL $FANOUT_TEST_PG)"
+rc=0
+ctest --test-dir "$BUILD_DIR" --output-on-failure --timeout 600 "$@" || rc=$?
+exit "$rc"
