@@ -140,6 +140,13 @@ ensure_libs() {
 
 # --- process ---------------------------------------------------------------
 
+# Serialises start/stop for this port (fd 9; the broker must not inherit it).
+lock() {
+  mkdir -p "$RUN_BASE"
+  exec 9>>"$RUN_BASE/.kafka-$PORT.lock"
+  flock -w 300 9 || die "another kafka-dev.sh holds $RUN_BASE/.kafka-$PORT.lock"
+}
+
 # True while $1 exists and is not a zombie.
 alive() {
   local stat
@@ -289,6 +296,7 @@ cmd_start() {
   # shellcheck disable=SC2016 # $$ and $1 are expanded by the inner shell
   (
     cd "$RUN_DIR"
+    exec 9>&-
     exec nohup setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' kafka-dev "$PID_FILE" "${cmd[@]}"
   ) </dev/null >>"$STDOUT_LOG" 2>&1 &
 
@@ -352,8 +360,14 @@ cmd_status() {
 
 (($# == 1)) || usage
 case $1 in
-  start) cmd_start ;;
-  stop) cmd_stop ;;
+  start)
+    lock
+    cmd_start
+    ;;
+  stop)
+    lock
+    cmd_stop
+    ;;
   status) cmd_status ;;
   bootstrap) echo "$BOOTSTRAP" ;;
   -h | --help) usage ;;

@@ -50,13 +50,24 @@ die() {
   exit 1
 }
 
-# Runs a server-side command as the server's user, from a directory it can read.
+# Runs a server-side command as the server's user, from a directory it can
+# read, without the lock fd (the postmaster must not inherit it).
 as_pg() {
   if ((EUID == 0)); then
-    (cd "$RUN_DIR" && runuser -u postgres -- "$@")
+    (cd "$RUN_DIR" && runuser -u postgres -- "$@" 9>&-)
   else
-    (cd "$RUN_DIR" && "$@")
+    (cd "$RUN_DIR" && "$@" 9>&-)
   fi
+}
+
+# Serialises start/stop for this port on fd 9.
+lock() {
+  if [[ ! -d $RUN_BASE ]]; then
+    mkdir -p "$RUN_BASE"
+    chmod 755 "$RUN_BASE"
+  fi
+  exec 9>>"$RUN_BASE/.pg-$PORT.lock"
+  flock -w 300 9 || die "another postgres-dev.sh holds $RUN_BASE/.pg-$PORT.lock"
 }
 
 running() {
@@ -106,10 +117,6 @@ cmd_start() {
   local t0=$SECONDS
   [[ $RUN_DIR == */pg-"$PORT" ]] || die "refusing to wipe unexpected run dir '$RUN_DIR'"
   rm -rf "$RUN_DIR"
-  if [[ ! -d $RUN_BASE ]]; then
-    mkdir -p "$RUN_BASE"
-    chmod 755 "$RUN_BASE"
-  fi
   mkdir -m 700 "$RUN_DIR"
   if ((EUID == 0)); then
     chown postgres: "$RUN_DIR"
@@ -186,8 +193,14 @@ cmd_status() {
 
 (($# == 1)) || usage
 case $1 in
-  start) cmd_start ;;
-  stop) cmd_stop ;;
+  start)
+    lock
+    cmd_start
+    ;;
+  stop)
+    lock
+    cmd_stop
+    ;;
   status) cmd_status ;;
   url) echo "$URL" ;;
   conn) echo "$CONN" ;;

@@ -6,10 +6,12 @@ namespace fanout::daemon {
 
 Daemon::Daemon(DaemonSettings settings, std::vector<std::unique_ptr<PluginFactory>> factories)
     : settings_(std::move(settings)) {
-    dead_letters_ = std::make_unique<DeadLetterSink>(settings_);
+    producer_ = std::make_unique<SyncProducer>(settings_, "fanoutd-producer");
+    dead_letters_ = std::make_unique<DeadLetterSink>(settings_.dead_letter_topic, *producer_);
+    services_ = std::make_unique<HostServices>(HostServices{*producer_});
     for (std::size_t i = 0; i < settings_.plugins.size(); ++i) {
         pipelines_.push_back(std::make_unique<Pipeline>(settings_, settings_.plugins[i], std::move(factories.at(i)),
-                                                        *dead_letters_, metrics_));
+                                                        *dead_letters_, *services_, metrics_));
     }
 }
 
@@ -41,6 +43,17 @@ bool Daemon::start(std::chrono::milliseconds timeout) {
 
 void Daemon::request_stop() {
     for (auto& p : pipelines_) p->request_stop();
+}
+
+void Daemon::reload_changed() {
+    std::size_t reloading = 0;
+    for (auto& p : pipelines_) {
+        if (p->factory().changed_on_disk()) {
+            p->request_reload();
+            ++reloading;
+        }
+    }
+    log().info("SIGHUP: {} plugin(s) changed on disk, reloading them between batches", reloading);
 }
 
 bool Daemon::wait_drained() {

@@ -33,6 +33,8 @@ public:
     void request_stop();
     /// Wait for all pipelines up to the drain timeout; false if one is stuck.
     bool wait_drained();
+    /// SIGHUP: swap in new instances of plugins whose source changed.
+    void reload_changed();
 
     const std::vector<std::unique_ptr<Pipeline>>& pipelines() const noexcept { return pipelines_; }
     MetricsRegistry& metrics() noexcept { return metrics_; }
@@ -41,7 +43,9 @@ public:
 private:
     DaemonSettings settings_;
     MetricsRegistry metrics_;
+    std::unique_ptr<SyncProducer> producer_;
     std::unique_ptr<DeadLetterSink> dead_letters_;
+    std::unique_ptr<HostServices> services_;
     std::vector<std::unique_ptr<Pipeline>> pipelines_;
 };
 

@@ -2,9 +2,8 @@
 // Produces permanently failed events to the dead-letter topic.
 #include <string>
 
-#include "config.hpp"
 #include "fanout/event.hpp"
-#include "kafka.hpp"
+#include "producer.hpp"
 
 namespace fanout::daemon {
 
@@ -18,25 +17,20 @@ struct DeadLetterInfo {
 /// Thread-safe: every pipeline shares one. The record keeps the original
 /// key, value and headers, plus headers fanout.plugin, fanout.reason,
 /// fanout.attempts, fanout.source.topic, fanout.source.partition,
-/// fanout.source.offset. Idempotent producer, acks=all.
+/// fanout.source.offset.
 class DeadLetterSink {
 public:
-    DeadLetterSink(const DaemonSettings& settings);
-    ~DeadLetterSink();
+    DeadLetterSink(std::string topic, SyncProducer& producer) : topic_(std::move(topic)), producer_(producer) {}
 
-    DeadLetterSink(const DeadLetterSink&) = delete;
-    DeadLetterSink& operator=(const DeadLetterSink&) = delete;
-
-    /// Produce and wait for the broker's acknowledgement (at most
-    /// message.timeout.ms, 30 s). Returns an empty string on success, else
-    /// the error: the caller treats that as transient and keeps the event.
+    /// Returns an empty string once the broker has it, else the error: the
+    /// caller treats that as transient and keeps the event.
     std::string send(const Event& event, const DeadLetterInfo& info);
 
     const std::string& topic() const noexcept { return topic_; }
 
 private:
     std::string topic_;
-    KafkaHandle producer_;
+    SyncProducer& producer_;
 };
 
 }  // namespace fanout::daemon

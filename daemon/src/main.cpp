@@ -29,7 +29,7 @@ int wait_for_signals(Daemon& daemon, const sigset_t& signals) {
             log().info("stopped cleanly");
             return exit_code::ok;
         }
-        if (sig == SIGHUP) log().info("received SIGHUP: nothing to reload for library plugins");
+        if (sig == SIGHUP) daemon.reload_changed();
     }
 }
 

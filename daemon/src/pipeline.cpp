@@ -46,11 +46,12 @@ const char* to_string(PipelineState state) noexcept {
 }
 
 Pipeline::Pipeline(const DaemonSettings& daemon, PluginSettings plugin, std::unique_ptr<PluginFactory> factory,
-                   DeadLetterSink& dead_letters, MetricsRegistry& metrics)
+                   DeadLetterSink& dead_letters, HostServices& services, MetricsRegistry& metrics)
     : daemon_(daemon),
       settings_(std::move(plugin)),
       group_id_(daemon.group_id(settings_)),
       dead_letters_(dead_letters),
+      services_(services),
       counters_(metrics, settings_.name),
       context_(settings_.name, group_id_, metrics),
       factory_(std::move(factory)) {
@@ -68,6 +69,8 @@ void Pipeline::start() {
 }
 
 void Pipeline::request_stop() noexcept { stop_requested_.store(true, std::memory_order_release); }
+
+void Pipeline::request_reload() noexcept { reload_requested_.store(true, std::memory_order_release); }
 
 PipelineState Pipeline::wait_started(Clock::time_point deadline) {
     std::unique_lock lock(state_mutex_);
@@ -104,7 +107,7 @@ void Pipeline::set_state(PipelineState state, const std::string& error) {
 
 void Pipeline::run() {
     try {
-        plugin_ = factory_->create(context_);
+        plugin_ = factory_->create(context_, services_);
         checkpointing_ = plugin_->checkpointing();
         create_consumer();
     } catch (const std::exception& e) {
@@ -122,6 +125,7 @@ void Pipeline::run() {
     set_state(PipelineState::running);
 
     while (!stop_requested_.load(std::memory_order_acquire) && !halted_) {
+        if (reload_requested_.exchange(false)) reload_plugin();
         resume_due_partitions();
         collect_batch();
         if (!batch_.empty()) process_batch();
@@ -498,6 +502,38 @@ void Pipeline::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_li
         rd_kafka_assign(rk, nullptr);
     }
     log().info("[{}] {} {}", settings_.name, lost ? "lost" : "revoked", partition_names(partitions));
+}
+
+void Pipeline::reload_plugin() {
+    std::unique_ptr<Plugin> fresh;
+    try {
+        fresh = factory_->create(context_, services_);
+    } catch (const std::exception& e) {
+        log().error("[{}] reload failed, keeping the running instance: {}", settings_.name, e.what());
+        return;
+    }
+    // Between batches: everything handled is stored; make it committed too.
+    const rd_kafka_resp_err_t e = rd_kafka_commit(consumer_.get(), nullptr, 0);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR && e != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+        log().warn("[{}] commit before reload failed: {}", settings_.name, rd_kafka_err2str(e));
+    }
+    plugin_ = std::move(fresh);
+    checkpointing_ = plugin_->checkpointing();
+    if (checkpointing_ != nullptr) {
+        // The new instance owns the positions: rewind to its checkpoints.
+        rd_kafka_topic_partition_list_t* raw = nullptr;
+        if (rd_kafka_assignment(consumer_.get(), &raw) == RD_KAFKA_RESP_ERR_NO_ERROR && raw != nullptr) {
+            PartitionList assigned(raw);
+            if (assigned->cnt > 0) {
+                apply_checkpoints(assigned.get());
+                if (rd_kafka_error_t* error = rd_kafka_seek_partitions(consumer_.get(), assigned.get(), 10'000)) {
+                    log().error("[{}] seek after reload failed: {}", settings_.name, rd_kafka_error_string(error));
+                    rd_kafka_error_destroy(error);
+                }
+            }
+        }
+    }
+    log().info("[{}] reloaded {}", settings_.name, factory_->describe());
 }
 
 void Pipeline::shutdown_consumer() {

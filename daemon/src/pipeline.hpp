@@ -32,7 +32,7 @@ const char* to_string(PipelineState state) noexcept;
 class Pipeline {
 public:
     Pipeline(const DaemonSettings& daemon, PluginSettings plugin, std::unique_ptr<PluginFactory> factory,
-             DeadLetterSink& dead_letters, MetricsRegistry& metrics);
+             DeadLetterSink& dead_letters, HostServices& services, MetricsRegistry& metrics);
     ~Pipeline();
 
     Pipeline(const Pipeline&) = delete;
@@ -42,6 +42,10 @@ public:
     void start();
     /// Ask the thread to finish its in-flight batch and stop. Thread-safe.
     void request_stop() noexcept;
+    /// Ask the thread to swap in a new plugin instance between batches
+    /// (offsets committed first; on failure the old instance keeps running).
+    void request_reload() noexcept;
+    const PluginFactory& factory() const noexcept { return *factory_; }
     /// Wait until the pipeline left `starting` (running, stopped or failed).
     PipelineState wait_started(std::chrono::steady_clock::time_point deadline);
     /// Wait until the thread ended; false on deadline (then it is still running).
@@ -71,6 +75,7 @@ private:
     void resume_due_partitions();
     std::chrono::milliseconds poll_timeout() const;
     void shutdown_consumer();
+    void reload_plugin();
     void set_state(PipelineState state, const std::string& error = {});
 
     static void rebalance_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -83,6 +88,7 @@ private:
     PluginSettings settings_;
     std::string group_id_;
     DeadLetterSink& dead_letters_;
+    HostServices& services_;
     PipelineCounters counters_;
     PluginContext context_;
 
@@ -99,6 +105,7 @@ private:
     bool halted_ = false;
 
     std::atomic<bool> stop_requested_{false};
+    std::atomic<bool> reload_requested_{false};
     mutable std::mutex state_mutex_;
     std::condition_variable state_changed_;
     PipelineState state_ = PipelineState::created;

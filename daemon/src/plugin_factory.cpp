@@ -4,7 +4,7 @@
 
 namespace fanout::daemon {
 
-std::unique_ptr<Plugin> LibraryPluginFactory::create(Context& context) {
+std::unique_ptr<Plugin> LibraryPluginFactory::create(Context& context, HostServices&) {
     std::unique_ptr<Plugin> plugin = library_->descriptor().create(options_, context);
     if (!plugin) throw std::runtime_error("create() returned no plugin");
     return plugin;

@@ -8,8 +8,14 @@
 #include "fanout/plugin.hpp"
 #include "option_values.hpp"
 #include "plugin_library.hpp"
+#include "producer.hpp"
 
 namespace fanout::daemon {
+
+/// Daemon services a factory may hand to the plugins it makes.
+struct HostServices {
+    SyncProducer& producer;  ///< for derived events (acknowledged before returning)
+};
 
 /// Makes the plugin object for one pipeline and keeps what it needs alive
 /// (the shared library, the options). Must outlive every Plugin it made.
@@ -17,7 +23,10 @@ class PluginFactory {
 public:
     virtual ~PluginFactory() = default;
     /// Called on the pipeline thread. Throws when the plugin cannot start.
-    virtual std::unique_ptr<Plugin> create(Context& context) = 0;
+    virtual std::unique_ptr<Plugin> create(Context& context, HostServices& services) = 0;
+    /// True when the plugin's source changed since the last create() (a
+    /// script edited on disk): SIGHUP then swaps in a new instance.
+    virtual bool changed_on_disk() const { return false; }
     /// e.g. "library example 1.0.0 (/usr/lib/fanout/plugins/libexample.so)"
     virtual std::string describe() const = 0;
 };
@@ -27,7 +36,7 @@ public:
     LibraryPluginFactory(std::shared_ptr<PluginLibrary> library, OptionValues options)
         : library_(std::move(library)), options_(std::move(options)) {}
 
-    std::unique_ptr<Plugin> create(Context& context) override;
+    std::unique_ptr<Plugin> create(Context& context, HostServices& services) override;
     std::string describe() const override;
 
 private:

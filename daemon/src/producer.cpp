@@ -1,0 +1,66 @@
+#include "producer.hpp"
+
+#include <atomic>
+#include <stdexcept>
+
+namespace fanout::daemon {
+namespace {
+
+struct Delivery {
+    std::atomic<bool> finished{false};
+    rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
+};
+
+void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
+    auto* delivery = static_cast<Delivery*>(message->_private);
+    if (delivery == nullptr) return;
+    delivery->error = message->err;
+    delivery->finished.store(true, std::memory_order_release);
+}
+
+}  // namespace
+
+SyncProducer::SyncProducer(const DaemonSettings& settings, const std::string& client_id) {
+    KafkaConf conf = make_kafka_conf(settings.kafka,
+                                     {{"enable.idempotence", "true"},
+                                      {"acks", "all"},
+                                      {"linger.ms", "0"},
+                                      {"message.timeout.ms", "30000"},
+                                      {"client.id", client_id}},
+                                     settings.file);
+    rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
+    char err[512];
+    producer_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err, sizeof err));
+    if (!producer_) throw std::runtime_error("cannot create Kafka producer " + client_id + ": " + err);
+    conf.release();  // rd_kafka_new took it
+}
+
+SyncProducer::~SyncProducer() {
+    if (producer_) rd_kafka_flush(producer_.get(), 10'000);
+}
+
+std::string SyncProducer::send(std::string_view topic, std::string_view key, std::string_view value,
+                               const Headers& headers) {
+    KafkaHeaders hdrs(rd_kafka_headers_new(headers.size()));
+    for (const auto& [name, v] : headers) {
+        rd_kafka_header_add(hdrs.get(), name.data(), static_cast<ssize_t>(name.size()), v.data(),
+                            static_cast<ssize_t>(v.size()));
+    }
+    const std::string topic_name(topic);
+    Delivery delivery;
+    const rd_kafka_resp_err_t err = rd_kafka_producev(
+        producer_.get(), RD_KAFKA_V_TOPIC(topic_name.c_str()), RD_KAFKA_V_KEY(key.data(), key.size()),
+        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_HEADERS(hdrs.get()), RD_KAFKA_V_OPAQUE(&delivery), RD_KAFKA_V_END);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return rd_kafka_err2str(err);
+    hdrs.release();  // owned by the message now
+
+    // Threads waiting on the shared producer all poll it; each callback marks
+    // its own Delivery, so whoever serves it, the owner sees it finish.
+    // message.timeout.ms bounds the wait: the callback always comes.
+    while (!delivery.finished.load(std::memory_order_acquire)) rd_kafka_poll(producer_.get(), 50);
+    if (delivery.error != RD_KAFKA_RESP_ERR_NO_ERROR) return rd_kafka_err2str(delivery.error);
+    return {};
+}
+
+}  // namespace fanout::daemon
