@@ -71,10 +71,16 @@ PluginSettings read_plugin(const std::filesystem::path& file, const YAML::Node& 
 
     const std::optional<std::string> type = pr.choice("type", {"library", "lua"});
     if (!type) fail_at(file, node, what + ": missing required field 'type' (library or lua)");
-    if (*type == "lua") {
-        fail_at(file, pr.get("type"), what + ": type 'lua' is not available in this build; use type: library");
+    p.type = *type == "lua" ? PluginType::lua : PluginType::library;
+    if (YAML::Node lua = pr.get("lua"); lua.IsDefined() && !lua.IsNull()) {
+        if (p.type != PluginType::lua) fail_at(file, lua, what + ": field 'lua' is only valid with type: lua");
+        MappingReader l(file, lua, what + " lua");
+        if (auto v = l.integer("memory_limit_mb", 1, 16'384)) p.lua_memory_limit_bytes = static_cast<std::size_t>(*v) << 20;
+        if (auto v = l.integer("instruction_limit", 1000, 1'000'000'000'000)) {
+            p.lua_instruction_limit = static_cast<std::uint64_t>(*v);
+        }
+        l.finish();
     }
-    p.type = PluginType::library;
 
     const YAML::Node path = pr.require("path");
     p.path_location = location_of(file, path);

@@ -2,6 +2,7 @@
 // fanoutd's configuration: the YAML file as typed values.
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <utility>
@@ -52,6 +53,10 @@ struct PluginSettings {
     RetryPolicy retry;
     OnPermanentError on_permanent_error = OnPermanentError::dead_letter;
     StartFrom start_from = StartFrom::earliest;
+    /// Lua only: per-script limits (defaults are sane for analytics-style scripts).
+    std::size_t lua_memory_limit_bytes = 64u << 20;
+    std::uint64_t lua_instruction_limit = 10'000'000;  ///< per call into the script
+
     YAML::Node options;  ///< validated against the plugin's schema later
     SourceLocation location;          ///< the plugin's entry
     SourceLocation path_location;

@@ -19,6 +19,10 @@ std::vector<std::unique_ptr<PluginFactory>> prepare_plugins(const DaemonSettings
     std::vector<std::unique_ptr<PluginFactory>> out;
     for (const PluginSettings& p : settings.plugins) {
         const std::string what = "plugin '" + p.name + "'";
+        if (p.type == PluginType::lua) {
+            throw ConfigError(p.location.file, p.location.line, p.location.column,
+                              what + ": type 'lua' is not available in this build");
+        }
         std::shared_ptr<PluginLibrary> library;
         try {
             library = PluginLibrary::load(p.path);
