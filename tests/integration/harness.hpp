@@ -1,0 +1,51 @@
+#pragma once
+// Shared pieces of the integration tests: config text, audit log reading.
+#include <map>
+#include <set>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "events.hpp"
+#include "kafka_test.hpp"
+#include "process.hpp"
+
+namespace fanout::test {
+
+struct PluginSpec {
+    std::string name;
+    std::string library;       ///< file name in build/lib
+    std::string options;       ///< YAML lines under `options:` (6-space indent)
+    std::string extra = {};    ///< YAML lines at plugin level (4-space indent)
+};
+
+/// A fanoutd config for one topic. Kafka settings are tuned for tests:
+/// fast commits and fast failure detection.
+std::string make_config(const std::string& group_prefix, const std::string& dead_letter_topic, const std::string& topic,
+                        const std::vector<PluginSpec>& plugins, int drain_timeout_ms = 10000);
+
+/// Produce `count` generated events to `topic`; returns them in order.
+std::vector<GeneratedEvent> produce_events(const std::string& topic, std::size_t count, std::size_t posts = 100);
+
+using Coordinate = std::pair<std::int32_t, std::int64_t>;  ///< partition, offset
+
+/// Coordinates in an example-plugin audit log (JSON lines).
+std::multiset<Coordinate> audit_coordinates(const std::filesystem::path& file);
+
+/// One line of the scripted test plugin's record.
+struct Delivery {
+    std::string topic;
+    std::int32_t partition;
+    std::int64_t offset;
+    std::string key;
+    std::string outcome;
+};
+std::vector<Delivery> read_deliveries(const std::filesystem::path& file);
+
+/// Every offset below the end offset of each partition, as a set.
+std::set<Coordinate> all_coordinates(const std::vector<std::int64_t>& end_offsets);
+
+/// True when every committed offset equals the end offset.
+bool fully_committed(KafkaAdmin& admin, const std::string& group, const std::string& topic, int partitions);
+
+}  // namespace fanout::test

@@ -1,0 +1,87 @@
+// Test plugin whose behaviour is set by options: records every delivery,
+// and rejects, retries, throws or sleeps on chosen keys.
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <thread>
+
+#include "fanout/fanout.hpp"
+
+namespace fanout::tests::scripted {
+namespace {
+
+constexpr OptionSpec k_options[] = {
+    {"record_path", OptionType::string, nullptr, "each delivery appended as 'partition offset key outcome'"},
+    {"reject_keys", OptionType::string_list, "", "keys rejected (dead-lettered)"},
+    {"retry_keys", OptionType::string_list, "", "keys answered retry_later retry_times times, then done"},
+    {"retry_times", OptionType::integer, "2", "how often a retry key fails before it succeeds"},
+    {"throw_keys", OptionType::string_list, "", "keys whose delivery throws"},
+    {"sleep_ms", OptionType::integer, "0", "sleep per batch"},
+    {"fail_create", OptionType::boolean, "false", "throw from create()"},
+};
+
+class ScriptedPlugin final : public Plugin {
+public:
+    ScriptedPlugin(const Options& o, Context& context)
+        : record_(o.get_string("record_path"), std::ios::app), retry_times_(o.get_integer("retry_times")),
+          sleep_(o.get_integer("sleep_ms")), context_(context) {
+        for (const auto& k : o.get_list("reject_keys")) reject_.insert(k);
+        for (const auto& k : o.get_list("retry_keys")) retry_.insert(k);
+        for (const auto& k : o.get_list("throw_keys")) throw_.insert(k);
+        if (!record_) throw std::runtime_error("cannot open record_path");
+    }
+
+    void handle(std::span<const Event* const> events, std::span<Outcome> outcomes) override {
+        if (sleep_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(sleep_));
+        for (std::size_t i = 0; i < events.size(); ++i) {
+            const Event& e = *events[i];
+            const std::string key(e.key());
+            std::string outcome = "done";
+            if (throw_.count(key)) {
+                record(e, "throw");
+                throw std::runtime_error("scripted throw for " + key);
+            }
+            if (reject_.count(key)) {
+                outcomes[i] = Outcome::reject("scripted reject of " + key);
+                outcome = "reject";
+            } else if (retry_.count(key) && failures_[key] < retry_times_) {
+                ++failures_[key];
+                outcomes[i] = Outcome::retry_later("scripted retry of " + key);
+                outcome = "retry";
+            }
+            record(e, outcome);
+        }
+        record_.flush();
+        context_.counter("deliveries").add(events.size());
+    }
+
+private:
+    void record(const Event& e, const std::string& outcome) {
+        record_ << e.topic() << ' ' << e.partition() << ' ' << e.offset() << ' ' << e.key() << ' ' << outcome << '\n';
+        record_.flush();
+    }
+
+    std::ofstream record_;
+    std::int64_t retry_times_;
+    std::int64_t sleep_;
+    Context& context_;
+    std::set<std::string> reject_, retry_, throw_;
+    std::map<std::string, std::int64_t> failures_;
+};
+
+std::unique_ptr<Plugin> create(const Options& options, Context& context) {
+    if (options.get_boolean("fail_create")) throw std::runtime_error("scripted create failure");
+    return std::make_unique<ScriptedPlugin>(options, context);
+}
+
+}  // namespace
+
+extern const PluginDescriptor descriptor;
+const PluginDescriptor descriptor{k_descriptor_magic, k_abi_version, "scripted", "0.0.1",
+                                  "test plugin driven by options", k_options, std::size(k_options), &create};
+
+}  // namespace fanout::tests::scripted
+
+FANOUT_EXPORT_PLUGIN(fanout::tests::scripted::descriptor)

@@ -1,0 +1,85 @@
+// Loading plugin libraries: the real example plugin, and every way a file
+// can fail to be one.
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "plugin_library.hpp"
+#include "process.hpp"
+
+using fanout::daemon::PluginLibrary;
+using fanout::daemon::PluginLoadError;
+using fanout::test::lib_dir;
+
+namespace {
+std::string load_error(const std::filesystem::path& path) {
+    try {
+        PluginLibrary::load(path);
+    } catch (const PluginLoadError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+}  // namespace
+
+TEST(PluginLibrary, LoadsTheExamplePluginAndItsSchema) {
+    auto lib = PluginLibrary::load(lib_dir() / "libfanout_example.so");
+    const auto& d = lib->descriptor();
+    EXPECT_STREQ(d.name, "example");
+    EXPECT_EQ(d.abi_version, fanout::k_abi_version);
+    ASSERT_EQ(d.option_specs().size(), 2u);
+    EXPECT_STREQ(d.option_specs()[0].key, "path");
+    EXPECT_EQ(d.option_specs()[0].default_value, nullptr);
+}
+
+TEST(PluginLibrary, MissingFileIsReported) {
+    EXPECT_EQ(load_error("/nonexistent/libx.so"), "plugin library not found: /nonexistent/libx.so");
+}
+
+TEST(PluginLibrary, RefusesAnotherAbiVersion) {
+    const std::string e = load_error(lib_dir() / "libfanout_test_abi_mismatch.so");
+    EXPECT_NE(e.find("was built for plugin ABI version 999, this fanoutd speaks version 1"), std::string::npos) << e;
+}
+
+TEST(PluginLibrary, RefusesALibraryWithoutDescriptor) {
+    const std::string e = load_error(lib_dir() / "libfanout_test_not_a_plugin.so");
+    EXPECT_NE(e.find("not a Fanout plugin"), std::string::npos) << e;
+    EXPECT_NE(e.find("exports no 'fanout_plugin_v1'"), std::string::npos) << e;
+}
+
+TEST(PluginLibrary, RefusesADescriptorWithoutMagic) {
+    const std::string e = load_error(lib_dir() / "libfanout_test_bad_magic.so");
+    EXPECT_NE(e.find("without a Fanout descriptor"), std::string::npos) << e;
+}
+
+TEST(PluginLibrary, RefusesAFileThatIsNotALibrary) {
+    fanout::test::TempDir dir;
+    const auto path = dir.write("libfake.so", "not an ELF file");
+    ::chmod(path.c_str(), 0644);
+    const std::string e = load_error(path);
+    EXPECT_NE(e.find("cannot load plugin library"), std::string::npos) << e;
+}
+
+TEST(PluginLibrary, RefusesAWorldWritableLibrary) {
+    fanout::test::TempDir dir;
+    const auto copy = dir / "libcopy.so";
+    std::filesystem::copy_file(lib_dir() / "libfanout_example.so", copy);
+    ::chmod(copy.c_str(), 0666);
+    const std::string e = load_error(copy);
+    EXPECT_NE(e.find("writable by group or others"), std::string::npos) << e;
+}
+
+TEST(PluginLibrary, UnloadsOnlyAfterTheLastReference) {
+    std::weak_ptr<PluginLibrary> weak;
+    {
+        auto lib = PluginLibrary::load(lib_dir() / "libfanout_example.so");
+        weak = lib;
+        auto second = lib;
+        lib.reset();
+        EXPECT_FALSE(weak.expired());
+        EXPECT_STREQ(second->descriptor().name, "example");
+    }
+    EXPECT_TRUE(weak.expired());
+}
