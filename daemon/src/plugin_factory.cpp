@@ -1,6 +1,7 @@
 #include "plugin_factory.hpp"
 
 #include "config_error.hpp"
+#include "lua/lua_factory.hpp"
 
 namespace fanout::daemon {
 
@@ -20,8 +21,9 @@ std::vector<std::unique_ptr<PluginFactory>> prepare_plugins(const DaemonSettings
     for (const PluginSettings& p : settings.plugins) {
         const std::string what = "plugin '" + p.name + "'";
         if (p.type == PluginType::lua) {
-            throw ConfigError(p.location.file, p.location.line, p.location.column,
-                              what + ": type 'lua' is not available in this build");
+            // Compiles the script and checks its entry points (no init()).
+            out.push_back(std::make_unique<lua::LuaPluginFactory>(p));
+            continue;
         }
         std::shared_ptr<PluginLibrary> library;
         try {

@@ -1,0 +1,159 @@
+#include "lua/lua_factory.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "config_error.hpp"
+#include "lua/lua_json.hpp"
+#include "lua/lua_plugin.hpp"
+
+namespace fanout::daemon::lua {
+namespace {
+
+/// Reads the whole file; nullopt with `error` set when it cannot.
+std::optional<std::string> read_script(const std::filesystem::path& path, std::string& error) {
+    errno = 0;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        error = std::strerror(errno != 0 ? errno : ENOENT);
+        return std::nullopt;
+    }
+    if (std::filesystem::is_directory(path)) {
+        error = "is a directory";
+        return std::nullopt;
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    if (in.bad()) {
+        error = "read failed";
+        return std::nullopt;
+    }
+    return std::move(text).str();
+}
+
+std::uint64_t content_hash(std::string_view text) {
+    std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a: detects edits; no security role
+    for (const unsigned char c : text) {
+        h ^= c;
+        h *= 0x100000001b3ULL;
+    }
+    return h | 1;  // 0 means "nothing loaded"
+}
+
+// The check at startup and --check-config runs the script's top level; its
+// log lines and metrics go nowhere.
+class DiscardingLogger final : public Logger {
+public:
+    void log(LogLevel, std::string_view) override {}
+    bool enabled(LogLevel) const override { return false; }
+};
+
+class DiscardingCounter final : public Counter {
+public:
+    void add(std::uint64_t) override {}
+    std::uint64_t value() const override { return 0; }
+};
+
+class DiscardingGauge final : public Gauge {
+public:
+    void set(double) override {}
+    double value() const override { return 0; }
+};
+
+class CheckContext final : public Context {
+public:
+    explicit CheckContext(std::string name) : name_(std::move(name)) {}
+    std::string_view plugin_name() const override { return name_; }
+    std::string_view consumer_group() const override { return {}; }
+    Logger& logger() override { return logger_; }
+    Counter& counter(std::string_view) override { return counter_; }
+    Gauge& gauge(std::string_view) override { return gauge_; }
+
+private:
+    std::string name_;
+    DiscardingLogger logger_;
+    DiscardingCounter counter_;
+    DiscardingGauge gauge_;
+};
+
+class NoEmitter final : public Emitter {
+public:
+    std::string send(std::string_view, std::string_view, std::string_view, const Headers&) override {
+        return "no producer while checking the configuration";
+    }
+};
+
+class ProducerEmitter final : public Emitter {
+public:
+    explicit ProducerEmitter(SyncProducer& producer) : producer_(producer) {}
+    std::string send(std::string_view topic, std::string_view key, std::string_view value,
+                     const Headers& headers) override {
+        return producer_.send(topic, key, value, headers);
+    }
+
+private:
+    SyncProducer& producer_;
+};
+
+std::string located(const std::filesystem::path& path, int line, const std::string& detail) {
+    return line > 0 ? fmt::format("{}:{}: {}", path.string(), line, detail) : fmt::format("{}: {}", path.string(), detail);
+}
+
+}  // namespace
+
+LuaPluginFactory::LuaPluginFactory(const PluginSettings& settings)
+    : name_(settings.name),
+      path_(settings.path),
+      limits_{settings.lua_memory_limit_bytes, settings.lua_instruction_limit},
+      options_(yaml_to_json(settings.options)) {
+    std::string error;
+    const std::optional<std::string> source = read_script(path_, error);
+    if (!source) {
+        const SourceLocation& at = settings.path_location;
+        throw ConfigError(at.file, at.line, at.column,
+                          fmt::format("plugin '{}': cannot read Lua script {}: {}", name_, path_.string(), error));
+    }
+    CheckContext context(name_);
+    try {
+        LuaPlugin check(LuaScript{path_, *source}, options_, limits_, context, std::make_unique<NoEmitter>(),
+                        LuaPlugin::Start::check_only);
+    } catch (const LuaScriptError& e) {
+        throw ConfigError(path_, e.line(), 0, e.detail());
+    } catch (const std::exception& e) {
+        throw ConfigError(path_, 0, 0, fmt::format("plugin '{}': {}", name_, e.what()));
+    }
+    loaded_hash_.store(content_hash(*source));
+}
+
+std::unique_ptr<Plugin> LuaPluginFactory::create(Context& context, HostServices& services) {
+    std::string error;
+    const std::optional<std::string> source = read_script(path_, error);
+    if (!source) throw std::runtime_error(fmt::format("cannot read Lua script {}: {}", path_.string(), error));
+    std::unique_ptr<Plugin> plugin;
+    try {
+        plugin = std::make_unique<LuaPlugin>(LuaScript{path_, *source}, options_, limits_, context,
+                                             std::make_unique<ProducerEmitter>(services.producer));
+    } catch (const LuaScriptError& e) {
+        throw std::runtime_error(located(path_, e.line(), e.detail()));
+    }
+    loaded_hash_.store(content_hash(*source));
+    return plugin;
+}
+
+bool LuaPluginFactory::changed_on_disk() const {
+    std::string error;
+    const std::optional<std::string> source = read_script(path_, error);
+    return !source || content_hash(*source) != loaded_hash_.load();
+}
+
+std::string LuaPluginFactory::describe() const {
+    return fmt::format("lua {} (content {:016x}, memory_limit={}MiB, instruction_limit={})", path_.string(),
+                       loaded_hash_.load(), limits_.memory_bytes >> 20, limits_.instructions);
+}
+
+}  // namespace fanout::daemon::lua
