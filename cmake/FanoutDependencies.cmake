@@ -17,3 +17,17 @@ find_path(RAPIDJSON_INCLUDE_DIR rapidjson/document.h REQUIRED)
 add_library(fanout_rapidjson INTERFACE)
 target_include_directories(fanout_rapidjson SYSTEM INTERFACE ${RAPIDJSON_INCLUDE_DIR})
 target_compile_definitions(fanout_rapidjson INTERFACE RAPIDJSON_HAS_STDSTRING=1)
+
+# SOCI (Debian ships no CMake package): core + the two backends we support.
+find_library(SOCI_CORE_LIBRARY soci_core REQUIRED)
+find_library(SOCI_SQLITE3_LIBRARY soci_sqlite3 REQUIRED)
+find_library(SOCI_POSTGRESQL_LIBRARY soci_postgresql REQUIRED)
+find_package(PostgreSQL REQUIRED)
+find_package(SQLite3 REQUIRED)
+add_library(fanout_soci INTERFACE)
+target_link_libraries(fanout_soci INTERFACE
+  ${SOCI_CORE_LIBRARY} ${SOCI_SQLITE3_LIBRARY} ${SOCI_POSTGRESQL_LIBRARY} PostgreSQL::PostgreSQL SQLite::SQLite3)
+target_include_directories(fanout_soci SYSTEM INTERFACE ${PostgreSQL_INCLUDE_DIRS})
+
+# cpp-httplib for the HTTP services and the admin endpoint.
+pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)

@@ -1,0 +1,98 @@
+#include "schema.hpp"
+
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <stdexcept>
+#include <vector>
+
+namespace fanout::read_model {
+namespace {
+
+// Migration N takes the schema from version N-1 to N. Append, never edit.
+const std::vector<std::vector<std::string>> k_migrations = {
+    {
+        "CREATE TABLE IF NOT EXISTS posts ("
+        " post_id TEXT PRIMARY KEY,"
+        " author TEXT NOT NULL,"
+        " message TEXT NOT NULL,"
+        " date_posted TEXT NOT NULL,"
+        " likes BIGINT NOT NULL DEFAULT 0,"
+        " applied_version BIGINT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS posts_author ON posts (author)",
+        "CREATE INDEX IF NOT EXISTS posts_likes ON posts (likes)",
+        "CREATE TABLE IF NOT EXISTS comments ("
+        " comment_id TEXT PRIMARY KEY,"
+        " post_id TEXT NOT NULL REFERENCES posts (post_id) ON DELETE CASCADE,"
+        " username TEXT NOT NULL,"
+        " comment TEXT NOT NULL,"
+        " comment_date TEXT NOT NULL,"
+        " edited INTEGER NOT NULL DEFAULT 0)",
+        "CREATE INDEX IF NOT EXISTS comments_post ON comments (post_id)",
+        "CREATE TABLE IF NOT EXISTS checkpoints ("
+        " consumer_group TEXT NOT NULL,"
+        " topic TEXT NOT NULL,"
+        " partition_id INTEGER NOT NULL,"
+        " next_offset BIGINT NOT NULL,"
+        " PRIMARY KEY (consumer_group, topic, partition_id))",
+    },
+};
+
+bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+}  // namespace
+
+Backend backend_of(soci::session& session) {
+    return session.get_backend_name() == "postgresql" ? Backend::postgresql : Backend::sqlite;
+}
+
+int current_version(soci::session& session) {
+    session << "CREATE TABLE IF NOT EXISTS schema_version (component TEXT PRIMARY KEY, version INTEGER NOT NULL)";
+    int version = 0;
+    soci::indicator ind = soci::i_null;
+    session << "SELECT version FROM schema_version WHERE component = 'read_model'", soci::into(version, ind);
+    return ind == soci::i_ok ? version : 0;
+}
+
+void migrate(soci::session& session) {
+    soci::transaction tx(session);
+    if (backend_of(session) == Backend::postgresql) {
+        session << "SELECT pg_advisory_xact_lock(74657)";  // released at commit
+    }
+    const int from = current_version(session);
+    if (from > k_schema_version) {
+        throw std::runtime_error("read model schema version " + std::to_string(from) +
+                                 " is newer than this build understands (" + std::to_string(k_schema_version) + ")");
+    }
+    for (int v = from; v < k_schema_version; ++v) {
+        for (const auto& statement : k_migrations[static_cast<std::size_t>(v)]) session << statement;
+    }
+    if (from == 0) {
+        session << "INSERT INTO schema_version (component, version) VALUES ('read_model', :v)", soci::use(k_schema_version);
+    } else if (from < k_schema_version) {
+        session << "UPDATE schema_version SET version = :v WHERE component = 'read_model'", soci::use(k_schema_version);
+    }
+    tx.commit();
+}
+
+void open_session(soci::session& session, const std::string& connection) {
+    if (starts_with(connection, "postgresql://") || starts_with(connection, "postgres://") ||
+        connection.find("dbname=") != std::string::npos) {
+        session.open(soci::postgresql, connection);
+        return;
+    }
+    std::string path = connection;
+    for (const char* prefix : {"sqlite3://", "sqlite://", "sqlite3:", "sqlite:"}) {
+        if (starts_with(path, prefix)) {
+            path = path.substr(std::string(prefix).size());
+            break;
+        }
+    }
+    if (path.empty()) throw std::runtime_error("empty SQLite database path in '" + connection + "'");
+    session.open(soci::sqlite3, "db=" + path + " timeout=30");
+    session << "PRAGMA journal_mode=WAL";
+    session << "PRAGMA synchronous=NORMAL";
+    session << "PRAGMA foreign_keys=ON";
+}
+
+}  // namespace fanout::read_model
