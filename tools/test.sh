@@ -69,9 +69,12 @@ else
 fi
 tools/postgres-dev.sh start
 
+phase "preparing the test Python environment (tools/python-env.sh)"
+FANOUT_TEST_PYTHON=$(tools/python-env.sh)
+
 FANOUT_TEST_BROKERS=$(tools/kafka-dev.sh bootstrap)
 FANOUT_TEST_PG=$(tools/postgres-dev.sh conn)
-export FANOUT_TEST_BROKERS FANOUT_TEST_PG
+export FANOUT_TEST_BROKERS FANOUT_TEST_PG FANOUT_TEST_PYTHON
 
 phase "running tests (brokers $FANOUT_TEST_BROKERS, PostgreSQL $FANOUT_TEST_PG)"
 rc=0

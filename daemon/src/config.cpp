@@ -58,6 +58,7 @@ RetryPolicy read_retry(const std::filesystem::path& file, const YAML::Node& node
 PluginSettings read_plugin(const std::filesystem::path& file, const YAML::Node& node, std::size_t index) {
     PluginSettings p;
     p.location = location_of(file, node);
+    p.fingerprint = YAML::Dump(node);
     MappingReader r(file, node, "plugins[" + std::to_string(index) + "]");
     p.name = as_string(file, r.require("name"), r.field("name"));
     if (p.name.empty() || !std::all_of(p.name.begin(), p.name.end(), [](char c) {
@@ -138,6 +139,19 @@ DaemonSettings read_root(const YAML::Node& root, const std::filesystem::path& fi
         s.dead_letter_topic = *v;
     }
     if (auto v = r.integer("drain_timeout_ms", 100, 3'600'000)) s.drain_timeout = Milliseconds(*v);
+    if (YAML::Node admin = r.get("admin"); admin.IsDefined() && !admin.IsNull()) {
+        MappingReader a(file, admin, "admin");
+        if (auto v = a.string("listen")) {
+            const auto colon = v->rfind(':');
+            if (colon == std::string::npos || colon == 0 || colon + 1 == v->size() ||
+                v->find_first_not_of("0123456789", colon + 1) != std::string::npos) {
+                fail_at(file, a.get("listen"), "admin field 'listen': expected HOST:PORT, got '" + *v + "'");
+            }
+            s.admin_listen = *v;
+        }
+        a.finish();
+    }
+    s.global_fingerprint = YAML::Dump(r.get("kafka")) + "|" + s.group_prefix + "|" + s.dead_letter_topic;
 
     const YAML::Node plugins = r.require("plugins");
     if (!plugins.IsSequence()) fail_at(file, plugins, "config field 'plugins': expected a list, got " + describe(plugins));

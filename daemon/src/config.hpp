@@ -61,6 +61,9 @@ struct PluginSettings {
     SourceLocation location;          ///< the plugin's entry
     SourceLocation path_location;
     SourceLocation options_location;
+    /// The entry as YAML text: equal fingerprints mean an unchanged plugin
+    /// (hot reload restarts only plugins whose fingerprint changed).
+    std::string fingerprint;
 
     bool wants_type(std::string_view type) const;
 };
@@ -71,7 +74,12 @@ struct DaemonSettings {
     std::string group_prefix = "fanout";
     std::string dead_letter_topic = "fanout.dead-letter";
     Milliseconds drain_timeout{30'000};
+    /// Admin HTTP listen address ("127.0.0.1:9464"); empty: disabled.
+    std::string admin_listen;
     std::vector<PluginSettings> plugins;
+    /// Settings every pipeline shares (kafka, group prefix, dead letters):
+    /// when it changes on reload, every pipeline restarts.
+    std::string global_fingerprint;
 
     std::string group_id(const PluginSettings& plugin) const { return group_prefix + "." + plugin.name; }
 };

@@ -1,26 +1,42 @@
 #include "daemon.hpp"
 
+#include <map>
+
 #include "log.hpp"
 
 namespace fanout::daemon {
 
-Daemon::Daemon(DaemonSettings settings, std::vector<std::unique_ptr<PluginFactory>> factories)
-    : settings_(std::move(settings)) {
-    producer_ = std::make_unique<SyncProducer>(settings_, "fanoutd-producer");
-    dead_letters_ = std::make_unique<DeadLetterSink>(settings_.dead_letter_topic, *producer_);
-    services_ = std::make_unique<HostServices>(HostServices{*producer_});
-    for (std::size_t i = 0; i < settings_.plugins.size(); ++i) {
-        pipelines_.push_back(std::make_unique<Pipeline>(settings_, settings_.plugins[i], std::move(factories.at(i)),
-                                                        *dead_letters_, *services_, metrics_));
+Daemon::Daemon(DaemonSettings settings, std::vector<std::unique_ptr<PluginFactory>> factories) {
+    build_shared(settings);
+    settings_ = std::make_shared<const DaemonSettings>(std::move(settings));
+    for (std::size_t i = 0; i < settings_->plugins.size(); ++i) {
+        pipelines_.push_back(make_pipeline(settings_->plugins[i], std::move(factories.at(i))));
     }
 }
 
 Daemon::~Daemon() {
     request_stop();
-    pipelines_.clear();  // joins; before the dead-letter sink they use
+    std::lock_guard lock(mutex_);
+    pipelines_.clear();  // joins; before the producer they use
+}
+
+void Daemon::build_shared(const DaemonSettings& settings) {
+    producer_ = std::make_unique<SyncProducer>(settings, "fanoutd-producer");
+    dead_letters_ = std::make_unique<DeadLetterSink>(settings.dead_letter_topic, *producer_);
+    services_ = std::make_unique<HostServices>(HostServices{*producer_});
+}
+
+std::unique_ptr<Pipeline> Daemon::make_pipeline(const PluginSettings& plugin, std::unique_ptr<PluginFactory> factory) {
+    return std::make_unique<Pipeline>(settings_, plugin, std::move(factory), *dead_letters_, *services_, metrics_);
+}
+
+std::shared_ptr<const DaemonSettings> Daemon::settings() const {
+    std::lock_guard lock(mutex_);
+    return settings_;
 }
 
 bool Daemon::start(std::chrono::milliseconds timeout) {
+    std::lock_guard lock(mutex_);
     for (auto& p : pipelines_) p->start();
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     bool ok = true;
@@ -34,39 +50,108 @@ bool Daemon::start(std::chrono::milliseconds timeout) {
             ok = false;
         }
     }
-    if (!ok) {
-        request_stop();
-        wait_drained();
-    }
+    if (!ok) stop_all(pipelines_, settings_->drain_timeout);
     return ok;
 }
 
 void Daemon::request_stop() {
+    std::lock_guard lock(mutex_);
     for (auto& p : pipelines_) p->request_stop();
 }
 
-void Daemon::reload_changed() {
-    std::size_t reloading = 0;
-    for (auto& p : pipelines_) {
-        if (p->factory().changed_on_disk()) {
-            p->request_reload();
-            ++reloading;
-        }
-    }
-    log().info("SIGHUP: {} plugin(s) changed on disk, reloading them between batches", reloading);
-}
-
 bool Daemon::wait_drained() {
-    const auto deadline = std::chrono::steady_clock::now() + settings_.drain_timeout;
+    std::lock_guard lock(mutex_);
+    const auto deadline = std::chrono::steady_clock::now() + settings_->drain_timeout;
     bool ok = true;
     for (auto& p : pipelines_) {
         if (!p->wait_finished(deadline)) {
             log().error("[{}] did not finish within the drain timeout ({} ms)", p->settings().name,
-                        settings_.drain_timeout.count());
+                        settings_->drain_timeout.count());
             ok = false;
         }
     }
     return ok;
+}
+
+void Daemon::stop_all(std::vector<std::unique_ptr<Pipeline>>& pipelines, std::chrono::milliseconds drain) {
+    for (auto& p : pipelines) p->request_stop();
+    const auto deadline = std::chrono::steady_clock::now() + drain;
+    for (auto& p : pipelines) {
+        if (!p->wait_finished(deadline)) {
+            log().error("[{}] did not stop within the drain timeout; waiting for it", p->settings().name);
+        }
+    }
+    pipelines.clear();  // joins the stragglers
+}
+
+std::string Daemon::reload(DaemonSettings settings, std::vector<std::unique_ptr<PluginFactory>> factories) {
+    std::lock_guard lock(mutex_);
+    const bool global_changed = settings.global_fingerprint != settings_->global_fingerprint;
+    auto fresh = std::make_shared<const DaemonSettings>(std::move(settings));
+
+    std::map<std::string, std::unique_ptr<Pipeline>> old;
+    for (auto& p : pipelines_) old.emplace(p->settings().name, std::move(p));
+    pipelines_.clear();
+
+    std::vector<std::unique_ptr<Pipeline>> to_stop;
+    std::vector<std::size_t> to_start;  // indexes into fresh->plugins
+    std::vector<std::unique_ptr<Pipeline>> next(fresh->plugins.size());
+    std::size_t kept = 0, reloaded = 0;
+    for (std::size_t i = 0; i < fresh->plugins.size(); ++i) {
+        const PluginSettings& ps = fresh->plugins[i];
+        auto it = old.find(ps.name);
+        const bool unchanged = !global_changed && it != old.end() && it->second->settings().fingerprint == ps.fingerprint &&
+                               it->second->state() != PipelineState::failed;
+        if (unchanged) {
+            if (it->second->factory().changed_on_disk()) {
+                it->second->request_reload();
+                ++reloaded;
+            }
+            next[i] = std::move(it->second);
+            ++kept;
+        } else {
+            if (it != old.end()) to_stop.push_back(std::move(it->second));
+            to_start.push_back(i);
+        }
+        if (it != old.end()) old.erase(it);
+    }
+    for (auto& [name, p] : old) to_stop.push_back(std::move(p));  // removed from the config
+
+    // Stop before starting: a restarted plugin must leave its group first.
+    const std::size_t stopped = to_stop.size();
+    stop_all(to_stop, settings_->drain_timeout);
+    if (global_changed) {
+        log().info("reload: shared settings changed, restarting every pipeline");
+        build_shared(*fresh);
+    }
+    settings_ = fresh;
+    for (std::size_t i : to_start) {
+        next[i] = make_pipeline(settings_->plugins[i], std::move(factories.at(i)));
+        next[i]->start();
+    }
+    pipelines_ = std::move(next);
+    return "kept " + std::to_string(kept) + " (" + std::to_string(reloaded) + " reloading from disk), stopped " +
+           std::to_string(stopped) + ", started " + std::to_string(to_start.size());
+}
+
+void Daemon::for_each_pipeline(const std::function<void(const Pipeline&)>& visit) const {
+    std::lock_guard lock(mutex_);
+    for (const auto& p : pipelines_) visit(*p);
+}
+
+bool Daemon::all_joined() const {
+    bool all = true;
+    for_each_pipeline([&](const Pipeline& p) {
+        const PipelineStatus s = p.status();
+        all = all && s.state == PipelineState::running && s.joined;
+    });
+    return all;
+}
+
+bool Daemon::all_making_progress(std::chrono::milliseconds limit) const {
+    bool all = true;
+    for_each_pipeline([&](const Pipeline& p) { all = all && p.making_progress(limit); });
+    return all;
 }
 
 }  // namespace fanout::daemon

@@ -1,7 +1,10 @@
 #pragma once
-// fanoutd as a whole: one pipeline per plugin, shared dead-letter producer.
+// fanoutd as a whole: one pipeline per plugin, a shared producer for dead
+// letters and derived events, hot reload of the configuration.
 #include <chrono>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "config.hpp"
@@ -9,16 +12,17 @@
 #include "metrics.hpp"
 #include "pipeline.hpp"
 #include "plugin_factory.hpp"
+#include "producer.hpp"
 
 namespace fanout::daemon {
 
 /// Exit codes (sysexits.h where one fits).
 namespace exit_code {
 inline constexpr int ok = 0;
-inline constexpr int usage = 64;         // EX_USAGE
-inline constexpr int unavailable = 69;   // EX_UNAVAILABLE: a plugin failed to start
-inline constexpr int software = 70;      // EX_SOFTWARE: drain timeout exceeded
-inline constexpr int config = 78;        // EX_CONFIG
+inline constexpr int usage = 64;        // EX_USAGE
+inline constexpr int unavailable = 69;  // EX_UNAVAILABLE: a plugin failed to start
+inline constexpr int software = 70;     // EX_SOFTWARE: drain timeout exceeded
+inline constexpr int config = 78;       // EX_CONFIG
 }  // namespace exit_code
 
 class Daemon {
@@ -33,16 +37,32 @@ public:
     void request_stop();
     /// Wait for all pipelines up to the drain timeout; false if one is stuck.
     bool wait_drained();
-    /// SIGHUP: swap in new instances of plugins whose source changed.
-    void reload_changed();
 
-    const std::vector<std::unique_ptr<Pipeline>>& pipelines() const noexcept { return pipelines_; }
+    /// SIGHUP. Apply a new, already validated configuration: start added
+    /// plugins, stop removed ones, restart changed ones; untouched plugins
+    /// keep running (their scripts are reloaded if changed on disk). When
+    /// the shared settings (kafka, group prefix, dead letters) changed,
+    /// every pipeline restarts. Returns a one-line summary.
+    std::string reload(DaemonSettings settings, std::vector<std::unique_ptr<PluginFactory>> factories);
+
+    /// Visit every pipeline under the daemon's lock (for admin and systemd).
+    void for_each_pipeline(const std::function<void(const Pipeline&)>& visit) const;
+    bool all_joined() const;
+    /// True when no pipeline is stuck longer than `limit` (watchdog).
+    bool all_making_progress(std::chrono::milliseconds limit) const;
+
     MetricsRegistry& metrics() noexcept { return metrics_; }
-    const DaemonSettings& settings() const noexcept { return settings_; }
+    const MetricsRegistry& metrics() const noexcept { return metrics_; }
+    std::shared_ptr<const DaemonSettings> settings() const;
 
 private:
-    DaemonSettings settings_;
+    std::unique_ptr<Pipeline> make_pipeline(const PluginSettings& plugin, std::unique_ptr<PluginFactory> factory);
+    void build_shared(const DaemonSettings& settings);
+    static void stop_all(std::vector<std::unique_ptr<Pipeline>>& pipelines, std::chrono::milliseconds drain);
+
     MetricsRegistry metrics_;
+    mutable std::mutex mutex_;  // guards settings_ and pipelines_ (not the pipelines' own state)
+    std::shared_ptr<const DaemonSettings> settings_;
     std::unique_ptr<SyncProducer> producer_;
     std::unique_ptr<DeadLetterSink> dead_letters_;
     std::unique_ptr<HostServices> services_;

@@ -6,34 +6,16 @@
 #include <CLI/CLI.hpp>
 #include <librdkafka/rdkafka.h>
 
+#include "admin_server.hpp"
 #include "config.hpp"
 #include "config_error.hpp"
 #include "daemon.hpp"
 #include "fanout/abi.hpp"
 #include "log.hpp"
 #include "plugin_factory.hpp"
+#include "supervisor.hpp"
 
 using namespace fanout::daemon;
-
-namespace {
-
-int wait_for_signals(Daemon& daemon, const sigset_t& signals) {
-    for (;;) {
-        timespec tick{1, 0};
-        const int sig = sigtimedwait(&signals, nullptr, &tick);
-        if (sig == SIGTERM || sig == SIGINT) {
-            log().info("received {}, draining (timeout {} ms)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
-                       daemon.settings().drain_timeout.count());
-            daemon.request_stop();
-            if (!daemon.wait_drained()) return exit_code::software;
-            log().info("stopped cleanly");
-            return exit_code::ok;
-        }
-        if (sig == SIGHUP) daemon.reload_changed();
-    }
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"fanoutd: runs Fanout plugins over Kafka event streams, one consumer group per plugin"};
@@ -73,7 +55,7 @@ int main(int argc, char** argv) {
                                           : spdlog::level::info);
 
     // Block before any thread exists so every thread inherits the mask and
-    // only sigtimedwait sees these signals.
+    // only the supervisor's sigtimedwait sees these signals.
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGTERM);
@@ -102,10 +84,14 @@ int main(int argc, char** argv) {
     }
 
     try {
+        const std::string admin_listen = settings.admin_listen;
         Daemon daemon(std::move(settings), std::move(factories));
-        log().info("fanoutd {} starting with {} plugin(s)", FANOUT_VERSION, daemon.pipelines().size());
+        log().info("fanoutd {} starting with {} plugin(s)", FANOUT_VERSION, daemon.settings()->plugins.size());
+        std::unique_ptr<AdminServer> admin;
+        if (!admin_listen.empty()) admin = std::make_unique<AdminServer>(daemon, admin_listen);
         if (!daemon.start(std::chrono::seconds(60))) return exit_code::unavailable;
-        return wait_for_signals(daemon, signals);
+        Supervisor supervisor(daemon, config_path, signals);
+        return supervisor.run();
     } catch (const ConfigError& e) {
         std::cerr << e.what() << '\n';
         return exit_code::config;

@@ -32,11 +32,34 @@ private:
     std::atomic<double> value_{0};
 };
 
+/// Fixed-bucket histogram (Prometheus semantics: cumulative on export).
+/// observe() is lock-free; readers may see a sample in count before sum.
+class Histogram {
+public:
+    explicit Histogram(std::vector<double> upper_bounds);
+    void observe(double value);
+
+    struct Snapshot {
+        std::vector<double> upper_bounds;
+        std::vector<std::uint64_t> cumulative;  ///< one per bound, then +Inf
+        double sum = 0;
+        std::uint64_t count = 0;
+    };
+    Snapshot snapshot() const;
+
+private:
+    std::vector<double> bounds_;
+    std::unique_ptr<std::atomic<std::uint64_t>[]> buckets_;  // bounds_.size() + 1
+    std::atomic<double> sum_{0};
+    std::atomic<std::uint64_t> count_{0};
+};
+
 /// Thread-safe. Metrics live as long as the registry: references stay valid.
 class MetricsRegistry {
 public:
     AtomicCounter& counter(std::string_view plugin, std::string_view name);
     AtomicGauge& gauge(std::string_view plugin, std::string_view name);
+    Histogram& histogram(std::string_view plugin, std::string_view name, const std::vector<double>& bounds);
 
     struct Sample {
         std::string plugin;
@@ -46,11 +69,19 @@ public:
     };
     std::vector<Sample> snapshot() const;
 
+    struct HistogramSample {
+        std::string plugin;
+        std::string name;
+        Histogram::Snapshot data;
+    };
+    std::vector<HistogramSample> histograms() const;
+
 private:
     using Key = std::pair<std::string, std::string>;
     mutable std::mutex mutex_;
     std::map<Key, std::unique_ptr<AtomicCounter>> counters_;
     std::map<Key, std::unique_ptr<AtomicGauge>> gauges_;
+    std::map<Key, std::unique_ptr<Histogram>> histograms_;
 };
 
 /// The standard per-plugin counters the pipeline maintains.
@@ -62,6 +93,8 @@ struct PipelineCounters {
     AtomicCounter& events_dead_lettered;
     AtomicCounter& handler_exceptions;
     AtomicCounter& batches;
+    Histogram& handler_seconds;  ///< time in Plugin::handle per batch
+    Histogram& batch_size;       ///< events handed to the plugin per batch
 };
 
 }  // namespace fanout::daemon

@@ -45,11 +45,11 @@ const char* to_string(PipelineState state) noexcept {
     return "unknown";
 }
 
-Pipeline::Pipeline(const DaemonSettings& daemon, PluginSettings plugin, std::unique_ptr<PluginFactory> factory,
+Pipeline::Pipeline(std::shared_ptr<const DaemonSettings> daemon, PluginSettings plugin, std::unique_ptr<PluginFactory> factory,
                    DeadLetterSink& dead_letters, HostServices& services, MetricsRegistry& metrics)
-    : daemon_(daemon),
+    : daemon_(std::move(daemon)),
       settings_(std::move(plugin)),
-      group_id_(daemon.group_id(settings_)),
+      group_id_(daemon_->group_id(settings_)),
       dead_letters_(dead_letters),
       services_(services),
       counters_(metrics, settings_.name),
@@ -84,6 +84,55 @@ bool Pipeline::wait_finished(Clock::time_point deadline) {
     lock.unlock();
     if (thread_.joinable()) thread_.join();
     return true;
+}
+
+PipelineStatus Pipeline::status() const {
+    std::lock_guard lock(state_mutex_);
+    return PipelineStatus{state_, joined_, assignment_, last_error_, reloads_};
+}
+
+void Pipeline::heartbeat() noexcept {
+    heartbeat_ns_.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+}
+
+bool Pipeline::making_progress(std::chrono::milliseconds limit) const {
+    const PipelineState s = state();
+    if (s != PipelineState::running && s != PipelineState::stopping) return true;  // nothing to be stuck in
+    const auto last = Clock::time_point(Clock::duration(heartbeat_ns_.load(std::memory_order_relaxed)));
+    return Clock::now() - last <= limit;
+}
+
+void Pipeline::refresh_status() {
+    const auto now = Clock::now();
+    if (now < next_status_refresh_) return;
+    next_status_refresh_ = now + std::chrono::seconds(1);
+    rd_kafka_t* rk = consumer_.get();
+    bool joined = false;
+    if (char* member = rd_kafka_memberid(rk)) {
+        joined = *member != '\0';
+        rd_kafka_mem_free(rk, member);
+    }
+    std::vector<PartitionStatus> assignment;
+    rd_kafka_topic_partition_list_t* raw = nullptr;
+    if (rd_kafka_assignment(rk, &raw) == RD_KAFKA_RESP_ERR_NO_ERROR && raw != nullptr) {
+        PartitionList list(raw);
+        rd_kafka_position(rk, list.get());
+        for (int i = 0; i < list->cnt; ++i) {
+            PartitionStatus ps{list->elems[i].topic, list->elems[i].partition, list->elems[i].offset, -1, -1};
+            std::int64_t low = -1, high = -1;
+            // Cached from fetch responses: no broker round trip.
+            if (rd_kafka_get_watermark_offsets(rk, ps.topic.c_str(), ps.partition, &low, &high) ==
+                    RD_KAFKA_RESP_ERR_NO_ERROR &&
+                high >= 0) {
+                ps.high_watermark = high;
+                if (ps.position >= 0) ps.lag = std::max<std::int64_t>(0, high - ps.position);
+            }
+            assignment.push_back(std::move(ps));
+        }
+    }
+    std::lock_guard lock(state_mutex_);
+    joined_ = joined;
+    assignment_ = std::move(assignment);
 }
 
 PipelineState Pipeline::state() const {
@@ -122,15 +171,19 @@ void Pipeline::run() {
     }
     log().info("[{}] started {} group={} topics={}", settings_.name, factory_->describe(), group_id_,
                fmt::join(settings_.topics, ","));
+    heartbeat();
     set_state(PipelineState::running);
 
     while (!stop_requested_.load(std::memory_order_acquire) && !halted_) {
+        heartbeat();
+        refresh_status();
         if (reload_requested_.exchange(false)) reload_plugin();
         resume_due_partitions();
         collect_batch();
         if (!batch_.empty()) process_batch();
     }
 
+    heartbeat();
     set_state(halted_ ? PipelineState::failed : PipelineState::stopping);
     shutdown_consumer();
     plugin_.reset();
@@ -151,7 +204,7 @@ void Pipeline::create_consumer() {
         {"partition.assignment.strategy", "cooperative-sticky"},
         {"auto.offset.reset", settings_.start_from == StartFrom::latest ? "latest" : "earliest"},
     };
-    KafkaConf conf = make_kafka_conf(daemon_.kafka, overrides, daemon_.file);
+    KafkaConf conf = make_kafka_conf(daemon_->kafka, overrides, daemon_->file);
     rd_kafka_conf_set_rebalance_cb(conf.get(), &Pipeline::rebalance_trampoline);
     rd_kafka_conf_set_log_cb(conf.get(), &log_from_kafka);
     rd_kafka_conf_set_opaque(conf.get(), this);
@@ -247,7 +300,13 @@ void Pipeline::process_batch() {
         }
     }
     std::vector<Outcome> outcomes(selected.size());
-    if (!selected.empty()) invoke_plugin(selected, outcomes);
+    if (!selected.empty()) {
+        const auto started = Clock::now();
+        invoke_plugin(selected, outcomes);
+        counters_.handler_seconds.observe(std::chrono::duration<double>(Clock::now() - started).count());
+        counters_.batch_size.observe(static_cast<double>(selected.size()));
+        heartbeat();
+    }
 
     struct Progress {
         std::int64_t next_offset = -1;
@@ -537,6 +596,10 @@ void Pipeline::reload_plugin() {
                 }
             }
         }
+    }
+    {
+        std::lock_guard lock(state_mutex_);
+        ++reloads_;
     }
     log().info("[{}] reloaded {}", settings_.name, factory_->describe());
 }

@@ -29,9 +29,26 @@ namespace fanout::daemon {
 enum class PipelineState { created, starting, running, stopping, stopped, failed };
 const char* to_string(PipelineState state) noexcept;
 
+struct PartitionStatus {
+    std::string topic;
+    std::int32_t partition = 0;
+    std::int64_t position = -1;        ///< next offset to consume (-1: not yet known)
+    std::int64_t high_watermark = -1;  ///< last seen end of the partition
+    std::int64_t lag = -1;             ///< high_watermark - position, -1 when unknown
+};
+
+/// What /plugins, /metrics and systemd see of a pipeline.
+struct PipelineStatus {
+    PipelineState state = PipelineState::created;
+    bool joined = false;  ///< a member of its consumer group
+    std::vector<PartitionStatus> assignment;
+    std::string last_error;
+    std::uint64_t reloads = 0;
+};
+
 class Pipeline {
 public:
-    Pipeline(const DaemonSettings& daemon, PluginSettings plugin, std::unique_ptr<PluginFactory> factory,
+    Pipeline(std::shared_ptr<const DaemonSettings> daemon, PluginSettings plugin, std::unique_ptr<PluginFactory> factory,
              DeadLetterSink& dead_letters, HostServices& services, MetricsRegistry& metrics);
     ~Pipeline();
 
@@ -53,6 +70,10 @@ public:
 
     PipelineState state() const;
     std::string last_error() const;
+    PipelineStatus status() const;
+    /// False when the thread has been inside one step (a plugin call, a
+    /// rebalance) for longer than `limit`: the pipeline is wedged.
+    bool making_progress(std::chrono::milliseconds limit) const;
     const PluginSettings& settings() const noexcept { return settings_; }
     const std::string& group_id() const noexcept { return group_id_; }
 
@@ -76,6 +97,8 @@ private:
     std::chrono::milliseconds poll_timeout() const;
     void shutdown_consumer();
     void reload_plugin();
+    void heartbeat() noexcept;
+    void refresh_status();
     void set_state(PipelineState state, const std::string& error = {});
 
     static void rebalance_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -84,7 +107,7 @@ private:
     void apply_checkpoints(rd_kafka_topic_partition_list_t* partitions);
     void forget_partitions(const rd_kafka_topic_partition_list_t* partitions);
 
-    const DaemonSettings& daemon_;
+    std::shared_ptr<const DaemonSettings> daemon_;
     PluginSettings settings_;
     std::string group_id_;
     DeadLetterSink& dead_letters_;
@@ -103,6 +126,8 @@ private:
     std::vector<PausedPartition> paused_;
     std::map<AttemptKey, int> attempts_;
     bool halted_ = false;
+    std::chrono::steady_clock::time_point next_status_refresh_{};
+    std::atomic<std::int64_t> heartbeat_ns_{0};
 
     std::atomic<bool> stop_requested_{false};
     std::atomic<bool> reload_requested_{false};
@@ -110,6 +135,9 @@ private:
     std::condition_variable state_changed_;
     PipelineState state_ = PipelineState::created;
     std::string last_error_;
+    bool joined_ = false;
+    std::vector<PartitionStatus> assignment_;
+    std::uint64_t reloads_ = 0;
     bool finished_ = false;
     std::thread thread_;
 };

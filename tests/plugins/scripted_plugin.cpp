@@ -18,7 +18,7 @@ constexpr OptionSpec k_options[] = {
     {"retry_keys", OptionType::string_list, "", "keys answered retry_later retry_times times, then done"},
     {"retry_times", OptionType::integer, "2", "how often a retry key fails before it succeeds"},
     {"throw_keys", OptionType::string_list, "", "keys whose delivery throws"},
-    {"sleep_ms", OptionType::integer, "0", "sleep per batch"},
+    {"sleep_ms", OptionType::integer, "0", "sleep at the end of every batch"},
     {"fail_create", OptionType::boolean, "false", "throw from create()"},
 };
 
@@ -34,7 +34,6 @@ public:
     }
 
     void handle(std::span<const Event* const> events, std::span<Outcome> outcomes) override {
-        if (sleep_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(sleep_));
         for (std::size_t i = 0; i < events.size(); ++i) {
             const Event& e = *events[i];
             const std::string key(e.key());
@@ -55,6 +54,8 @@ public:
         }
         record_.flush();
         context_.counter("deliveries").add(events.size());
+        // After recording, so a test sees the plugin is inside the call.
+        if (sleep_ > 0) std::this_thread::sleep_for(std::chrono::milliseconds(sleep_));
     }
 
 private:

@@ -52,7 +52,8 @@ std::vector<std::string> read_lines(const std::filesystem::path& path) {
 
 namespace {
 
-int spawn(const std::vector<std::string>& argv, const std::filesystem::path& output) {
+int spawn(const std::vector<std::string>& argv, const std::filesystem::path& output,
+          const std::vector<std::pair<std::string, std::string>>& env = {}) {
     const pid_t pid = ::fork();
     if (pid < 0) throw std::runtime_error("fork failed");
     if (pid == 0) {
@@ -62,6 +63,7 @@ int spawn(const std::vector<std::string>& argv, const std::filesystem::path& out
             ::dup2(fd, 2);
             ::close(fd);
         }
+        for (const auto& [k, v] : env) ::setenv(k.c_str(), v.c_str(), 1);
         const int devnull = ::open("/dev/null", O_RDONLY);
         if (devnull >= 0) ::dup2(devnull, 0);
         std::vector<char*> args;
@@ -125,7 +127,7 @@ void FanoutdProcess::start() {
         std::ofstream mark(log_file_, std::ios::app);
         mark << "---- start ----\n";
     }
-    pid_ = spawn(argv, log_file_);
+    pid_ = spawn(argv, log_file_, env_);
     status_ = -1;
 }
 

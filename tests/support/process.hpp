@@ -44,6 +44,8 @@ public:
     FanoutdProcess(const FanoutdProcess&) = delete;
     FanoutdProcess& operator=(const FanoutdProcess&) = delete;
 
+    /// Extra environment for the child (e.g. NOTIFY_SOCKET).
+    void set_env(const std::string& name, const std::string& value) { env_.emplace_back(name, value); }
     void start();
     void signal(int sig);
     /// Exit code (128+signal if killed) or -1 on timeout.
@@ -58,6 +60,7 @@ private:
     std::filesystem::path config_;
     std::filesystem::path log_file_;
     std::vector<std::string> extra_args_;
+    std::vector<std::pair<std::string, std::string>> env_;
     int pid_ = -1;
     int status_ = -1;
 };

@@ -1,0 +1,187 @@
+#include "prometheus.hpp"
+
+#include <unistd.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "daemon.hpp"
+
+namespace fanout::daemon {
+namespace {
+
+// Pipeline counters and how they are exported.
+struct CounterExport {
+    const char* name;
+    const char* metric;
+    const char* label;  // extra label, e.g. outcome="done"
+};
+constexpr CounterExport k_counters[] = {
+    {"events_done", "fanout_events_total", "outcome=\"done\""},
+    {"events_retried", "fanout_events_total", "outcome=\"retried\""},
+    {"events_dead_lettered", "fanout_events_total", "outcome=\"dead_lettered\""},
+    {"events_filtered", "fanout_events_total", "outcome=\"filtered\""},
+    {"handler_exceptions", "fanout_handler_exceptions_total", nullptr},
+    {"batches", "fanout_batches_total", nullptr},
+};
+
+std::string number(double v) {
+    if (v == static_cast<double>(static_cast<long long>(v))) return std::to_string(static_cast<long long>(v));
+    return fmt::format("{}", v);
+}
+
+void process_metrics(std::ostringstream& out) {
+    long rss_pages = 0;
+    {
+        std::ifstream statm("/proc/self/statm");
+        long size = 0;
+        statm >> size >> rss_pages;
+    }
+    double cpu_seconds = 0, start_seconds = 0;
+    {
+        std::ifstream stat("/proc/self/stat");
+        std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+        // Fields after the command name (which may contain spaces) start past ')'.
+        const auto close = content.rfind(')');
+        if (close != std::string::npos) {
+            std::istringstream fields(content.substr(close + 2));
+            std::string f;
+            std::vector<std::string> v;
+            while (fields >> f) v.push_back(f);
+            const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
+            if (v.size() > 19) {
+                cpu_seconds = (std::stod(v[11]) + std::stod(v[12])) / ticks;  // utime + stime
+                double boot = 0;
+                std::ifstream uptime("/proc/uptime");
+                uptime >> boot;
+                std::ifstream btime_file("/proc/stat");
+                std::string key;
+                double btime = 0;
+                while (btime_file >> key) {
+                    if (key == "btime") {
+                        btime_file >> btime;
+                        break;
+                    }
+                }
+                start_seconds = btime + std::stod(v[19]) / ticks;  // starttime
+            }
+        }
+    }
+    out << "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+        << "# TYPE process_resident_memory_bytes gauge\n"
+        << "process_resident_memory_bytes " << rss_pages * sysconf(_SC_PAGESIZE) << "\n"
+        << "# HELP process_cpu_seconds_total Total user and system CPU time spent in seconds.\n"
+        << "# TYPE process_cpu_seconds_total counter\n"
+        << "process_cpu_seconds_total " << number(cpu_seconds) << "\n"
+        << "# HELP process_start_time_seconds Start time of the process since unix epoch in seconds.\n"
+        << "# TYPE process_start_time_seconds gauge\n"
+        << "process_start_time_seconds " << number(start_seconds) << "\n";
+}
+
+}  // namespace
+
+std::string escape_label(const std::string& value) {
+    std::string out;
+    for (char c : value) {
+        if (c == '\\') out += "\\\\";
+        else if (c == '"') out += "\\\"";
+        else if (c == '\n') out += "\\n";
+        else out += c;
+    }
+    return out;
+}
+
+std::string render_prometheus(const Daemon& daemon) {
+    std::ostringstream out;
+    const auto samples = daemon.metrics().snapshot();
+    std::map<std::pair<std::string, std::string>, double> values;
+    for (const auto& s : samples) values[{s.plugin, s.name}] = s.value;
+
+    std::vector<std::string> plugins;
+    std::vector<PipelineStatus> statuses;
+    daemon.for_each_pipeline([&](const Pipeline& p) {
+        plugins.push_back(p.settings().name);
+        statuses.push_back(p.status());
+    });
+
+    const char* last_metric = "";
+    for (const auto& c : k_counters) {
+        if (std::string(last_metric) != c.metric) {
+            out << "# HELP " << c.metric << " "
+                << (std::string(c.metric) == "fanout_events_total" ? "Events per plugin by outcome."
+                    : std::string(c.metric) == "fanout_batches_total" ? "Batches handed to the plugin."
+                                                                       : "Exceptions thrown by the plugin's handler.")
+                << "\n# TYPE " << c.metric << " counter\n";
+            last_metric = c.metric;
+        }
+        for (const auto& plugin : plugins) {
+            out << c.metric << "{plugin=\"" << escape_label(plugin) << "\"" << (c.label ? "," : "")
+                << (c.label ? c.label : "") << "} " << number(values[{plugin, c.name}]) << "\n";
+        }
+    }
+
+    out << "# HELP fanout_pipeline_up 1 when the plugin's pipeline is running.\n# TYPE fanout_pipeline_up gauge\n";
+    for (std::size_t i = 0; i < plugins.size(); ++i) {
+        out << "fanout_pipeline_up{plugin=\"" << escape_label(plugins[i]) << "\"} "
+            << (statuses[i].state == PipelineState::running ? 1 : 0) << "\n";
+    }
+    out << "# HELP fanout_consumer_lag Events between the consumer's position and the partition's end.\n"
+        << "# TYPE fanout_consumer_lag gauge\n";
+    for (std::size_t i = 0; i < plugins.size(); ++i) {
+        for (const auto& a : statuses[i].assignment) {
+            if (a.lag < 0) continue;
+            out << "fanout_consumer_lag{plugin=\"" << escape_label(plugins[i]) << "\",topic=\"" << escape_label(a.topic)
+                << "\",partition=\"" << a.partition << "\"} " << a.lag << "\n";
+        }
+    }
+
+    const auto histograms = daemon.metrics().histograms();
+    for (const auto& [name, metric, help] :
+         {std::tuple{"handler_seconds", "fanout_handler_duration_seconds", "Time the plugin spent per batch."},
+          std::tuple{"batch_size", "fanout_batch_size", "Events handed to the plugin per batch."}}) {
+        out << "# HELP " << metric << " " << help << "\n# TYPE " << metric << " histogram\n";
+        for (const auto& h : histograms) {
+            if (h.name != name) continue;
+            const std::string plugin = escape_label(h.plugin);
+            for (std::size_t b = 0; b < h.data.upper_bounds.size(); ++b) {
+                out << metric << "_bucket{plugin=\"" << plugin << "\",le=\"" << number(h.data.upper_bounds[b]) << "\"} "
+                    << h.data.cumulative[b] << "\n";
+            }
+            out << metric << "_bucket{plugin=\"" << plugin << "\",le=\"+Inf\"} " << h.data.count << "\n"
+                << metric << "_sum{plugin=\"" << plugin << "\"} " << number(h.data.sum) << "\n"
+                << metric << "_count{plugin=\"" << plugin << "\"} " << h.data.count << "\n";
+        }
+    }
+
+    // Metrics plugins define through Context::counter / gauge.
+    bool counter_header = false, gauge_header = false;
+    for (const auto& s : samples) {
+        if (s.name.rfind("custom_", 0) != 0) continue;
+        const std::string name = escape_label(s.name.substr(7));
+        if (s.is_counter) {
+            if (!counter_header) {
+                out << "# HELP fanout_plugin_counter_total Counters defined by plugins.\n"
+                    << "# TYPE fanout_plugin_counter_total counter\n";
+                counter_header = true;
+            }
+            out << "fanout_plugin_counter_total{plugin=\"" << escape_label(s.plugin) << "\",name=\"" << name << "\"} "
+                << number(s.value) << "\n";
+        }
+    }
+    for (const auto& s : samples) {
+        if (s.name.rfind("custom_", 0) != 0 || s.is_counter) continue;
+        if (!gauge_header) {
+            out << "# HELP fanout_plugin_gauge Gauges defined by plugins.\n# TYPE fanout_plugin_gauge gauge\n";
+            gauge_header = true;
+        }
+        out << "fanout_plugin_gauge{plugin=\"" << escape_label(s.plugin) << "\",name=\""
+            << escape_label(s.name.substr(7)) << "\"} " << number(s.value) << "\n";
+    }
+    process_metrics(out);
+    return out.str();
+}
+
+}  // namespace fanout::daemon
