@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -28,6 +29,9 @@ constexpr CounterExport k_counters[] = {
     {"batches", "fanout_batches_total", nullptr},
 };
 
+const double k_process_start_seconds =
+    std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+
 std::string number(double v) {
     if (v == static_cast<double>(static_cast<long long>(v))) return std::to_string(static_cast<long long>(v));
     return fmt::format("{}", v);
@@ -40,7 +44,7 @@ void process_metrics(std::ostringstream& out) {
         long size = 0;
         statm >> size >> rss_pages;
     }
-    double cpu_seconds = 0, start_seconds = 0;
+    double cpu_seconds = 0;
     {
         std::ifstream stat("/proc/self/stat");
         std::string content((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
@@ -48,28 +52,15 @@ void process_metrics(std::ostringstream& out) {
         const auto close = content.rfind(')');
         if (close != std::string::npos) {
             std::istringstream fields(content.substr(close + 2));
-            std::string f;
             std::vector<std::string> v;
-            while (fields >> f) v.push_back(f);
-            const double ticks = static_cast<double>(sysconf(_SC_CLK_TCK));
-            if (v.size() > 19) {
-                cpu_seconds = (std::stod(v[11]) + std::stod(v[12])) / ticks;  // utime + stime
-                double boot = 0;
-                std::ifstream uptime("/proc/uptime");
-                uptime >> boot;
-                std::ifstream btime_file("/proc/stat");
-                std::string key;
-                double btime = 0;
-                while (btime_file >> key) {
-                    if (key == "btime") {
-                        btime_file >> btime;
-                        break;
-                    }
-                }
-                start_seconds = btime + std::stod(v[19]) / ticks;  // starttime
+            for (std::string f; fields >> f;) v.push_back(f);
+            if (v.size() > 12) {
+                cpu_seconds = (std::stod(v[11]) + std::stod(v[12])) / static_cast<double>(sysconf(_SC_CLK_TCK));
             }
         }
     }
+    // Taken at static initialisation: /proc/stat may be hidden (ProcSubset=pid).
+    const double start_seconds = k_process_start_seconds;
     out << "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
         << "# TYPE process_resident_memory_bytes gauge\n"
         << "process_resident_memory_bytes " << rss_pages * sysconf(_SC_PAGESIZE) << "\n"

@@ -1,0 +1,61 @@
+# Install layout and packaging:
+#   bin/                     fanoutd, post-command, post-query
+#   lib/fanout/plugins/      plugin libraries
+#   share/fanout/scripts/    Lua scripts
+#   etc/fanout/              example configuration
+#   lib/systemd/system/      units
+#   include/fanout/          the plugin API
+#   lib/cmake/Fanout/        CMake package (find_package(Fanout))
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+set(FANOUT_PLUGIN_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/fanout/plugins)
+
+install(TARGETS fanoutd RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+foreach(service post-command post-query)
+  if(TARGET ${service})
+    install(TARGETS ${service} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+  endif()
+endforeach()
+foreach(plugin fanout_example fanout_sql_read_model fanout_webhook_notifier fanout_analytics)
+  if(TARGET ${plugin})
+    install(TARGETS ${plugin} LIBRARY DESTINATION ${FANOUT_PLUGIN_INSTALL_DIR})
+  endif()
+endforeach()
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/scripts/ DESTINATION ${CMAKE_INSTALL_DATADIR}/fanout/scripts
+        FILES_MATCHING PATTERN "*.lua")
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/config/ DESTINATION ${CMAKE_INSTALL_SYSCONFDIR}/fanout
+        FILES_MATCHING PATTERN "*.yaml")
+
+# Units point at the installed binaries and configuration.
+set(FANOUT_BINDIR ${CMAKE_INSTALL_FULL_BINDIR})
+set(FANOUT_SYSCONFDIR ${CMAKE_INSTALL_FULL_SYSCONFDIR})
+foreach(unit fanoutd post-command post-query)
+  configure_file(${PROJECT_SOURCE_DIR}/systemd/${unit}.service.in ${CMAKE_BINARY_DIR}/systemd/${unit}.service @ONLY)
+  install(FILES ${CMAKE_BINARY_DIR}/systemd/${unit}.service DESTINATION lib/systemd/system)
+endforeach()
+
+# The plugin API as a CMake package.
+install(TARGETS fanout_plugin_api EXPORT FanoutTargets)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/plugin-api/include/fanout DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT FanoutTargets NAMESPACE Fanout:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/Fanout)
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/FanoutConfig.cmake.in
+  ${CMAKE_BINARY_DIR}/FanoutConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/Fanout
+  PATH_VARS FANOUT_PLUGIN_INSTALL_DIR)
+write_basic_package_version_file(${CMAKE_BINARY_DIR}/FanoutConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${CMAKE_BINARY_DIR}/FanoutConfig.cmake ${CMAKE_BINARY_DIR}/FanoutConfigVersion.cmake
+  ${PROJECT_SOURCE_DIR}/cmake/FanoutPlugin.cmake DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/Fanout)
+
+# CPack: a .deb with the runtime dependencies found by dpkg-shlibdeps.
+set(CPACK_GENERATOR DEB)
+set(CPACK_PACKAGE_NAME fanout)
+set(CPACK_PACKAGE_VENDOR "Fanout")
+set(CPACK_PACKAGE_CONTACT "Fanout maintainers <maintainers@fanout.invalid>")
+set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "Kafka consumer daemon running plugins side by side, one consumer group each")
+set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
+set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
+set(CPACK_DEBIAN_PACKAGE_SECTION net)
+include(CPack)
