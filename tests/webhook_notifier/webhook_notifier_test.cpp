@@ -1,0 +1,281 @@
+// plugins/webhook_notifier in a real fanoutd on the real broker, posting to a
+// real HTTP receiver on 127.0.0.1: every notification arrives, transient
+// failures stall only the notifier and lose nothing, 4xx is dead-lettered.
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <map>
+#include <set>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <rapidjson/document.h>
+
+#include "harness.hpp"
+#include "webhook_receiver.hpp"
+
+using namespace fanout::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int k_partitions = 4;
+// A webhook outage must never exhaust the retries: many attempts, short backoff for the tests.
+const std::string k_retry = "    retry: { max_attempts: 100000, initial_backoff_ms: 100, max_backoff_ms: 500 }\n";
+
+bool notifies(const GeneratedEvent& e) { return e.type == "PostCreatedEvent" || e.type == "CommentAddedEvent"; }
+
+struct Scenario {
+    std::string topic = unique_name("posts");
+    std::string prefix = unique_name("g");
+    std::string dlq = unique_name("dlq");
+    KafkaAdmin admin;
+    TempDir dir;
+    std::vector<GeneratedEvent> events;
+
+    /// Events of the generator on a fresh topic; returns the ids that must notify.
+    std::set<std::string> produce(std::size_t count) {
+        admin.create_topic(topic, k_partitions);
+        events = produce_events(topic, count, 60);
+        std::set<std::string> ids;
+        for (const auto& e : events) {
+            if (notifies(e)) ids.insert(e.event_id);
+        }
+        return ids;
+    }
+
+    PluginSpec notifier(const std::string& url, const std::string& more_options = "", int timeout_ms = 2000) const {
+        return {"notify", "libfanout_webhook_notifier.so",
+                "      url: " + url + "\n      timeout_ms: " + std::to_string(timeout_ms) +
+                    "\n      headers: [\"X-Fanout-Test: yes\"]\n" + more_options,
+                k_retry};
+    }
+
+    std::filesystem::path config(const std::vector<PluginSpec>& plugins) const {
+        return dir.write("fanoutd.yaml", make_config(prefix, dlq, topic, plugins));
+    }
+
+    bool committed(const std::string& plugin) {
+        return fully_committed(admin, prefix + "." + plugin, topic, k_partitions);
+    }
+};
+
+std::set<std::string> distinct(const std::vector<std::string>& keys) { return {keys.begin(), keys.end()}; }
+
+std::string rfc3339(std::chrono::system_clock::time_point t) {
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+    const std::time_t secs = static_cast<std::time_t>(ms / 1000);
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    char buf[40];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    char out[48];
+    std::snprintf(out, sizeof out, "%s.%03dZ", buf, static_cast<int>(ms % 1000));
+    return out;
+}
+
+void stop(FanoutdProcess& fanoutd) {
+    fanoutd.signal(SIGTERM);
+    EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
+}
+
+}  // namespace
+
+TEST(WebhookNotifierIntegration, EveryNotifyingEventArrivesOnceWithItsIdempotencyKey) {
+    Scenario s;
+    const auto expected = s.produce(400);
+    WebhookReceiver receiver;
+    receiver.start();
+    FanoutdProcess fanoutd(s.config({s.notifier(receiver.url())}), s.dir / "fanoutd.log");
+    fanoutd.start();
+    ASSERT_TRUE(wait_until([&] { return s.committed("notify"); }, 60s)) << fanoutd.log();
+
+    std::map<std::string, const GeneratedEvent*> by_id;
+    for (const auto& e : s.events) by_id[e.event_id] = &e;
+    const auto requests = receiver.requests();
+    std::multiset<std::string> keys;
+    for (const auto& r : requests) {
+        keys.insert(r.idempotency_key);
+        EXPECT_EQ(r.path, "/hooks/posts");
+        EXPECT_EQ(r.content_type, "application/json");
+        EXPECT_EQ(r.test_header, "yes");
+        rapidjson::Document body;
+        ASSERT_FALSE(body.Parse(r.body.c_str()).HasParseError()) << r.body;
+        ASSERT_TRUE(by_id.count(r.idempotency_key)) << r.idempotency_key;
+        const GeneratedEvent& e = *by_id[r.idempotency_key];
+        EXPECT_EQ(std::string(body["eventId"].GetString()), e.event_id) << "idempotency key = event id";
+        EXPECT_EQ(std::string(body["event"].GetString()), e.type);
+        EXPECT_EQ(std::string(body["postId"].GetString()), e.key);
+        EXPECT_TRUE(body["data"].IsObject());
+    }
+    EXPECT_EQ(keys.size(), expected.size()) << "each notification exactly once";
+    EXPECT_EQ(distinct(receiver.accepted_keys()), expected);
+    EXPECT_TRUE(consume_all(s.dlq, 1, 1s).empty());
+    stop(fanoutd);
+}
+
+TEST(WebhookNotifierIntegration, ReceiverAnswering503StallsTheNotifierThenEverythingArrives) {
+    Scenario s;
+    const auto expected = s.produce(300);
+    WebhookReceiver receiver;
+    int answered = 0;
+    receiver.set_responder([&](const WebhookReceiver::Request&) {
+        return ++answered <= 25 ? std::pair<int, std::string>{503, "busy"} : std::pair<int, std::string>{200, "ok"};
+    });
+    receiver.start();
+    FanoutdProcess fanoutd(s.config({s.notifier(receiver.url())}), s.dir / "fanoutd.log");
+    fanoutd.start();
+    ASSERT_TRUE(wait_until([&] { return s.committed("notify"); }, 60s)) << fanoutd.log();
+
+    EXPECT_EQ(receiver.count_status(503), 25u);
+    const auto accepted = receiver.accepted_keys();
+    EXPECT_EQ(distinct(accepted), expected) << "none missing, none extra";
+    // Duplicates are allowed only as repeats of the same idempotency key: the set check above.
+    EXPECT_NE(fanoutd.log().find("[notify] delivery failed status=503 attempt=1 event="), std::string::npos)
+        << fanoutd.log();
+    EXPECT_TRUE(consume_all(s.dlq, 1, 1s).empty()) << "transient failures are never dead-lettered";
+    stop(fanoutd);
+}
+
+TEST(WebhookNotifierIntegration, ReceiverDownThenUpDeliversEverythingAfterItComesUp) {
+    Scenario s;
+    const auto expected = s.produce(300);
+    WebhookReceiver receiver;
+    const int port = receiver.start();
+    receiver.stop();  // a port nobody listens on: connections are refused
+    FanoutdProcess fanoutd(s.config({s.notifier(receiver.url())}), s.dir / "fanoutd.log");
+    fanoutd.start();
+    ASSERT_TRUE(fanoutd.wait_for_log("delivery failed error=", 30s, 3)) << fanoutd.log();
+    EXPECT_FALSE(s.committed("notify")) << "nothing is acknowledged while the receiver is down";
+
+    receiver.start(port);
+    ASSERT_TRUE(wait_until([&] { return s.committed("notify"); }, 60s)) << fanoutd.log();
+    EXPECT_EQ(distinct(receiver.accepted_keys()), expected);
+    EXPECT_TRUE(consume_all(s.dlq, 1, 1s).empty());
+    stop(fanoutd);
+}
+
+TEST(WebhookNotifierIntegration, ATimedOutRequestIsRetriedNotLost) {
+    Scenario s;
+    const auto expected = s.produce(200);
+    WebhookReceiver receiver;
+    receiver.delay_next(3, 1500ms);  // longer than timeout_ms below
+    receiver.start();
+    FanoutdProcess fanoutd(s.config({s.notifier(receiver.url(), "", 300)}), s.dir / "fanoutd.log");
+    fanoutd.start();
+    ASSERT_TRUE(wait_until([&] { return s.committed("notify"); }, 60s)) << fanoutd.log();
+    EXPECT_NE(fanoutd.log().find("[notify] delivery failed error=Read attempt=1 event="), std::string::npos)
+        << fanoutd.log();
+    // The timed-out requests may have been processed by the receiver: repeats carry the same key.
+    EXPECT_EQ(distinct(receiver.accepted_keys()), expected);
+    EXPECT_TRUE(consume_all(s.dlq, 1, 1s).empty());
+    stop(fanoutd);
+}
+
+TEST(WebhookNotifierIntegration, A400AnswerDeadLettersThatEventAndLaterOnesAreStillDelivered) {
+    Scenario s;
+    const auto expected = s.produce(300);
+    // The poison event: a notifying event with later notifying events on its post (same partition).
+    const GeneratedEvent* poison = nullptr;
+    for (const auto& e : s.events) {
+        if (e.type == "PostCreatedEvent" && !poison) poison = &e;
+    }
+    ASSERT_NE(poison, nullptr);
+    const std::string poison_id = poison->event_id;
+    WebhookReceiver receiver;
+    receiver.set_responder([&](const WebhookReceiver::Request& r) {
+        return r.idempotency_key == poison_id ? std::pair<int, std::string>{400, "{\"error\":\"unknown author\"}"}
+                                              : std::pair<int, std::string>{200, "ok"};
+    });
+    receiver.start();
+    FanoutdProcess fanoutd(s.config({s.notifier(receiver.url())}), s.dir / "fanoutd.log");
+    fanoutd.start();
+    ASSERT_TRUE(wait_until([&] { return s.committed("notify"); }, 60s)) << fanoutd.log();
+
+    const auto dead = consume_all(s.dlq, 1, 30s);
+    ASSERT_EQ(dead.size(), 1u);
+    EXPECT_EQ(dead[0].header("event-id"), poison_id);
+    EXPECT_EQ(dead[0].header("fanout.plugin"), "notify");
+    const std::string reason = dead[0].header("fanout.reason");
+    EXPECT_NE(reason.find("HTTP 400"), std::string::npos) << reason;
+    EXPECT_NE(reason.find("unknown author"), std::string::npos) << "body excerpt: " << reason;
+    EXPECT_EQ(dead[0].header("fanout.attempts"), "1") << "4xx is not retried";
+
+    auto delivered = expected;
+    delivered.erase(poison_id);
+    EXPECT_EQ(distinct(receiver.accepted_keys()), delivered) << "every other notification, later ones included";
+    stop(fanoutd);
+}
+
+TEST(WebhookNotifierIntegration, SkipReplayAcknowledgesOldEventsWithoutSending) {
+    Scenario s;
+    s.admin.create_topic(s.topic, 1);
+    TestProducer producer;
+    std::set<std::string> fresh, old;
+    const auto now = std::chrono::system_clock::now();
+    for (int i = 0; i < 40; ++i) {
+        const bool is_old = i < 30;  // a rebuild replays history first, then live events follow
+        const std::string id = "00000000-0000-4000-8000-" + std::to_string(100000000000 + i);
+        const std::string post = "post-" + std::to_string(i);
+        const std::string when = rfc3339(is_old ? now - 2h : now - 5s);
+        producer.produce(s.topic, post,
+                         make_envelope(id, "PostCreatedEvent", post, 1, i + 1, when,
+                                       "{\"author\":\"a\",\"message\":\"m\",\"datePosted\":\"" + when + "\"}"),
+                         {{"event-type", "PostCreatedEvent"}, {"event-id", id}});
+        (is_old ? old : fresh).insert(id);
+    }
+    producer.flush();
+    WebhookReceiver receiver;
+    receiver.start();
+    WebhookReceiver free_port;  // a port for the admin endpoint
+    const int admin_port = free_port.start();
+    free_port.stop();
+    const auto config = s.dir.write(
+        "fanoutd.yaml",
+        make_config(s.prefix, s.dlq, s.topic,
+                    {s.notifier(receiver.url(), "      skip_replay: true\n      replay_threshold_ms: 600000\n")}) +
+            "admin:\n  listen: 127.0.0.1:" + std::to_string(admin_port) + "\n");
+    FanoutdProcess fanoutd(config, s.dir / "fanoutd.log");
+    fanoutd.start();
+    ASSERT_TRUE(wait_until([&] { return fully_committed(s.admin, s.prefix + ".notify", s.topic, 1); }, 60s))
+        << fanoutd.log();
+    EXPECT_EQ(distinct(receiver.accepted_keys()), fresh) << "only events newer than the threshold notify";
+    EXPECT_EQ(receiver.requests().size(), fresh.size());
+
+    httplib::Client admin("127.0.0.1", admin_port);
+    const auto metrics = admin.Get("/metrics");
+    ASSERT_TRUE(metrics) << "admin endpoint";
+    EXPECT_NE(metrics->body.find("fanout_plugin_counter_total{plugin=\"notify\",name=\"skipped_replay\"} 30"),
+              std::string::npos)
+        << metrics->body;
+    EXPECT_NE(metrics->body.find("fanout_plugin_counter_total{plugin=\"notify\",name=\"sent\"} 10"), std::string::npos)
+        << metrics->body;
+    stop(fanoutd);
+}
+
+TEST(WebhookNotifierIntegration, WithTheReceiverDownOnlyTheNotifierStallsTheAuditLogKeepsUp) {
+    Scenario s;
+    const auto expected = s.produce(400);
+    WebhookReceiver receiver;
+    const int port = receiver.start();
+    receiver.stop();
+    const auto audit = s.dir / "audit.jsonl";
+    FanoutdProcess fanoutd(s.config({s.notifier(receiver.url()),
+                                     {"audit", "libfanout_example.so", "      path: " + audit.string() + "\n"}}),
+                           s.dir / "fanoutd.log");
+    fanoutd.start();
+    ASSERT_TRUE(wait_until([&] { return s.committed("audit"); }, 60s)) << fanoutd.log();
+    const auto ends = s.admin.end_offsets(s.topic, k_partitions);
+    const auto seen = audit_coordinates(audit);
+    EXPECT_EQ(std::set<Coordinate>(seen.begin(), seen.end()), all_coordinates(ends)) << "the audit log has every event";
+    EXPECT_FALSE(s.committed("notify")) << "the notifier is stalled, not skipping";
+    EXPECT_TRUE(receiver.accepted_keys().empty());
+
+    receiver.start(port);
+    ASSERT_TRUE(wait_until([&] { return s.committed("notify"); }, 60s)) << fanoutd.log();
+    EXPECT_EQ(distinct(receiver.accepted_keys()), expected) << "every notification arrives, none missing";
+    EXPECT_TRUE(consume_all(s.dlq, 1, 1s).empty());
+    stop(fanoutd);
+}
