@@ -6,7 +6,7 @@
 // printed for context only.
 //
 // Scenarios (see builtin_scenarios() and --scenario NAME=FILE):
-//   kcat     kcat -C ... -o beginning -e: librdkafka's raw consume rate, no group
+//   kcat     kcat -C ... -o beginning -c N -e: librdkafka's raw consume rate, no group
 //   poll     this driver re-executed as a minimal rd_kafka_consumer_poll loop in
 //            a consumer group (fanoutd's consume model with no work at all)
 //   noop     fanoutd + the no-op plugin (bench/noop_plugin.cpp)
@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
 #include <cstdint>
@@ -49,8 +50,8 @@
 #include <utility>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <librdkafka/rdkafka.h>
+#include <CLI/CLI.hpp>
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -278,14 +279,13 @@ double rusage_cpu(const rusage& u) {
 // ---------------------------------------------------------------------------
 
 constexpr std::array<std::string_view, 64> k_words = {
-    "the",     "a",        "post",     "today",   "really",   "great",   "coffee",  "morning", "release",
-    "finally", "shipped",  "team",     "weekend", "photo",    "thanks",  "everyone", "who",    "came",
-    "to",      "meetup",   "kafka",    "events",  "stream",   "love",    "this",    "new",     "feature",
-    "and",     "with",     "for",      "of",      "our",      "city",    "park",    "sunset",  "dinner",
-    "friends", "reading",  "book",     "about",   "systems",  "design",  "music",   "concert", "tonight",
-    "cannot",  "wait",     "happy",    "birthday", "congrats", "launch", "project", "open",    "source",
-    "is",      "amazing",  "learning", "every",   "day",      "small",   "steps",   "big",     "ideas",
-    "share"};
+    "the",     "a",       "post",    "today",   "really",  "great",    "coffee",   "morning", "release",  "finally",
+    "shipped", "team",    "weekend", "photo",   "thanks",  "everyone", "who",      "came",    "to",       "meetup",
+    "kafka",   "events",  "stream",  "love",    "this",    "new",      "feature",  "and",     "with",     "for",
+    "of",      "our",     "city",    "park",    "sunset",  "dinner",   "friends",  "reading", "book",     "about",
+    "systems", "design",  "music",   "concert", "tonight", "cannot",   "wait",     "happy",   "birthday", "congrats",
+    "launch",  "project", "open",    "source",  "is",      "amazing",  "learning", "every",   "day",      "small",
+    "steps",   "big",     "ideas",   "share"};
 
 class EventGenerator {
 public:
@@ -325,7 +325,8 @@ public:
                 post.comments.push_back(++post.next_comment);
                 data_ = "{\"commentId\":\"" + comment_id(post, post.comments.back()) + "\",\"comment\":\"";
                 words(3, 16);
-                data_ += "\",\"username\":\"user" + std::to_string(rng_() % 5000) + "\",\"commentDate\":\"" + when_ + "\"}";
+                data_ +=
+                    "\",\"username\":\"user" + std::to_string(rng_() % 5000) + "\",\"commentDate\":\"" + when_ + "\"}";
             } else if (pick < 80) {
                 e.type = "MessageUpdatedEvent";
                 data_ = "{\"message\":\"";
@@ -336,7 +337,8 @@ public:
                 const int c = post.comments[rng_() % post.comments.size()];
                 data_ = "{\"commentId\":\"" + comment_id(post, c) + "\",\"comment\":\"";
                 words(3, 16);
-                data_ += "\",\"username\":\"user" + std::to_string(rng_() % 5000) + "\",\"editDate\":\"" + when_ + "\"}";
+                data_ +=
+                    "\",\"username\":\"user" + std::to_string(rng_() % 5000) + "\",\"editDate\":\"" + when_ + "\"}";
             } else if (pick < 97) {
                 e.type = "CommentRemovedEvent";
                 const std::size_t i = rng_() % post.comments.size();
@@ -379,7 +381,9 @@ private:
         return buf;
     }
 
-    static std::string comment_id(const Post& post, int n) { return post.id.substr(0, 24) + std::to_string(100000 + n); }
+    static std::string comment_id(const Post& post, int n) {
+        return post.id.substr(0, 24) + std::to_string(100000 + n);
+    }
 
     void words(unsigned min, unsigned max) {
         const unsigned n = min + static_cast<unsigned>(rng_() % (max - min + 1));
@@ -458,7 +462,8 @@ int topic_partitions(rd_kafka_t* rk, const std::string& topic) {
     if (rd_kafka_metadata(rk, 0, rkt, &md, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR && md->topic_cnt == 1 &&
         md->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         bool leaders = true;
-        for (int i = 0; i < md->topics[0].partition_cnt; ++i) leaders = leaders && md->topics[0].partitions[i].leader >= 0;
+        for (int i = 0; i < md->topics[0].partition_cnt; ++i)
+            leaders = leaders && md->topics[0].partitions[i].leader >= 0;
         n = leaders ? md->topics[0].partition_cnt : 0;
     }
     if (md != nullptr) rd_kafka_metadata_destroy(md);
@@ -470,8 +475,8 @@ void create_topic(rd_kafka_t* rk, const std::string& topic, int partitions) {
     char err[512];
     rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(topic.c_str(), partitions, 1, err, sizeof err);
     if (nt == nullptr) throw std::runtime_error(std::string("NewTopic: ") + err);
-    rd_kafka_event_t* ev =
-        admin_call(rk, [&](rd_kafka_queue_t* q) { rd_kafka_CreateTopics(rk, &nt, 1, nullptr, q); }, 30'000);
+    rd_kafka_event_t* ev = admin_call(
+        rk, [&](rd_kafka_queue_t* q) { rd_kafka_CreateTopics(rk, &nt, 1, nullptr, q); }, 30'000);
     rd_kafka_NewTopic_destroy(nt);
     std::string failure;
     size_t n = 0;
@@ -494,8 +499,8 @@ void create_topic(rd_kafka_t* rk, const std::string& topic, int partitions) {
 
 void delete_topic(rd_kafka_t* rk, const std::string& topic) {
     rd_kafka_DeleteTopic_t* dt = rd_kafka_DeleteTopic_new(topic.c_str());
-    rd_kafka_event_t* ev =
-        admin_call(rk, [&](rd_kafka_queue_t* q) { rd_kafka_DeleteTopics(rk, &dt, 1, nullptr, q); }, 30'000);
+    rd_kafka_event_t* ev = admin_call(
+        rk, [&](rd_kafka_queue_t* q) { rd_kafka_DeleteTopics(rk, &dt, 1, nullptr, q); }, 30'000);
     rd_kafka_DeleteTopic_destroy(dt);
     rd_kafka_event_destroy(ev);
 }
@@ -519,7 +524,8 @@ std::vector<std::int64_t> end_offsets(rd_kafka_t* rk, const std::string& topic, 
     for (int p = 0; p < partitions; ++p) {
         int64_t low = 0, high = 0;
         const auto e = rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &low, &high, 10'000);
-        if (e != RD_KAFKA_RESP_ERR_NO_ERROR) throw std::runtime_error(std::string("watermarks: ") + rd_kafka_err2str(e));
+        if (e != RD_KAFKA_RESP_ERR_NO_ERROR)
+            throw std::runtime_error(std::string("watermarks: ") + rd_kafka_err2str(e));
         out.push_back(high);
     }
     return out;
@@ -574,11 +580,10 @@ LoadResult load_events(const std::string& brokers, const std::string& topic, std
         rd_kafka_header_add(hdrs, "event-id", -1, e.event_id.data(), static_cast<ssize_t>(e.event_id.size()));
         rd_kafka_header_add(hdrs, "content-type", -1, "application/json", -1);
         for (;;) {
-            const auto r = rd_kafka_producev(rk.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
-                                             RD_KAFKA_V_KEY(e.key.data(), e.key.size()),
-                                             RD_KAFKA_V_VALUE(e.value.data(), e.value.size()),
-                                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs),
-                                             RD_KAFKA_V_END);
+            const auto r =
+                rd_kafka_producev(rk.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_KEY(e.key.data(), e.key.size()),
+                                  RD_KAFKA_V_VALUE(e.value.data(), e.value.size()),
+                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
             if (r == RD_KAFKA_RESP_ERR_NO_ERROR) break;
             if (r == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
                 rd_kafka_poll(rk.get(), 10);
@@ -591,7 +596,8 @@ LoadResult load_events(const std::string& brokers, const std::string& topic, std
         ++result.types[e.type];
         if ((i & 1023) == 0) rd_kafka_poll(rk.get(), 0);
     }
-    if (rd_kafka_flush(rk.get(), 300'000) != RD_KAFKA_RESP_ERR_NO_ERROR) throw std::runtime_error("producer flush timed out");
+    if (rd_kafka_flush(rk.get(), 300'000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        throw std::runtime_error("producer flush timed out");
     result.seconds = seconds_between(t0, Clock::now());
     result.events = n;
     if (g_delivery_failures.load() != 0) {
@@ -613,27 +619,48 @@ struct ScenarioEnv {
 };
 
 enum class Runner {
-    kcat,     ///< kcat -C -o beginning -e, no group: the reference
+    kcat,     ///< kcat -C -o beginning -c N -e, no group: the reference
     poll,     ///< this driver in --internal-poll-consumer mode
     fanoutd,  ///< fanoutd with one plugin: `plugin_body`
 };
 
 struct Scenario {
+    Scenario(std::string name_, Runner runner_, std::string description_,
+             std::function<std::string(const ScenarioEnv&)> plugin_body_ = {})
+        : name(std::move(name_)),
+          runner(runner_),
+          description(std::move(description_)),
+          plugin_body(std::move(plugin_body_)) {}
+
     std::string name;
     Runner runner;
     std::string description;
     /// fanoutd only: the plugin entry without name/topics/batch, as YAML
     /// lines (no indentation), e.g. "type: library\npath: /x.so\n".
     std::function<std::string(const ScenarioEnv&)> plugin_body;
+    /// fanoutd only: a binary other than --fanoutd (set by --variant).
+    fs::path fanoutd;
+    /// fanoutd only: the plugin's name in the config (default: `name`).
+    std::string plugin_name;
+
+    const std::string& plugin() const { return plugin_name.empty() ? name : plugin_name; }
+    /// `name` usable in file and group names.
+    std::string slug() const {
+        std::string out = name;
+        for (char& c : out) {
+            if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') c = '_';
+        }
+        return out;
+    }
 };
 
 /// The scenarios this driver knows. To add one, append an entry here (or
 /// pass --scenario NAME=FILE with the plugin entry in a YAML file).
 std::vector<Scenario> builtin_scenarios() {
     return {
-        {"kcat", Runner::kcat, "kcat -C -o beginning -e -q -f '%o\\n' (legacy per-partition consumer, no group)", {}},
+        {"kcat", Runner::kcat, "kcat -C -o beginning -c N -e -q -f '%o\\n' (legacy per-partition consumer, no group)"},
         {"poll", Runner::poll,
-         "rd_kafka_consumer_poll loop in a group, no work (fanoutd's consume model, nothing else)", {}},
+         "rd_kafka_consumer_poll loop in a group, no work (fanoutd's consume model, nothing else)"},
         {"noop", Runner::fanoutd, "fanoutd + no-op plugin (bench/noop_plugin.cpp)",
          [](const ScenarioEnv& env) {
              return "type: library\npath: " + yaml_quote((env.lib_dir / "libfanout_bench_noop.so").string()) + "\n";
@@ -658,18 +685,19 @@ Scenario scenario_from_file(const std::string& spec) {
     std::ifstream in(file);
     if (!in) throw std::runtime_error("--scenario " + name + ": cannot read " + file);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return {name, Runner::fanoutd, "fanoutd + plugin entry from " + file, [text](const ScenarioEnv& env) {
-                std::string out = text;
-                const std::pair<std::string, std::string> vars[] = {{"${LIB_DIR}", env.lib_dir.string()},
-                                                                    {"${SOURCE_DIR}", env.source_dir.string()},
-                                                                    {"${WORK_DIR}", env.work_dir.string()},
-                                                                    {"${TOPIC}", env.topic}};
-                for (const auto& [var, value] : vars) {
-                    for (std::size_t at; (at = out.find(var)) != std::string::npos;) out.replace(at, var.size(), value);
-                }
-                if (!out.empty() && out.back() != '\n') out += '\n';
-                return out;
-            }};
+    return Scenario{name, Runner::fanoutd, "fanoutd + plugin entry from " + file, [text](const ScenarioEnv& env) {
+                        std::string out = text;
+                        const std::pair<std::string, std::string> vars[] = {{"${LIB_DIR}", env.lib_dir.string()},
+                                                                            {"${SOURCE_DIR}", env.source_dir.string()},
+                                                                            {"${WORK_DIR}", env.work_dir.string()},
+                                                                            {"${TOPIC}", env.topic}};
+                        for (const auto& [var, value] : vars) {
+                            for (std::size_t at; (at = out.find(var)) != std::string::npos;)
+                                out.replace(at, var.size(), value);
+                        }
+                        if (!out.empty() && out.back() != '\n') out += '\n';
+                        return out;
+                    }};
 }
 
 struct BenchSettings {
@@ -697,21 +725,22 @@ struct Result {
     int round = 1;
     bool ok = false;
     std::string note;
-    std::uint64_t events = 0;    ///< consumed (kcat/poll) or committed (fanoutd)
-    double elapsed = 0;          ///< process start -> all events consumed/committed
-    double startup = 0;          ///< process start -> first progress seen
+    std::uint64_t events = 0;  ///< consumed (kcat/poll) or committed (fanoutd)
+    double elapsed = 0;        ///< process start -> all events consumed/committed
+    double startup = 0;        ///< process start -> first progress seen
     std::uint64_t events_at_first = 0;
     double peak_rss_mb = -1;
-    double cpu_s = -1;           ///< the consumer process' user+system CPU
+    double cpu_s = -1;  ///< the consumer process' user+system CPU
     double broker_cpu_s = -1;
-    double host_busy = -1;       ///< 0..1 over all cores, during the run
-    double shutdown_s = -1;      ///< fanoutd: SIGTERM -> exit
+    double host_busy = -1;   ///< 0..1 over all cores, during the run
+    double shutdown_s = -1;  ///< fanoutd: SIGTERM -> exit
     fs::path log;
 
     double rate() const { return elapsed > 0 ? static_cast<double>(events) / elapsed : 0; }
+    /// -1 when progress was seen only once (everything done before the first look).
     double steady_rate() const {
         const double span = elapsed - startup;
-        return span > 0 && events > events_at_first ? static_cast<double>(events - events_at_first) / span : 0;
+        return span > 0 && events > events_at_first ? static_cast<double>(events - events_at_first) / span : -1;
     }
 };
 
@@ -775,15 +804,23 @@ Result run_line_counting(const BenchSettings& s, const Scenario& sc, const std::
     r.broker_cpu_s = cpu.broker_cpu();
     r.host_busy = host;
     r.ok = lines == s.events && !timed_out;
-    if (timed_out) r.note = "timed out after " + std::to_string(s.timeout_s) + " s";
-    else if (lines != s.events) r.note = "consumed " + std::to_string(lines) + " of " + std::to_string(s.events) + " (" + describe_status(ended.status) + ")";
-    else if (!WIFEXITED(ended.status) || WEXITSTATUS(ended.status) != 0) r.note = describe_status(ended.status);
+    if (timed_out)
+        r.note = "timed out after " + std::to_string(s.timeout_s) + " s";
+    else if (lines != s.events)
+        r.note = "consumed " + std::to_string(lines) + " of " + std::to_string(s.events) + " (" +
+                 describe_status(ended.status) + ")";
+    else if (!WIFEXITED(ended.status) || WEXITSTATUS(ended.status) != 0)
+        r.note = describe_status(ended.status);
     return r;
 }
 
 Result run_kcat(const BenchSettings& s, const Scenario& sc, const fs::path& log) {
-    std::vector<std::string> argv = {s.kcat, "-C", "-b", s.brokers, "-t", s.topic, "-o", "beginning", "-e", "-q",
-                                     "-f", "%o\n"};
+    // -c N: exit at the Nth message. With -e alone kcat would also wait for
+    // an empty fetch on every partition (up to fetch.wait.max.ms, 500 ms) and
+    // the clock would include that wait.
+    std::vector<std::string> argv = {s.kcat,  "-C", "-b",        s.brokers, "-t",
+                                     s.topic, "-o", "beginning", "-c",      std::to_string(s.events),
+                                     "-e",    "-q", "-f",        "%o\n"};
     for (const auto& [k, v] : s.consumer_props) {
         argv.push_back("-X");
         argv.push_back(k + "=" + v);
@@ -792,7 +829,7 @@ Result run_kcat(const BenchSettings& s, const Scenario& sc, const fs::path& log)
 }
 
 Result run_poll(const BenchSettings& s, const Scenario& sc, const std::string& group, const fs::path& log) {
-    std::vector<std::string> argv = {s.self_exe.string(), "--internal-poll-consumer", s.brokers, s.topic, group,
+    std::vector<std::string> argv = {s.self_exe.string(),     "--internal-poll-consumer", s.brokers, s.topic, group,
                                      std::to_string(s.events)};
     for (const auto& [k, v] : s.consumer_props) argv.push_back(k + "=" + v);
     return run_line_counting(s, sc, argv, log);
@@ -809,7 +846,7 @@ std::string fanoutd_config(const BenchSettings& s, const Scenario& sc, const std
     y << "dead_letter_topic: " << yaml_quote(s.topic + ".dead-letter") << "\n";
     y << "drain_timeout_ms: 10000\n";
     y << "plugins:\n";
-    y << "  - name: " << sc.name << "\n";
+    y << "  - name: " << sc.plugin() << "\n";
     y << "    topics: [" << yaml_quote(s.topic) << "]\n";
     y << "    batch: { max_events: " << s.max_events << ", linger_ms: " << s.linger_ms << " }\n";
     std::istringstream body(sc.plugin_body(s.env));
@@ -827,7 +864,7 @@ Result run_fanoutd(const BenchSettings& s, const Scenario& sc, const std::string
         out << fanoutd_config(s, sc, group_prefix);
     }
     // The group's committed offsets, watched from a separate client (never joins).
-    const std::string group = group_prefix + "." + sc.name;
+    const std::string group = group_prefix + "." + sc.plugin();
     RdKafka watcher = make_client(RD_KAFKA_CONSUMER, s.brokers, {{"group.id", group}, {"enable.auto.commit", "false"}});
     rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(s.partitions);
     for (int p = 0; p < s.partitions; ++p) rd_kafka_topic_partition_list_add(list, s.topic.c_str(), p);
@@ -843,7 +880,8 @@ Result run_fanoutd(const BenchSettings& s, const Scenario& sc, const std::string
     const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     CpuWatch cpu(s.broker_pid);
     const auto t0 = Clock::now();
-    const pid_t pid = spawn({s.fanoutd.string(), "--config", config.string(), "--log-format", "plain"}, log_fd, log_fd);
+    const fs::path binary = sc.fanoutd.empty() ? s.fanoutd : sc.fanoutd;
+    const pid_t pid = spawn({binary.string(), "--config", config.string(), "--log-format", "plain"}, log_fd, log_fd);
     if (log_fd >= 0) ::close(log_fd);
 
     const auto deadline = t0 + std::chrono::seconds(s.timeout_s);
@@ -903,9 +941,15 @@ Result run_fanoutd(const BenchSettings& s, const Scenario& sc, const std::string
     r.broker_cpu_s = cpu.broker_cpu();
     r.host_busy = host;
     r.ok = done;
-    if (died) r.note += "fanoutd exited early (" + describe_status(ended.status) + "); see " + log.string();
-    else if (!done) r.note += "timed out after " + std::to_string(s.timeout_s) + " s at " + std::to_string(last) + " committed";
-    else if (!WIFEXITED(ended.status) || WEXITSTATUS(ended.status) != 0) r.note += "fanoutd " + describe_status(ended.status) + " after SIGTERM";
+    if (died)
+        std::cerr << "\n--- fanoutd exited early; last lines of " << log.string() << " ---\n"
+                  << read_tail(log, 3000) << "\n---\n";
+    if (died)
+        r.note += "fanoutd exited early (" + describe_status(ended.status) + "); see " + log.string();
+    else if (!done)
+        r.note += "timed out after " + std::to_string(s.timeout_s) + " s at " + std::to_string(last) + " committed";
+    else if (!WIFEXITED(ended.status) || WEXITSTATUS(ended.status) != 0)
+        r.note += "fanoutd " + describe_status(ended.status) + " after SIGTERM";
     if (const int problems = count_lines_with(log, {"[warning]", "[error]", "[critical]"}); problems > 0) {
         r.note += (r.note.empty() ? "" : "; ") + std::to_string(problems) + " warning/error line(s) in the log";
     }
@@ -968,10 +1012,12 @@ std::string pad(const std::string& s, std::size_t w, bool right = true) {
 }
 
 void print_table(const std::vector<Result>& results, int rounds) {
+    std::size_t name_width = 12;
+    for (const Result& r : results) name_width = std::max(name_width, r.scenario.size() + (rounds > 1 ? 6 : 2));
     const std::vector<std::pair<std::string, std::size_t>> cols = {
-        {"scenario", 12}, {"events", 11}, {"elapsed s", 10}, {"events/s", 10}, {"vs kcat", 8},
-        {"startup s", 10}, {"steady ev/s", 12}, {"vs kcat", 8}, {"peak RSS MB", 12}, {"CPU s", 7},
-        {"CPU us/ev", 10}, {"broker CPU s", 13}, {"host busy", 10}};
+        {"scenario", name_width}, {"events", 11},       {"elapsed s", 10}, {"events/s", 10},    {"vs kcat", 8},
+        {"startup s", 10},        {"steady ev/s", 12},  {"vs kcat", 8},    {"peak RSS MB", 12}, {"CPU s", 7},
+        {"CPU us/ev", 10},        {"broker CPU s", 13}, {"host busy", 10}};
     std::string header, rule;
     for (std::size_t i = 0; i < cols.size(); ++i) {
         header += pad(cols[i].first, cols[i].second, i != 0) + (i + 1 < cols.size() ? "  " : "");
@@ -983,7 +1029,9 @@ void print_table(const std::vector<Result>& results, int rounds) {
         for (const Result& k : results) {
             if (k.scenario == "kcat" && k.round == r.round && k.ok) ref = &k;
         }
-        auto pct = [&](double v, double base) { return ref && base > 0 ? fmt_double(100.0 * v / base, 0) + "%" : "-"; };
+        auto pct = [&](double v, double base) {
+            return ref && base > 0 && v >= 0 ? fmt_double(100.0 * v / base, 0) + "%" : "-";
+        };
         const std::string name = r.scenario + (rounds > 1 ? " #" + std::to_string(r.round) : "") + (r.ok ? "" : " !");
         const std::vector<std::string> cells = {
             name,
@@ -992,7 +1040,7 @@ void print_table(const std::vector<Result>& results, int rounds) {
             with_commas(static_cast<std::uint64_t>(r.rate())),
             pct(r.rate(), ref ? ref->rate() : 0),
             fmt_double(r.startup, 2),
-            with_commas(static_cast<std::uint64_t>(r.steady_rate())),
+            r.steady_rate() >= 0 ? with_commas(static_cast<std::uint64_t>(r.steady_rate())) : "-",
             pct(r.steady_rate(), ref ? ref->steady_rate() : 0),
             r.peak_rss_mb >= 0 ? fmt_double(r.peak_rss_mb, 1) : "-",
             r.cpu_s >= 0 ? fmt_double(r.cpu_s, 2) : "-",
@@ -1001,7 +1049,8 @@ void print_table(const std::vector<Result>& results, int rounds) {
             r.host_busy >= 0 ? fmt_double(100 * r.host_busy, 0) + "%" : "-",
         };
         std::string row;
-        for (std::size_t i = 0; i < cols.size(); ++i) row += pad(cells[i], cols[i].second, i != 0) + (i + 1 < cols.size() ? "  " : "");
+        for (std::size_t i = 0; i < cols.size(); ++i)
+            row += pad(cells[i], cols[i].second, i != 0) + (i + 1 < cols.size() ? "  " : "");
         std::cout << row << "\n";
     }
     bool any_note = false;
@@ -1060,32 +1109,40 @@ int main(int argc, char** argv) {
     const fs::path exe = self_exe();
     const fs::path bin_dir = exe.parent_path();
 
-    CLI::App app{"fanout_bench: loads N realistic post events into a fresh topic, then measures kcat and fanoutd "
-                 "scenarios over it side by side. Prints figures, never pass/fail."};
+    CLI::App app{
+        "fanout_bench: loads N realistic post events into a fresh topic, then measures kcat and fanoutd "
+        "scenarios over it side by side. Prints figures, never pass/fail."};
     std::string brokers = std::getenv("FANOUT_BENCH_BROKERS") ? std::getenv("FANOUT_BENCH_BROKERS") : "127.0.0.1:19092";
     std::uint64_t n_events = 1'000'000;
     int partitions = 6;
-    std::size_t posts = 20'000;
+    std::size_t posts = 0;
     std::uint64_t seed = 42;
     std::string topic;
-    bool no_load = false, keep_topic = false, list = false;
+    bool no_load = false, keep_topic = false, delete_topic_anyway = false, list = false;
     std::string scenario_list = "kcat,poll,noop,example";
-    std::vector<std::string> extra_scenarios, kafka_props, producer_props;
+    std::vector<std::string> extra_scenarios, kafka_props, producer_props, variant_specs;
     std::size_t max_events = 1000;
     int linger_ms = 5, commit_ms = 100, poll_ms = 50, repeat = 1, timeout_s = 600;
     std::string fanoutd = (bin_dir / "fanoutd").string(), lib_dir = (bin_dir.parent_path() / "lib").string();
     std::string kcat = "kcat", work_dir, csv;
     pid_t broker_pid = -1;
 
-    app.add_option("-b,--brokers", brokers, "bootstrap servers (env FANOUT_BENCH_BROKERS)")->capture_default_str();
+    app.add_option("-b,--brokers", brokers, "bootstrap servers (env FANOUT_BENCH_BROKERS)")
+        ->capture_default_str()
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     app.add_option("-n,--events", n_events, "events to load")->capture_default_str();
-    app.add_option("-p,--partitions", partitions, "partitions of the fresh topic")->capture_default_str()->check(CLI::Range(1, 1000));
-    app.add_option("--posts", posts, "live posts the events are spread over (keys)")->capture_default_str();
+    app.add_option("-p,--partitions", partitions, "partitions of the fresh topic")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 1000));
+    app.add_option("--posts", posts, "live posts the events are spread over (keys); 0: events/50, at least 100")
+        ->capture_default_str();
     app.add_option("--seed", seed, "generator seed")->capture_default_str();
     app.add_option("-t,--topic", topic, "topic name (default: a fresh fanout-bench-<time>-<pid>)");
     app.add_flag("--no-load", no_load, "use --topic as it is (already loaded); N = its end offsets");
     app.add_flag("--keep-topic", keep_topic, "do not delete the topic at the end");
-    app.add_option("-s,--scenarios", scenario_list, "comma-separated scenarios to run, in order")->capture_default_str();
+    app.add_flag("--delete-topic", delete_topic_anyway, "delete the topic at the end even with --no-load");
+    app.add_option("-s,--scenarios", scenario_list, "comma-separated scenarios to run, in order")
+        ->capture_default_str();
     app.add_option("--scenario", extra_scenarios,
                    "add a fanoutd scenario NAME=FILE; FILE is the plugin entry (type, path, options, ...; no name, "
                    "topics or batch) with ${LIB_DIR} ${SOURCE_DIR} ${WORK_DIR} ${TOPIC} replaced. Also list NAME in "
@@ -1097,15 +1154,22 @@ int main(int argc, char** argv) {
                    "extra librdkafka consumer property K=V for every scenario (kcat -X, poll, fanoutd "
                    "kafka.properties); repeatable");
     app.add_option("--producer-property", producer_props, "librdkafka producer property K=V for the load; repeatable");
-    app.add_option("--commit-interval-ms", commit_ms, "auto.commit.interval.ms given to fanoutd")->capture_default_str();
+    app.add_option("--commit-interval-ms", commit_ms, "auto.commit.interval.ms given to fanoutd")
+        ->capture_default_str();
     app.add_option("--poll-ms", poll_ms, "how often committed offsets are read")->capture_default_str();
-    app.add_option("-r,--repeat", repeat, "run the scenario list this many times (rounds)")->capture_default_str()->check(CLI::Range(1, 100));
+    app.add_option("-r,--repeat", repeat, "run the scenario list this many times (rounds)")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100));
     app.add_option("--timeout", timeout_s, "per scenario, seconds")->capture_default_str();
     app.add_option("--fanoutd", fanoutd, "fanoutd binary")->capture_default_str();
+    app.add_option("--variant", variant_specs,
+                   "A/B: NAME=FANOUTD_BINARY also runs every fanoutd scenario S as S@NAME with that binary, in the "
+                   "same rounds (interleaved); repeatable");
     app.add_option("--lib-dir", lib_dir, "plugin libraries")->capture_default_str();
     app.add_option("--kcat", kcat, "kcat binary")->capture_default_str();
     app.add_option("--work-dir", work_dir, "generated configs and logs (default: a fresh /tmp/fanout-bench-*)");
-    app.add_option("--broker-pid", broker_pid, "broker pid, to report its CPU per scenario");
+    app.add_option("--broker-pid", broker_pid, "broker pid, to report its CPU per scenario")
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     app.add_option("--csv", csv, "also append the rows to this CSV file");
     CLI11_PARSE(app, argc, argv);
 
@@ -1133,10 +1197,49 @@ int main(int argc, char** argv) {
             chosen.push_back(&*it);
         }
     }
+    std::vector<std::pair<std::string, std::string>> variants;
+    for (const auto& spec : variant_specs) {
+        const auto eq = spec.find('=');
+        if (eq == std::string::npos || eq == 0) {
+            std::cerr << "fanout_bench: --variant expects NAME=FANOUTD_BINARY, got '" << spec << "'\n";
+            return 2;
+        }
+        variants.emplace_back(spec.substr(0, eq), fs::absolute(spec.substr(eq + 1)).string());
+    }
+    if (!variants.empty()) {
+        // Each fanoutd scenario is followed by its variants, so rounds interleave them.
+        std::vector<Scenario> added;
+        for (const Scenario* sc : chosen) {
+            if (sc->runner != Runner::fanoutd) continue;
+            for (const auto& [vname, vpath] : variants) {
+                Scenario v = *sc;
+                v.name = sc->name + "@" + vname;
+                v.plugin_name = sc->plugin();
+                v.fanoutd = vpath;
+                v.description = sc->description + ", fanoutd " + vpath;
+                added.push_back(v);
+            }
+        }
+        // Appending to `known` may reallocate: look every pointer up again by name.
+        std::vector<std::string> names;
+        for (const Scenario* sc : chosen) {
+            names.push_back(sc->name);
+            if (sc->runner == Runner::fanoutd) {
+                for (const auto& [vname, vpath] : variants) names.push_back(sc->name + "@" + vname);
+            }
+        }
+        for (auto& v : added) known.push_back(std::move(v));
+        chosen.clear();
+        for (const auto& n : names) {
+            chosen.push_back(
+                &*std::find_if(known.begin(), known.end(), [&](const Scenario& x) { return x.name == n; }));
+        }
+    }
     if (chosen.empty()) {
         std::cerr << "fanout_bench: no scenario to run\n";
         return 2;
     }
+    if (posts == 0) posts = std::max<std::size_t>(100, static_cast<std::size_t>(n_events / 50));
     if (no_load && topic.empty()) {
         std::cerr << "fanout_bench: --no-load needs --topic\n";
         return 2;
@@ -1172,7 +1275,10 @@ int main(int argc, char** argv) {
         fs::create_directories(work_dir);
         s.env = {fs::absolute(lib_dir), fs::path(FANOUT_SOURCE_DIR), fs::absolute(work_dir), {}};
         for (const Scenario* sc : chosen) {
-            if (sc->runner == Runner::fanoutd && !fs::exists(s.fanoutd)) throw std::runtime_error("no fanoutd at " + s.fanoutd.string() + " (--fanoutd)");
+            const fs::path binary = sc->fanoutd.empty() ? s.fanoutd : sc->fanoutd;
+            if (sc->runner == Runner::fanoutd && !fs::exists(binary)) {
+                throw std::runtime_error("no fanoutd at " + binary.string() + " (--fanoutd / --variant)");
+            }
         }
 
         signal(SIGPIPE, SIG_IGN);
@@ -1207,8 +1313,8 @@ int main(int argc, char** argv) {
         uname(&un);
         std::cout << "fanout_bench  " << now_utc_string() << "  host " << un.nodename << " (" << un.release << ", "
                   << std::thread::hardware_concurrency() << " CPUs)\n";
-        std::cout << "  broker        " << brokers << (broker_pid > 0 ? " (pid " + std::to_string(broker_pid) + ")" : "")
-                  << "\n";
+        std::cout << "  broker        " << brokers
+                  << (broker_pid > 0 ? " (pid " + std::to_string(broker_pid) + ")" : "") << "\n";
         std::cout << "  topic         " << s.topic << ": " << with_commas(s.events) << " events over " << s.partitions
                   << " partitions (";
         for (int p = 0; p < s.partitions; ++p) std::cout << (p ? " " : "") << s.end_offsets[p];
@@ -1220,12 +1326,17 @@ int main(int argc, char** argv) {
                       << " bytes; keys = post ids over " << posts << " live posts; headers event-type, event-id, "
                       << "content-type\n  types        ";
             for (const auto& [type, count] : load->types) {
-                std::cout << " " << type << " " << fmt_double(100.0 * static_cast<double>(count) / static_cast<double>(load->events), 1) << "%";
+                std::cout << " " << type << " "
+                          << fmt_double(100.0 * static_cast<double>(count) / static_cast<double>(load->events), 1)
+                          << "%";
             }
-            std::cout << "\n  producer      " << describe_properties(pprops) << " (on top of enable.idempotence=true linger.ms=20 batch.num.messages=10000)\n";
+            std::cout << "\n  producer      " << describe_properties(pprops)
+                      << " (on top of enable.idempotence=true linger.ms=20 batch.num.messages=10000)\n";
         }
-        std::cout << "  fanoutd       " << first_line_of_command("'" + s.fanoutd.string() + "' --version 2>&1") << "\n";
-        std::cout << "  kcat          " << first_line_of_command(kcat + " -V 2>&1 | sed -n 3p") << "\n";
+        std::cout << "  fanoutd       " << s.fanoutd.string() << ": "
+                  << first_line_of_command("'" + s.fanoutd.string() + "' --version 2>&1") << "\n";
+        for (const auto& [vname, vpath] : variants) std::cout << "  variant @" << vname << "   " << vpath << "\n";
+        std::cout << "  kcat          " << first_line_of_command(kcat + " -V 2>&1 | grep -m1 Version") << "\n";
         std::cout << "  batch         max_events " << max_events << ", linger_ms " << linger_ms
                   << "; auto.commit.interval.ms " << commit_ms << ", committed offsets read every " << poll_ms
                   << " ms\n";
@@ -1245,7 +1356,7 @@ int main(int argc, char** argv) {
         std::vector<std::string> groups;
         for (int round = 1; round <= repeat; ++round) {
             for (const Scenario* sc : chosen) {
-                const std::string prefix = "bench-" + s.run_id + "-" + sc->name + "-" + std::to_string(round);
+                const std::string prefix = "bench-" + s.run_id + "-" + sc->slug() + "-" + std::to_string(round);
                 const fs::path log = s.env.work_dir / (prefix + ".log");
                 std::cerr << "round " << round << "/" << repeat << ": " << sc->name << " ..." << std::flush;
                 Result r;
@@ -1257,12 +1368,13 @@ int main(int argc, char** argv) {
                         break;
                     case Runner::fanoutd:
                         r = run_fanoutd(s, *sc, prefix, log);
-                        groups.push_back(prefix + "." + sc->name);
+                        groups.push_back(prefix + "." + sc->plugin());
                         break;
                 }
                 r.round = round;
-                std::cerr << " " << fmt_double(r.elapsed, 2) << " s, " << with_commas(static_cast<std::uint64_t>(r.rate()))
-                          << " events/s" << (r.ok ? "" : " (" + r.note + ")") << "\n";
+                std::cerr << " " << fmt_double(r.elapsed, 2) << " s, "
+                          << with_commas(static_cast<std::uint64_t>(r.rate())) << " events/s"
+                          << (r.ok ? "" : " (" + r.note + ")") << "\n";
                 results.push_back(r);
             }
         }
@@ -1281,9 +1393,9 @@ int main(int argc, char** argv) {
                      "RSS <= 64 MB\n";
         if (!csv.empty()) write_csv(csv, results, s);
 
-        if (!no_load && !keep_topic) {
+        delete_groups(admin.get(), groups);
+        if ((!no_load && !keep_topic) || delete_topic_anyway) {
             delete_topic(admin.get(), s.topic);
-            delete_groups(admin.get(), groups);
         } else {
             std::cout << "topic kept: " << s.topic << " (rerun with --topic " << s.topic << " --no-load)\n";
         }

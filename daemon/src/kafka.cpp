@@ -4,9 +4,8 @@
 
 namespace fanout::daemon {
 
-KafkaConf make_kafka_conf(const KafkaSettings& kafka,
-                          const std::vector<std::pair<std::string, std::string>>& overrides,
-                          const std::filesystem::path& config_file) {
+KafkaConf make_kafka_conf(const KafkaSettings& kafka, const KafkaProperties& overrides,
+                          const std::filesystem::path& config_file, const KafkaProperties& defaults) {
     KafkaConf conf(rd_kafka_conf_new());
     char err[512];
     auto set = [&](const std::string& key, const std::string& value, bool user) {
@@ -20,6 +19,7 @@ KafkaConf make_kafka_conf(const KafkaSettings& kafka,
     };
     set("bootstrap.servers", kafka.brokers, true);
     set("client.id", "fanoutd", false);
+    for (const auto& [k, v] : defaults) set(k, v, false);
     for (const auto& [k, v] : kafka.properties) set(k, v, true);
     for (const auto& [k, v] : overrides) set(k, v, false);
     return conf;

@@ -25,12 +25,14 @@ using KafkaMessage = std::unique_ptr<rd_kafka_message_t, KafkaDeleter>;
 using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, KafkaDeleter>;
 using KafkaHeaders = std::unique_ptr<rd_kafka_headers_t, KafkaDeleter>;
 
-/// Build a librdkafka configuration: brokers, the user's pass-through
-/// properties, then `overrides` (fanoutd's own settings win). Throws
-/// ConfigError naming the offending property.
-KafkaConf make_kafka_conf(const KafkaSettings& kafka,
-                          const std::vector<std::pair<std::string, std::string>>& overrides,
-                          const std::filesystem::path& config_file);
+using KafkaProperties = std::vector<std::pair<std::string, std::string>>;
+
+/// Build a librdkafka configuration: brokers, fanoutd's `defaults`, the
+/// user's pass-through properties (which may change the defaults), then
+/// `overrides` (fanoutd's own settings win). Throws ConfigError naming the
+/// offending property.
+KafkaConf make_kafka_conf(const KafkaSettings& kafka, const KafkaProperties& overrides,
+                          const std::filesystem::path& config_file, const KafkaProperties& defaults = {});
 
 inline PartitionList make_partition_list(int capacity = 0) {
     return PartitionList(rd_kafka_topic_partition_list_new(capacity));

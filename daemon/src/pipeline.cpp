@@ -204,7 +204,11 @@ void Pipeline::create_consumer() {
         {"partition.assignment.strategy", "cooperative-sticky"},
         {"auto.offset.reset", settings_.start_from == StartFrom::latest ? "latest" : "earliest"},
     };
-    KafkaConf conf = make_kafka_conf(daemon_->kafka, overrides, daemon_->file);
+    // Every plugin has its own consumer: librdkafka's 64 MB prefetch queue
+    // per consumer would dominate memory. 16 MB kept the measured rate
+    // (bench/README.md); below that, fetch pauses halve it.
+    const KafkaProperties defaults = {{"queued.max.messages.kbytes", "16384"}};
+    KafkaConf conf = make_kafka_conf(daemon_->kafka, overrides, daemon_->file, defaults);
     rd_kafka_conf_set_rebalance_cb(conf.get(), &Pipeline::rebalance_trampoline);
     rd_kafka_conf_set_log_cb(conf.get(), &log_from_kafka);
     rd_kafka_conf_set_opaque(conf.get(), this);
@@ -294,7 +298,8 @@ void Pipeline::process_batch() {
     std::vector<std::size_t> selected_index(batch_.size(), SIZE_MAX);
     selected.reserve(batch_.size());
     for (std::size_t i = 0; i < batch_.size(); ++i) {
-        if (settings_.wants_type(batch_[i].type())) {
+        // Reading the type costs a header parse: only when a filter needs it.
+        if (settings_.event_types.empty() || settings_.wants_type(batch_[i].type())) {
             selected_index[i] = selected.size();
             selected.push_back(&batch_[i]);
         }

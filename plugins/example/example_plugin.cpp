@@ -22,7 +22,13 @@ constexpr OptionSpec k_options[] = {
 
 void append_escaped(std::string& out, std::string_view text) {
     static constexpr char k_hex[] = "0123456789abcdef";
-    for (const char c : text) {
+    // Copy runs of plain characters at once; escape only what JSON requires.
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const unsigned char c = static_cast<unsigned char>(text[i]);
+        if (c >= 0x20 && c != '"' && c != '\\') continue;
+        out.append(text.data() + run, i - run);
+        run = i + 1;
         switch (c) {
             case '"': out += "\\\""; break;
             case '\\': out += "\\\\"; break;
@@ -30,15 +36,12 @@ void append_escaped(std::string& out, std::string_view text) {
             case '\r': out += "\\r"; break;
             case '\t': out += "\\t"; break;
             default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    out += "\\u00";
-                    out += k_hex[(c >> 4) & 0xf];
-                    out += k_hex[c & 0xf];
-                } else {
-                    out += c;
-                }
+                out += "\\u00";
+                out += k_hex[c >> 4];
+                out += k_hex[c & 0xf];
         }
     }
+    out.append(text.data() + run, text.size() - run);
 }
 
 class AuditLogPlugin final : public Plugin {

@@ -1,0 +1,261 @@
+// post_command_bench: commands/s and p50/p99 latency of newPost and likePost
+// against a real post-command process (port 0, loopback), a fixed number of
+// requests from a bounded number of client threads, on SQLite and PostgreSQL.
+// Prints a table; never pass/fail. See README.md.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <random>
+#include <regex>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <httplib.h>
+#include <rapidjson/document.h>
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/soci.h>
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Options {
+    std::string stores = "sqlite,postgresql";
+    std::string pg;
+    std::string brokers;
+    int clients = 4;
+    int posts = 2000;
+    int likes = 20000;
+    int hot_likes = 5000;
+    std::string sqlite_synchronous = "normal";
+    std::string binary = std::string(FANOUT_BIN_DIR) + "/post-command";
+};
+
+std::string env_or(const char* name, const std::string& fallback) {
+    const char* v = std::getenv(name);
+    return v && *v ? v : fallback;
+}
+
+std::string read_text(const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+/// post-command as a child process.
+class Service {
+public:
+    Service(const Options& o, const std::string& store, const fs::path& dir) : log_(dir / "post-command.log") {
+        const fs::path config = dir / "bench.yaml";
+        std::ofstream(config) << "event_store: {sqlite_synchronous: " << o.sqlite_synchronous << "}\n"
+                              << "kafka: {topic: bench-post-command-" << ::getpid() << "-" << ++instances_ << "}\n";
+        const std::vector<std::string> argv = {o.binary,    "--config",    config.string(), "--listen", "127.0.0.1:0",
+                                               "--event-store", store,    "--brokers",     o.brokers, "--log-level",
+                                               "info"};
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+            ::dup2(fd, 1);
+            ::dup2(fd, 2);
+            std::vector<char*> args;
+            for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+            args.push_back(nullptr);
+            ::execv(args[0], args.data());
+            ::_exit(127);
+        }
+        const auto deadline = Clock::now() + std::chrono::seconds(30);
+        static const std::regex listening(R"(listening on [0-9.]+:([0-9]+))");
+        while (Clock::now() < deadline) {
+            std::smatch m;
+            const std::string text = read_text(log_);
+            if (std::regex_search(text, m, listening)) {
+                port_ = std::stoi(m[1].str());
+                return;
+            }
+            int status = 0;
+            if (::waitpid(pid_, &status, WNOHANG) == pid_) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+        throw std::runtime_error("post-command did not start:\n" + read_text(log_));
+    }
+    ~Service() {
+        ::kill(pid_, SIGTERM);
+        int status = 0;
+        ::waitpid(pid_, &status, 0);
+    }
+    int port() const { return port_; }
+
+private:
+    static inline int instances_ = 0;
+    fs::path log_;
+    pid_t pid_ = -1;
+    int port_ = -1;
+};
+
+struct Phase {
+    std::string store, command;
+    int requests = 0, clients = 0, errors = 0;
+    double seconds = 0;
+    std::vector<double> latencies_ms;
+};
+
+double percentile(std::vector<double> v, double p) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    const auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
+    return v[std::min(i, v.size() - 1)];
+}
+
+/// `requests` calls of `call(client, index)` spread over `clients` threads.
+template <class Call>
+Phase run_phase(const std::string& store, const std::string& command, int port, int clients, int requests, Call call) {
+    Phase phase{store, command, requests, clients};
+    std::vector<std::vector<double>> per_thread(static_cast<std::size_t>(clients));
+    std::atomic<int> next{0}, errors{0};
+    const auto start = Clock::now();
+    std::vector<std::thread> threads;
+    for (int t = 0; t < clients; ++t) {
+        threads.emplace_back([&, t] {
+            httplib::Client client("127.0.0.1", port);
+            client.set_keep_alive(true);
+            auto& lat = per_thread[static_cast<std::size_t>(t)];
+            lat.reserve(static_cast<std::size_t>(requests / clients + 1));
+            for (int i = next++; i < requests; i = next++) {
+                const auto t0 = Clock::now();
+                const bool ok = call(client, i);
+                lat.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+                if (!ok) ++errors;
+            }
+        });
+    }
+    for (auto& t : threads) t.join();
+    phase.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    phase.errors = errors.load();
+    for (auto& v : per_thread) phase.latencies_ms.insert(phase.latencies_ms.end(), v.begin(), v.end());
+    return phase;
+}
+
+/// Seconds until the relay has published everything stored (lag 0).
+double relay_drain_seconds(int port) {
+    httplib::Client client("127.0.0.1", port);
+    const auto start = Clock::now();
+    while (Clock::now() - start < std::chrono::seconds(120)) {
+        auto r = client.Get("/api/v1/status");
+        if (r && r->status == 200) {
+            rapidjson::Document doc;
+            doc.Parse(r->body.c_str());
+            if (doc.IsObject() && doc["lag"].GetInt64() == 0) break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+std::vector<Phase> bench_store(const Options& o, const std::string& kind, const std::string& connection,
+                               const fs::path& dir) {
+    Service service(o, connection, dir);
+    std::vector<std::string> ids(static_cast<std::size_t>(o.posts));
+    std::vector<Phase> phases;
+    phases.push_back(run_phase(kind, "newPost", service.port(), o.clients, o.posts, [&](httplib::Client& c, int i) {
+        auto r = c.Post("/api/v1/newPost",
+                        R"({"author":"author)" + std::to_string(i % 97) + R"(","message":"Benchmark post )" +
+                            std::to_string(i) + R"( on Fanout"})",
+                        "application/json");
+        if (!r || r->status != 201) return false;
+        rapidjson::Document doc;
+        doc.Parse(r->body.c_str());
+        ids[static_cast<std::size_t>(i)] = doc["id"].GetString();
+        return true;
+    }));
+    std::mt19937 rng(7);
+    std::vector<std::size_t> targets(static_cast<std::size_t>(o.likes));
+    for (auto& t : targets) t = rng() % ids.size();
+    phases.push_back(run_phase(kind, "likePost", service.port(), o.clients, o.likes, [&](httplib::Client& c, int i) {
+        auto r = c.Put("/api/v1/likePost/" + ids[targets[static_cast<std::size_t>(i)]], "", "application/json");
+        return r && r->status == 200;
+    }));
+    if (o.hot_likes > 0) {
+        phases.push_back(run_phase(kind, "likePost (1 hot post)", service.port(), o.clients, o.hot_likes,
+                                   [&](httplib::Client& c, int) {
+                                       auto r = c.Put("/api/v1/likePost/" + ids[0], "", "application/json");
+                                       return r && r->status == 200;
+                                   }));
+    }
+    const double drain = relay_drain_seconds(service.port());
+    std::printf("  %s: relay caught up %.2f s after the last command\n", kind.c_str(), drain);
+    return phases;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options o;
+    CLI::App app{"post_command_bench: newPost/likePost commands/s and latency on SQLite and PostgreSQL"};
+    app.add_option("--stores", o.stores, "comma-separated: sqlite, postgresql");
+    app.add_option("--pg", o.pg, "libpq conninfo of a PostgreSQL server (default FANOUT_TEST_PG)");
+    app.add_option("--brokers", o.brokers, "Kafka bootstrap (default FANOUT_TEST_BROKERS or 127.0.0.1:19092)");
+    app.add_option("--clients", o.clients, "client threads (keep-alive connections)");
+    app.add_option("--posts", o.posts, "newPost requests");
+    app.add_option("--likes", o.likes, "likePost requests spread over the new posts");
+    app.add_option("--hot-likes", o.hot_likes, "likePost requests on one post (0: skip)");
+    app.add_option("--sqlite-synchronous", o.sqlite_synchronous, "normal or full");
+    app.add_option("--binary", o.binary, "post-command binary");
+    CLI11_PARSE(app, argc, argv);
+    if (o.pg.empty()) o.pg = env_or("FANOUT_TEST_PG", "dbname=fanout user=fanout password=fanout host=127.0.0.1 port=15432");
+    if (o.brokers.empty()) o.brokers = env_or("FANOUT_TEST_BROKERS", "127.0.0.1:19092");
+
+    const fs::path dir = fs::temp_directory_path() / ("post-command-bench-" + std::to_string(::getpid()));
+    fs::create_directories(dir);
+    std::vector<Phase> all;
+    try {
+        if (o.stores.find("sqlite") != std::string::npos) {
+            const auto phases = bench_store(o, "sqlite (" + o.sqlite_synchronous + ")",
+                                            "sqlite:" + (dir / "events.db").string(), dir);
+            all.insert(all.end(), phases.begin(), phases.end());
+        }
+        if (o.stores.find("postgresql") != std::string::npos) {
+            const std::string db = "pc_bench_" + std::to_string(::getpid());
+            {
+                soci::session admin(soci::postgresql, o.pg);
+                admin << "CREATE DATABASE " + db;
+            }
+            try {
+                const auto phases = bench_store(o, "postgresql", o.pg + " dbname=" + db, dir);
+                all.insert(all.end(), phases.begin(), phases.end());
+            } catch (...) {
+                soci::session admin(soci::postgresql, o.pg);
+                admin << "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)";
+                throw;
+            }
+            soci::session admin(soci::postgresql, o.pg);
+            admin << "DROP DATABASE IF EXISTS " + db + " WITH (FORCE)";
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "post_command_bench: " << e.what() << '\n';
+        fs::remove_all(dir);
+        return 1;
+    }
+    fs::remove_all(dir);
+
+    std::printf("\n| store | command | requests | clients | commands/s | p50 ms | p99 ms | errors |\n");
+    std::printf("|---|---|---:|---:|---:|---:|---:|---:|\n");
+    for (const Phase& p : all) {
+        std::printf("| %s | %s | %d | %d | %.0f | %.3f | %.3f | %d |\n", p.store.c_str(), p.command.c_str(), p.requests,
+                    p.clients, p.requests / p.seconds, percentile(p.latencies_ms, 0.50),
+                    percentile(p.latencies_ms, 0.99), p.errors);
+    }
+    return 0;
+}
