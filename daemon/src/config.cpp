@@ -28,11 +28,19 @@ KafkaSettings read_kafka(const std::filesystem::path& file, const YAML::Node& no
         kafka.properties_location = location_of(file, props);
         for (const auto& entry : props) {
             const std::string key = as_string(file, entry.first, "kafka.properties key");
-            if (key == "group.id" || key == "enable.auto.offset.store" || key == "bootstrap.servers") {
+            static const std::map<std::string, std::string> k_managed = {
+                {"group.id", "group_prefix"},
+                {"bootstrap.servers", "kafka.brokers"},
+                {"auto.offset.reset", "the plugin's start_from"},
+                {"enable.auto.offset.store", "nothing: offsets are stored after handling"},
+                {"enable.auto.commit", "nothing: stored offsets are committed automatically"},
+                {"partition.assignment.strategy", "nothing: cooperative-sticky is always used"},
+                {"enable.partition.eof", "nothing"},
+                {"client.id", "nothing: each plugin's consumer is named fanoutd-<plugin>"},
+            };
+            if (auto managed = k_managed.find(key); managed != k_managed.end()) {
                 fail_at(file, entry.first,
-                        "kafka.properties: '" + key + "' is managed by fanoutd (use " +
-                            (key == "group.id" ? "group_prefix" : key == "bootstrap.servers" ? "kafka.brokers" : "nothing") +
-                            ")");
+                        "kafka.properties: '" + key + "' is managed by fanoutd (use " + managed->second + ")");
             }
             kafka.properties.emplace_back(key, as_string(file, entry.second, "kafka.properties '" + key + "'"));
         }

@@ -3,6 +3,8 @@
 #include <atomic>
 #include <stdexcept>
 
+#include "log.hpp"
+
 namespace fanout::daemon {
 namespace {
 
@@ -29,6 +31,12 @@ SyncProducer::SyncProducer(const DaemonSettings& settings, const std::string& cl
                                       {"client.id", client_id}},
                                      settings.file);
     rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
+    rd_kafka_conf_set_log_cb(conf.get(), [](const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+        // Consumer-only pass-through properties warn here (CONFWARN): debug.
+        const auto lvl = level <= 3 ? spdlog::level::err : level <= 4 ? spdlog::level::warn : spdlog::level::debug;
+        log().log(std::string_view(facility) == "CONFWARN" ? spdlog::level::debug : lvl, "[{}] kafka {}: {}",
+                  rd_kafka_name(rk), facility, message);
+    });
     char err[512];
     producer_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err, sizeof err));
     if (!producer_) throw std::runtime_error("cannot create Kafka producer " + client_id + ": " + err);

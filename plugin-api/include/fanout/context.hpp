@@ -47,8 +47,10 @@ public:
     /// Kafka consumer group of this instance: `<group_prefix>.<name>`.
     virtual std::string_view consumer_group() const = 0;
     virtual Logger& logger() = 0;
-    /// Counter `fanout_plugin_<name>_total{plugin="..."}`; created on first use.
+    /// Counter exported as `fanout_plugin_counter_total{plugin="...",name="..."}`;
+    /// created on first use.
     virtual Counter& counter(std::string_view name) = 0;
+    /// Gauge exported as `fanout_plugin_gauge{plugin="...",name="..."}`.
     virtual Gauge& gauge(std::string_view name) = 0;
 };
 
