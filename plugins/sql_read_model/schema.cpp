@@ -36,7 +36,18 @@ const std::vector<std::vector<std::string>> k_migrations = {
         " next_offset BIGINT NOT NULL,"
         " PRIMARY KEY (consumer_group, topic, partition_id))",
     },
+    {
+        // Tombstones of removed posts: PostRemovedEvent deletes the post row
+        // (readers need no filter), and the version kept here makes a replay
+        // or a late event of a removed post a duplicate or a reject, never a
+        // resurrection.
+        "CREATE TABLE IF NOT EXISTS removed_posts ("
+        " post_id TEXT PRIMARY KEY,"
+        " applied_version BIGINT NOT NULL)",
+    },
 };
+
+constexpr const char* k_sqlite_prefixes[] = {"sqlite3://", "sqlite://", "sqlite3:", "sqlite:"};
 
 bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
@@ -64,25 +75,37 @@ void migrate(soci::session& session) {
         throw std::runtime_error("read model schema version " + std::to_string(from) +
                                  " is newer than this build understands (" + std::to_string(k_schema_version) + ")");
     }
+    if (k_migrations.size() != static_cast<std::size_t>(k_schema_version)) {
+        throw std::logic_error("read model: k_schema_version does not match the number of migrations");
+    }
     for (int v = from; v < k_schema_version; ++v) {
         for (const auto& statement : k_migrations[static_cast<std::size_t>(v)]) session << statement;
     }
     if (from == 0) {
-        session << "INSERT INTO schema_version (component, version) VALUES ('read_model', :v)", soci::use(k_schema_version);
+        session << "INSERT INTO schema_version (component, version) VALUES ('read_model', :v)",
+            soci::use(k_schema_version);
     } else if (from < k_schema_version) {
         session << "UPDATE schema_version SET version = :v WHERE component = 'read_model'", soci::use(k_schema_version);
     }
     tx.commit();
 }
 
+bool is_postgresql(const std::string& connection) {
+    if (starts_with(connection, "postgresql://") || starts_with(connection, "postgres://")) return true;
+    for (const char* prefix : k_sqlite_prefixes) {
+        if (starts_with(connection, prefix)) return false;
+    }
+    // libpq keyword/value form: "host=... dbname=...".
+    return connection.find('=') != std::string::npos;
+}
+
 void open_session(soci::session& session, const std::string& connection) {
-    if (starts_with(connection, "postgresql://") || starts_with(connection, "postgres://") ||
-        connection.find("dbname=") != std::string::npos) {
+    if (is_postgresql(connection)) {
         session.open(soci::postgresql, connection);
         return;
     }
     std::string path = connection;
-    for (const char* prefix : {"sqlite3://", "sqlite://", "sqlite3:", "sqlite:"}) {
+    for (const char* prefix : k_sqlite_prefixes) {
         if (starts_with(path, prefix)) {
             path = path.substr(std::string(prefix).size());
             break;

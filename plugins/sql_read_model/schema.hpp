@@ -3,6 +3,11 @@
 // writes it) and post-query (which reads it). Same DDL on SQLite and
 // PostgreSQL: dates are RFC 3339 UTC text with milliseconds (sortable as
 // text), booleans are 0/1 integers.
+//
+// Tables: posts (live posts only), comments, checkpoints (the sql_read_model
+// plugin's Kafka positions), removed_posts (tombstones: a removed post's row
+// is deleted from posts, its id and last version are kept here so replays
+// stay idempotent; readers never need to look at it), schema_version.
 #include <string>
 
 #include <soci/soci.h>
@@ -10,7 +15,9 @@
 namespace fanout::read_model {
 
 /// Current schema version of the read model.
-inline constexpr int k_schema_version = 1;
+///   1: posts, comments, checkpoints
+///   2: removed_posts (tombstones: post id + the version that removed it)
+inline constexpr int k_schema_version = 2;
 
 enum class Backend { sqlite, postgresql };
 
@@ -25,9 +32,14 @@ void migrate(soci::session& session);
 /// The version recorded in the database (0 when the schema is absent).
 int current_version(soci::session& session);
 
+/// True when `connection` names a PostgreSQL database (a postgres:// or
+/// postgresql:// URL, or a libpq "key=value ..." string); false for SQLite.
+bool is_postgresql(const std::string& connection);
+
 /// Open a SOCI session from a connection string:
 ///   sqlite:/path/to/file.db   (or sqlite3://..., or a plain path ending .db)
-///   postgresql://user:pass@host:port/db  or  "dbname=... host=..." (libpq)
+///   postgresql://user:pass@host:port/db  or  "dbname=... host=..." (libpq;
+//   any string with '=' that has no sqlite prefix)
 /// SQLite sessions get WAL, synchronous=NORMAL and a busy timeout.
 void open_session(soci::session& session, const std::string& connection);
 

@@ -1,0 +1,131 @@
+#include "config.hpp"
+
+#include <charconv>
+#include <fstream>
+#include <initializer_list>
+
+#include <yaml-cpp/yaml.h>
+
+#include "database.hpp"
+
+namespace fanout::post_query {
+namespace {
+
+std::string located(const std::filesystem::path& file, int line, int column, const std::string& message) {
+    std::string out = file.string();
+    if (line > 0) {
+        out += ':' + std::to_string(line);
+        if (column > 0) out += ':' + std::to_string(column);
+    }
+    return out + ": " + message;
+}
+
+[[noreturn]] void fail_at(const std::filesystem::path& file, const YAML::Node& node, const std::string& message) {
+    const YAML::Mark mark = node.Mark();
+    if (mark.is_null()) throw ConfigError(file, 0, 0, message);
+    throw ConfigError(file, mark.line + 1, mark.column + 1, message);
+}
+
+std::string describe(const YAML::Node& node) {
+    switch (node.Type()) {
+        case YAML::NodeType::Scalar: return "'" + node.Scalar() + "'";
+        case YAML::NodeType::Sequence: return "a list";
+        case YAML::NodeType::Map: return "a mapping";
+        case YAML::NodeType::Null: return "null";
+        default: return "nothing";
+    }
+}
+
+std::string as_string(const std::filesystem::path& file, const YAML::Node& node, const std::string& key) {
+    if (!node.IsScalar() || node.Scalar().empty()) {
+        fail_at(file, node, "'" + key + "': expected a non-empty string, got " + describe(node));
+    }
+    return node.Scalar();
+}
+
+int as_int(const std::filesystem::path& file, const YAML::Node& node, const std::string& key, int min, int max) {
+    int value = 0;
+    if (node.IsScalar()) {
+        const std::string& t = node.Scalar();
+        const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
+        if (ec == std::errc{} && end == t.data() + t.size() && !t.empty() && value >= min && value <= max) return value;
+    }
+    fail_at(file, node,
+            "'" + key + "': expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "], got " +
+                describe(node));
+}
+
+/// A relative SQLite path in the file means relative to the file, like every
+/// path in Fanout's YAML.
+std::string resolve_database(const std::filesystem::path& file, const std::string& connection) {
+    const ConnectionTarget target = parse_connection(connection);
+    if (target.backend != Backend::sqlite || std::filesystem::path(target.spec).is_absolute()) return connection;
+    return "sqlite:" + (file.parent_path() / target.spec).lexically_normal().string();
+}
+
+}  // namespace
+
+ConfigError::ConfigError(const std::filesystem::path& file, int line, int column, const std::string& message)
+    : std::runtime_error(located(file, line, column, message)) {}
+
+ListenAddress parse_listen(const std::string& text) {
+    const std::size_t colon = text.rfind(':');
+    if (colon == std::string::npos) throw std::invalid_argument("expected HOST:PORT, got '" + text + "'");
+    std::string host = text.substr(0, colon);
+    const std::string port_text = text.substr(colon + 1);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    if (host.empty()) throw std::invalid_argument("missing host in '" + text + "' (e.g. 127.0.0.1:8081)");
+    int port = -1;
+    const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+    if (ec != std::errc{} || end != port_text.data() + port_text.size() || port_text.empty() || port < 0 ||
+        port > 65535) {
+        throw std::invalid_argument("port must be a number in 0..65535, got '" + port_text + "'");
+    }
+    return ListenAddress{host, port};
+}
+
+Settings load_config_file(const std::filesystem::path& file) {
+    if (!std::ifstream(file)) throw ConfigError(file.string() + ": cannot read the file");
+    YAML::Node root;
+    try {
+        root = YAML::LoadFile(file.string());
+    } catch (const YAML::ParserException& e) {
+        throw ConfigError(file, e.mark.line + 1, e.mark.column + 1, e.msg);
+    } catch (const YAML::Exception& e) {
+        throw ConfigError(file, 0, 0, e.what());
+    }
+    Settings settings;
+    if (root.IsNull()) return settings;  // an empty file: defaults
+    if (!root.IsMap()) fail_at(file, root, "expected a mapping of settings, got " + describe(root));
+    for (const auto& entry : root) {
+        const YAML::Node& key_node = entry.first;
+        const YAML::Node& value = entry.second;
+        const std::string key = key_node.IsScalar() ? key_node.Scalar() : describe(key_node);
+        if (key != "listen" && key != "database" && key != "threads" && key != "pool_size") {
+            fail_at(file, key_node,
+                    "unknown key '" + key + "' (expected one of: listen, database, threads, pool_size)");
+        }
+        // yaml-cpp places an empty value at the next line; point at the key instead.
+        if (value.IsNull()) fail_at(file, key_node, "'" + key + "': missing value");
+        if (key == "listen") {
+            try {
+                settings.listen = parse_listen(as_string(file, value, key));
+            } catch (const std::invalid_argument& e) {
+                fail_at(file, value, "'listen': " + std::string(e.what()));
+            }
+        } else if (key == "database") {
+            try {
+                settings.database = resolve_database(file, as_string(file, value, key));
+            } catch (const std::invalid_argument& e) {
+                fail_at(file, value, "'database': " + std::string(e.what()));
+            }
+        } else if (key == "threads") {
+            settings.threads = as_int(file, value, key, 1, k_max_threads);
+        } else {
+            settings.pool_size = as_int(file, value, key, 1, k_max_pool_size);
+        }
+    }
+    return settings;
+}
+
+}  // namespace fanout::post_query

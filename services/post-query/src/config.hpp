@@ -1,0 +1,41 @@
+#pragma once
+// post-query's settings: defaults, then the YAML file (--config), then flags.
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+
+namespace fanout::post_query {
+
+/// A configuration problem. what() is `file:line:col: message` when it came from
+/// a file (line and column 1-based, omitted when unknown), else the message.
+class ConfigError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+    ConfigError(const std::filesystem::path& file, int line, int column, const std::string& message);
+};
+
+struct ListenAddress {
+    std::string host = "127.0.0.1";
+    int port = 8081;  ///< 0: any free port (logged once bound)
+};
+
+struct Settings {
+    ListenAddress listen;
+    std::string database;  ///< connection string, see database.hpp
+    int threads = 8;       ///< HTTP worker threads
+    int pool_size = 0;     ///< database sessions; 0: as many as threads
+};
+
+/// Limits shared by the file and the flags.
+inline constexpr int k_max_threads = 256;
+inline constexpr int k_max_pool_size = 256;
+
+/// `host:port` or `[v6]:port`, port 0..65535. Throws std::invalid_argument.
+ListenAddress parse_listen(const std::string& text);
+
+/// Settings from a YAML mapping with the keys listen, database, threads and
+/// pool_size; unknown keys, wrong types and bad values are ConfigErrors at
+/// their position. A relative SQLite path is taken relative to the file.
+Settings load_config_file(const std::filesystem::path& file);
+
+}  // namespace fanout::post_query

@@ -1,0 +1,183 @@
+// post-query: parse arguments, install signal handling, wire the service.
+#include <pthread.h>
+
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include <CLI/CLI.hpp>
+
+#include "config.hpp"
+#include "database.hpp"
+#include "http_server.hpp"
+#include "log.hpp"
+#include "post_lookup.hpp"
+#include "schema.hpp"
+
+using namespace fanout::post_query;
+
+namespace {
+
+namespace exit_code {
+constexpr int ok = 0;
+constexpr int usage = 64;        // EX_USAGE
+constexpr int unavailable = 69;  // EX_UNAVAILABLE: cannot listen, or --migrate failed
+constexpr int config = 78;       // EX_CONFIG
+}  // namespace exit_code
+
+constexpr std::chrono::seconds k_lease_wait{5};
+
+/// Create or upgrade the read model's schema (only with --migrate: the
+/// sql_read_model plugin owns it).
+void migrate_schema(const std::string& database) {
+    soci::session session;
+    fanout::read_model::open_session(session, database);
+    fanout::read_model::migrate(session);
+    log().info("read model schema migrated to version {}", fanout::read_model::current_version(session));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"post-query: the Query API (GET /api/v1/postLookup/...) over Fanout's SQL read model"};
+    std::string config_path;
+    std::string listen;
+    std::string database;
+    int threads = 0;
+    int pool_size = 0;
+    bool migrate = false;
+    bool show_version = false;
+    std::string log_level = "info";
+    std::string log_format = "auto";
+    app.add_option("-c,--config", config_path, "YAML file with listen, database, threads, pool_size");
+    app.add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:8081; port 0 picks one)");
+    app.add_option("--database", database, "read model: sqlite:/path.db, postgresql://... or libpq 'dbname=...'");
+    app.add_option("--threads", threads, "HTTP worker threads (default 8)")->check(CLI::Range(1, k_max_threads));
+    app.add_option("--pool-size", pool_size, "database sessions (default: as many as threads)")
+        ->check(CLI::Range(1, k_max_pool_size));
+    app.add_flag("--migrate", migrate, "create or upgrade the read model schema first (normally the plugin's job)");
+    app.add_flag("--version", show_version, "print the version and exit");
+    app.add_option("--log-level", log_level, "debug, info, warning or error")
+        ->check(CLI::IsMember({"debug", "info", "warning", "error"}));
+    app.add_option("--log-format", log_format, "auto (journal under systemd), plain or journal")
+        ->check(CLI::IsMember({"auto", "plain", "journal"}));
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);
+        return rc == 0 ? exit_code::ok : exit_code::usage;
+    }
+    if (show_version) {
+        std::printf("post-query %s (read model schema %d)\n", FANOUT_VERSION, fanout::read_model::k_schema_version);
+        return exit_code::ok;
+    }
+
+    Settings settings;
+    try {
+        if (!config_path.empty()) settings = load_config_file(config_path);
+    } catch (const ConfigError& e) {
+        std::cerr << e.what() << '\n';
+        return exit_code::config;
+    }
+    try {
+        if (!listen.empty()) settings.listen = parse_listen(listen);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "post-query: --listen: " << e.what() << '\n';
+        return exit_code::usage;
+    }
+    if (!database.empty()) settings.database = database;
+    if (threads > 0) settings.threads = threads;
+    if (pool_size > 0) settings.pool_size = pool_size;
+    if (settings.pool_size == 0) settings.pool_size = settings.threads;
+    if (settings.database.empty()) {
+        if (config_path.empty()) {
+            std::cerr << "post-query: no database: pass --database or --config FILE (see --help)\n";
+            return exit_code::usage;
+        }
+        std::cerr << config_path << ": missing required key 'database' (or pass --database)\n";
+        return exit_code::config;
+    }
+    ConnectionTarget target;
+    try {
+        target = parse_connection(settings.database);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "post-query: --database: " << e.what() << '\n';
+        return exit_code::usage;
+    }
+
+    init_logging(log_format == "plain"     ? LogFormat::plain
+                 : log_format == "journal" ? LogFormat::journal
+                                           : LogFormat::automatic,
+                 log_level == "debug"     ? spdlog::level::debug
+                 : log_level == "warning" ? spdlog::level::warn
+                 : log_level == "error"   ? spdlog::level::err
+                                          : spdlog::level::info);
+
+    // Block before any thread exists: every thread inherits the mask and only
+    // sigtimedwait below sees these signals.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    SessionPool pool(target, static_cast<std::size_t>(settings.pool_size), k_lease_wait);
+    PostLookup lookup(pool);
+    HttpServer server(lookup, settings.threads);
+    int port = 0;
+    try {
+        port = server.bind(settings.listen);
+    } catch (const std::exception& e) {
+        log().critical("{}", e.what());
+        return exit_code::unavailable;
+    }
+    // The first line: tests and operators read the bound port from it.
+    log().info("listening on {}:{}", settings.listen.host, port);
+    log().info("post-query {} database={} threads={} pool_size={}", FANOUT_VERSION, redact(settings.database),
+               settings.threads, settings.pool_size);
+    if (migrate) {
+        try {
+            migrate_schema(settings.database);
+        } catch (const std::exception& e) {
+            log().critical("--migrate failed: {}", e.what());
+            return exit_code::unavailable;
+        }
+    }
+    lookup.readiness();  // logs whether the read model is there yet
+
+    std::mutex mutex;
+    std::condition_variable stopped_cv;
+    bool stopped = false;
+    std::thread listener([&] {
+        server.run();
+        const std::lock_guard lock(mutex);
+        stopped = true;
+        stopped_cv.notify_all();
+    });
+
+    int sig = 0;
+    while (sig != SIGTERM && sig != SIGINT) {
+        timespec tick{1, 0};
+        sig = sigtimedwait(&signals, nullptr, &tick);
+        const std::lock_guard lock(mutex);
+        if (stopped) break;  // the listener failed on its own
+    }
+    log().info("{}: stopping", sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "listener ended");
+    {
+        // stop() is a no-op until the listener is running; repeat until it ends.
+        std::unique_lock lock(mutex);
+        while (!stopped) {
+            lock.unlock();
+            server.stop();
+            lock.lock();
+            stopped_cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return stopped; });
+        }
+    }
+    listener.join();
+    log().info("stopped");
+    return sig == SIGTERM || sig == SIGINT ? exit_code::ok : exit_code::unavailable;
+}

@@ -1,0 +1,52 @@
+#pragma once
+// The Query API's behaviour, independent of the HTTP library: a matched route
+// and its query parameters in, a status and JSON body out. Client mistakes are
+// 4xx; a database that is down or not yet initialised is 503 (logged when the
+// state changes, not per request); nothing a client sends yields another 5xx.
+#include <atomic>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "database.hpp"
+#include "router.hpp"
+
+namespace fanout::post_query {
+
+/// Decoded query parameters (the same type as httplib::Params).
+using QueryParams = std::multimap<std::string, std::string>;
+
+struct HttpReply {
+    int status = 200;
+    std::string body;   ///< JSON, or empty (204, HEAD)
+    std::string allow;  ///< the Allow header when not empty
+};
+
+/// Page sizes: the default when `limit` is absent, and the largest accepted.
+inline constexpr std::size_t k_default_limit = 100;
+inline constexpr std::size_t k_max_limit = 1000;
+
+class PostLookup {
+public:
+    explicit PostLookup(SessionPool& pool) : pool_(pool) {}
+
+    /// Called concurrently from every HTTP worker thread.
+    HttpReply handle(const RouteMatch& route, const QueryParams& params);
+
+    /// /readyz: 200 when the database answers and the read model's schema is there.
+    HttpReply readiness();
+
+private:
+    enum class DbState { unknown, ok, unavailable, not_initialised };
+
+    HttpReply lookup(const RouteMatch& route, const QueryParams& params);
+    HttpReply query_failed(SessionPool::Lease& lease, const std::string& error);
+    HttpReply unavailable(const std::string& error);
+    /// Log a change of the database's state once, not on every request.
+    void note(DbState state, std::string_view detail);
+
+    SessionPool& pool_;
+    std::atomic<DbState> db_state_{DbState::unknown};
+};
+
+}  // namespace fanout::post_query

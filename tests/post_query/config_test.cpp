@@ -1,0 +1,85 @@
+#include "config.hpp"
+
+#include <gtest/gtest.h>
+
+#include "process.hpp"
+
+namespace fanout::post_query {
+namespace {
+
+using fanout::test::TempDir;
+
+std::string error_of(const std::filesystem::path& file) {
+    try {
+        load_config_file(file);
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+TEST(PostQueryConfig, ReadsEveryKey) {
+    TempDir dir;
+    const auto file = dir.write("pq.yaml",
+                                "# comment\nlisten: 0.0.0.0:9000\ndatabase: postgresql://u:p@h/db\nthreads: 16\n"
+                                "pool_size: 4\n");
+    const Settings s = load_config_file(file);
+    EXPECT_EQ(s.listen.host, "0.0.0.0");
+    EXPECT_EQ(s.listen.port, 9000);
+    EXPECT_EQ(s.database, "postgresql://u:p@h/db");
+    EXPECT_EQ(s.threads, 16);
+    EXPECT_EQ(s.pool_size, 4);
+}
+
+TEST(PostQueryConfig, DefaultsBindLoopback) {
+    TempDir dir;
+    const Settings s = load_config_file(dir.write("pq.yaml", ""));
+    EXPECT_EQ(s.listen.host, "127.0.0.1");
+    EXPECT_EQ(s.listen.port, 8081);
+    EXPECT_EQ(s.pool_size, 0);
+}
+
+TEST(PostQueryConfig, RelativeSqlitePathsAreRelativeToTheFile) {
+    TempDir dir;
+    std::filesystem::create_directories(dir / "etc");
+    EXPECT_EQ(load_config_file(dir.write("etc/pq.yaml", "database: sqlite:../data/rm.db\n")).database,
+              "sqlite:" + (dir / "data/rm.db").string());
+    EXPECT_EQ(load_config_file(dir.write("etc/pq.yaml", "database: rm.db\n")).database,
+              "sqlite:" + (dir / "etc/rm.db").string());
+    EXPECT_EQ(load_config_file(dir.write("etc/pq.yaml", "database: sqlite:/abs/rm.db\n")).database,
+              "sqlite:/abs/rm.db");
+    EXPECT_EQ(load_config_file(dir.write("etc/pq.yaml", "database: dbname=x host=y\n")).database, "dbname=x host=y");
+}
+
+TEST(PostQueryConfig, ErrorsNameFileLineAndColumn) {
+    TempDir dir;
+    const auto f = [&](const std::string& yaml) { return error_of(dir.write("pq.yaml", yaml)); };
+    const std::string p = (dir / "pq.yaml").string();
+    EXPECT_EQ(f("database: x.db\nbogus: 1\n"), p + ":2:1: unknown key 'bogus' (expected one of: listen, database, "
+                                                   "threads, pool_size)");
+    EXPECT_EQ(f("threads: -1\n"), p + ":1:10: 'threads': expected an integer in [1, 256], got '-1'");
+    EXPECT_EQ(f("threads: 257\n"), p + ":1:10: 'threads': expected an integer in [1, 256], got '257'");
+    EXPECT_EQ(f("pool_size: [1]\n"), p + ":1:12: 'pool_size': expected an integer in [1, 256], got a list");
+    EXPECT_EQ(f("listen: 127.0.0.1\n"), p + ":1:9: 'listen': expected HOST:PORT, got '127.0.0.1'");
+    EXPECT_EQ(f("listen: 127.0.0.1:99999\n"), p + ":1:9: 'listen': port must be a number in 0..65535, got '99999'");
+    EXPECT_EQ(f("database: \"sqlite:\"\n"), p + ":1:11: 'database': empty SQLite database path in 'sqlite:'");
+    EXPECT_EQ(f("database:\n"), p + ":1:1: 'database': missing value");
+    EXPECT_EQ(f("database: ''\n"), p + ":1:11: 'database': expected a non-empty string, got ''");
+    EXPECT_EQ(f("42\n"), p + ":1:1: expected a mapping of settings, got '42'");
+    EXPECT_NE(f("listen: \"unterminated\n").find(p + ":"), std::string::npos);
+    EXPECT_EQ(error_of(dir / "missing.yaml"), (dir / "missing.yaml").string() + ": cannot read the file");
+}
+
+TEST(PostQueryConfig, ListenAddresses) {
+    EXPECT_EQ(parse_listen("127.0.0.1:0").port, 0);
+    EXPECT_EQ(parse_listen("localhost:8081").host, "localhost");
+    const auto v6 = parse_listen("[::1]:8081");
+    EXPECT_EQ(v6.host, "::1");
+    EXPECT_EQ(v6.port, 8081);
+    for (const char* bad : {"", ":80", "host", "host:", "host:-1", "host:65536", "host:8o", "[]:80"}) {
+        EXPECT_THROW(parse_listen(bad), std::invalid_argument) << bad;
+    }
+}
+
+}  // namespace
+}  // namespace fanout::post_query
