@@ -223,8 +223,9 @@ int event_tostring(lua_State* L) {
     bool ok = true;
     try {
         const std::string_view type = box->event->type(), topic = box->event->topic();
-        std::snprintf(text, sizeof text, "event(%.*s %.*s[%d]@%lld)", static_cast<int>(std::min<std::size_t>(type.size(), 80)),
-                      type.data(), static_cast<int>(std::min<std::size_t>(topic.size(), 120)), topic.data(),
+        std::snprintf(text, sizeof text, "event(%.*s %.*s[%d]@%lld)",
+                      static_cast<int>(std::min<std::size_t>(type.size(), 80)), type.data(),
+                      static_cast<int>(std::min<std::size_t>(topic.size(), 120)), topic.data(),
                       static_cast<int>(box->event->partition()), static_cast<long long>(box->event->offset()));
     } catch (...) {
         ok = false;
@@ -362,18 +363,39 @@ void open_event_types(lua_State* L) {
     lua_pop(L, 1);
 
     const luaL_Reg data_methods[] = {
-        {"__index", &data_index},     {"__newindex", &read_only}, {"__pairs", &data_pairs},
+        {"__index", &data_index},       {"__newindex", &read_only}, {"__pairs", &data_pairs},
         {"__tostring", &data_tostring}, {nullptr, nullptr},
     };
     new_metatable(L, "fanout.event.data", &k_data_meta, data_methods);
     lua_pop(L, 1);
 }
 
-void push_event(lua_State* L, LuaHost& host, std::size_t index) {
+namespace {
+
+void push_box(lua_State* L, LuaHost& host, std::size_t index, int metatable) {
     auto* box = static_cast<EventBox*>(lua_newuserdatauv(L, sizeof(EventBox), 2));
     *box = EventBox{host.events()[index], &host, host.generation(), index};
-    lua_rawgetp(L, LUA_REGISTRYINDEX, &k_event_meta);
+    lua_pushvalue(L, metatable);
     lua_setmetatable(L, -2);
+}
+
+}  // namespace
+
+void push_event(lua_State* L, LuaHost& host, std::size_t index) {
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &k_event_meta);
+    push_box(L, host, index, lua_gettop(L));
+    lua_remove(L, -2);
+}
+
+void push_event_array(lua_State* L, LuaHost& host, std::size_t first, std::size_t count) {
+    lua_createtable(L, static_cast<int>(count), 0);
+    lua_rawgetp(L, LUA_REGISTRYINDEX, &k_event_meta);
+    const int metatable = lua_gettop(L);
+    for (std::size_t i = 0; i < count; ++i) {
+        push_box(L, host, first + i, metatable);
+        lua_rawseti(L, -3, static_cast<lua_Integer>(i + 1));
+    }
+    lua_pop(L, 1);
 }
 
 bool encode_event_data(lua_State* L, int index, std::string& out) {

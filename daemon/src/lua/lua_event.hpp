@@ -20,6 +20,9 @@ void open_event_types(lua_State* L);
 /// Raises on allocation failure: protected mode.
 void push_event(lua_State* L, LuaHost& host, std::size_t index);
 
+/// Push an array of the objects for events [first, first + count). Same contract.
+void push_event_array(lua_State* L, LuaHost& host, std::size_t first, std::size_t count);
+
 /// UserdataEncoder for fanout.json.encode(event.data): the data object's JSON.
 bool encode_event_data(lua_State* L, int index, std::string& out);
 

@@ -101,7 +101,8 @@ private:
 };
 
 std::string located(const std::filesystem::path& path, int line, const std::string& detail) {
-    return line > 0 ? fmt::format("{}:{}: {}", path.string(), line, detail) : fmt::format("{}: {}", path.string(), detail);
+    return line > 0 ? fmt::format("{}:{}: {}", path.string(), line, detail)
+                    : fmt::format("{}: {}", path.string(), detail);
 }
 
 }  // namespace

@@ -67,7 +67,8 @@ Metric& metric(lua_State* L, Metric& (Context::*make)(std::string_view)) {
     lua_pop(L, 1);
     luaL_argcheck(L, n > 0 && n <= k_max_metric_name, 1, "metric names are 1 to 128 characters");
     if (!host.reserve_metric()) {
-        luaL_error(L, "too many distinct metric names (at most %d per script)", static_cast<int>(LuaHost::k_max_metrics));
+        luaL_error(L, "too many distinct metric names (at most %d per script)",
+                   static_cast<int>(LuaHost::k_max_metrics));
     }
     Metric* made = nullptr;
     try {
@@ -248,11 +249,8 @@ void open_host_api(lua_State* L, LuaHost& host) {
     lua_createtable(L, 0, 10);
 
     const luaL_Reg functions[] = {
-        {"emit", &fanout_emit},
-        {"reject", &fanout_reject},
-        {"time", &fanout_time},
-        {"now_ms", &fanout_now_ms},
-        {nullptr, nullptr},
+        {"emit", &fanout_emit},     {"reject", &fanout_reject}, {"time", &fanout_time},
+        {"now_ms", &fanout_now_ms}, {nullptr, nullptr},
     };
     lua_pushlightuserdata(L, &host);
     luaL_setfuncs(L, functions, 1);
@@ -269,7 +267,7 @@ void open_host_api(lua_State* L, LuaHost& host) {
     lua_setfield(L, -2, "gauge");
 
     const std::pair<const char*, LogLevel> levels[] = {
-        {"debug", LogLevel::debug}, {"info", LogLevel::info},   {"warn", LogLevel::warning},
+        {"debug", LogLevel::debug},     {"info", LogLevel::info},   {"warn", LogLevel::warning},
         {"warning", LogLevel::warning}, {"error", LogLevel::error},
     };
     lua_createtable(L, 0, static_cast<int>(std::size(levels)));

@@ -160,8 +160,8 @@ public:
 private:
     bool table(int index, int depth) {
         if (depth >= k_json_max_depth) {
-            error_ = "cannot encode tables nested deeper than " + std::to_string(k_json_max_depth) +
-                     " levels (a cycle?)";
+            error_ =
+                "cannot encode tables nested deeper than " + std::to_string(k_json_max_depth) + " levels (a cycle?)";
             return false;
         }
         if (!lua_checkstack(L_, 4)) {
@@ -198,7 +198,12 @@ private:
         while (lua_next(L_, index) != 0) {
             if (!first) out_ += ',';
             first = false;
-            if (!key(lua_gettop(L_) - 1) || !value(lua_gettop(L_), depth + 1)) {
+            if (!key(lua_gettop(L_) - 1)) {
+                lua_pop(L_, 2);
+                return false;
+            }
+            out_ += ':';
+            if (!value(lua_gettop(L_), depth + 1)) {
                 lua_pop(L_, 2);
                 return false;
             }
@@ -253,7 +258,8 @@ void add_yaml(const YAML::Node& node, rapidjson::Value& out, rapidjson::Document
                 if (s == "true" || s == "True" || s == "TRUE") return void(out.SetBool(true));
                 if (s == "false" || s == "False" || s == "FALSE") return void(out.SetBool(false));
                 std::int64_t i = 0;
-                if (auto r = std::from_chars(s.data(), s.data() + s.size(), i); r.ec == std::errc() && r.ptr == s.data() + s.size()) {
+                if (auto r = std::from_chars(s.data(), s.data() + s.size(), i);
+                    r.ec == std::errc() && r.ptr == s.data() + s.size()) {
                     return void(out.SetInt64(i));
                 }
                 double d = 0;

@@ -3,9 +3,9 @@
 #include <string>
 #include <string_view>
 
-#include <lua.hpp>
 #include <rapidjson/document.h>
 #include <yaml-cpp/yaml.h>
+#include <lua.hpp>
 
 namespace fanout::daemon::lua {
 

@@ -40,9 +40,8 @@ LuaPlugin::LuaPlugin(const LuaScript& script, const rapidjson::Value& options, L
       chunk_name_(script.path.filename().string()),
       host_(context, std::move(emitter), limits.memory_bytes),
       state_(limits) {
-    state_.set_warning_sink([&context](std::string_view message) {
-        context.logger().warning(fmt::format("script warning: {}", message));
-    });
+    state_.set_warning_sink(
+        [&context](std::string_view message) { context.logger().warning(fmt::format("script warning: {}", message)); });
     state_.begin_call();
     if (const int status = state_.protect(&LuaPlugin::setup, this); status != LUA_OK) {
         throw std::runtime_error("cannot prepare the Lua state: " + pop_error(status));
@@ -117,8 +116,8 @@ void LuaPlugin::resolve_entry_points() {
     for (std::size_t i = 0; i < std::size(k_entry_names); ++i) {
         const int type = entry_types_[i];
         if (type != LUA_TNIL && type != LUA_TFUNCTION) {
-            const std::string message = fmt::format("'{}' is a {}, expected a function", k_entry_names[i],
-                                                    lua_typename(state_.get(), type));
+            const std::string message =
+                fmt::format("'{}' is a {}, expected a function", k_entry_names[i], lua_typename(state_.get(), type));
             throw LuaScriptError(message, 0, message);
         }
     }
@@ -166,16 +165,13 @@ int LuaPlugin::dispatch_batch(lua_State* L) {
     auto* self = static_cast<LuaPlugin*>(lua_touserdata(L, 1));
     const std::size_t first = self->host_.call_first(), count = self->host_.call_count();
     lua_rawgeti(L, LUA_REGISTRYINDEX, self->on_batch_);
-    lua_createtable(L, static_cast<int>(count), 0);
-    for (std::size_t i = 0; i < count; ++i) {
-        push_event(L, self->host_, first + i);
-        lua_rawseti(L, -2, static_cast<lua_Integer>(i + 1));
-    }
+    push_event_array(L, self->host_, first, count);
     lua_call(L, 1, 0);
     return 0;
 }
 
 void LuaPlugin::handle(std::span<const Event* const> events, std::span<Outcome> outcomes) {
+    if (events.empty()) return;
     host_.begin_handle(events, outcomes);
     if (on_batch_ != LUA_NOREF) {
         call_batch(0, events.size());

@@ -10,11 +10,49 @@ namespace {
 // bypass the __index/__newindex/__metatable guards of host objects. print
 // writes to stdout; the host API puts it back as a logger.
 constexpr const char* k_removed_globals[] = {
-    "load", "loadstring", "dofile", "loadfile", "require", "collectgarbage",
-    "rawget", "rawset", "rawequal", "rawlen", "print",
+    "load",   "loadstring", "dofile",   "loadfile", "require", "collectgarbage",
+    "rawget", "rawset",     "rawequal", "rawlen",   "print",
 };
 
 constexpr const char* k_os_kept[] = {"time", "date", "clock"};
+
+// Lua runs two kinds of script code with hooks off, out of the instruction
+// budget's reach: the message handler of an error raised inside a hook (our
+// budget error), and __gc metamethods. This xpcall calls the handler as a
+// plain function after the protected call returned; setmetatable refuses
+// __gc (Lua marks an object for finalization only when setmetatable sees it).
+int safe_xpcall(lua_State* L) {
+    const int n = lua_gettop(L);
+    luaL_checktype(L, 2, LUA_TFUNCTION);
+    luaL_checkstack(L, n + 2, "too many arguments");
+    lua_pushvalue(L, 1);
+    for (int i = 3; i <= n; ++i) lua_pushvalue(L, i);
+    if (lua_pcall(L, n - 2, LUA_MULTRET, 0) == LUA_OK) {
+        lua_pushboolean(L, 1);
+        lua_insert(L, n + 1);
+        return lua_gettop(L) - n;
+    }
+    lua_pushvalue(L, 2);
+    lua_insert(L, -2);
+    lua_call(L, 1, 1);
+    lua_pushboolean(L, 0);
+    lua_insert(L, -2);
+    return 2;
+}
+
+int safe_setmetatable(lua_State* L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (lua_type(L, 2) == LUA_TTABLE) {
+        lua_pushliteral(L, "__gc");
+        const bool finalizer = lua_rawget(L, 2) != LUA_TNIL;
+        lua_pop(L, 1);
+        if (finalizer) return luaL_error(L, "__gc metamethods are not available to scripts");
+    }
+    lua_pushvalue(L, lua_upvalueindex(1));
+    lua_insert(L, 1);
+    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
+    return lua_gettop(L);
+}
 
 }  // namespace
 
@@ -42,6 +80,12 @@ void open_sandbox(lua_State* L) {
     lua_pop(L, 1);
     lua_setglobal(L, LUA_OSLIBNAME);
     lua_pop(L, 1);
+
+    lua_pushcfunction(L, &safe_xpcall);
+    lua_setglobal(L, "xpcall");
+    lua_getglobal(L, "setmetatable");
+    lua_pushcclosure(L, &safe_setmetatable, 1);
+    lua_setglobal(L, "setmetatable");
 
     for (const char* name : k_removed_globals) {
         lua_pushnil(L);
