@@ -1,0 +1,89 @@
+#pragma once
+// Events -> read model changes, in memory, for one batch.
+//
+// The projection of the seed system, made idempotent and strict by the
+// aggregate version: an event at or below a post's applied version is a
+// duplicate and changes nothing; the next version applies; anything else
+// (a gap, an unknown or removed post, a malformed envelope or data) is
+// rejected with a reason. Several events of one post in a batch fold into
+// one row change per post and per comment.
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "change_set.hpp"
+#include "fanout/event.hpp"
+
+namespace fanout::plugins::sql_read_model {
+
+struct Verdict {
+    enum class Kind {
+        applied,    ///< changes the model
+        duplicate,  ///< at or below the applied version: nothing to do
+        ignored,    ///< an event type the read model does not show: only the version moves
+        rejected,   ///< dead-letter it, with `reason`
+    };
+    Kind kind = Kind::applied;
+    std::string reason;
+};
+
+/// Reused across batches (keeps its allocations). Not thread-safe.
+class Projection {
+public:
+    /// Read each event's envelope once. Returns the distinct post ids the
+    /// events touch, in first-seen order: load their stored state, then
+    /// call project(). Valid, like the events, during the handle() call.
+    const std::vector<std::string_view>& prepare(std::span<const Event* const> events);
+
+    /// Fold the prepared events (in batch order) over `stored` (aligned
+    /// with prepare()'s ids). Fills `verdicts`, one per event. The result is
+    /// valid until the next prepare().
+    const ChangeSet& project(const StoredPosts& stored, std::vector<Verdict>& verdicts);
+
+private:
+    enum class State { absent, live, removed };
+    /// The envelope fields of one event, read once.
+    struct Head {
+        const Event* event = nullptr;
+        std::string_view type;
+        std::int64_t version = 0;
+        std::uint32_t post = 0;           ///< index into ids_
+        const char* malformed = nullptr;  ///< why the envelope is unusable
+    };
+    struct PostWork {
+        State stored_state = State::absent;
+        std::int64_t stored_version = 0;
+        State state = State::absent;
+        std::int64_t version = 0;
+        std::string_view author, date_posted, created_message;  ///< set when created in this batch
+        std::optional<std::string_view> message;                ///< last MessageUpdated
+        std::int64_t likes = 0;
+    };
+    enum class CommentChange { upsert, update, deletion };
+    struct CommentWork {
+        CommentChange change = CommentChange::upsert;
+        std::string_view post_id, username, comment, date;
+        bool edited = false;
+    };
+
+    Verdict apply(const Head& head);
+    Verdict apply_type(const Event& event, std::string_view type, std::string_view post_id, PostWork& post);
+    Verdict change_comment(const Event& event, std::string_view type, std::string_view post_id, CommentChange change);
+    void emit();
+
+    std::vector<Head> heads_;
+    std::unordered_map<std::string_view, std::uint32_t> index_;
+    std::vector<std::string_view> ids_;
+    std::vector<PostWork> posts_;  ///< aligned with ids_
+    std::unordered_map<std::string_view, CommentWork> comments_;
+    std::vector<std::string_view> comment_order_;
+    ChangeSet changes_;
+};
+
+/// True for text a database column can hold: valid UTF-8 without NUL.
+bool storable_text(std::string_view text) noexcept;
+
+}  // namespace fanout::plugins::sql_read_model

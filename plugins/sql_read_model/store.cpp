@@ -1,0 +1,31 @@
+// Opening the database: connection, session settings, schema.
+#include "store.hpp"
+
+#include <string>
+
+#include "postgres_store.hpp"
+#include "sqlite_store.hpp"
+
+namespace fanout::plugins::sql_read_model {
+
+std::unique_ptr<Store> Store::open(const Settings& settings) {
+    auto session = std::make_unique<soci::session>();
+    read_model::open_session(*session, connection_with_timeout(settings));
+    const std::string lock_ms = std::to_string(settings.lock_timeout.count());
+    if (read_model::backend_of(*session) == read_model::Backend::postgresql) {
+        *session << "SET lock_timeout = " + lock_ms;
+        *session << "SET client_min_messages = warning";  // no NOTICE noise from IF NOT EXISTS on stderr
+        read_model::migrate(*session);
+        return std::make_unique<PostgresStore>(std::move(session));
+    }
+    *session << "PRAGMA busy_timeout = " + lock_ms;
+    // Batches touch pages all over the posts and comments b-trees: a page
+    // cache and mmap that hold the working set avoid a read() per page
+    // (the default cache is 2 MB).
+    *session << "PRAGMA cache_size = -65536";
+    *session << "PRAGMA mmap_size = 268435456";
+    read_model::migrate(*session);
+    return std::make_unique<SqliteStore>(std::move(session));
+}
+
+}  // namespace fanout::plugins::sql_read_model
