@@ -4,6 +4,7 @@
 // Prints a table; never pass/fail. See README.md.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,11 +21,11 @@
 #include <thread>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <httplib.h>
 #include <rapidjson/document.h>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
+#include <CLI/CLI.hpp>
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -39,8 +40,10 @@ struct Options {
     int posts = 2000;
     int likes = 20000;
     int hot_likes = 5000;
+    int http_floor = 10000;
     std::string sqlite_synchronous = "normal";
     std::string binary = std::string(FANOUT_BIN_DIR) + "/post-command";
+    bool skip_drain = false;
 };
 
 std::string env_or(const char* name, const std::string& fallback) {
@@ -58,13 +61,14 @@ std::string read_text(const fs::path& p) {
 /// post-command as a child process.
 class Service {
 public:
-    Service(const Options& o, const std::string& store, const fs::path& dir) : log_(dir / "post-command.log") {
+    Service(const Options& o, const std::string& store, const fs::path& dir)
+        : log_(dir / ("post-command-" + std::to_string(++instances_) + ".log")) {
         const fs::path config = dir / "bench.yaml";
         std::ofstream(config) << "event_store: {sqlite_synchronous: " << o.sqlite_synchronous << "}\n"
-                              << "kafka: {topic: bench-post-command-" << ::getpid() << "-" << ++instances_ << "}\n";
-        const std::vector<std::string> argv = {o.binary,    "--config",    config.string(), "--listen", "127.0.0.1:0",
-                                               "--event-store", store,    "--brokers",     o.brokers, "--log-level",
-                                               "info"};
+                              << "kafka: {topic: bench-post-command-" << ::getpid() << "-" << instances_ << "}\n";
+        const std::vector<std::string> argv = {o.binary,      "--config",      config.string(), "--listen",
+                                               "127.0.0.1:0", "--event-store", store,           "--brokers",
+                                               o.brokers,     "--log-level",   "info"};
         pid_ = ::fork();
         if (pid_ == 0) {
             const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
@@ -97,6 +101,20 @@ public:
         ::waitpid(pid_, &status, 0);
     }
     int port() const { return port_; }
+    /// CPU seconds (user + system) the service has used so far.
+    double cpu_seconds() const {
+        std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
+        std::string line;
+        std::getline(in, line);
+        // Fields after the ")" that closes the command name; utime and stime are fields 14 and 15.
+        std::istringstream fields(line.substr(line.rfind(')') + 2));
+        std::string field;
+        double ticks = 0;
+        for (int i = 3; i <= 15 && fields >> field; ++i) {
+            if (i >= 14) ticks += std::stod(field);
+        }
+        return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+    }
 
 private:
     static inline int instances_ = 0;
@@ -105,10 +123,18 @@ private:
     int port_ = -1;
 };
 
+double own_cpu_seconds() {
+    rusage u{};
+    ::getrusage(RUSAGE_SELF, &u);
+    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
 struct Phase {
     std::string store, command;
     int requests = 0, clients = 0, errors = 0;
     double seconds = 0;
+    double server_cpu = 0, client_cpu = 0;  ///< CPU seconds during the phase
     std::vector<double> latencies_ms;
 };
 
@@ -121,8 +147,15 @@ double percentile(std::vector<double> v, double p) {
 
 /// `requests` calls of `call(client, index)` spread over `clients` threads.
 template <class Call>
-Phase run_phase(const std::string& store, const std::string& command, int port, int clients, int requests, Call call) {
-    Phase phase{store, command, requests, clients};
+Phase run_phase(const std::string& store, const std::string& command, const Service& service, int clients, int requests,
+                Call call) {
+    const int port = service.port();
+    const double server_cpu = service.cpu_seconds(), client_cpu = own_cpu_seconds();
+    Phase phase;
+    phase.store = store;
+    phase.command = command;
+    phase.requests = requests;
+    phase.clients = clients;
     std::vector<std::vector<double>> per_thread(static_cast<std::size_t>(clients));
     std::atomic<int> next{0}, errors{0};
     const auto start = Clock::now();
@@ -131,6 +164,7 @@ Phase run_phase(const std::string& store, const std::string& command, int port, 
         threads.emplace_back([&, t] {
             httplib::Client client("127.0.0.1", port);
             client.set_keep_alive(true);
+            client.set_tcp_nodelay(true);
             auto& lat = per_thread[static_cast<std::size_t>(t)];
             lat.reserve(static_cast<std::size_t>(requests / clients + 1));
             for (int i = next++; i < requests; i = next++) {
@@ -143,6 +177,8 @@ Phase run_phase(const std::string& store, const std::string& command, int port, 
     }
     for (auto& t : threads) t.join();
     phase.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    phase.server_cpu = service.cpu_seconds() - server_cpu;
+    phase.client_cpu = own_cpu_seconds() - client_cpu;
     phase.errors = errors.load();
     for (auto& v : per_thread) phase.latencies_ms.insert(phase.latencies_ms.end(), v.begin(), v.end());
     return phase;
@@ -169,7 +205,7 @@ std::vector<Phase> bench_store(const Options& o, const std::string& kind, const 
     Service service(o, connection, dir);
     std::vector<std::string> ids(static_cast<std::size_t>(o.posts));
     std::vector<Phase> phases;
-    phases.push_back(run_phase(kind, "newPost", service.port(), o.clients, o.posts, [&](httplib::Client& c, int i) {
+    phases.push_back(run_phase(kind, "newPost", service, o.clients, o.posts, [&](httplib::Client& c, int i) {
         auto r = c.Post("/api/v1/newPost",
                         R"({"author":"author)" + std::to_string(i % 97) + R"(","message":"Benchmark post )" +
                             std::to_string(i) + R"( on Fanout"})",
@@ -183,19 +219,30 @@ std::vector<Phase> bench_store(const Options& o, const std::string& kind, const 
     std::mt19937 rng(7);
     std::vector<std::size_t> targets(static_cast<std::size_t>(o.likes));
     for (auto& t : targets) t = rng() % ids.size();
-    phases.push_back(run_phase(kind, "likePost", service.port(), o.clients, o.likes, [&](httplib::Client& c, int i) {
+    phases.push_back(run_phase(kind, "likePost", service, o.clients, o.likes, [&](httplib::Client& c, int i) {
         auto r = c.Put("/api/v1/likePost/" + ids[targets[static_cast<std::size_t>(i)]], "", "application/json");
         return r && r->status == 200;
     }));
-    if (o.hot_likes > 0) {
-        phases.push_back(run_phase(kind, "likePost (1 hot post)", service.port(), o.clients, o.hot_likes,
+    if (o.http_floor > 0) {
+        // The HTTP stack alone: a route that touches neither the store nor
+        // Kafka (the restore job's in-memory progress). The floor under any command.
+        phases.push_back(run_phase(kind, "GET restoreReadDb (HTTP floor)", service, o.clients, o.http_floor,
                                    [&](httplib::Client& c, int) {
-                                       auto r = c.Put("/api/v1/likePost/" + ids[0], "", "application/json");
+                                       auto r = c.Get("/api/v1/restoreReadDb");
                                        return r && r->status == 200;
                                    }));
     }
-    const double drain = relay_drain_seconds(service.port());
-    std::printf("  %s: relay caught up %.2f s after the last command\n", kind.c_str(), drain);
+    if (o.hot_likes > 0) {
+        phases.push_back(
+            run_phase(kind, "likePost (1 hot post)", service, o.clients, o.hot_likes, [&](httplib::Client& c, int) {
+                auto r = c.Put("/api/v1/likePost/" + ids[0], "", "application/json");
+                return r && r->status == 200;
+            }));
+    }
+    if (!o.skip_drain) {
+        const double drain = relay_drain_seconds(service.port());
+        std::printf("  %s: relay caught up %.2f s after the last command\n", kind.c_str(), drain);
+    }
     return phases;
 }
 
@@ -211,10 +258,13 @@ int main(int argc, char** argv) {
     app.add_option("--posts", o.posts, "newPost requests");
     app.add_option("--likes", o.likes, "likePost requests spread over the new posts");
     app.add_option("--hot-likes", o.hot_likes, "likePost requests on one post (0: skip)");
+    app.add_option("--http-floor", o.http_floor, "GET requests to a route without store or Kafka work (0: skip)");
     app.add_option("--sqlite-synchronous", o.sqlite_synchronous, "normal or full");
     app.add_option("--binary", o.binary, "post-command binary");
+    app.add_flag("--skip-drain", o.skip_drain, "do not wait for the relay to publish everything (e.g. a dead broker)");
     CLI11_PARSE(app, argc, argv);
-    if (o.pg.empty()) o.pg = env_or("FANOUT_TEST_PG", "dbname=fanout user=fanout password=fanout host=127.0.0.1 port=15432");
+    if (o.pg.empty())
+        o.pg = env_or("FANOUT_TEST_PG", "dbname=fanout user=fanout password=fanout host=127.0.0.1 port=15432");
     if (o.brokers.empty()) o.brokers = env_or("FANOUT_TEST_BROKERS", "127.0.0.1:19092");
 
     const fs::path dir = fs::temp_directory_path() / ("post-command-bench-" + std::to_string(::getpid()));
@@ -222,8 +272,8 @@ int main(int argc, char** argv) {
     std::vector<Phase> all;
     try {
         if (o.stores.find("sqlite") != std::string::npos) {
-            const auto phases = bench_store(o, "sqlite (" + o.sqlite_synchronous + ")",
-                                            "sqlite:" + (dir / "events.db").string(), dir);
+            const auto phases =
+                bench_store(o, "sqlite (" + o.sqlite_synchronous + ")", "sqlite:" + (dir / "events.db").string(), dir);
             all.insert(all.end(), phases.begin(), phases.end());
         }
         if (o.stores.find("postgresql") != std::string::npos) {
@@ -250,12 +300,22 @@ int main(int argc, char** argv) {
     }
     fs::remove_all(dir);
 
-    std::printf("\n| store | command | requests | clients | commands/s | p50 ms | p99 ms | errors |\n");
-    std::printf("|---|---|---:|---:|---:|---:|---:|---:|\n");
+    // CPU per command is what the shared machine does not distort much:
+    // 2 cores / (server + client CPU per command) bounds the throughput.
+    std::printf(
+        "\n| store | command | requests | clients | commands/s | p50 ms | p99 ms | errors "
+        "| server CPU us/cmd | client CPU us/cmd |\n");
+    std::printf("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (const Phase& p : all) {
-        std::printf("| %s | %s | %d | %d | %.0f | %.3f | %.3f | %d |\n", p.store.c_str(), p.command.c_str(), p.requests,
-                    p.clients, p.requests / p.seconds, percentile(p.latencies_ms, 0.50),
-                    percentile(p.latencies_ms, 0.99), p.errors);
+        std::printf("| %s | %s | %d | %d | %.0f | %.3f | %.3f | %d | %.0f | %.0f |\n", p.store.c_str(),
+                    p.command.c_str(), p.requests, p.clients, p.requests / p.seconds, percentile(p.latencies_ms, 0.50),
+                    percentile(p.latencies_ms, 0.99), p.errors, 1e6 * p.server_cpu / p.requests,
+                    1e6 * p.client_cpu / p.requests);
     }
+    std::printf("\nload average while running: ");
+    std::ifstream load("/proc/loadavg");
+    std::string line;
+    std::getline(load, line);
+    std::printf("%s (%u CPUs)\n", line.c_str(), std::thread::hardware_concurrency());
     return 0;
 }

@@ -1,0 +1,237 @@
+#include "config.hpp"
+
+#include <charconv>
+#include <set>
+
+#include <yaml-cpp/yaml.h>
+
+namespace fanout::post_command {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string located(const fs::path& file, const YAML::Mark& mark, const std::string& message) {
+    if (mark.is_null()) return file.string() + ": " + message;
+    return file.string() + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + ": " + message;
+}
+
+std::string describe(const YAML::Node& node) {
+    switch (node.Type()) {
+        case YAML::NodeType::Null: return "null";
+        case YAML::NodeType::Scalar: return "'" + node.Scalar() + "'";
+        case YAML::NodeType::Sequence: return "a list";
+        case YAML::NodeType::Map: return "a mapping";
+        default: return "nothing";
+    }
+}
+
+/// One YAML mapping read strictly: wrong types and unknown keys are errors.
+class Section {
+public:
+    Section(const fs::path& file, const YAML::Node& node, std::string name)
+        : file_(file), node_(node), name_(std::move(name)) {
+        if (!node_.IsMap()) fail(node_, name_ + ": expected a mapping, got " + describe(node_));
+    }
+
+    [[noreturn]] void fail(const YAML::Node& at, const std::string& message) const {
+        throw ConfigError(located(file_, at.Mark(), message));
+    }
+
+    YAML::Node get(const std::string& key) {
+        known_.insert(key);
+        return node_[key];
+    }
+
+    std::optional<Section> section(const std::string& key) {
+        const YAML::Node n = get(key);
+        if (!n.IsDefined() || n.IsNull()) return std::nullopt;
+        return Section(file_, n, key);
+    }
+
+    void text(const std::string& key, std::string& out) {
+        const YAML::Node n = get(key);
+        if (!n.IsDefined()) return;
+        if (!n.IsScalar()) fail(n, field(key) + ": expected a string, got " + describe(n));
+        out = n.Scalar();
+    }
+
+    template <class Int>
+    void integer(const std::string& key, Int& out, long long min, long long max) {
+        const YAML::Node n = get(key);
+        if (!n.IsDefined()) return;
+        long long value = 0;
+        const std::string text = n.IsScalar() ? n.Scalar() : std::string();
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (!n.IsScalar() || text.empty() || ec != std::errc{} || end != text.data() + text.size()) {
+            fail(n, field(key) + ": expected an integer, got " + describe(n));
+        }
+        if (value < min || value > max) {
+            fail(n, field(key) + ": " + text + " is out of range " + std::to_string(min) + ".." + std::to_string(max));
+        }
+        out = static_cast<Int>(value);
+    }
+
+    void millis(const std::string& key, std::chrono::milliseconds& out, long long min, long long max) {
+        long long ms = out.count();
+        integer(key, ms, min, max);
+        out = std::chrono::milliseconds(ms);
+    }
+
+    /// Reject keys nobody asked for.
+    void finish() const {
+        for (const auto& entry : node_) {
+            const std::string key = entry.first.Scalar();
+            if (!known_.count(key)) fail(entry.first, "unknown key '" + key + "' in " + name_);
+        }
+    }
+
+    const YAML::Node& node() const { return node_; }
+    std::string field(const std::string& key) const { return name_ + "." + key; }
+
+private:
+    const fs::path& file_;
+    YAML::Node node_;
+    std::string name_;
+    std::set<std::string> known_;
+};
+
+void read_file(const fs::path& file, Settings& s) {
+    YAML::Node root;
+    try {
+        root = YAML::LoadFile(file.string());
+    } catch (const YAML::BadFile&) {
+        throw ConfigError(file.string() + ": cannot read the configuration file");
+    } catch (const YAML::ParserException& e) {
+        throw ConfigError(located(file, e.mark, e.msg));
+    }
+    if (root.IsNull()) return;  // an empty file: all defaults
+    Section top(file, root, "the configuration");
+    std::string store_connection;
+    YAML::Node store_node;
+
+    if (auto listen = top.section("listen")) {
+        listen->text("address", s.listen_address);
+        listen->integer("port", s.listen_port, 0, 65535);
+        listen->finish();
+    }
+    if (auto http = top.section("http")) {
+        http->integer("threads", s.http_threads, 1, 256);
+        http->integer("max_body_bytes", s.max_body_bytes, 1024, 64LL * 1024 * 1024);
+        http->integer("keep_alive_timeout_s", s.keep_alive_timeout_s, 1, 3600);
+        http->finish();
+    }
+    if (auto store = top.section("event_store")) {
+        store_node = store->get("connection");
+        store->text("connection", store_connection);
+        std::string sync = s.sqlite.synchronous;
+        const YAML::Node sync_node = store->get("sqlite_synchronous");
+        store->text("sqlite_synchronous", sync);
+        if (sync != "normal" && sync != "full" && sync != "extra") {
+            store->fail(sync_node,
+                        store->field("sqlite_synchronous") + ": expected normal, full or extra, got '" + sync + "'");
+        }
+        s.sqlite.synchronous = sync;
+        store->integer("snapshot_interval", s.snapshot_interval, 0, 1'000'000'000);
+        store->integer("reader_connections", s.reader_connections, 1, 64);
+        store->finish();
+    }
+    if (auto commands = top.section("commands")) {
+        commands->integer("max_retries", s.max_retries, 0, 100);
+        commands->integer("aggregate_cache_size", s.aggregate_cache_size, 0, 100'000'000);
+        commands->integer("max_group_commit", s.max_group_commit, 1, 100'000);
+        commands->finish();
+    }
+    if (auto kafka = top.section("kafka")) {
+        kafka->text("brokers", s.kafka.brokers);
+        kafka->text("topic", s.kafka.topic);
+        kafka->integer("message_timeout_ms", s.kafka.message_timeout_ms, 0, 2'147'483'647);
+        if (auto props = kafka->section("properties")) {
+            for (const auto& entry : props->node()) {
+                if (!entry.second.IsScalar()) {
+                    props->fail(entry.second, "kafka.properties." + entry.first.Scalar() + ": expected a scalar");
+                }
+                s.kafka.properties.emplace_back(entry.first.Scalar(), entry.second.Scalar());
+            }
+            try {
+                validate_kafka_settings(s.kafka);
+            } catch (const std::invalid_argument& e) {
+                props->fail(props->node(), e.what());
+            }
+        }
+        kafka->finish();
+    }
+    if (auto relay = top.section("relay")) {
+        relay->integer("batch_size", s.relay.batch_size, 1, 100'000);
+        relay->millis("poll_interval_ms", s.relay.poll_interval, 1, 60'000);
+        relay->millis("linger_ms", s.relay.linger, 0, 10'000);
+        relay->millis("gap_grace_ms", s.relay.gap_grace, 0, 600'000);
+        relay->millis("lag_log_interval_ms", s.relay.lag_log_interval, 100, 3'600'000);
+        relay->finish();
+    }
+    if (auto restore = top.section("restore")) {
+        restore->integer("page_size", s.relay.restore_page_size, 1, 100'000);
+        restore->text("topic", s.restore_topic);
+        restore->finish();
+    }
+    top.millis("shutdown_timeout_ms", s.shutdown_timeout, 0, 600'000);
+    top.finish();
+
+    if (!store_connection.empty()) {
+        try {
+            StoreLocation location = parse_store_location(store_connection);
+            if (location.backend == Backend::sqlite && fs::path(location.target).is_relative()) {
+                location.target = (file.parent_path() / location.target).lexically_normal().string();
+            }
+            s.event_store = location.backend == Backend::sqlite ? "sqlite:" + location.target : location.target;
+        } catch (const std::invalid_argument& e) {
+            throw ConfigError(located(file, store_node.Mark(), std::string("event_store.connection: ") + e.what()));
+        }
+    }
+}
+
+void apply(const Overrides& o, Settings& s) {
+    if (o.listen) {
+        const auto colon = o.listen->rfind(':');
+        int port = -1;
+        if (colon != std::string::npos) {
+            const char* begin = o.listen->data() + colon + 1;
+            const char* end = o.listen->data() + o.listen->size();
+            const auto [p, ec] = std::from_chars(begin, end, port);
+            if (ec != std::errc{} || p != end) port = -1;
+        }
+        if (colon == std::string::npos || colon == 0 || port < 0 || port > 65535) {
+            throw ConfigError("--listen: expected HOST:PORT (port 0 picks a free one), got '" + *o.listen + "'");
+        }
+        s.listen_address = o.listen->substr(0, colon);
+        s.listen_port = port;
+    }
+    if (o.event_store) s.event_store = *o.event_store;
+    if (o.brokers) s.kafka.brokers = *o.brokers;
+    if (o.topic) s.kafka.topic = *o.topic;
+    if (o.snapshot_interval) {
+        if (*o.snapshot_interval < 0) throw ConfigError("--snapshot-interval: must be 0 (off) or more");
+        s.snapshot_interval = *o.snapshot_interval;
+    }
+}
+
+}  // namespace
+
+Settings load_settings(const std::optional<std::filesystem::path>& file, const Overrides& overrides) {
+    Settings s;
+    if (file) {
+        s.file = *file;
+        read_file(*file, s);
+    }
+    apply(overrides, s);
+    try {
+        parse_store_location(s.event_store);
+    } catch (const std::invalid_argument& e) {
+        throw ConfigError(std::string("--event-store: ") + e.what());
+    }
+    if (s.kafka.brokers.empty()) throw ConfigError("kafka.brokers must not be empty");
+    if (s.kafka.topic.empty()) throw ConfigError("kafka.topic must not be empty");
+    if (s.restore_topic.empty()) s.restore_topic = s.kafka.topic;
+    return s;
+}
+
+}  // namespace fanout::post_command

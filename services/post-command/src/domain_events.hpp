@@ -1,0 +1,42 @@
+#pragma once
+// The post events of the event contract (docs/events.md) as C++ values, and
+// their `data` JSON. The names and fields are the seed system's.
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace fanout::post_command {
+
+struct PostCreated {
+    std::string author, message, date_posted;
+};
+struct MessageUpdated {
+    std::string message;
+};
+struct PostLiked {};
+struct CommentAdded {
+    std::string comment_id, comment, username, comment_date;
+};
+struct CommentUpdated {
+    std::string comment_id, comment, username, edit_date;
+};
+struct CommentRemoved {
+    std::string comment_id;
+};
+struct PostRemoved {};
+
+using DomainEvent =
+    std::variant<PostCreated, MessageUpdated, PostLiked, CommentAdded, CommentUpdated, CommentRemoved, PostRemoved>;
+
+/// The contract's type name, e.g. "PostLikedEvent".
+const char* type_name(const DomainEvent& event);
+
+/// The `data` object, e.g. `{"message":"hi"}` (camelCase field names).
+std::string encode_data(const DomainEvent& event);
+
+/// Decode a stored event. Throws std::runtime_error for an unknown type or
+/// data that misses a field: the store holds only what this service wrote,
+/// so either is corruption, never client input.
+DomainEvent decode_event(std::string_view type, std::string_view data_json);
+
+}  // namespace fanout::post_command

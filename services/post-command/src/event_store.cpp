@@ -1,0 +1,292 @@
+#include "event_store.hpp"
+
+#include <soci/postgresql/soci-postgresql.h>
+#include <soci/sqlite3/soci-sqlite3.h>  // also defines SQLITE_CONSTRAINT
+
+#include "log.hpp"
+#include "utc_clock.hpp"
+
+namespace fanout::post_command {
+namespace {
+
+// A version already taken inserts no row instead of failing: no sequence
+// number is drawn (PostgreSQL draws one per inserted row, even for a row that
+// then violates the unique key, and the relay would have to wait out that
+// gap). Appends hold the append lock, so nobody inserts between the check and
+// the insert; the unique key stays the guarantee against writers that don't.
+constexpr const char* k_insert =
+    "INSERT INTO events (event_id, aggregate_id, version, type, data, occurred_at)"
+    " SELECT :event_id, :aggregate_id, :version, :type, :data, :occurred_at"
+    " WHERE NOT EXISTS (SELECT 1 FROM events WHERE aggregate_id = :taken_id AND version = :taken_version)";
+
+/// A request's later event found its version taken after the first one was
+/// free: impossible with serialised appends and contiguous versions, handled
+/// anyway by rolling back and isolating requests.
+struct PartialConflict : std::runtime_error {
+    PartialConflict() : std::runtime_error("version taken in the middle of a command's events") {}
+};
+
+void rollback_quietly(soci::session& session) {
+    try {
+        session << "ROLLBACK";
+    } catch (const std::exception&) {
+        // The connection is gone or no transaction is open; either way nothing was committed.
+    }
+}
+
+/// Columns of `events` in bulk, `chunk` rows at a time.
+struct EventColumns {
+    explicit EventColumns(std::size_t chunk)
+        : sequence(chunk),
+          version(chunk),
+          event_id(chunk),
+          aggregate_id(chunk),
+          type(chunk),
+          data(chunk),
+          occurred_at(chunk),
+          chunk_(chunk) {}
+
+    void append_to(std::vector<StoredEvent>& out) {
+        for (std::size_t i = 0; i < sequence.size(); ++i) {
+            out.push_back(StoredEvent{sequence[i], std::move(event_id[i]), std::move(aggregate_id[i]), version[i],
+                                      std::move(type[i]), std::move(data[i]), std::move(occurred_at[i])});
+        }
+        for (auto* v : {&sequence, &version}) v->resize(chunk_);
+        for (auto* v : {&event_id, &aggregate_id, &type, &data, &occurred_at}) v->resize(chunk_);
+    }
+
+    std::vector<long long> sequence, version;
+    std::vector<std::string> event_id, aggregate_id, type, data, occurred_at;
+
+private:
+    std::size_t chunk_;
+};
+
+constexpr const char* k_columns = "SELECT global_sequence, event_id, aggregate_id, version, type, data, occurred_at";
+
+}  // namespace
+
+bool is_unique_violation(const soci::soci_error& error) {
+    if (const auto* pg = dynamic_cast<const soci::postgresql_soci_error*>(&error)) return pg->sqlstate() == "23505";
+    if (const auto* lite = dynamic_cast<const soci::sqlite3_soci_error*>(&error)) {
+        return (lite->result() & 0xff) == SQLITE_CONSTRAINT;
+    }
+    return error.get_error_category() == soci::soci_error::constraint_violation;
+}
+
+// ---- EventWriter ----
+
+EventWriter::EventWriter(StoreLocation location, SqliteTuning tuning)
+    : location_(std::move(location)), tuning_(std::move(tuning)) {
+    ensure_ready();  // fail at startup, not at the first command
+}
+
+EventWriter::~EventWriter() = default;
+
+void EventWriter::ensure_ready() {
+    if (!broken_ && insert_) return;
+    insert_.reset();
+    if (broken_) {
+        begin_.reset();
+        commit_.reset();
+        session_.close();
+        open_store_session(session_, location_, tuning_);
+        if (location_.backend == Backend::sqlite) {
+            begin_.emplace((session_.prepare << "BEGIN IMMEDIATE"));  // the write lock now, not at the first insert
+            commit_.emplace((session_.prepare << "COMMIT"));
+        }
+        broken_ = false;
+    }
+    insert_.emplace((session_.prepare << k_insert, soci::use(event_id_), soci::use(aggregate_id_), soci::use(version_),
+                     soci::use(type_), soci::use(data_), soci::use(occurred_at_), soci::use(aggregate_id_),
+                     soci::use(version_)));
+}
+
+std::vector<AppendStatus> EventWriter::append_in_one_transaction(std::span<const AppendRequest* const> batch) {
+    if (location_.backend == Backend::postgresql) {
+        session_ << "BEGIN";
+        // Serialise appends: a sequence number is drawn only while holding
+        // the lock, so sequences commit in order and a gap below a visible
+        // sequence is a rolled-back append, never one still in flight.
+        session_ << "SELECT pg_advisory_xact_lock(" << advisory_lock::append << ")";
+    } else {
+        begin_->execute(true);
+    }
+    std::vector<AppendStatus> out(batch.size(), AppendStatus::committed);
+    try {
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+            const AppendRequest* request = batch[i];
+            aggregate_id_ = request->aggregate_id;
+            version_ = request->expected_version;
+            bool first = true;
+            for (const NewEvent& e : request->events) {
+                ++version_;
+                event_id_ = e.event_id;
+                type_ = e.type;
+                data_ = e.data;
+                occurred_at_ = e.occurred_at;
+                insert_->execute(true);
+                if (insert_->get_affected_rows() == 0) {
+                    if (!first) throw PartialConflict();
+                    out[i] = AppendStatus::conflict;  // nothing of this request was written
+                    break;
+                }
+                first = false;
+            }
+            if (out[i] == AppendStatus::committed && request->snapshot) {
+                save_snapshot(session_, request->aggregate_id, *request->snapshot);
+            }
+        }
+        if (commit_) {
+            commit_->execute(true);
+        } else {
+            session_ << "COMMIT";
+        }
+        return out;
+    } catch (const soci::soci_error& e) {
+        rollback_quietly(session_);
+        insert_.reset();  // re-prepared by ensure_ready
+        if (is_unique_violation(e)) throw UniqueViolation();
+        throw;
+    } catch (const PartialConflict&) {
+        rollback_quietly(session_);
+        throw UniqueViolation();
+    }
+}
+
+std::vector<AppendStatus> EventWriter::append(std::span<const AppendRequest* const> batch) {
+    std::vector<AppendStatus> out(batch.size(), AppendStatus::failed);
+    try {
+        ensure_ready();
+        try {
+            return append_in_one_transaction(batch);
+        } catch (const UniqueViolation&) {
+            // A writer outside the append lock took a version under us: the
+            // whole group rolled back; isolate the loser(s).
+            for (std::size_t i = 0; i < batch.size(); ++i) {
+                ensure_ready();
+                try {
+                    out[i] = append_in_one_transaction(batch.subspan(i, 1))[0];
+                } catch (const UniqueViolation&) {
+                    out[i] = AppendStatus::conflict;
+                }
+            }
+        }
+    } catch (const std::exception& e) {
+        log().error("event store append failed: {}", e.what());
+        broken_ = true;
+    }
+    return out;
+}
+
+// ---- EventReader ----
+
+EventReader::EventReader(StoreLocation location, SqliteTuning tuning)
+    : location_(std::move(location)), tuning_(std::move(tuning)) {}
+
+soci::session& EventReader::session() {
+    if (broken_) {
+        session_.close();
+        open_store_session(session_, location_, tuning_);
+        broken_ = false;
+    }
+    return session_;
+}
+
+AggregateHistory EventReader::load(const std::string& aggregate_id) {
+    AggregateHistory history;
+    try {
+        soci::session& s = session();
+        history.snapshot = load_snapshot(s, aggregate_id);
+        const long long after = history.snapshot ? history.snapshot->version : 0;
+        EventColumns c(256);
+        soci::statement st = (s.prepare << k_columns
+                                        << " FROM events WHERE aggregate_id = :a AND version > :v"
+                                           " ORDER BY version",
+                              soci::into(c.sequence), soci::into(c.event_id), soci::into(c.aggregate_id),
+                              soci::into(c.version), soci::into(c.type), soci::into(c.data), soci::into(c.occurred_at),
+                              soci::use(aggregate_id), soci::use(after));
+        st.execute();
+        while (st.fetch()) c.append_to(history.events);
+    } catch (...) {
+        mark_broken();
+        throw;
+    }
+    return history;
+}
+
+std::vector<StoredEvent> EventReader::read_after(std::int64_t after, std::size_t limit) {
+    std::vector<StoredEvent> out;
+    try {
+        soci::session& s = session();
+        const long long from = after;
+        const long long n = static_cast<long long>(limit);
+        EventColumns c(std::min<std::size_t>(limit, 1000));
+        soci::statement st =
+            (s.prepare << k_columns
+                       << " FROM events WHERE global_sequence > :after"
+                          " ORDER BY global_sequence LIMIT :n",
+             soci::into(c.sequence), soci::into(c.event_id), soci::into(c.aggregate_id), soci::into(c.version),
+             soci::into(c.type), soci::into(c.data), soci::into(c.occurred_at), soci::use(from), soci::use(n));
+        st.execute();
+        while (st.fetch()) c.append_to(out);
+    } catch (...) {
+        mark_broken();
+        throw;
+    }
+    return out;
+}
+
+std::int64_t EventReader::last_sequence() {
+    long long last = 0;
+    try {
+        session() << "SELECT COALESCE(MAX(global_sequence), 0) FROM events", soci::into(last);
+    } catch (...) {
+        mark_broken();
+        throw;
+    }
+    return last;
+}
+
+std::int64_t EventReader::published_position(const std::string& destination) {
+    long long position = 0;
+    soci::indicator ind = soci::i_null;
+    try {
+        session() << "SELECT published_sequence FROM outbox_position WHERE destination = :d", soci::into(position, ind),
+            soci::use(destination);
+    } catch (...) {
+        mark_broken();
+        throw;
+    }
+    return ind == soci::i_ok ? position : 0;
+}
+
+void EventReader::save_position(const std::string& destination, std::int64_t sequence) {
+    const long long position = sequence;
+    const std::string now = now_rfc3339_ms();
+    try {
+        session() << "INSERT INTO outbox_position (destination, published_sequence, updated_at) VALUES (:d, :s, :t)"
+                     " ON CONFLICT (destination) DO UPDATE SET published_sequence = excluded.published_sequence,"
+                     " updated_at = excluded.updated_at",
+            soci::use(destination), soci::use(position), soci::use(now);
+    } catch (...) {
+        mark_broken();
+        throw;
+    }
+}
+
+bool EventReader::try_lead_relay() {
+    if (location_.backend == Backend::sqlite) return true;
+    int got = 0;
+    try {
+        // Session-level: held until this connection closes (also on a crash).
+        session() << "SELECT CASE WHEN pg_try_advisory_lock(" << advisory_lock::relay << ") THEN 1 ELSE 0 END",
+            soci::into(got);
+    } catch (...) {
+        mark_broken();
+        throw;
+    }
+    return got == 1;
+}
+
+}  // namespace fanout::post_command

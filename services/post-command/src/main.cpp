@@ -1,0 +1,103 @@
+// post-command: parse arguments, install signal handling, wire the service.
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "config.hpp"
+#include "log.hpp"
+#include "service.hpp"
+
+using namespace fanout::post_command;
+
+namespace {
+
+namespace exit_code {
+constexpr int ok = 0;
+constexpr int usage = 64;        // EX_USAGE
+constexpr int unavailable = 69;  // EX_UNAVAILABLE: the store cannot be opened, the port cannot be bound
+constexpr int config = 78;       // EX_CONFIG
+}  // namespace exit_code
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"post-command: the Command API of Fanout (event-sourced posts, outbox relay to Kafka)"};
+    std::string config_path, listen, event_store, brokers, topic, log_level = "info";
+    std::int64_t snapshot_interval = -1;
+    bool check_only = false, show_version = false;
+    app.add_option("-c,--config", config_path, "YAML configuration file (config/post-command.yaml)");
+    app.add_option("--listen", listen, "HOST:PORT to listen on (port 0: any free port, logged)");
+    app.add_option("--event-store", event_store, "sqlite:/path/events.db, or a PostgreSQL URL / conninfo");
+    app.add_option("--brokers", brokers, "Kafka bootstrap servers");
+    app.add_option("--topic", topic, "Kafka topic of post events (default post-events)");
+    app.add_option("--snapshot-interval", snapshot_interval, "snapshot a post every N events (0: never)");
+    app.add_option("--log-level", log_level, "debug, info, warning or error")
+        ->check(CLI::IsMember({"debug", "info", "warning", "error"}));
+    app.add_flag("--check-config", check_only, "validate the configuration and exit");
+    app.add_flag("--version", show_version, "print the version and exit");
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int rc = app.exit(e);
+        return rc == 0 ? exit_code::ok : exit_code::usage;
+    }
+    if (show_version) {
+        std::printf("post-command %s\n", FANOUT_VERSION);
+        return exit_code::ok;
+    }
+    init_logging(log_level == "debug"     ? spdlog::level::debug
+                 : log_level == "warning" ? spdlog::level::warn
+                 : log_level == "error"   ? spdlog::level::err
+                                          : spdlog::level::info);
+
+    Overrides overrides;
+    if (!listen.empty()) overrides.listen = listen;
+    if (!event_store.empty()) overrides.event_store = event_store;
+    if (!brokers.empty()) overrides.brokers = brokers;
+    if (!topic.empty()) overrides.topic = topic;
+    if (snapshot_interval >= 0) overrides.snapshot_interval = snapshot_interval;
+    Settings settings;
+    try {
+        settings = load_settings(config_path.empty() ? std::nullopt : std::optional(config_path), overrides);
+        validate_kafka_settings(settings.kafka);
+    } catch (const ConfigError& e) {
+        std::cerr << "post-command: " << e.what() << '\n';
+        return exit_code::config;
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "post-command: " << e.what() << '\n';
+        return exit_code::config;
+    }
+    if (check_only) {
+        std::cout << (config_path.empty() ? "flags" : config_path) << ": OK\n";
+        return exit_code::ok;
+    }
+
+    // Block before any thread exists so every thread inherits the mask and
+    // only sigtimedwait below sees these signals.
+    std::signal(SIGPIPE, SIG_IGN);
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+    try {
+        Service service(settings);
+        const int port = service.bind();
+        service.start();
+        log().info("listening on {}:{}", settings.listen_address, port);
+        int sig = 0;
+        while (sigwait(&signals, &sig) != 0 || (sig != SIGTERM && sig != SIGINT)) {
+        }
+        log().info("received {}, stopping: no new requests, relay finishes its in-flight publish",
+                   sig == SIGTERM ? "SIGTERM" : "SIGINT");
+        service.stop();
+        log().info("stopped cleanly");
+        return exit_code::ok;
+    } catch (const std::exception& e) {
+        log().critical("cannot start: {}", e.what());
+        return exit_code::unavailable;
+    }
+}

@@ -1,0 +1,253 @@
+#include "outbox_relay.hpp"
+
+#include <algorithm>
+
+#include "envelope.hpp"
+#include "log.hpp"
+
+namespace fanout::post_command {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+constexpr milliseconds k_gap_recheck{20};
+constexpr milliseconds k_min_backoff{100};
+constexpr milliseconds k_max_backoff{5000};
+constexpr milliseconds k_standby_recheck{1000};
+
+/// The length of the run of `rows` whose sequences follow `after` without a hole.
+std::size_t contiguous_prefix(const std::vector<StoredEvent>& rows, std::int64_t after) {
+    std::size_t n = 0;
+    while (n < rows.size() && rows[n].global_sequence == after + 1) {
+        after = rows[n].global_sequence;
+        ++n;
+    }
+    return n;
+}
+
+}  // namespace
+
+OutboxRelay::OutboxRelay(StoreLocation location, SqliteTuning tuning, KafkaSettings kafka, RelaySettings settings,
+                         RestoreJob& restore)
+    : location_(std::move(location)),
+      tuning_(std::move(tuning)),
+      kafka_(std::move(kafka)),
+      settings_(settings),
+      restore_(restore) {}
+
+OutboxRelay::~OutboxRelay() { stop(milliseconds(0)); }
+
+void OutboxRelay::start() {
+    thread_ = std::thread([this] { run(); });
+}
+
+void OutboxRelay::notify() {
+    {
+        std::lock_guard lock(wake_mutex_);
+        notified_ = true;
+    }
+    wake_.notify_one();
+}
+
+void OutboxRelay::stop(milliseconds drain_timeout) {
+    if (!stopping_.exchange(true)) {
+        drain_deadline_.store((Clock::now() + drain_timeout).time_since_epoch().count());
+    }
+    notify();
+    if (thread_.joinable()) thread_.join();
+}
+
+RelayStatus OutboxRelay::status() const {
+    std::lock_guard lock(status_mutex_);
+    return status_;
+}
+
+void OutboxRelay::set_role(const std::string& role) {
+    std::lock_guard lock(status_mutex_);
+    status_.role = role;
+}
+
+bool OutboxRelay::give_up() {
+    // Called every ~100 ms while a publish waits for the broker: the lag
+    // stays visible during an outage. Must not throw (librdkafka holds
+    // pointers into the publish in progress).
+    try {
+        log_lag();
+    } catch (const std::exception&) {
+        reader_->mark_broken();
+    }
+    return stopping_.load() && Clock::now().time_since_epoch().count() >= drain_deadline_.load();
+}
+
+void OutboxRelay::pause(milliseconds duration) {
+    std::unique_lock lock(wake_mutex_);
+    wake_.wait_for(lock, duration, [this] { return notified_ || stopping_.load(); });
+    notified_ = false;
+}
+
+void OutboxRelay::linger(milliseconds duration) {
+    // Not cut short by notify(): the point is to let commits accumulate.
+    std::unique_lock lock(wake_mutex_);
+    wake_.wait_for(lock, duration, [this] { return stopping_.load(); });
+}
+
+void OutboxRelay::run() {
+    reader_ = std::make_unique<EventReader>(location_, tuning_);
+    next_lag_log_ = Clock::now() + settings_.lag_log_interval;
+    while (!stopping_.load()) {
+        bool progressed = false;
+        try {
+            if (!publisher_ || publisher_->fatal()) {
+                if (publisher_) log().error("relay: the Kafka producer hit a fatal error; replacing it");
+                publisher_ = std::make_unique<KafkaPublisher>(kafka_, "post-command-relay");
+            }
+            if (!leading_) {
+                leading_ = reader_->try_lead_relay();
+                if (!leading_) {
+                    set_role("standby");
+                    pause(k_standby_recheck);
+                    continue;
+                }
+                position_ = reader_->published_position(kafka_.topic);
+                {
+                    std::lock_guard lock(status_mutex_);
+                    status_.role = "leading";
+                    status_.published_sequence = position_;
+                }
+                const std::int64_t stored = reader_->last_sequence();
+                last_logged_lag_ = std::max<std::int64_t>(0, stored - position_);
+                log().info("relay: publishing to topic {} from sequence {}: lag stored={} published={} lag={}",
+                           kafka_.topic, position_ + 1, stored, position_, last_logged_lag_);
+            }
+            last_batch_full_ = true;
+            progressed = step();
+            if (progressed) backoff_ = milliseconds(0);
+            log_lag();
+            if (progressed && !last_batch_full_ && settings_.linger.count() > 0) linger(settings_.linger);
+        } catch (const std::exception& e) {
+            // The store is unreachable (or a connection broke): reconnect,
+            // and re-take the lead, which a lost connection released.
+            reader_->mark_broken();
+            leading_ = false;
+            backoff_ = std::clamp(backoff_ * 2, k_min_backoff, k_max_backoff);
+            log().warn("relay: {}; retrying in {} ms", e.what(), backoff_.count());
+            {
+                std::lock_guard lock(status_mutex_);
+                status_.last_error = e.what();
+            }
+        }
+        if (!progressed) {
+            const milliseconds wait = backoff_.count() > 0 ? backoff_
+                                      : gap_after_ >= 0    ? k_gap_recheck
+                                                           : settings_.poll_interval;
+            pause(wait);
+        }
+    }
+    if (restore_.active()) restore_.cancel();
+    set_role("stopped");
+    log().info("relay: stopped at sequence {}", position_);
+}
+
+bool OutboxRelay::step() {
+    if (const auto job = restore_.active()) return publish_restore_page(*job);
+    return publish_live();
+}
+
+bool OutboxRelay::publish_live() {
+    std::vector<StoredEvent> rows = reader_->read_after(position_, settings_.batch_size);
+    if (rows.empty()) {
+        gap_after_ = -1;
+        return false;
+    }
+    std::size_t n = contiguous_prefix(rows, position_);
+    if (n == 0) {
+        // The next sequence is missing but a later one is committed.
+        const auto now = Clock::now();
+        if (gap_after_ != position_) {
+            gap_after_ = position_;
+            gap_since_ = now;
+        }
+        if (now - gap_since_ < settings_.gap_grace) return false;
+        log().warn("relay: sequences {}..{} never committed (rolled-back appends); moving past them", position_ + 1,
+                   rows.front().global_sequence - 1);
+        n = contiguous_prefix(rows, rows.front().global_sequence - 1);
+    }
+    gap_after_ = -1;
+    last_batch_full_ = n == settings_.batch_size;
+    const PublishResult result =
+        publisher_->publish(kafka_.topic, std::span(rows.data(), n), {}, [this] { return give_up(); });
+    if (result.acknowledged > 0) {
+        // Record only what the broker acknowledged: a crash after this line
+        // replays nothing, a crash before it replays this batch (at least once).
+        position_ = rows[result.acknowledged - 1].global_sequence;
+        reader_->save_position(kafka_.topic, position_);
+        std::lock_guard lock(status_mutex_);
+        status_.published_sequence = position_;
+        status_.published_events += result.acknowledged;
+        status_.last_error.clear();
+    }
+    if (result.acknowledged < n) {
+        record_failure("publishing sequence " + std::to_string(rows[result.acknowledged].global_sequence), result);
+        return false;
+    }
+    return true;
+}
+
+bool OutboxRelay::publish_restore_page(const RestoreProgress& job) {
+    if (job.started_at.empty()) {
+        const std::int64_t target = reader_->last_sequence();
+        restore_.start(target);
+        restore_cursor_ = 0;
+        log().info("restore: republishing sequences 1..{} to topic {}", target, job.topic);
+        return true;
+    }
+    if (restore_cursor_ >= job.target_sequence) {
+        restore_.complete();
+        log().info("restore: completed, {} events republished up to sequence {}", job.published_events,
+                   restore_cursor_);
+        return true;
+    }
+    std::vector<StoredEvent> rows = reader_->read_after(restore_cursor_, settings_.restore_page_size);
+    while (!rows.empty() && rows.back().global_sequence > job.target_sequence) rows.pop_back();
+    if (rows.empty()) {
+        restore_cursor_ = job.target_sequence;
+        return true;
+    }
+    const PublishResult result =
+        publisher_->publish(job.topic, rows, {{header::replay, "true"}}, [this] { return give_up(); });
+    if (result.acknowledged > 0) {
+        restore_cursor_ = rows[result.acknowledged - 1].global_sequence;
+        restore_.advance(restore_cursor_, result.acknowledged);
+    }
+    if (result.acknowledged < rows.size()) {
+        record_failure("restore at sequence " + std::to_string(rows[result.acknowledged].global_sequence), result);
+        return false;
+    }
+    return true;
+}
+
+void OutboxRelay::record_failure(const std::string& what, const PublishResult& result) {
+    if (result.abandoned) {
+        log().warn("relay: shutting down with {} unacknowledged; they are published after the restart", what);
+        return;
+    }
+    backoff_ = std::clamp(backoff_ * 2, k_min_backoff, k_max_backoff);
+    log().warn("relay: {} failed: {}; retrying in {} ms", what, result.error, backoff_.count());
+    std::lock_guard lock(status_mutex_);
+    status_.last_error = what + ": " + result.error;
+}
+
+void OutboxRelay::log_lag() {
+    const auto now = Clock::now();
+    if (now < next_lag_log_) return;
+    next_lag_log_ = now + settings_.lag_log_interval;
+    const std::int64_t stored = reader_->last_sequence();
+    const std::int64_t lag = std::max<std::int64_t>(0, stored - position_);
+    if (lag > 0 || last_logged_lag_ > 0) {
+        log().info("relay: lag stored={} published={} lag={}", stored, position_, lag);
+    }
+    last_logged_lag_ = lag;
+}
+
+}  // namespace fanout::post_command

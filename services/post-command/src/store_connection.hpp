@@ -1,0 +1,46 @@
+#pragma once
+// Where the event store lives and how to open it: SQLite (the embedded
+// default) or PostgreSQL, through SOCI. Its own database, never the read model's.
+#include <string>
+
+#include <soci/soci.h>
+
+namespace fanout::post_command {
+
+enum class Backend { sqlite, postgresql };
+
+struct StoreLocation {
+    Backend backend = Backend::sqlite;
+    std::string target;  ///< SQLite file path, or the libpq conninfo / URL
+    /// For logs: the path, or the conninfo with its password masked.
+    std::string display() const;
+};
+
+/// Parse a connection string:
+///   sqlite:/path/events.db  sqlite3:/path/events.db  or a plain path ending in .db
+///   postgresql://user:pass@host:port/db  postgres://...  or libpq "dbname=... host=..."
+/// Throws std::invalid_argument with a message for anything else.
+StoreLocation parse_store_location(const std::string& connection);
+
+struct SqliteTuning {
+    std::string synchronous = "normal";  ///< normal | full | extra
+    int busy_timeout_ms = 10'000;
+};
+
+/// Open `session` on `location`. SQLite: WAL, `synchronous` as given, busy timeout.
+/// Throws soci::soci_error on failure.
+void open_store_session(soci::session& session, const StoreLocation& location, const SqliteTuning& tuning = {});
+
+/// Create or migrate the event store schema (events, snapshots,
+/// outbox_position) in one transaction. Idempotent; PostgreSQL serialises
+/// concurrent starts with an advisory lock.
+void migrate_store(soci::session& session, Backend backend);
+
+/// Advisory lock keys (PostgreSQL) of this service.
+namespace advisory_lock {
+inline constexpr long long migrate = 0x46414e4f5554'01;  // "FANOUT" + 1
+inline constexpr long long append = 0x46414e4f5554'02;   // serialises appends: commit order = sequence order
+inline constexpr long long relay = 0x46414e4f5554'03;    // one relay publishes per store
+}  // namespace advisory_lock
+
+}  // namespace fanout::post_command
