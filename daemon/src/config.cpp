@@ -7,6 +7,7 @@
 #include <map>
 #include <sstream>
 
+#include "env_expand.hpp"
 #include "yaml_reader.hpp"
 
 namespace fanout::daemon {
@@ -195,6 +196,11 @@ bool PluginSettings::wants_type(std::string_view type) const {
 }
 
 DaemonSettings parse_config(const std::string& text, const std::filesystem::path& file) {
+    return parse_config(text, file, process_environment);
+}
+
+DaemonSettings parse_config(const std::string& text, const std::filesystem::path& file,
+                            const EnvironmentLookup& environment) {
     YAML::Node root;
     try {
         root = YAML::Load(text);
@@ -202,6 +208,7 @@ DaemonSettings parse_config(const std::string& text, const std::filesystem::path
         throw ConfigError(file, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1,
                           "YAML syntax error: " + e.msg);
     }
+    expand_environment(file, root, environment);
     return read_root(root, file);
 }
 

@@ -10,6 +10,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "env_expand.hpp"
+
 namespace fanout::daemon {
 
 using Milliseconds = std::chrono::milliseconds;
@@ -90,6 +92,11 @@ struct DaemonSettings {
 DaemonSettings load_config(const std::filesystem::path& file);
 
 /// Same, from text (tests); `file` is used for messages and relative paths.
+/// `${NAME}` and `${NAME:-fallback}` in values come from the process
+/// environment (env_expand.hpp).
 DaemonSettings parse_config(const std::string& text, const std::filesystem::path& file);
+/// Same, with the environment given (tests).
+DaemonSettings parse_config(const std::string& text, const std::filesystem::path& file,
+                            const EnvironmentLookup& environment);
 
 }  // namespace fanout::daemon
