@@ -35,7 +35,8 @@ constexpr OptionSpec k_options[] = {
     {"headers", OptionType::string_list, "", "extra request headers, each 'Name: value'"},
     {"timeout_ms", OptionType::integer, "5000", "connect, send and receive timeout of one request"},
     {"skip_replay", OptionType::boolean, "false",
-     "acknowledge without sending events whose occurredAt is older than replay_threshold_ms (read-model rebuilds)"},
+     "acknowledge without sending replayed events: header fanout-replay: true, or occurredAt older than "
+     "replay_threshold_ms (read-model rebuilds)"},
     {"replay_threshold_ms", OptionType::integer, "600000", "age beyond which skip_replay skips an event"},
     {"idempotency_header", OptionType::string, "Idempotency-Key",
      "header carrying the event id so receivers can de-duplicate; empty: none"},
@@ -115,7 +116,10 @@ public:
             }
             if (skip_replay_) {
                 const std::int64_t occurred = event.occurred_at_ms();
-                if (occurred >= 0 && now_ms - occurred > replay_threshold_.count()) {
+                // A republished event (post-command's restoreReadDb) says so in a
+                // header; an old one replayed by a reset consumer only by its age.
+                if (event.header("fanout-replay") == std::optional<std::string_view>("true") ||
+                    (occurred >= 0 && now_ms - occurred > replay_threshold_.count())) {
                     skipped_replay_.add();
                     continue;  // done: a replayed, old event must not notify again
                 }
