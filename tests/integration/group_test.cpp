@@ -28,13 +28,17 @@ TEST(Groups, KillNineMidStreamThenRestartHasEveryEventAtLeastOnce) {
     FanoutdProcess fanoutd(config, dir / "fanoutd.log");
     fanoutd.start();
 
-    // Events keep arriving while the daemon is killed and restarted.
-    std::thread producer([&] { produce_events(topic, k_events); });
+    // A first part of the stream is in the topic when the daemon is killed, so
+    // the kill lands mid-stream however fast this machine consumes; the rest
+    // arrives while the daemon restarts.
+    constexpr std::size_t k_before_kill = 5000;
+    produce_events(topic, k_before_kill);
     ASSERT_TRUE(wait_until([&] { return read_lines(audit).size() >= 2000; }, 60s)) << fanoutd.log();
     fanoutd.signal(SIGKILL);
     EXPECT_EQ(fanoutd.wait_exit(10s), 128 + SIGKILL);
     const std::size_t lines_at_kill = read_lines(audit).size();
 
+    std::thread producer([&] { produce_events(topic, k_events - k_before_kill); });
     FanoutdProcess restarted(config, dir / "fanoutd.log");
     restarted.start();
     producer.join();
