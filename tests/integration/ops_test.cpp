@@ -5,6 +5,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <map>
 #include <regex>
@@ -232,8 +233,15 @@ TEST(Reload, SighupAddsAndRemovesPluginsWithoutTouchingTheOthers) {
     fanoutd.start();
     ASSERT_TRUE(fanoutd.wait_for_log("ready: every plugin joined", 30s)) << fanoutd.log();
 
+    // Events keep arriving until the reload is applied and for a while after,
+    // so the removed plugin stops mid-stream however long the reload takes.
+    std::atomic<bool> reloaded{false};
     std::thread producer([&] {
-        for (int round = 0; round < 10; ++round) {
+        for (int round = 0; round < 600 && !reloaded; ++round) {
+            produce_events(topic, 500);
+            std::this_thread::sleep_for(100ms);
+        }
+        for (int round = 0; round < 3; ++round) {
             produce_events(topic, 500);
             std::this_thread::sleep_for(100ms);
         }
@@ -247,9 +255,11 @@ TEST(Reload, SighupAddsAndRemovesPluginsWithoutTouchingTheOthers) {
 
     dir.write("fanoutd.yaml", make_config(prefix, dlq, topic, {keep, added}));
     fanoutd.signal(SIGHUP);
-    ASSERT_TRUE(fanoutd.wait_for_log("reload applied: kept 1 (0 reloading from disk), stopped 1, started 1", 30s))
-        << fanoutd.log();
+    const bool applied =
+        fanoutd.wait_for_log("reload applied: kept 1 (0 reloading from disk), stopped 1, started 1", 30s);
+    reloaded = true;
     producer.join();
+    ASSERT_TRUE(applied) << fanoutd.log();
 
     ASSERT_TRUE(wait_until([&] { return fully_committed(admin, prefix + ".keep", topic, k_partitions); }, 60s));
     ASSERT_TRUE(wait_until([&] { return fully_committed(admin, prefix + ".added", topic, k_partitions); }, 60s))
