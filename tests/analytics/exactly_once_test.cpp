@@ -1,9 +1,11 @@
 // fanoutd running the analytics plugin on the real broker, into SQLite and
 // into a real PostgreSQL, killed with SIGKILL at random points and
-// restarted. At the end the analytics tables equal the counts computed
-// directly from the events (every like counted exactly once) and nothing was
-// dead-lettered.
+// restarted, or with the database server restarted mid-stream. At the end the analytics tables equal the counts
+// computed directly from the events (every like counted exactly once) and nothing was dead-lettered.
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -159,5 +161,103 @@ void kill_and_restart(DbBackend backend, int kills) {
 TEST(AnalyticsExactlyOnce, SurvivesKill9OnSqlite) { kill_and_restart(DbBackend::sqlite, 5); }
 
 TEST(AnalyticsExactlyOnce, SurvivesKill9OnPostgresql) { kill_and_restart(DbBackend::postgresql, 5); }
+
+/// A PostgreSQL server of this test's own (tools/postgres-dev.sh on a free
+/// port and a private run dir), so restarting it disturbs nobody else.
+class PrivatePostgres {
+public:
+    PrivatePostgres() : port_(free_port()), run_base_(private_run_base()) {
+        const RunResult r = tool("start", 180s);
+        if (r.exit_code != 0) throw std::runtime_error("postgres-dev.sh start failed:\n" + r.output);
+        conn_ = tool("conn", 10s).output;
+        while (!conn_.empty() && conn_.back() == '\n') conn_.pop_back();
+    }
+    ~PrivatePostgres() {
+        tool("stop", 120s);
+        std::error_code ec;
+        std::filesystem::remove_all(run_base_, ec);
+    }
+    const std::string& conn() const { return conn_; }
+
+    /// pg_ctl stop -m fast / start, keeping the data directory.
+    void stop() { pg_ctl("stop -m fast -w -t 60"); }
+    void start() { pg_ctl("start -w -t 60 -l " + (run_dir() / "postgres.log").string()); }
+
+private:
+    static int free_port() {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in addr{};
+        addr.sin_family = AF_INET;
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        socklen_t len = sizeof addr;
+        if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+            ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+            ::close(fd);
+            throw std::runtime_error("no free port");
+        }
+        ::close(fd);
+        return ntohs(addr.sin_port);
+    }
+    static std::filesystem::path private_run_base() {
+        const auto base = std::filesystem::temp_directory_path() / unique_name("fanout-an-pg");
+        std::filesystem::create_directories(base);
+        // The server runs as `postgres` when the tests run as root: it must reach its dir.
+        std::filesystem::permissions(base, std::filesystem::perms::owner_all | std::filesystem::perms::group_read |
+                                               std::filesystem::perms::group_exec |
+                                               std::filesystem::perms::others_read |
+                                               std::filesystem::perms::others_exec);
+        return base;
+    }
+    std::filesystem::path run_dir() const { return run_base_ / ("pg-" + std::to_string(port_)); }
+    RunResult tool(const std::string& command, std::chrono::milliseconds timeout) const {
+        return run_command({"/usr/bin/env", "PG_PORT=" + std::to_string(port_), "FANOUT_RUN_DIR=" + run_base_.string(),
+                            std::string(FANOUT_SOURCE_DIR) + "/tools/postgres-dev.sh", command},
+                           timeout);
+    }
+    void pg_ctl(const std::string& args) const {
+        const std::string pg_ctl = "/usr/lib/postgresql/15/bin/pg_ctl " + args + " -D " + (run_dir() / "data").string();
+        const std::string as_server = ::geteuid() == 0 ? "runuser -u postgres -- " + pg_ctl : pg_ctl;
+        const RunResult r = run_command({"/bin/sh", "-c", "cd " + run_dir().string() + " && " + as_server}, 120s);
+        if (r.exit_code != 0) throw std::runtime_error("pg_ctl " + args + " failed:\n" + r.output);
+    }
+
+    int port_;
+    std::filesystem::path run_base_;
+    std::string conn_;
+};
+
+TEST(AnalyticsExactlyOnce, WaitsForARestartedPostgresqlAndCatchesUp) {
+    postgres_server();  // PostgreSQL tests run only where the suite has one (same policy as the others)
+    PrivatePostgres server;
+    Scenario s;
+    TestDatabase db(DbBackend::postgresql, server.conn());
+    const auto consumed = [&] { return analytics_checkpoint_sum(db.session(), s.group()); };
+    s.admin.create_topic(s.topic, k_partitions);
+    FanoutdProcess fanoutd(s.config(db), s.dir / "fanoutd.log");
+    fanoutd.start();
+
+    constexpr std::size_t k_events = 20'000;
+    PacedProducer producer(s.topic, k_events, 1'000, 300ms);
+    const std::int64_t before = std::max<std::int64_t>(0, consumed());
+    ASSERT_TRUE(wait_until([&] { return consumed() > before; }, 60s)) << fanoutd.log();
+    db.close_session();
+    server.stop();
+    // Down while events keep coming: batches fail and are retried, never dead-lettered.
+    ASSERT_TRUE(fanoutd.wait_for_log("cannot reach the database", 30s)) << fanoutd.log();
+    server.start();
+    ASSERT_TRUE(fanoutd.wait_for_log("database connection restored", 30s)) << fanoutd.log();
+
+    const Tables& expected = producer.finish();
+    const std::int64_t total = s.end_total();
+    ASSERT_TRUE(wait_until([&] { return consumed() == total; }, 90s))
+        << "consumed " << consumed() << " of " << total << "\n"
+        << fanoutd.log();
+    const Tables actual = read_tables(db.session());
+    EXPECT_EQ(actual.total_likes(), expected.total_likes()) << "every like counted exactly once";
+    EXPECT_TRUE(actual == expected) << differences(expected, actual);
+    EXPECT_TRUE(consume_all(s.dlq, 1, 2s).empty()) << "nothing dead-lettered";
+    fanoutd.signal(SIGTERM);
+    EXPECT_EQ(fanoutd.wait_exit(30s), 0) << fanoutd.log();
+}
 
 }  // namespace
