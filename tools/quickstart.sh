@@ -354,7 +354,7 @@ phase "analytics ($RUN_DIR/analytics.db)"
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
 queries = {
-    "top posts by likes": "SELECT * FROM analytics_posts ORDER BY likes DESC LIMIT 5",
+    "top posts by likes": "SELECT post_id, author, likes FROM analytics_posts WHERE removed = 0 ORDER BY likes DESC LIMIT 5",
     "per author": "SELECT * FROM analytics_authors ORDER BY 1 LIMIT 10",
     "per day (UTC)": "SELECT * FROM analytics_days ORDER BY 1 DESC LIMIT 5",
 }

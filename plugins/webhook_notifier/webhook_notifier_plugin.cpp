@@ -82,6 +82,9 @@ public:
             }
         }
         client_.set_keep_alive(true);
+        // Headers and body go out in separate writes: without this, Nagle plus the
+        // receiver's delayed ACK holds every request ~40 ms on a kept-alive connection.
+        client_.set_tcp_nodelay(true);
         client_.set_connection_timeout(timeout_);
         client_.set_read_timeout(timeout_);
         client_.set_write_timeout(timeout_);

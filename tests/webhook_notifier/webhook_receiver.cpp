@@ -17,6 +17,9 @@ WebhookReceiver::~WebhookReceiver() { stop(); }
 int WebhookReceiver::start(int port) {
     if (server_) throw std::logic_error("receiver already started");
     server_ = std::make_unique<httplib::Server>();
+    // httplib writes a response's headers and body separately: with Nagle on,
+    // the body waits for the client's delayed ACK (~40 ms per request).
+    server_->set_tcp_nodelay(true);
     server_->Post(".*", [this](const httplib::Request& req, httplib::Response& res) {
         Request r{req.path,
                   req.get_header_value("Idempotency-Key"),

@@ -1,0 +1,302 @@
+// The point of fanoutd: the read model, the webhook notifier and the analytics
+// side by side over the same events, each in its own consumer group and at its
+// own pace, in one real fanoutd process on the real broker.
+#include <signal.h>
+
+#include <algorithm>
+#include <array>
+#include <map>
+#include <numeric>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "events.hpp"
+#include "harness.hpp"
+#include "kafka_test.hpp"
+#include "model.hpp"
+#include "process.hpp"
+#include "test_database.hpp"
+#include "webhook_receiver.hpp"
+
+using namespace fanout::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr int k_partitions = 4;
+// Transient failures (a receiver that is down, a busy database) are waited
+// out, never dead-lettered.
+constexpr const char* k_patient =
+    "    batch: { max_events: 500, linger_ms: 10 }\n"
+    "    retry: { max_attempts: 1000000, initial_backoff_ms: 100, max_backoff_ms: 500 }\n";
+
+/// What the analytics plugin must hold after a stream, computed from the events.
+struct ExpectedAnalytics {
+    std::int64_t posts = 0, comments = 0, likes = 0;
+    std::map<std::string, std::int64_t> likes_per_post;
+    std::map<std::string, std::int64_t> posts_per_author;
+
+    void add(const GeneratedEvent& e) {
+        if (e.type == "PostCreatedEvent") {
+            ++posts;
+            const auto at = e.value.find("\"author\":\"");
+            const auto from = at + 10;
+            ++posts_per_author[e.value.substr(from, e.value.find('"', from) - from)];
+        } else if (e.type == "CommentAddedEvent") {
+            ++comments;
+        } else if (e.type == "PostLikedEvent") {
+            ++likes;
+            ++likes_per_post[e.key];
+        }
+    }
+};
+
+struct Stream {
+    std::vector<GeneratedEvent> events;
+    ReferenceModel reference;
+    ExpectedAnalytics analytics;
+    std::set<std::string> notified_ids;  ///< event ids of PostCreated and CommentAdded
+};
+
+Stream produce_stream(const std::string& topic, std::size_t count, std::size_t posts) {
+    Stream s;
+    s.events = produce_events(topic, count, posts);
+    for (const auto& e : s.events) {
+        s.reference.apply(e.value);
+        s.analytics.add(e);
+        if (e.type == "PostCreatedEvent" || e.type == "CommentAddedEvent") s.notified_ids.insert(e.event_id);
+    }
+    return s;
+}
+
+std::string sql_plugin(const std::string& name, const std::string& library, const TestDatabase& db,
+                       const std::string& topic) {
+    std::ostringstream y;
+    y << "  - name: " << name << "\n"
+      << "    type: library\n"
+      << "    path: " << (lib_dir() / library).string() << "\n"
+      << "    topics: [" << topic << "]\n"
+      << k_patient << "    options:\n"
+      << "      " << db.connection_option();
+    return y.str();
+}
+
+std::string notifier_plugin(const std::string& url, const std::string& topic) {
+    std::ostringstream y;
+    y << "  - name: notify\n"
+      << "    type: library\n"
+      << "    path: " << (lib_dir() / "libfanout_webhook_notifier.so").string() << "\n"
+      << "    topics: [" << topic << "]\n"
+      << k_patient << "    options:\n"
+      << "      url: " << url << "\n"
+      << "      event_types: [PostCreatedEvent, CommentAddedEvent]\n"
+      << "      timeout_ms: 2000\n";
+    return y.str();
+}
+
+std::string audit_plugin(const std::string& name, const std::filesystem::path& file, const std::string& topic,
+                         const std::string& start_from) {
+    std::ostringstream y;
+    y << "  - name: " << name << "\n"
+      << "    type: library\n"
+      << "    path: " << (lib_dir() / "libfanout_example.so").string() << "\n"
+      << "    topics: [" << topic << "]\n"
+      << "    start_from: " << start_from << "\n"
+      << "    options:\n"
+      << "      path: " << file.string() << "\n";
+    return y.str();
+}
+
+std::string daemon_config(const std::string& prefix, const std::string& dlq, const std::vector<std::string>& plugins) {
+    // make_config's header (test-tuned Kafka settings) without its plugins.
+    std::string y = make_config(prefix, dlq, "unused", {});
+    for (const auto& p : plugins) y += p;
+    return y;
+}
+
+/// Post id -> likes in analytics_posts.
+std::map<std::string, std::int64_t> analytics_likes(soci::session& session) {
+    std::map<std::string, std::int64_t> out;
+    soci::rowset<soci::row> rows = (session.prepare << "SELECT post_id, likes FROM analytics_posts WHERE likes > 0");
+    for (const auto& row : rows) out[row.get<std::string>(0)] = row.get<long long>(1);
+    return out;
+}
+
+/// Sums of analytics_days: posts, comments, likes.
+std::array<std::int64_t, 3> analytics_day_totals(soci::session& session) {
+    long long posts = 0, comments = 0, likes = 0;
+    soci::indicator ip = soci::i_ok, ic = soci::i_ok, il = soci::i_ok;
+    session << "SELECT SUM(posts), SUM(comments), SUM(likes) FROM analytics_days", soci::into(posts, ip),
+        soci::into(comments, ic), soci::into(likes, il);
+    return {ip == soci::i_ok ? posts : 0, ic == soci::i_ok ? comments : 0, il == soci::i_ok ? likes : 0};
+}
+
+std::map<std::string, std::int64_t> analytics_posts_per_author(soci::session& session) {
+    std::map<std::string, std::int64_t> out;
+    soci::rowset<soci::row> rows = (session.prepare << "SELECT author, posts FROM analytics_authors WHERE posts > 0");
+    for (const auto& row : rows) out[row.get<std::string>(0)] = row.get<long long>(1);
+    return out;
+}
+
+bool read_model_complete(TestDatabase& db, const Model& expected) {
+    try {
+        return db.model() == expected;
+    } catch (const std::exception&) {
+        return false;  // the schema is not there yet, or the database is busy
+    }
+}
+
+bool analytics_complete(TestDatabase& db, const ExpectedAnalytics& expected) {
+    try {
+        return analytics_day_totals(db.session()) ==
+                   std::array<std::int64_t, 3>{expected.posts, expected.comments, expected.likes} &&
+               analytics_likes(db.session()) == expected.likes_per_post;
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+std::set<std::string> accepted(const WebhookReceiver& receiver) {
+    const auto keys = receiver.accepted_keys();
+    return {keys.begin(), keys.end()};
+}
+
+}  // namespace
+
+TEST(SideBySide, EachPluginSeesEveryEventAndADownReceiverStallsOnlyTheNotifier) {
+    const std::string topic = unique_name("sbs-posts"), prefix = unique_name("sbs"), dlq = unique_name("sbs-dlq");
+    KafkaAdmin admin;
+    admin.create_topic(topic, k_partitions);
+    TempDir dir;
+    TestDatabase read_db(DbBackend::sqlite), analytics_db(DbBackend::sqlite);
+
+    // The receiver is down from the start: its port is free and refuses connections.
+    WebhookReceiver receiver;
+    const int port = receiver.start(0);
+    const std::string url = receiver.url();
+    receiver.stop();
+
+    constexpr std::size_t k_events = 100'000;
+    const Stream stream = produce_stream(topic, k_events, 500);
+    ASSERT_GT(stream.notified_ids.size(), 10'000u);
+
+    const auto config = dir.write(
+        "fanoutd.yaml", daemon_config(prefix, dlq,
+                                      {sql_plugin("read_model", "libfanout_sql_read_model.so", read_db, topic),
+                                       notifier_plugin(url, topic),
+                                       sql_plugin("analytics", "libfanout_analytics.so", analytics_db, topic)}));
+    FanoutdProcess fanoutd(config, dir / "fanoutd.log");
+    fanoutd.start();
+
+    // The read model and the analytics get through all of it while the notifier waits.
+    ASSERT_TRUE(wait_until([&] { return read_model_complete(read_db, stream.reference.model()); }, 180s))
+        << differences(stream.reference.model(), read_db.model()) << fanoutd.log();
+    ASSERT_TRUE(wait_until([&] { return analytics_complete(analytics_db, stream.analytics); }, 180s))
+        << fanoutd.log();
+    EXPECT_EQ(analytics_posts_per_author(analytics_db.session()), stream.analytics.posts_per_author);
+
+    const auto notify_committed = admin.committed(prefix + ".notify", topic, k_partitions);
+    const auto ends = admin.end_offsets(topic, k_partitions);
+    const std::int64_t committed_total = std::accumulate(
+        notify_committed.begin(), notify_committed.end(), std::int64_t{0},
+        [](std::int64_t sum, std::int64_t o) { return sum + std::max<std::int64_t>(o, 0); });
+    EXPECT_LT(committed_total, std::accumulate(ends.begin(), ends.end(), std::int64_t{0}) / 10)
+        << "the notifier is stalled on the down receiver, not skipping ahead";
+    EXPECT_TRUE(receiver.requests().empty());
+
+    // The receiver returns on the same address: every notification arrives.
+    receiver.start(port);
+    ASSERT_TRUE(wait_until([&] { return accepted(receiver).size() >= stream.notified_ids.size(); }, 240s))
+        << accepted(receiver).size() << " of " << stream.notified_ids.size() << "\n"
+        << fanoutd.log();
+    ASSERT_TRUE(wait_until([&] { return fully_committed(admin, prefix + ".notify", topic, k_partitions); }, 60s))
+        << fanoutd.log();
+    EXPECT_EQ(accepted(receiver), stream.notified_ids) << "none missing, none invented";
+
+    // Meanwhile nothing changed for the others, and nothing was dead-lettered.
+    EXPECT_TRUE(read_model_complete(read_db, stream.reference.model()));
+    EXPECT_TRUE(analytics_complete(analytics_db, stream.analytics));
+    fanoutd.signal(SIGTERM);
+    EXPECT_EQ(fanoutd.wait_exit(30s), 0) << fanoutd.log();
+    EXPECT_TRUE(consume_all(dlq, 1, 2s).empty()) << "nothing dead-lettered";
+}
+
+TEST(SideBySide, APluginAddedLaterStartsWhereConfiguredWithoutDisturbingTheOthers) {
+    const std::string topic = unique_name("sbs-posts"), prefix = unique_name("sbs"), dlq = unique_name("sbs-dlq");
+    KafkaAdmin admin;
+    admin.create_topic(topic, k_partitions);
+    TempDir dir;
+    TestDatabase read_db(DbBackend::sqlite), analytics_db(DbBackend::sqlite);
+    const std::vector<std::string> first = {
+        sql_plugin("read_model", "libfanout_sql_read_model.so", read_db, topic),
+        sql_plugin("analytics", "libfanout_analytics.so", analytics_db, topic),
+        audit_plugin("keep", dir / "keep.jsonl", topic, "earliest")};
+    const auto config = dir.write("fanoutd.yaml", daemon_config(prefix, dlq, first));
+    FanoutdProcess fanoutd(config, dir / "fanoutd.log");
+    fanoutd.start();
+    ASSERT_TRUE(fanoutd.wait_for_log("ready: every plugin joined", 60s)) << fanoutd.log();
+
+    // The first part of the stream, handled by the first three.
+    EventGenerator generator(300, 7);
+    ReferenceModel reference;
+    ExpectedAnalytics expected;
+    TestProducer producer;
+    auto produce = [&](std::size_t count) {
+        for (std::size_t i = 0; i < count; ++i) {
+            const GeneratedEvent e = generator.next();
+            reference.apply(e.value);
+            expected.add(e);
+            producer.produce(topic, e.key, e.value, e.headers);
+        }
+        producer.flush();
+    };
+    constexpr std::size_t k_first = 6'000, k_second = 4'000;
+    produce(k_first);
+    ASSERT_TRUE(wait_until([&] { return read_lines(dir / "keep.jsonl").size() >= k_first; }, 60s)) << fanoutd.log();
+    const auto ends_at_reload = admin.end_offsets(topic, k_partitions);
+
+    // Two plugins added by a reload: one from the beginning, one from the latest offset.
+    std::vector<std::string> second = first;
+    second.push_back(audit_plugin("from_earliest", dir / "earliest.jsonl", topic, "earliest"));
+    second.push_back(audit_plugin("from_latest", dir / "latest.jsonl", topic, "latest"));
+    dir.write("fanoutd.yaml", daemon_config(prefix, dlq, second));
+    fanoutd.signal(SIGHUP);
+    ASSERT_TRUE(fanoutd.wait_for_log("reload applied: kept 3 (0 reloading from disk), stopped 0, started 2", 30s))
+        << fanoutd.log();
+    ASSERT_TRUE(fanoutd.wait_for_log("[from_latest] assigned", 30s)) << fanoutd.log();
+    ASSERT_TRUE(wait_until([&] { return read_lines(dir / "earliest.jsonl").size() >= k_first; }, 60s))
+        << fanoutd.log();
+
+    produce(k_second);
+    ASSERT_TRUE(wait_until([&] { return read_model_complete(read_db, reference.model()); }, 60s))
+        << differences(reference.model(), read_db.model());
+    ASSERT_TRUE(wait_until([&] { return analytics_complete(analytics_db, expected); }, 60s));
+    for (const char* group : {".keep", ".from_earliest", ".from_latest"}) {
+        ASSERT_TRUE(wait_until([&] { return fully_committed(admin, prefix + group, topic, k_partitions); }, 60s))
+            << group << "\n"
+            << fanoutd.log();
+    }
+
+    const auto all = all_coordinates(admin.end_offsets(topic, k_partitions));
+    ASSERT_EQ(all.size(), k_first + k_second);
+    std::set<Coordinate> after_reload;
+    for (const auto& c : all) {
+        if (c.second >= ends_at_reload[c.first]) after_reload.insert(c);
+    }
+    const auto keep = audit_coordinates(dir / "keep.jsonl");
+    const auto earliest = audit_coordinates(dir / "earliest.jsonl");
+    const auto latest = audit_coordinates(dir / "latest.jsonl");
+    EXPECT_EQ(std::set<Coordinate>(earliest.begin(), earliest.end()), all) << "from the beginning";
+    EXPECT_EQ(std::set<Coordinate>(latest.begin(), latest.end()), after_reload) << "only what came after it joined";
+    EXPECT_EQ(keep.size(), all.size()) << "the plugin already running was not restarted nor replayed";
+    EXPECT_EQ(std::set<Coordinate>(keep.begin(), keep.end()), all);
+    const std::string log = fanoutd.log();
+    for (const char* name : {"[read_model] stopped", "[analytics] stopped", "[keep] stopped"}) {
+        EXPECT_EQ(log.find(name), std::string::npos) << name << "\n" << log;
+    }
+    fanoutd.signal(SIGTERM);
+    EXPECT_EQ(fanoutd.wait_exit(30s), 0) << fanoutd.log();
+}
