@@ -11,6 +11,11 @@
 //            a consumer group (fanoutd's consume model with no work at all)
 //   noop     fanoutd + the no-op plugin (bench/noop_plugin.cpp)
 //   example  fanoutd + the example plugin appending JSON lines to /dev/null
+//   read_model, notifier, analytics, lua-analytics
+//            fanoutd + one of the shipped plugins (SQLite files in the run's
+//            folder; the notifier posts to a receiver inside this driver)
+//   A+B+C    side by side: one fanoutd running the scenarios A, B and C as
+//            plugins, each in its own consumer group; one row per plugin
 //
 // fanoutd is measured from outside, honestly: from fork() until the group's
 // committed offsets equal the topic's end offsets, watched with
@@ -50,6 +55,7 @@
 #include <utility>
 #include <vector>
 
+#include <httplib.h>
 #include <librdkafka/rdkafka.h>
 #include <CLI/CLI.hpp>
 
@@ -614,8 +620,9 @@ LoadResult load_events(const std::string& brokers, const std::string& topic, std
 struct ScenarioEnv {
     fs::path lib_dir;     ///< build/lib (plugin libraries)
     fs::path source_dir;  ///< the source tree (scripts/, config/)
-    fs::path work_dir;    ///< this run's scratch folder
+    fs::path work_dir;    ///< this run's scratch folder (one per fanoutd run)
     std::string topic;
+    std::string webhook_url;  ///< the driver's own HTTP receiver, for the notifier
 };
 
 enum class Runner {
@@ -642,6 +649,8 @@ struct Scenario {
     fs::path fanoutd;
     /// fanoutd only: the plugin's name in the config (default: `name`).
     std::string plugin_name;
+    /// Side by side ("A+B+C"): the scenarios run as plugins of one fanoutd.
+    std::vector<Scenario> members;
 
     const std::string& plugin() const { return plugin_name.empty() ? name : plugin_name; }
     /// `name` usable in file and group names.
@@ -670,12 +679,46 @@ std::vector<Scenario> builtin_scenarios() {
              return "type: library\npath: " + yaml_quote((env.lib_dir / "libfanout_example.so").string()) +
                     "\noptions:\n  path: /dev/null\n";
          }},
-        // A Lua scenario, once a script ships, is one more entry, e.g.:
-        // {"lua-analytics", Runner::fanoutd, "fanoutd + scripts/analytics.lua",
-        //  [](const ScenarioEnv& env) {
-        //      return "type: lua\npath: " + yaml_quote((env.source_dir / "scripts/analytics.lua").string()) + "\n";
-        //  }},
+        {"lua-analytics", Runner::fanoutd, "fanoutd + scripts/analytics.lua",
+         [](const ScenarioEnv& env) {
+             return "type: lua\npath: " + yaml_quote((env.source_dir / "scripts/analytics.lua").string()) + "\n";
+         }},
+        {"read_model", Runner::fanoutd, "fanoutd + sql_read_model into a fresh SQLite file",
+         [](const ScenarioEnv& env) {
+             return "type: library\npath: " + yaml_quote((env.lib_dir / "libfanout_sql_read_model.so").string()) +
+                    "\noptions:\n  connection: " + yaml_quote("sqlite:" + (env.work_dir / "read-model.db").string()) +
+                    "\n";
+         }},
+        {"analytics", Runner::fanoutd, "fanoutd + analytics into a fresh SQLite file",
+         [](const ScenarioEnv& env) {
+             return "type: library\npath: " + yaml_quote((env.lib_dir / "libfanout_analytics.so").string()) +
+                    "\noptions:\n  connection: " + yaml_quote("sqlite:" + (env.work_dir / "analytics.db").string()) +
+                    "\n";
+         }},
+        {"notifier", Runner::fanoutd,
+         "fanoutd + webhook_notifier: PostCreated and CommentAdded POSTed to a receiver in this driver",
+         [](const ScenarioEnv& env) {
+             return "type: library\npath: " + yaml_quote((env.lib_dir / "libfanout_webhook_notifier.so").string()) +
+                    "\noptions:\n  url: " + yaml_quote(env.webhook_url) +
+                    "\n  event_types: [PostCreatedEvent, CommentAddedEvent]\n";
+         }},
     };
+}
+
+/// "A+B+C": the known fanoutd scenarios A, B and C side by side in one fanoutd.
+std::optional<Scenario> side_by_side(const std::string& name, const std::vector<Scenario>& known) {
+    Scenario out{name, Runner::fanoutd, "side by side in one fanoutd:"};
+    std::istringstream in(name);
+    for (std::string part; std::getline(in, part, '+');) {
+        auto it = std::find_if(known.begin(), known.end(), [&](const Scenario& s) { return s.name == part; });
+        if (it == known.end() || it->runner != Runner::fanoutd || !it->members.empty()) return std::nullopt;
+        if (std::any_of(out.members.begin(), out.members.end(), [&](const Scenario& m) { return m.name == part; }))
+            return std::nullopt;
+        out.members.push_back(*it);
+        out.description += " " + part;
+    }
+    if (out.members.size() < 2) return std::nullopt;
+    return out;
 }
 
 /// --scenario NAME=FILE: the file holds the plugin entry (without name,
@@ -835,7 +878,8 @@ Result run_poll(const BenchSettings& s, const Scenario& sc, const std::string& g
     return run_line_counting(s, sc, argv, log);
 }
 
-std::string fanoutd_config(const BenchSettings& s, const Scenario& sc, const std::string& group_prefix) {
+std::string fanoutd_config(const BenchSettings& s, const Scenario& sc, const std::string& group_prefix,
+                           const ScenarioEnv& env) {
     Properties props = {{"auto.commit.interval.ms", std::to_string(s.commit_interval_ms)}};
     for (const auto& [k, v] : s.consumer_props) put_property(props, k, v);
     std::ostringstream y;
@@ -846,36 +890,61 @@ std::string fanoutd_config(const BenchSettings& s, const Scenario& sc, const std
     y << "dead_letter_topic: " << yaml_quote(s.topic + ".dead-letter") << "\n";
     y << "drain_timeout_ms: 10000\n";
     y << "plugins:\n";
-    y << "  - name: " << sc.plugin() << "\n";
-    y << "    topics: [" << yaml_quote(s.topic) << "]\n";
-    y << "    batch: { max_events: " << s.max_events << ", linger_ms: " << s.linger_ms << " }\n";
-    std::istringstream body(sc.plugin_body(s.env));
-    for (std::string line; std::getline(body, line);) y << "    " << line << "\n";
+    const std::vector<Scenario> single = {sc};
+    for (const Scenario& member : sc.members.empty() ? single : sc.members) {
+        y << "  - name: " << member.plugin() << "\n";
+        y << "    topics: [" << yaml_quote(s.topic) << "]\n";
+        y << "    batch: { max_events: " << s.max_events << ", linger_ms: " << s.linger_ms << " }\n";
+        std::istringstream body(member.plugin_body(env));
+        for (std::string line; std::getline(body, line);) y << "    " << line << "\n";
+    }
     return y.str();
 }
 
-Result run_fanoutd(const BenchSettings& s, const Scenario& sc, const std::string& group_prefix, const fs::path& log) {
-    Result r;
-    r.scenario = sc.name;
-    r.log = log;
+/// One Result per plugin: each plugin's group is watched on its own, so a side
+/// by side run says when each plugin was done. The process figures (RSS, CPU)
+/// are the whole fanoutd's, on every row.
+std::vector<Result> run_fanoutd(const BenchSettings& s, const Scenario& sc, const std::string& group_prefix,
+                                const fs::path& log) {
+    ScenarioEnv env = s.env;
+    env.work_dir = s.env.work_dir / group_prefix;  // fresh databases per run
+    fs::create_directories(env.work_dir);
     const fs::path config = s.env.work_dir / (group_prefix + ".yaml");
     {
         std::ofstream out(config);
-        out << fanoutd_config(s, sc, group_prefix);
+        out << fanoutd_config(s, sc, group_prefix, env);
     }
-    // The group's committed offsets, watched from a separate client (never joins).
-    const std::string group = group_prefix + "." + sc.plugin();
-    RdKafka watcher = make_client(RD_KAFKA_CONSUMER, s.brokers, {{"group.id", group}, {"enable.auto.commit", "false"}});
-    rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(s.partitions);
-    for (int p = 0; p < s.partitions; ++p) rd_kafka_topic_partition_list_add(list, s.topic.c_str(), p);
-    auto committed = [&]() -> std::optional<std::vector<std::int64_t>> {
-        for (int p = 0; p < s.partitions; ++p) list->elems[p].offset = RD_KAFKA_OFFSET_INVALID;
-        if (rd_kafka_committed(watcher.get(), list, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR) return std::nullopt;
+    const std::vector<Scenario> single = {sc};
+    const std::vector<Scenario>& members = sc.members.empty() ? single : sc.members;
+
+    struct Watch {
+        Result r;
+        RdKafka client;
+        rd_kafka_topic_partition_list_t* list = nullptr;
+        bool first = false, done = false;
+        std::uint64_t last = 0;
+        Clock::time_point t_first{}, t_end{};
+    };
+    std::vector<Watch> watches;
+    watches.reserve(members.size());
+    for (const Scenario& m : members) {
+        // The group's committed offsets, watched from a separate client (never joins).
+        const std::string group = group_prefix + "." + m.plugin();
+        Watch w{Result{}, make_client(RD_KAFKA_CONSUMER, s.brokers, {{"group.id", group}, {"enable.auto.commit", "false"}})};
+        w.r.scenario = sc.members.empty() ? sc.name : sc.name + ": " + m.name;
+        w.r.log = log;
+        w.list = rd_kafka_topic_partition_list_new(s.partitions);
+        for (int p = 0; p < s.partitions; ++p) rd_kafka_topic_partition_list_add(w.list, s.topic.c_str(), p);
+        watches.push_back(std::move(w));
+    }
+    auto committed = [&](Watch& w) -> std::optional<std::vector<std::int64_t>> {
+        for (int p = 0; p < s.partitions; ++p) w.list->elems[p].offset = RD_KAFKA_OFFSET_INVALID;
+        if (rd_kafka_committed(w.client.get(), w.list, 5000) != RD_KAFKA_RESP_ERR_NO_ERROR) return std::nullopt;
         std::vector<std::int64_t> out;
-        for (int p = 0; p < s.partitions; ++p) out.push_back(list->elems[p].err ? -1 : list->elems[p].offset);
+        for (int p = 0; p < s.partitions; ++p) out.push_back(w.list->elems[p].err ? -1 : w.list->elems[p].offset);
         return out;
     };
-    committed();  // warm up: coordinator lookup and connection before the clock starts
+    for (auto& w : watches) committed(w);  // warm up: coordinator lookup and connection before the clock starts
 
     const int log_fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     CpuWatch cpu(s.broker_pid);
@@ -885,28 +954,32 @@ Result run_fanoutd(const BenchSettings& s, const Scenario& sc, const std::string
     if (log_fd >= 0) ::close(log_fd);
 
     const auto deadline = t0 + std::chrono::seconds(s.timeout_s);
-    bool done = false, died = false, first = false;
-    std::uint64_t last = 0;
-    Clock::time_point t_first{}, t_end{};
+    bool died = false;
     ExitInfo ended;
-    while (Clock::now() < deadline) {
+    auto all_done = [&] {
+        return std::all_of(watches.begin(), watches.end(), [](const Watch& w) { return w.done; });
+    };
+    while (Clock::now() < deadline && !all_done()) {
         const auto tick = Clock::now();
-        if (auto c = committed()) {
-            const auto now = Clock::now();
-            last = static_cast<std::uint64_t>(sum(*c));
-            if (!first && last > 0) {
-                first = true;
-                t_first = now;
-                r.events_at_first = last;
-            }
-            bool all = true;
-            for (int p = 0; p < s.partitions; ++p) all = all && (*c)[p] >= s.end_offsets[p];
-            if (all) {
-                done = true;
-                t_end = now;
-                break;
+        for (auto& w : watches) {
+            if (w.done) continue;
+            if (auto c = committed(w)) {
+                const auto now = Clock::now();
+                w.last = static_cast<std::uint64_t>(sum(*c));
+                if (!w.first && w.last > 0) {
+                    w.first = true;
+                    w.t_first = now;
+                    w.r.events_at_first = w.last;
+                }
+                bool all = true;
+                for (int p = 0; p < s.partitions; ++p) all = all && (*c)[p] >= s.end_offsets[p];
+                if (all) {
+                    w.done = true;
+                    w.t_end = now;
+                }
             }
         }
+        if (all_done()) break;
         ended = wait_child(pid, std::chrono::milliseconds(0));
         if (ended.exited) {
             died = true;
@@ -915,45 +988,57 @@ Result run_fanoutd(const BenchSettings& s, const Scenario& sc, const std::string
         std::this_thread::sleep_until(tick + std::chrono::milliseconds(s.poll_ms));
     }
     const double host = cpu.host_busy();
-    rd_kafka_topic_partition_list_destroy(list);
-    if (!done) t_end = Clock::now();
+    const auto t_stopped_watching = Clock::now();
 
     // Figures of the live process, just before stopping it.
+    double peak_rss_mb = -1, cpu_s = -1, shutdown_s = -1;
+    std::string note;
     if (!died) {
-        r.peak_rss_mb = static_cast<double>(proc_status_kb(pid, "VmHWM")) / 1024.0;
-        r.cpu_s = proc_cpu_seconds(pid);
+        peak_rss_mb = static_cast<double>(proc_status_kb(pid, "VmHWM")) / 1024.0;
+        cpu_s = proc_cpu_seconds(pid);
         const auto t_stop = Clock::now();
         ::kill(pid, SIGTERM);
         ended = wait_child(pid, std::chrono::seconds(30));
         if (!ended.exited) {
             ::kill(pid, SIGKILL);
             ended = wait_child(pid, std::chrono::seconds(10));
-            r.note = "did not exit within 30 s of SIGTERM; killed. ";
+            note = "did not exit within 30 s of SIGTERM; killed. ";
         }
-        r.shutdown_s = seconds_between(t_stop, Clock::now());
+        shutdown_s = seconds_between(t_stop, Clock::now());
     } else {
-        r.cpu_s = rusage_cpu(ended.usage);
-        r.peak_rss_mb = static_cast<double>(ended.usage.ru_maxrss) / 1024.0;
-    }
-    r.events = last;
-    r.elapsed = seconds_between(t0, t_end);
-    r.startup = first ? seconds_between(t0, t_first) : 0;
-    r.broker_cpu_s = cpu.broker_cpu();
-    r.host_busy = host;
-    r.ok = done;
-    if (died)
+        cpu_s = rusage_cpu(ended.usage);
+        peak_rss_mb = static_cast<double>(ended.usage.ru_maxrss) / 1024.0;
         std::cerr << "\n--- fanoutd exited early; last lines of " << log.string() << " ---\n"
                   << read_tail(log, 3000) << "\n---\n";
-    if (died)
-        r.note += "fanoutd exited early (" + describe_status(ended.status) + "); see " + log.string();
-    else if (!done)
-        r.note += "timed out after " + std::to_string(s.timeout_s) + " s at " + std::to_string(last) + " committed";
-    else if (!WIFEXITED(ended.status) || WEXITSTATUS(ended.status) != 0)
-        r.note += "fanoutd " + describe_status(ended.status) + " after SIGTERM";
-    if (const int problems = count_lines_with(log, {"[warning]", "[error]", "[critical]"}); problems > 0) {
-        r.note += (r.note.empty() ? "" : "; ") + std::to_string(problems) + " warning/error line(s) in the log";
     }
-    return r;
+    const int problems = count_lines_with(log, {"[warning]", "[error]", "[critical]"});
+    std::vector<Result> out;
+    for (auto& w : watches) {
+        rd_kafka_topic_partition_list_destroy(w.list);
+        Result r = w.r;
+        r.events = w.last;
+        r.elapsed = seconds_between(t0, w.done ? w.t_end : t_stopped_watching);
+        r.startup = w.first ? seconds_between(t0, w.t_first) : 0;
+        r.peak_rss_mb = peak_rss_mb;
+        r.cpu_s = cpu_s;
+        r.shutdown_s = shutdown_s;
+        r.broker_cpu_s = cpu.broker_cpu();
+        r.host_busy = host;
+        r.ok = w.done;
+        r.note = note;
+        if (died)
+            r.note += "fanoutd exited early (" + describe_status(ended.status) + "); see " + log.string();
+        else if (!w.done)
+            r.note += "timed out after " + std::to_string(s.timeout_s) + " s at " + std::to_string(w.last) +
+                      " committed";
+        else if (!WIFEXITED(ended.status) || WEXITSTATUS(ended.status) != 0)
+            r.note += "fanoutd " + describe_status(ended.status) + " after SIGTERM";
+        if (problems > 0) {
+            r.note += (r.note.empty() ? "" : "; ") + std::to_string(problems) + " warning/error line(s) in the log";
+        }
+        out.push_back(std::move(r));
+    }
+    return out;
 }
 
 // ---------------------------------------------------------------------------
@@ -1088,6 +1173,58 @@ std::string first_line_of_command(const std::string& cmd) {
     return s;
 }
 
+/// The notifier scenario's webhook receiver: answers 200 to every POST on
+/// 127.0.0.1, inside this driver, until destroyed.
+class WebhookSink {
+public:
+    WebhookSink() {
+        // httplib writes headers and body separately: Nagle would hold each response.
+        server_.set_tcp_nodelay(true);
+        server_.Post(".*", [this](const httplib::Request&, httplib::Response& res) {
+            ++received_;
+            res.status = 200;
+        });
+        port_ = server_.bind_to_any_port("127.0.0.1");
+        if (port_ <= 0) throw std::runtime_error("cannot listen on 127.0.0.1 for the webhook receiver");
+        thread_ = std::thread([this] { server_.listen_after_bind(); });
+    }
+    ~WebhookSink() {
+        server_.stop();
+        if (thread_.joinable()) thread_.join();
+    }
+    std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/notifications"; }
+    std::uint64_t received() const { return received_.load(); }
+
+private:
+    httplib::Server server_;
+    std::atomic<std::uint64_t> received_{0};
+    int port_ = -1;
+    std::thread thread_;
+};
+
+/// For every plugin that ran both side by side ("A+B: A") and alone ("A") in
+/// the same round: its side-by-side rate as a share of its solo rate.
+void print_side_by_side(const std::vector<Result>& results, int rounds) {
+    bool header = false;
+    for (const Result& r : results) {
+        const auto colon = r.scenario.find(": ");
+        if (colon == std::string::npos || !r.ok) continue;
+        const std::string plugin = r.scenario.substr(colon + 2);
+        const Result* solo = nullptr;
+        for (const Result& k : results) {
+            if (k.scenario == plugin && k.round == r.round && k.ok) solo = &k;
+        }
+        if (solo == nullptr) continue;
+        if (!header) std::cout << "\nside by side vs alone (events/s, steady in brackets):\n";
+        header = true;
+        auto share = [](double a, double b) { return b > 0 && a >= 0 ? fmt_double(100.0 * a / b, 0) + "%" : "-"; };
+        std::cout << "  " << r.scenario << (rounds > 1 ? " #" + std::to_string(r.round) : "") << ": "
+                  << with_commas(static_cast<std::uint64_t>(r.rate())) << " vs "
+                  << with_commas(static_cast<std::uint64_t>(solo->rate())) << " alone = " << share(r.rate(), solo->rate())
+                  << " (" << share(r.steady_rate(), solo->steady_rate()) << ")\n";
+    }
+}
+
 fs::path self_exe() {
     std::error_code ec;
     const fs::path p = fs::read_symlink("/proc/self/exe", ec);
@@ -1182,19 +1319,36 @@ int main(int argc, char** argv) {
     }
     if (list) {
         for (const auto& sc : known) std::cout << pad(sc.name, 10, false) << "  " << sc.description << "\n";
+        std::cout << "A+B+...    side by side: the fanoutd scenarios A, B, ... as plugins of one fanoutd, one row each\n";
         return 0;
     }
     std::vector<const Scenario*> chosen;
+    std::vector<std::string> chosen_names;
     {
         std::istringstream in(scenario_list);
         for (std::string name; std::getline(in, name, ',');) {
             if (name.empty()) continue;
             auto it = std::find_if(known.begin(), known.end(), [&](const Scenario& s) { return s.name == name; });
+            if (it == known.end() && name.find('+') != std::string::npos) {
+                auto composite = side_by_side(name, known);
+                if (!composite) {
+                    std::cerr << "fanout_bench: side-by-side scenario '" << name
+                              << "' must join two or more different fanoutd scenarios with '+' (see "
+                                 "--list-scenarios)\n";
+                    return 2;
+                }
+                // Appending to `known` may reallocate: resolve every pointer again below.
+                known.push_back(std::move(*composite));
+                it = known.end() - 1;
+            }
             if (it == known.end()) {
                 std::cerr << "fanout_bench: unknown scenario '" << name << "' (see --list-scenarios)\n";
                 return 2;
             }
-            chosen.push_back(&*it);
+            chosen_names.push_back(name);
+        }
+        for (const auto& n : chosen_names) {
+            chosen.push_back(&*std::find_if(known.begin(), known.end(), [&](const Scenario& x) { return x.name == n; }));
         }
     }
     std::vector<std::pair<std::string, std::string>> variants;
@@ -1273,7 +1427,9 @@ int main(int argc, char** argv) {
             work_dir = tmpl;
         }
         fs::create_directories(work_dir);
-        s.env = {fs::absolute(lib_dir), fs::path(FANOUT_SOURCE_DIR), fs::absolute(work_dir), {}};
+        s.env = {fs::absolute(lib_dir), fs::path(FANOUT_SOURCE_DIR), fs::absolute(work_dir), {}, {}};
+        WebhookSink webhooks;
+        s.env.webhook_url = webhooks.url();
         for (const Scenario* sc : chosen) {
             const fs::path binary = sc->fanoutd.empty() ? s.fanoutd : sc->fanoutd;
             if (sc->runner == Runner::fanoutd && !fs::exists(binary)) {
@@ -1359,27 +1515,34 @@ int main(int argc, char** argv) {
                 const std::string prefix = "bench-" + s.run_id + "-" + sc->slug() + "-" + std::to_string(round);
                 const fs::path log = s.env.work_dir / (prefix + ".log");
                 std::cerr << "round " << round << "/" << repeat << ": " << sc->name << " ..." << std::flush;
-                Result r;
+                std::vector<Result> rs;
                 switch (sc->runner) {
-                    case Runner::kcat: r = run_kcat(s, *sc, log); break;
+                    case Runner::kcat: rs.push_back(run_kcat(s, *sc, log)); break;
                     case Runner::poll:
-                        r = run_poll(s, *sc, prefix, log);
+                        rs.push_back(run_poll(s, *sc, prefix, log));
                         groups.push_back(prefix);
                         break;
                     case Runner::fanoutd:
-                        r = run_fanoutd(s, *sc, prefix, log);
-                        groups.push_back(prefix + "." + sc->plugin());
+                        rs = run_fanoutd(s, *sc, prefix, log);
+                        if (sc->members.empty()) groups.push_back(prefix + "." + sc->plugin());
+                        for (const auto& m : sc->members) groups.push_back(prefix + "." + m.plugin());
                         break;
                 }
-                r.round = round;
-                std::cerr << " " << fmt_double(r.elapsed, 2) << " s, "
-                          << with_commas(static_cast<std::uint64_t>(r.rate())) << " events/s"
-                          << (r.ok ? "" : " (" + r.note + ")") << "\n";
-                results.push_back(r);
+                for (std::size_t i = 0; i < rs.size(); ++i) {
+                    Result& r = rs[i];
+                    r.round = round;
+                    std::cerr << (i ? "\n    " + r.scenario + ":" : "") << " " << fmt_double(r.elapsed, 2) << " s, "
+                              << with_commas(static_cast<std::uint64_t>(r.rate())) << " events/s"
+                              << (r.ok ? "" : " (" + r.note + ")");
+                    results.push_back(r);
+                }
+                std::cerr << "\n";
             }
         }
 
         print_table(results, repeat);
+        print_side_by_side(results, repeat);
+        if (webhooks.received() > 0) std::cout << "webhook receiver: " << with_commas(webhooks.received()) << " POSTs\n";
         std::cout << "\ncolumns: elapsed = process start -> last event consumed (kcat, poll) or committed (fanoutd); "
                      "events/s = events / elapsed;\n  startup = process start -> first progress seen (first line "
                      "out of kcat/poll; first committed offset > 0 for fanoutd);\n  steady ev/s = events after the "
