@@ -320,21 +320,29 @@ EOF
 }
 # Notifications for this run's posts: 3 posts created, 3 comments added.
 notified() { grep -cF -e "$post_a" -e "$post_b" -e "$post_c" "$NOTIFICATIONS" 2>/dev/null || true; }
-# Every plugin has handled everything up to the end of the topic.
-caught_up() {
-  curl -fsS "$ADMIN_URL/plugins" | "$PYTHON" -c '
-import json, sys
-plugins = json.load(sys.stdin)["plugins"]
-sys.exit(0 if all(p["lag"] == 0 and p["assignment"] for p in plugins) else 1)'
+# The analytics hold this run's likes, and post C as removed.
+analytics_done() {
+  "$PYTHON" - "$RUN_DIR/analytics.db" "$post_a" "$post_b" "$post_c" <<'EOF' 2>/dev/null
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rows = db.execute("SELECT post_id, likes, removed FROM analytics_posts WHERE post_id IN (?, ?, ?)", sys.argv[2:5])
+got = {post: (likes, removed) for post, likes, removed in rows}
+sys.exit(0 if got == {sys.argv[2]: (3, 0), sys.argv[3]: (3, 0), sys.argv[4]: (1, 1)} else 1)
+EOF
+}
+# The Lua script has seen this run's last command (post C removed).
+lua_done() {
+  curl -fsS "$ADMIN_URL/metrics" 2>/dev/null |
+    grep -q '^fanout_plugin_counter_total{plugin="lua_analytics",name="events_PostRemovedEvent"}'
 }
 
 phase "waiting for the read model, the notifications and the plugins to catch up"
 deadline=$((SECONDS + WAIT_DEADLINE_S))
-until read_model_done && (($(notified) >= 6)) && caught_up; do
+until read_model_done && (($(notified) >= 6)) && analytics_done && lua_done; do
   alive "$(pid_of fanoutd)" || { show_logs; die "fanoutd exited"; }
   if ((SECONDS >= deadline)); then
     show_logs
-    die "not caught up within ${WAIT_DEADLINE_S}s: read model $(read_model_done && echo ok || echo behind), $(notified) of 6 notifications"
+    die "not caught up within ${WAIT_DEADLINE_S}s: read model $(read_model_done && echo ok || echo behind), $(notified) of 6 notifications, analytics $(analytics_done && echo ok || echo behind), Lua $(lua_done && echo ok || echo behind)"
   fi
   sleep 0.3
 done
@@ -376,14 +384,8 @@ for p in json.load(sys.stdin)["plugins"]:
     print("  %-14s %-9s group %-40s lag %d" % (p["name"], p["state"], p["group"], p["lag"]))'
 
 if ((once)); then
-  curl -fsS "$ADMIN_URL/metrics" | grep -q '^fanout_plugin_counter_total{plugin="lua_analytics",name="events_PostCreatedEvent"' ||
-    die "the Lua script's counters are not on /metrics"
-  "$PYTHON" - "$RUN_DIR/analytics.db" "$post_a" "$post_b" <<'EOF' || die "the analytics do not hold this run's likes"
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-likes = dict(db.execute("SELECT post_id, likes FROM analytics_posts WHERE post_id IN (?, ?)", sys.argv[2:4]).fetchall())
-sys.exit(0 if likes.get(sys.argv[2]) == 3 and likes.get(sys.argv[3]) == 3 else 1)
-EOF
+  # Reaching this point means every check above passed: the Query API state,
+  # the six notifications, the analytics rows and the Lua counters.
   phase "--once: every check passed; stopping"
   exit 0
 fi
