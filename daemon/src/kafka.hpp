@@ -17,6 +17,7 @@ struct KafkaDeleter {
     void operator()(rd_kafka_message_t* p) const noexcept { rd_kafka_message_destroy(p); }
     void operator()(rd_kafka_topic_partition_list_t* p) const noexcept { rd_kafka_topic_partition_list_destroy(p); }
     void operator()(rd_kafka_headers_t* p) const noexcept { rd_kafka_headers_destroy(p); }
+    void operator()(rd_kafka_queue_t* p) const noexcept { rd_kafka_queue_destroy(p); }
 };
 
 using KafkaHandle = std::unique_ptr<rd_kafka_t, KafkaDeleter>;
@@ -24,6 +25,7 @@ using KafkaConf = std::unique_ptr<rd_kafka_conf_t, KafkaDeleter>;
 using KafkaMessage = std::unique_ptr<rd_kafka_message_t, KafkaDeleter>;
 using PartitionList = std::unique_ptr<rd_kafka_topic_partition_list_t, KafkaDeleter>;
 using KafkaHeaders = std::unique_ptr<rd_kafka_headers_t, KafkaDeleter>;
+using KafkaQueue = std::unique_ptr<rd_kafka_queue_t, KafkaDeleter>;
 
 using KafkaProperties = std::vector<std::pair<std::string, std::string>>;
 

@@ -73,6 +73,7 @@ PipelineCounters::PipelineCounters(MetricsRegistry& r, std::string_view plugin)
       events_dead_lettered(r.counter(plugin, "events_dead_lettered")),
       handler_exceptions(r.counter(plugin, "handler_exceptions")),
       batches(r.counter(plugin, "batches")),
+      fetch_wakeups(r.counter(plugin, "fetch_wakeups")),
       handler_seconds(r.histogram(plugin, "handler_seconds",
                                   {0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30})),
       batch_size(r.histogram(plugin, "batch_size", {1, 10, 50, 100, 250, 500, 1000, 5000})) {}

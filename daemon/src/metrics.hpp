@@ -93,6 +93,7 @@ struct PipelineCounters {
     AtomicCounter& events_dead_lettered;
     AtomicCounter& handler_exceptions;
     AtomicCounter& batches;
+    AtomicCounter& fetch_wakeups;  ///< fetchers woken while the consumer queue ran low
     Histogram& handler_seconds;  ///< time in Plugin::handle per batch
     Histogram& batch_size;       ///< events handed to the plugin per batch
 };

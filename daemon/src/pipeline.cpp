@@ -13,6 +13,7 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 constexpr std::chrono::milliseconds k_idle_poll{100};
+constexpr std::chrono::milliseconds k_nudge_interval{10};
 
 void log_from_kafka(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
     const spdlog::level::level_enum lvl = level <= 3 ? spdlog::level::err
@@ -161,6 +162,7 @@ void Pipeline::run() {
         create_consumer();
     } catch (const std::exception& e) {
         log().error("[{}] failed to start: {}", settings_.name, e.what());
+        consumer_queue_.reset();
         consumer_.reset();
         plugin_.reset();
         set_state(PipelineState::failed, e.what());
@@ -180,6 +182,7 @@ void Pipeline::run() {
         if (reload_requested_.exchange(false)) reload_plugin();
         resume_due_partitions();
         collect_batch();
+        nudge_fetchers();
         if (!batch_.empty()) process_batch();
     }
 
@@ -218,6 +221,7 @@ void Pipeline::create_consumer() {
     conf.release();  // rd_kafka_new took it
     consumer_.reset(rk);
     rd_kafka_poll_set_consumer(rk);
+    consumer_queue_.reset(rd_kafka_queue_get_consumer(rk));
 
     PartitionList topics = make_partition_list(static_cast<int>(settings_.topics.size()));
     for (const auto& t : settings_.topics) rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
@@ -240,7 +244,16 @@ void Pipeline::collect_batch() {
     Clock::time_point deadline{};
     while (batch_.size() < settings_.batch_max_events) {
         std::chrono::milliseconds timeout = poll_timeout();
-        if (!batch_.empty()) {
+        if (batch_.empty()) {
+            // About to wait for events: make sure the fetchers are not asleep.
+            nudge_fetchers();
+            if (consumed_since_nudge_) {
+                const auto until_nudge =
+                    std::chrono::duration_cast<std::chrono::milliseconds>(next_nudge_ - Clock::now()) +
+                    std::chrono::milliseconds(1);
+                timeout = std::clamp(until_nudge, std::chrono::milliseconds(0), timeout);
+            }
+        } else {
             timeout = std::max(std::chrono::milliseconds(0),
                                std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
         }
@@ -264,8 +277,35 @@ void Pipeline::collect_batch() {
         }
         if (batch_.empty()) deadline = Clock::now() + settings_.batch_linger;
         batch_.emplace_back(std::move(message));
+        consumed_since_nudge_ = true;
         if (stop_requested_.load(std::memory_order_acquire)) return;
     }
+}
+
+void Pipeline::nudge_fetchers() {
+    // librdkafka 2.0 stops fetching a partition while the consumer's local
+    // queue is over its limit and decides again only when its broker thread
+    // wakes up, at the latest a second later: a plugin slower than the
+    // fetcher drains the queue, then idles for the rest of that second. Any
+    // request to a leader wakes its thread, which then fetches at once. A
+    // ListOffsets request is the cheapest: sent without waiting, its answer
+    // dropped. Only after events arrived (an idle consumer is not held back:
+    // its queue is empty, so its fetches go on), while less than one batch is
+    // queued, and at most every k_nudge_interval.
+    if (!consumed_since_nudge_ || consumer_queue_ == nullptr) return;
+    const auto now = Clock::now();
+    if (now < next_nudge_) return;
+    if (rd_kafka_queue_length(consumer_queue_.get()) >= settings_.batch_max_events) return;
+    consumed_since_nudge_ = false;
+    next_nudge_ = now + k_nudge_interval;
+    rd_kafka_topic_partition_list_t* assigned = nullptr;
+    if (rd_kafka_assignment(consumer_.get(), &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR || assigned == nullptr) return;
+    PartitionList partitions(assigned);
+    if (partitions->cnt == 0) return;
+    for (int i = 0; i < partitions->cnt; ++i) partitions->elems[i].offset = RD_KAFKA_OFFSET_END;
+    // Timeout 0: returns at once with a timeout error, the requests are sent.
+    rd_kafka_offsets_for_times(consumer_.get(), partitions.get(), 0);
+    counters_.fetch_wakeups.add(1);
 }
 
 void Pipeline::invoke_plugin(std::span<const Event* const> events, std::span<Outcome> outcomes) {
@@ -620,6 +660,7 @@ void Pipeline::shutdown_consumer() {
     if (rd_kafka_resp_err_t ce = rd_kafka_consumer_close(rk); ce != RD_KAFKA_RESP_ERR_NO_ERROR) {
         log().warn("[{}] consumer close: {}", settings_.name, rd_kafka_err2str(ce));
     }
+    consumer_queue_.reset();
     consumer_.reset();
 }
 

@@ -106,6 +106,7 @@ private:
     void on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
     void apply_checkpoints(rd_kafka_topic_partition_list_t* partitions);
     void forget_partitions(const rd_kafka_topic_partition_list_t* partitions);
+    void nudge_fetchers();
 
     std::shared_ptr<const DaemonSettings> daemon_;
     PluginSettings settings_;
@@ -121,6 +122,9 @@ private:
     std::unique_ptr<Plugin> plugin_;
     Checkpointing* checkpointing_ = nullptr;
     KafkaHandle consumer_;
+    KafkaQueue consumer_queue_;  ///< the consumer's queue, to read its length
+    std::chrono::steady_clock::time_point next_nudge_{};
+    bool consumed_since_nudge_ = false;
 
     std::vector<EventRecord> batch_;
     std::vector<PausedPartition> paused_;

@@ -27,6 +27,7 @@ constexpr CounterExport k_counters[] = {
     {"events_filtered", "fanout_events_total", "outcome=\"filtered\""},
     {"handler_exceptions", "fanout_handler_exceptions_total", nullptr},
     {"batches", "fanout_batches_total", nullptr},
+    {"fetch_wakeups", "fanout_fetch_wakeups_total", nullptr},
 };
 
 const double k_process_start_seconds =
@@ -104,6 +105,8 @@ std::string render_prometheus(const Daemon& daemon) {
             out << "# HELP " << c.metric << " "
                 << (std::string(c.metric) == "fanout_events_total" ? "Events per plugin by outcome."
                     : std::string(c.metric) == "fanout_batches_total" ? "Batches handed to the plugin."
+                    : std::string(c.metric) == "fanout_fetch_wakeups_total"
+                        ? "Times the Kafka fetchers were woken because less than a batch was queued."
                                                                        : "Exceptions thrown by the plugin's handler.")
                 << "\n# TYPE " << c.metric << " counter\n";
             last_metric = c.metric;

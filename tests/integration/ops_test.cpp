@@ -219,6 +219,65 @@ TEST(Admin, MetricsParseWithPrometheusParserAndMatchKnownCounts) {
     EXPECT_EQ(fanoutd.wait_exit(20s), 0);
 }
 
+// librdkafka 2.0 stops fetching once a consumer's local queue is over its
+// limit and looks again only when its broker thread wakes, up to a second
+// later: a small queue would then deliver one fetch per second. fanoutd
+// wakes the fetchers when less than a batch is queued. With an 8 KB queue and
+// fetches of at most 8 KB per partition, the 6,000 events here (in 60 small
+// record batches) take about 60 fetch rounds: at one round per second that is
+// over the 25 s allowed; woken, a few seconds.
+TEST(Prefetch, ASmallFullQueueIsRefilledWithoutWaitingForTheBrokerThread) {
+    const std::string topic = unique_name("posts"), prefix = unique_name("g");
+    constexpr int k_partitions = 2;
+    constexpr std::size_t k_events = 6000;
+    KafkaAdmin admin;
+    admin.create_topic(topic, k_partitions);
+    {
+        // Flushed in small rounds: many small record batches, each its own fetch.
+        TestProducer producer;
+        EventGenerator gen(100);
+        for (std::size_t i = 0; i < k_events; ++i) {
+            const auto e = gen.next();
+            producer.produce(topic, e.key, e.value, e.headers);
+            if (i % 100 == 99) producer.flush();
+        }
+        producer.flush();
+    }
+    TempDir dir;
+    std::string yaml = make_config(prefix, unique_name("dlq"), topic,
+                                   {{"audit", "libfanout_example.so",
+                                     "      path: " + (dir / "a.jsonl").string() + "\n",
+                                     "    batch: { max_events: 200, linger_ms: 5 }\n"}});
+    yaml.replace(yaml.find("  properties:\n"), 14,
+                 "  properties:\n    queued.max.messages.kbytes: \"8\"\n    max.partition.fetch.bytes: \"8192\"\n");
+    yaml.replace(yaml.find("plugins:"), 8, "admin:\n  listen: 127.0.0.1:0\nplugins:");
+    FanoutdProcess fanoutd(dir.write("fanoutd.yaml", yaml), dir / "fanoutd.log");
+    fanoutd.start();
+    const auto expected = all_coordinates(admin.end_offsets(topic, k_partitions));
+    ASSERT_EQ(expected.size(), k_events);
+    ASSERT_TRUE(wait_until(
+        [&] {
+            const auto seen = audit_coordinates(dir / "a.jsonl");
+            return std::set<Coordinate>(seen.begin(), seen.end()) == expected;
+        },
+        25s))
+        << "fetches stalled: " << audit_coordinates(dir / "a.jsonl").size() << " of " << k_events << " events seen\n"
+        << fanoutd.log();
+
+    const int port = admin_port(fanoutd);
+    ASSERT_GT(port, 0) << fanoutd.log();
+    httplib::Client client("127.0.0.1", port);
+    auto metrics = client.Get("/metrics");
+    ASSERT_TRUE(metrics);
+    std::smatch m;
+    const std::string body = metrics->body;
+    ASSERT_TRUE(std::regex_search(body, m, std::regex("fanout_fetch_wakeups_total\\{plugin=\"audit\"\\} ([0-9]+)")))
+        << body;
+    EXPECT_GT(std::stoll(m[1]), 0) << body;
+    fanoutd.signal(SIGTERM);
+    EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
+}
+
 TEST(Reload, SighupAddsAndRemovesPluginsWithoutTouchingTheOthers) {
     const std::string topic = unique_name("posts"), prefix = unique_name("g"), dlq = unique_name("dlq");
     constexpr int k_partitions = 3;
