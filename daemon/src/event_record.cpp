@@ -58,7 +58,7 @@ std::int64_t parse_rfc3339_ms(std::string_view s) {
     return duration_cast<milliseconds>(tp.time_since_epoch()).count();
 }
 
-EventRecord::EventRecord(KafkaMessage message) : message_(std::move(message)) {
+EventRecord::EventRecord(KafkaMessage message, JsonArena* arena) : message_(std::move(message)), arena_(arena) {
     if (message_->rkt != nullptr) topic_ = rd_kafka_topic_name(message_->rkt);
 }
 
@@ -102,10 +102,15 @@ std::optional<std::string_view> EventRecord::header(std::string_view name) const
     return found;
 }
 
-const rapidjson::Document* EventRecord::parsed() const {
+const EventRecord::Document* EventRecord::parsed() const {
     if (document_) return &*document_;
     if (parse_failed_) return nullptr;
-    document_.emplace();
+    JsonArena* arena = arena_;
+    if (arena == nullptr) {
+        own_arena_ = std::make_unique<JsonArena>(4096);
+        arena = own_arena_.get();
+    }
+    document_.emplace(arena);
     const std::string_view text = payload();
     document_->Parse(text.data(), text.size());
     if (document_->HasParseError() || !document_->IsObject()) {
@@ -113,11 +118,13 @@ const rapidjson::Document* EventRecord::parsed() const {
         parse_failed_ = true;
         return nullptr;
     }
+    const auto data = document_->FindMember(envelope::data);
+    if (data != document_->MemberEnd() && data->value.IsObject()) data_ = &data->value;
     return &*document_;
 }
 
 std::string_view EventRecord::envelope_string(const char* field) const {
-    const rapidjson::Document* doc = parsed();
+    const Document* doc = parsed();
     if (doc == nullptr) return {};
     auto it = doc->FindMember(field);
     if (it == doc->MemberEnd() || !it->value.IsString()) return {};
@@ -125,7 +132,7 @@ std::string_view EventRecord::envelope_string(const char* field) const {
 }
 
 std::int64_t EventRecord::envelope_integer(const char* field) const {
-    const rapidjson::Document* doc = parsed();
+    const Document* doc = parsed();
     if (doc == nullptr) return 0;
     auto it = doc->FindMember(field);
     if (it == doc->MemberEnd() || !it->value.IsInt64()) return 0;
@@ -133,11 +140,9 @@ std::int64_t EventRecord::envelope_integer(const char* field) const {
 }
 
 bool EventRecord::envelope_valid() const {
-    const rapidjson::Document* doc = parsed();
-    if (doc == nullptr) return false;
-    auto data = doc->FindMember(envelope::data);
-    return !envelope_string(envelope::type).empty() && !envelope_string(envelope::aggregate_id).empty() &&
-           envelope_integer(envelope::version) > 0 && data != doc->MemberEnd() && data->value.IsObject();
+    if (parsed() == nullptr) return false;
+    return data_ != nullptr && !envelope_string(envelope::type).empty() &&
+           !envelope_string(envelope::aggregate_id).empty() && envelope_integer(envelope::version) > 0;
 }
 
 std::string_view EventRecord::event_id() const {
@@ -186,56 +191,45 @@ std::int64_t EventRecord::global_sequence() const { return envelope_integer(enve
 std::string_view EventRecord::occurred_at() const { return envelope_string(envelope::occurred_at); }
 std::int64_t EventRecord::occurred_at_ms() const { return parse_rfc3339_ms(occurred_at()); }
 
-const rapidjson::Value* EventRecord::data_field(std::string_view field) const {
-    const rapidjson::Document* doc = parsed();
-    if (doc == nullptr) return nullptr;
-    auto data = doc->FindMember(envelope::data);
-    if (data == doc->MemberEnd() || !data->value.IsObject()) return nullptr;
-    auto it = data->value.FindMember(rapidjson::Value(rapidjson::StringRef(field.data(), field.size())));
-    return it == data->value.MemberEnd() ? nullptr : &it->value;
+const EventRecord::Value* EventRecord::data_field(std::string_view field) const {
+    if (parsed() == nullptr || data_ == nullptr) return nullptr;
+    auto it = data_->FindMember(Value(rapidjson::StringRef(field.data(), field.size())));
+    return it == data_->MemberEnd() ? nullptr : &it->value;
 }
 
-bool EventRecord::valid() const {
-    const rapidjson::Document* doc = parsed();
-    if (doc == nullptr) return false;
-    auto data = doc->FindMember(envelope::data);
-    return data != doc->MemberEnd() && data->value.IsObject();
-}
+bool EventRecord::valid() const { return parsed() != nullptr && data_ != nullptr; }
 
 bool EventRecord::has(std::string_view field) const { return data_field(field) != nullptr; }
 
 std::optional<std::string_view> EventRecord::string(std::string_view field) const {
-    const rapidjson::Value* v = data_field(field);
+    const Value* v = data_field(field);
     if (v == nullptr || !v->IsString()) return std::nullopt;
     return std::string_view(v->GetString(), v->GetStringLength());
 }
 
 std::optional<std::int64_t> EventRecord::integer(std::string_view field) const {
-    const rapidjson::Value* v = data_field(field);
+    const Value* v = data_field(field);
     if (v == nullptr || !v->IsInt64()) return std::nullopt;
     return v->GetInt64();
 }
 
 std::optional<double> EventRecord::number(std::string_view field) const {
-    const rapidjson::Value* v = data_field(field);
+    const Value* v = data_field(field);
     if (v == nullptr || !v->IsNumber()) return std::nullopt;
     return v->GetDouble();
 }
 
 std::optional<bool> EventRecord::boolean(std::string_view field) const {
-    const rapidjson::Value* v = data_field(field);
+    const Value* v = data_field(field);
     if (v == nullptr || !v->IsBool()) return std::nullopt;
     return v->GetBool();
 }
 
 std::string EventRecord::json() const {
-    const rapidjson::Document* doc = parsed();
-    if (doc == nullptr) return "{}";
-    auto data = doc->FindMember(envelope::data);
-    if (data == doc->MemberEnd() || !data->value.IsObject()) return "{}";
+    if (parsed() == nullptr || data_ == nullptr) return "{}";
     rapidjson::StringBuffer buffer;
     rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-    data->value.Accept(writer);
+    data_->Accept(writer);
     return {buffer.GetString(), buffer.GetSize()};
 }
 

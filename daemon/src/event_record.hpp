@@ -7,6 +7,7 @@
 #include <rapidjson/document.h>
 
 #include "fanout/event.hpp"
+#include "json_arena.hpp"
 #include "kafka.hpp"
 
 namespace fanout::daemon {
@@ -30,8 +31,13 @@ std::int64_t parse_rfc3339_ms(std::string_view text);
 
 class EventRecord final : public Event, private DataView {
 public:
-    /// Takes ownership of the message.
-    explicit EventRecord(KafkaMessage message);
+    using Document = rapidjson::GenericDocument<rapidjson::UTF8<>, JsonArena>;
+    using Value = Document::ValueType;
+
+    /// Takes ownership of the message. The envelope is parsed into `arena`
+    /// (which must outlive the record) or, without one, into an arena of the
+    /// record's own.
+    explicit EventRecord(KafkaMessage message, JsonArena* arena = nullptr);
 
     const rd_kafka_message_t& message() const noexcept { return *message_; }
 
@@ -64,15 +70,18 @@ private:
     std::optional<bool> boolean(std::string_view field) const override;
     std::string json() const override;
 
-    const rapidjson::Document* parsed() const;
+    const Document* parsed() const;
     std::string_view envelope_string(const char* field) const;
     std::int64_t envelope_integer(const char* field) const;
-    const rapidjson::Value* data_field(std::string_view field) const;
+    const Value* data_field(std::string_view field) const;
 
     KafkaMessage message_;
     std::string_view topic_;
     mutable std::optional<std::vector<Header>> headers_;
-    mutable std::optional<rapidjson::Document> document_;
+    JsonArena* arena_;
+    mutable std::unique_ptr<JsonArena> own_arena_;
+    mutable std::optional<Document> document_;
+    mutable const Value* data_ = nullptr;  ///< the envelope's `data`, when an object
     mutable bool parse_failed_ = false;
 };
 

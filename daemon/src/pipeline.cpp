@@ -240,24 +240,30 @@ std::chrono::milliseconds Pipeline::poll_timeout() const {
     return timeout;
 }
 
+rd_kafka_message_t* Pipeline::poll_for_batch(Clock::time_point deadline) {
+    std::chrono::milliseconds timeout = poll_timeout();
+    if (batch_.empty()) {
+        // About to wait for events: make sure the fetchers are not asleep.
+        nudge_fetchers();
+        if (consumed_since_nudge_) {
+            const auto until_nudge = std::chrono::duration_cast<std::chrono::milliseconds>(next_nudge_ - Clock::now()) +
+                                     std::chrono::milliseconds(1);
+            timeout = std::clamp(until_nudge, std::chrono::milliseconds(0), timeout);
+        }
+    } else {
+        timeout = std::max(std::chrono::milliseconds(0),
+                           std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+    }
+    return rd_kafka_consumer_poll(consumer_.get(), static_cast<int>(timeout.count()));
+}
+
 void Pipeline::collect_batch() {
     Clock::time_point deadline{};
+    if (batch_.empty()) arena_.rewind();  // no event of an earlier batch is left
     while (batch_.size() < settings_.batch_max_events) {
-        std::chrono::milliseconds timeout = poll_timeout();
-        if (batch_.empty()) {
-            // About to wait for events: make sure the fetchers are not asleep.
-            nudge_fetchers();
-            if (consumed_since_nudge_) {
-                const auto until_nudge =
-                    std::chrono::duration_cast<std::chrono::milliseconds>(next_nudge_ - Clock::now()) +
-                    std::chrono::milliseconds(1);
-                timeout = std::clamp(until_nudge, std::chrono::milliseconds(0), timeout);
-            }
-        } else {
-            timeout = std::max(std::chrono::milliseconds(0),
-                               std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
-        }
-        rd_kafka_message_t* raw = rd_kafka_consumer_poll(consumer_.get(), static_cast<int>(timeout.count()));
+        // While events are queued, take them without reading the clock.
+        rd_kafka_message_t* raw = batch_.empty() ? nullptr : rd_kafka_consumer_poll(consumer_.get(), 0);
+        if (raw == nullptr) raw = poll_for_batch(deadline);
         if (raw == nullptr) {
             if (batch_.empty() || Clock::now() >= deadline) return;
             continue;
@@ -276,7 +282,7 @@ void Pipeline::collect_batch() {
             continue;
         }
         if (batch_.empty()) deadline = Clock::now() + settings_.batch_linger;
-        batch_.emplace_back(std::move(message));
+        batch_.emplace_back(std::move(message), &arena_);
         consumed_since_nudge_ = true;
         if (stop_requested_.load(std::memory_order_acquire)) return;
     }

@@ -107,6 +107,8 @@ private:
     void apply_checkpoints(rd_kafka_topic_partition_list_t* partitions);
     void forget_partitions(const rd_kafka_topic_partition_list_t* partitions);
     void nudge_fetchers();
+    /// Waits for the next message: the idle timeout, or what is left of the batch's linger.
+    rd_kafka_message_t* poll_for_batch(std::chrono::steady_clock::time_point deadline);
 
     std::shared_ptr<const DaemonSettings> daemon_;
     PluginSettings settings_;
@@ -126,6 +128,7 @@ private:
     std::chrono::steady_clock::time_point next_nudge_{};
     bool consumed_since_nudge_ = false;
 
+    JsonArena arena_;  ///< the batch's parsed envelopes; declared before batch_, which points into it
     std::vector<EventRecord> batch_;
     std::vector<PausedPartition> paused_;
     std::map<AttemptKey, int> attempts_;

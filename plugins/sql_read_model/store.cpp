@@ -24,6 +24,7 @@ std::unique_ptr<Store> Store::open(const Settings& settings) {
     // (the default cache is 2 MB).
     *session << "PRAGMA cache_size = -65536";
     *session << "PRAGMA mmap_size = 268435456";
+    *session << "PRAGMA wal_autocheckpoint = 10000";
     read_model::migrate(*session);
     return std::make_unique<SqliteStore>(std::move(session));
 }
