@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <chrono>
+#include <cstring>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -111,9 +112,18 @@ const EventRecord::Document* EventRecord::parsed() const {
         arena = own_arena_.get();
     }
     document_.emplace(arena);
+    // Parsed in place from a copy in the arena: the DOM's strings point into
+    // the copy instead of being copied one by one. A NUL byte is never valid
+    // JSON; it would end the copy's text early, so it fails here.
     const std::string_view text = payload();
-    document_->Parse(text.data(), text.size());
-    if (document_->HasParseError() || !document_->IsObject()) {
+    const bool has_nul = !text.empty() && std::memchr(text.data(), 0, text.size()) != nullptr;
+    if (!has_nul) {
+        auto* copy = static_cast<char*>(arena->Malloc(text.size() + 1));
+        if (!text.empty()) std::memcpy(copy, text.data(), text.size());
+        copy[text.size()] = '\0';
+        document_->ParseInsitu(copy);
+    }
+    if (has_nul || document_->HasParseError() || !document_->IsObject()) {
         document_.reset();
         parse_failed_ = true;
         return nullptr;

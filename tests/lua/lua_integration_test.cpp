@@ -377,6 +377,52 @@ TEST(LuaIntegration, SighupReloadsAnEditedScriptWithoutLosingEvents) {
     EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
 }
 
+// The envelope is parsed in place from a copy: escapes must come out decoded,
+// the payload itself unchanged, and a NUL byte (never valid JSON, and the end
+// of the copy's text) must fail the parse rather than cut the payload short.
+TEST(LuaIntegration, EscapedFieldsArriveDecodedAndANulBytePayloadIsNotAnEnvelope) {
+    const std::string topic = unique_name("posts"), out = unique_name("echo");
+    KafkaAdmin admin;
+    admin.create_topic(topic, 1);
+    admin.create_topic(out, 1);
+    const std::string data = R"({"message":"say \"hi\"\nline2 \u00e9 caf\u00e9 \\ end \/","n":42})";
+    const std::string good = make_envelope("e-good", "PostCreatedEvent", "post-1", 1, 1, "2026-11-22T10:00:00.000Z", data);
+    std::string nul = make_envelope("e-nul", "PostCreatedEvent", "post-2", 1, 2, "2026-11-22T10:00:00.000Z", data);
+    nul += std::string("\0{\"junk\":1}", 11);
+    {
+        TestProducer producer;
+        producer.produce(topic, "post-1", good, {{"event-id", "e-good"}});
+        producer.produce(topic, "post-2", nul, {{"event-id", "e-nul"}});
+        producer.flush();
+    }
+    TempDir dir;
+    const auto script = dir.write("echo.lua", R"(
+local topic
+function init(options) topic = options.topic end
+function on_event(event)
+  local d = event.data
+  fanout.emit(topic, event.event_id, table.concat({
+    tostring(d.message), tostring(d.n), tostring(event.version), tostring(event.aggregate_id),
+    tostring(#event.payload)}, "|"))
+end
+)");
+    Names setup;
+    FanoutdProcess fanoutd(dir.write("fanoutd.yaml", make_config(setup, topic, {{"echo", script, "{topic: " + out + "}"}})),
+                           dir / "fanoutd.log");
+    fanoutd.start();
+    ASSERT_TRUE(wait_until([&] { return fully_committed(admin, setup.prefix + ".echo", topic, 1); }, 60s))
+        << fanoutd.log();
+    const auto records = consume_all(out, 2, 10s);
+    ASSERT_EQ(records.size(), 2u) << fanoutd.log();
+    std::map<std::string, std::string> by_key;
+    for (const auto& r : records) by_key[r.key] = r.value;
+    EXPECT_EQ(by_key["e-good"], "say \"hi\"\nline2 \xc3\xa9 caf\xc3\xa9 \\ end /|42|1|post-1|" + std::to_string(good.size()));
+    // Not an envelope: no data, no version; the aggregate id falls back to the key; the payload is whole.
+    EXPECT_EQ(by_key["e-nul"], "nil|nil|0|post-2|" + std::to_string(nul.size()));
+    fanoutd.signal(SIGTERM);
+    EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
+}
+
 TEST(LuaIntegration, TrendingEmitLandsOnTheTargetTopic) {
     const std::string topic = unique_name("posts"), trending = unique_name("trending");
     KafkaAdmin admin;
