@@ -29,7 +29,8 @@ std::string make_config(const std::string& group_prefix, const std::string& dead
     return y.str();
 }
 
-std::vector<GeneratedEvent> produce_events(const std::string& topic, std::size_t count, std::size_t posts) {
+std::vector<GeneratedEvent> produce_events(const std::string& topic, std::size_t count, std::size_t posts,
+                                           std::size_t flush_every) {
     EventGenerator gen(posts);
     TestProducer producer;
     std::vector<GeneratedEvent> out;
@@ -37,6 +38,7 @@ std::vector<GeneratedEvent> produce_events(const std::string& topic, std::size_t
     for (std::size_t i = 0; i < count; ++i) {
         out.push_back(gen.next());
         producer.produce(topic, out.back().key, out.back().value, out.back().headers);
+        if (flush_every > 0 && (i + 1) % flush_every == 0) producer.flush();
     }
     producer.flush();
     return out;

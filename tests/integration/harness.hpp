@@ -25,7 +25,9 @@ std::string make_config(const std::string& group_prefix, const std::string& dead
                         const std::vector<PluginSpec>& plugins, int drain_timeout_ms = 10000);
 
 /// Produce `count` generated events to `topic`; returns them in order.
-std::vector<GeneratedEvent> produce_events(const std::string& topic, std::size_t count, std::size_t posts = 100);
+/// `flush_every` > 0 flushes after each that many events: small record batches.
+std::vector<GeneratedEvent> produce_events(const std::string& topic, std::size_t count, std::size_t posts = 100,
+                                           std::size_t flush_every = 0);
 
 using Coordinate = std::pair<std::int32_t, std::int64_t>;  ///< partition, offset
 

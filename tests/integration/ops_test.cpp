@@ -232,17 +232,7 @@ TEST(Prefetch, ASmallFullQueueIsRefilledWithoutWaitingForTheBrokerThread) {
     constexpr std::size_t k_events = 6000;
     KafkaAdmin admin;
     admin.create_topic(topic, k_partitions);
-    {
-        // Flushed in small rounds: many small record batches, each its own fetch.
-        TestProducer producer;
-        EventGenerator gen(100);
-        for (std::size_t i = 0; i < k_events; ++i) {
-            const auto e = gen.next();
-            producer.produce(topic, e.key, e.value, e.headers);
-            if (i % 100 == 99) producer.flush();
-        }
-        producer.flush();
-    }
+    produce_events(topic, k_events, 100, 100);  // 60 small record batches, each its own fetch
     TempDir dir;
     std::string yaml = make_config(prefix, unique_name("dlq"), topic,
                                    {{"audit", "libfanout_example.so",
