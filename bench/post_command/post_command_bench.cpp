@@ -22,10 +22,14 @@
 #include <vector>
 
 #include <httplib.h>
+#include <functional>
+#include <string_view>
 #include <rapidjson/document.h>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 #include <CLI/CLI.hpp>
+
+#include "load_client.hpp"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -145,42 +149,23 @@ double percentile(std::vector<double> v, double p) {
     return v[std::min(i, v.size() - 1)];
 }
 
-/// `requests` calls of `call(client, index)` spread over `clients` threads.
-template <class Call>
+/// `requests` requests (request i is `make(i)`) over `clients` keep-alive
+/// connections from one epoll loop (load_client.hpp); `check(i, status, body)`.
 Phase run_phase(const std::string& store, const std::string& command, const Service& service, int clients, int requests,
-                Call call) {
-    const int port = service.port();
+                const std::function<std::string(int)>& make,
+                const std::function<bool(int, int, std::string_view)>& check) {
     const double server_cpu = service.cpu_seconds(), client_cpu = own_cpu_seconds();
     Phase phase;
     phase.store = store;
     phase.command = command;
     phase.requests = requests;
     phase.clients = clients;
-    std::vector<std::vector<double>> per_thread(static_cast<std::size_t>(clients));
-    std::atomic<int> next{0}, errors{0};
-    const auto start = Clock::now();
-    std::vector<std::thread> threads;
-    for (int t = 0; t < clients; ++t) {
-        threads.emplace_back([&, t] {
-            httplib::Client client("127.0.0.1", port);
-            client.set_keep_alive(true);
-            client.set_tcp_nodelay(true);
-            auto& lat = per_thread[static_cast<std::size_t>(t)];
-            lat.reserve(static_cast<std::size_t>(requests / clients + 1));
-            for (int i = next++; i < requests; i = next++) {
-                const auto t0 = Clock::now();
-                const bool ok = call(client, i);
-                lat.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-                if (!ok) ++errors;
-            }
-        });
-    }
-    for (auto& t : threads) t.join();
-    phase.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    fanout::bench::LoadResult load = fanout::bench::run_load(service.port(), clients, requests, make, check);
+    phase.seconds = load.seconds;
     phase.server_cpu = service.cpu_seconds() - server_cpu;
     phase.client_cpu = own_cpu_seconds() - client_cpu;
-    phase.errors = errors.load();
-    for (auto& v : per_thread) phase.latencies_ms.insert(phase.latencies_ms.end(), v.begin(), v.end());
+    phase.errors = load.errors;
+    phase.latencies_ms = std::move(load.latencies_ms);
     return phase;
 }
 
@@ -205,39 +190,39 @@ std::vector<Phase> bench_store(const Options& o, const std::string& kind, const 
     Service service(o, connection, dir);
     std::vector<std::string> ids(static_cast<std::size_t>(o.posts));
     std::vector<Phase> phases;
-    phases.push_back(run_phase(kind, "newPost", service, o.clients, o.posts, [&](httplib::Client& c, int i) {
-        auto r = c.Post("/api/v1/newPost",
-                        R"({"author":"author)" + std::to_string(i % 97) + R"(","message":"Benchmark post )" +
-                            std::to_string(i) + R"( on Fanout"})",
-                        "application/json");
-        if (!r || r->status != 201) return false;
-        rapidjson::Document doc;
-        doc.Parse(r->body.c_str());
-        ids[static_cast<std::size_t>(i)] = doc["id"].GetString();
-        return true;
-    }));
+    using fanout::bench::http_request;
+    phases.push_back(run_phase(
+        kind, "newPost", service, o.clients, o.posts,
+        [](int i) {
+            return http_request("POST", "/api/v1/newPost",
+                                R"({"author":"author)" + std::to_string(i % 97) + R"(","message":"Benchmark post )" +
+                                    std::to_string(i) + R"( on Fanout"})");
+        },
+        [&](int i, int status, std::string_view body) {
+            if (status != 201) return false;
+            rapidjson::Document doc;
+            doc.Parse(body.data(), body.size());
+            if (!doc.IsObject() || !doc.HasMember("id")) return false;
+            ids[static_cast<std::size_t>(i)] = doc["id"].GetString();
+            return true;
+        }));
     std::mt19937 rng(7);
     std::vector<std::size_t> targets(static_cast<std::size_t>(o.likes));
     for (auto& t : targets) t = rng() % ids.size();
-    phases.push_back(run_phase(kind, "likePost", service, o.clients, o.likes, [&](httplib::Client& c, int i) {
-        auto r = c.Put("/api/v1/likePost/" + ids[targets[static_cast<std::size_t>(i)]], "", "application/json");
-        return r && r->status == 200;
-    }));
+    const auto ok = [](int status) { return [status](int, int got, std::string_view) { return got == status; }; };
+    phases.push_back(run_phase(
+        kind, "likePost", service, o.clients, o.likes,
+        [&](int i) { return http_request("PUT", "/api/v1/likePost/" + ids[targets[static_cast<std::size_t>(i)]]); },
+        ok(200)));
     if (o.http_floor > 0) {
         // The HTTP stack alone: a route that touches neither the store nor
         // Kafka (the restore job's in-memory progress). The floor under any command.
         phases.push_back(run_phase(kind, "GET restoreReadDb (HTTP floor)", service, o.clients, o.http_floor,
-                                   [&](httplib::Client& c, int) {
-                                       auto r = c.Get("/api/v1/restoreReadDb");
-                                       return r && r->status == 200;
-                                   }));
+                                   [](int) { return http_request("GET", "/api/v1/restoreReadDb"); }, ok(200)));
     }
     if (o.hot_likes > 0) {
-        phases.push_back(
-            run_phase(kind, "likePost (1 hot post)", service, o.clients, o.hot_likes, [&](httplib::Client& c, int) {
-                auto r = c.Put("/api/v1/likePost/" + ids[0], "", "application/json");
-                return r && r->status == 200;
-            }));
+        phases.push_back(run_phase(kind, "likePost (1 hot post)", service, o.clients, o.hot_likes,
+                                   [&](int) { return http_request("PUT", "/api/v1/likePost/" + ids[0]); }, ok(200)));
     }
     if (!o.skip_drain) {
         const double drain = relay_drain_seconds(service.port());
@@ -254,7 +239,7 @@ int main(int argc, char** argv) {
     app.add_option("--stores", o.stores, "comma-separated: sqlite, postgresql");
     app.add_option("--pg", o.pg, "libpq conninfo of a PostgreSQL server (default FANOUT_TEST_PG)");
     app.add_option("--brokers", o.brokers, "Kafka bootstrap (default FANOUT_TEST_BROKERS or 127.0.0.1:19092)");
-    app.add_option("--clients", o.clients, "client threads (keep-alive connections)");
+    app.add_option("--clients", o.clients, "keep-alive connections (one request in flight each, one client thread)");
     app.add_option("--posts", o.posts, "newPost requests");
     app.add_option("--likes", o.likes, "likePost requests spread over the new posts");
     app.add_option("--hot-likes", o.hot_likes, "likePost requests on one post (0: skip)");

@@ -24,12 +24,12 @@ struct Settings {
 
     std::string listen_address = "127.0.0.1";
     int listen_port = 8080;  ///< 0: any free port (logged)
-    /// httplib serves one connection per thread for as long as it is kept
-    /// alive: more threads than expected idle keep-alive clients.
-    int http_threads = 32;
+    /// I/O threads of the HTTP server. A connection holds no thread while
+    /// idle or while its command waits for the group commit.
+    int http_threads = 2;
     std::size_t max_body_bytes = 64 * 1024;
-    /// Idle keep-alive connections close after this; it also bounds how
-    /// long a SIGTERM waits for idle clients (httplib does not wake them).
+    /// Idle keep-alive connections close after this (a SIGTERM closes them
+    /// at once); it also bounds each read of a slow request.
     int keep_alive_timeout_s = 5;
 
     std::string event_store = "sqlite:post-command-events.db";

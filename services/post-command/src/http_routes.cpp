@@ -1,5 +1,6 @@
 #include "http_routes.hpp"
 
+#include <boost/beast/http/field.hpp>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -10,9 +11,11 @@
 namespace fanout::post_command {
 namespace {
 
-using httplib::Request;
-using httplib::Response;
+using http::Request;
+using http::Responder;
+using http::Response;
 using Fields = std::vector<std::pair<const char*, std::string>>;
+namespace bhttp = boost::beast::http;
 
 /// Success messages of the seed system.
 namespace ok {
@@ -25,7 +28,15 @@ constexpr const char* remove_comment = "Remove comment request completed success
 constexpr const char* delete_post = "Delete post request completed successfully!";
 }  // namespace ok
 
-void reply(Response& res, int status, const std::string& message, const Fields& fields = {}) {
+Response json_response(int status, std::string body) {
+    Response res;
+    res.result(static_cast<unsigned>(status));
+    res.set(bhttp::field::content_type, "application/json");
+    res.body() = std::move(body);
+    return res;
+}
+
+Response reply(int status, const std::string& message, const Fields& fields = {}) {
     rapidjson::StringBuffer buffer;
     rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
     w.StartObject();
@@ -36,8 +47,7 @@ void reply(Response& res, int status, const std::string& message, const Fields& 
         w.String(value);
     }
     w.EndObject();
-    res.status = status;
-    res.set_content(std::string(buffer.GetString(), buffer.GetSize()), "application/json");
+    return json_response(status, std::string(buffer.GetString(), buffer.GetSize()));
 }
 
 const char* reason(int status) {
@@ -56,9 +66,9 @@ const char* reason(int status) {
     }
 }
 
-std::optional<std::string> post_id(const Request& req, Response& res) {
-    auto id = canonical_uuid(req.matches[1].str());
-    if (!id) reply(res, 400, "The post id must be a UUID, e.g. 3f2b8c1e-9a4d-4c7e-8f10-2b3c4d5e6f70.");
+std::optional<std::string> post_id(const std::string& param, const Responder& respond) {
+    auto id = canonical_uuid(param);
+    if (!id) respond(reply(400, "The post id must be a UUID, e.g. 3f2b8c1e-9a4d-4c7e-8f10-2b3c4d5e6f70."));
     return id;
 }
 
@@ -67,57 +77,54 @@ struct IfMatch {
     bool ok = true;
     std::optional<std::int64_t> version;
 };
-IfMatch if_match(const Request& req, Response& res) {
-    if (!req.has_header("If-Match")) return {};
-    const ExpectedVersion expected = parse_if_match(req.get_header_value("If-Match"));
+IfMatch if_match(const Request& req, const Responder& respond) {
+    const auto header = req.find(bhttp::field::if_match);
+    if (header == req.end()) return {};
+    const ExpectedVersion expected = parse_if_match(std::string(header->value()));
     if (expected.error) {
-        reply(res, 400, *expected.error);
+        respond(reply(400, *expected.error));
         return {false, std::nullopt};
     }
     return {true, expected.version};
 }
 
-void answer(Response& res, const CommandResult& result, const char* success, const Fields& fields = {}) {
-    if (result.version > 0) res.set_header("ETag", "\"" + std::to_string(result.version) + "\"");
-    if (result.status == 200 || result.status == 201) {
-        reply(res, result.status, success, fields);
-    } else {
-        reply(res, result.status, result.message);
-    }
+Response answer(const CommandResult& result, const char* success, const Fields& fields) {
+    Response res = result.status == 200 || result.status == 201 ? reply(result.status, success, fields)
+                                                                : reply(result.status, result.message);
+    if (result.version > 0) res.set(bhttp::field::etag, "\"" + std::to_string(result.version) + "\"");
+    return res;
 }
 
-/// Parse the body with `parse`, then run `decide(post, body, now)` on the post of the URL.
+/// Queue the command; its answer is sent when it is decided and committed.
+void submit(RouteContext& ctx, std::string id, std::optional<std::int64_t> expected, Decide decide, bool is_new,
+            Responder respond, const char* success, Fields fields = {}) {
+    ctx.commands.submit(Command{std::move(id), expected, std::move(decide), is_new,
+                                [respond = std::move(respond), success, fields = std::move(fields)](
+                                    const CommandResult& result) { respond(answer(result, success, fields)); }});
+}
+
+/// A command on the post of the URL with a body: parse it with `parse`, then
+/// `decide(post, body, now)`.
 template <class Body, class DecideFn>
-void on_post(RouteContext& ctx, const Request& req, Response& res, Parsed<Body> (*parse)(std::string_view),
-             DecideFn decide, const char* success) {
-    const auto id = post_id(req, res);
-    if (!id) return;
-    const IfMatch expected = if_match(req, res);
-    if (!expected.ok) return;
-    Parsed<Body> parsed = parse(req.body);
-    if (auto* error = std::get_if<std::string>(&parsed)) return reply(res, 400, *error);
-    const Body& body = std::get<Body>(parsed);
-    answer(res,
-           ctx.commands.execute(
-               *id, expected.version,
-               [&](const PostAggregate& post, const std::string& now) { return decide(post, body, now); }),
-           success);
-}
-
-/// Catch what a handler throws: never a crash, never an HTML error page.
-template <class F>
-httplib::Server::Handler guarded(F f) {
-    return [f = std::move(f)](const Request& req, Response& res) {
-        try {
-            f(req, res);
-        } catch (const std::exception& e) {
-            log().error("{} {} failed: {}", req.method, req.path, e.what());
-            reply(res, 503, "The service could not complete the request; retry later.");
-        }
+http::Handler on_post(RouteContext& ctx, Parsed<Body> (*parse)(std::string_view), DecideFn decide,
+                      const char* success) {
+    return [&ctx, parse, decide, success](const Request& req, const std::string& param, Responder respond) {
+        auto id = post_id(param, respond);
+        if (!id) return;
+        const IfMatch expected = if_match(req, respond);
+        if (!expected.ok) return;
+        Parsed<Body> parsed = parse(req.body());
+        if (auto* error = std::get_if<std::string>(&parsed)) return respond(reply(400, *error));
+        submit(
+            ctx, std::move(*id), expected.version,
+            [decide, body = std::get<Body>(std::move(parsed))](const PostAggregate& post, const std::string& now) {
+                return decide(post, body, now);
+            },
+            false, std::move(respond), success);
     };
 }
 
-void status_route(RouteContext& ctx, const Request&, Response& res) {
+Response status_response(RouteContext& ctx) {
     std::int64_t stored = 0, published = 0;
     try {
         ctx.readers.with([&](EventReader& r) {
@@ -127,7 +134,7 @@ void status_route(RouteContext& ctx, const Request&, Response& res) {
         });
     } catch (const std::exception& e) {
         log().error("status: event store unavailable: {}", e.what());
-        return reply(res, 503, "The event store is unavailable.");
+        return reply(503, "The event store is unavailable.");
     }
     const RelayStatus relay = ctx.relay.status();
     rapidjson::StringBuffer buffer;
@@ -158,129 +165,115 @@ void status_route(RouteContext& ctx, const Request&, Response& res) {
     const std::string restore = restore_progress_json(ctx.restore.progress());
     w.RawValue(restore.data(), restore.size(), rapidjson::kObjectType);
     w.EndObject();
-    res.status = 200;
-    res.set_content(std::string(buffer.GetString(), buffer.GetSize()), "application/json");
+    return json_response(200, std::string(buffer.GetString(), buffer.GetSize()));
 }
 
-void restore_route(RouteContext& ctx, const Request&, Response& res) {
+Response restore_response(RouteContext& ctx) {
     if (ctx.relay.status().role != "leading") {
-        return reply(res, 503,
+        return reply(503,
                      "This instance's outbox relay is not the leading one; send restoreReadDb to the instance whose "
                      "GET /api/v1/status shows relay.role = leading.");
     }
     if (!ctx.restore.request(ctx.restore_topic)) {
-        return reply(res, 409, "A read database restore is already running; see GET /api/v1/restoreReadDb.");
+        return reply(409, "A read database restore is already running; see GET /api/v1/restoreReadDb.");
     }
     ctx.relay.notify();
-    res.set_header("Location", "/api/v1/restoreReadDb");
-    reply(res, 202, "Read database restore request accepted; follow its progress at GET /api/v1/restoreReadDb.",
-          {{"status", "/api/v1/restoreReadDb"}});
+    Response res = reply(202, "Read database restore request accepted; follow its progress at GET /api/v1/restoreReadDb.",
+                         {{"status", "/api/v1/restoreReadDb"}});
+    res.set(bhttp::field::location, "/api/v1/restoreReadDb");
+    return res;
 }
 
 }  // namespace
 
-void register_routes(httplib::Server& server, RouteContext& ctx) {
-    server.set_error_handler([](const Request&, Response& res) {
-        if (res.body.empty()) reply(res, res.status, reason(res.status));
+http::Response error_response(int status) { return reply(status, reason(status)); }
+
+http::Router make_routes(RouteContext& ctx) {
+    http::Router router;
+    router.exact("POST", "/api/v1/newPost", [&ctx](const Request& req, const std::string&, Responder respond) {
+        Parsed<NewPostBody> parsed = parse_new_post(req.body());
+        if (auto* error = std::get_if<std::string>(&parsed)) return respond(reply(400, *error));
+        std::string id = new_uuid();
+        Fields fields = {{"id", id}};
+        submit(
+            ctx, std::move(id), std::nullopt,
+            [body = std::get<NewPostBody>(std::move(parsed))](const PostAggregate& post, const std::string& now) {
+                return post.create(body.author, body.message, now);
+            },
+            true, std::move(respond), ok::new_post, std::move(fields));
     });
-    // A request without Content-Length or Transfer-Encoding has an empty body
-    // (RFC 9112 6.3), but httplib 0.11 reads a PUT/POST/DELETE body until the
-    // connection closes: `curl -X PUT .../likePost/ID` would wait for the read
-    // timeout and get 400. Saying so explicitly makes it read nothing. The
-    // Request object is not const in httplib; only this callback's view is.
-    server.set_pre_routing_handler([](const Request& req, Response&) {
-        if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
-            const_cast<Request&>(req).headers.emplace("Content-Length", "0");
-        }
-        return httplib::Server::HandlerResponse::Unhandled;
+
+    router.prefix("PUT", "/api/v1/editMessage/",
+                  on_post(
+                      ctx, parse_edit_message,
+                      [](const PostAggregate& post, const EditMessageBody& b, const std::string&) {
+                          return post.edit_message(b.message, b.username);
+                      },
+                      ok::edit_message));
+
+    router.prefix("PUT", "/api/v1/likePost/", [&ctx](const Request& req, const std::string& param, Responder respond) {
+        // The seed's likePost has no body; whatever is sent is ignored.
+        auto id = post_id(param, respond);
+        if (!id) return;
+        const IfMatch expected = if_match(req, respond);
+        if (!expected.ok) return;
+        submit(
+            ctx, std::move(*id), expected.version,
+            [](const PostAggregate& post, const std::string&) { return post.like(); }, false, std::move(respond),
+            ok::like_post);
     });
 
-    server.Post("/api/v1/newPost", guarded([&ctx](const Request& req, Response& res) {
-                    Parsed<NewPostBody> parsed = parse_new_post(req.body);
-                    if (auto* error = std::get_if<std::string>(&parsed)) return reply(res, 400, *error);
-                    const NewPostBody& body = std::get<NewPostBody>(parsed);
-                    const std::string id = new_uuid();
-                    const CommandResult result =
-                        ctx.commands.create(id, [&](const PostAggregate& post, const std::string& now) {
-                            return post.create(body.author, body.message, now);
-                        });
-                    answer(res, result, ok::new_post, {{"id", id}});
-                }));
-
-    server.Put(R"(/api/v1/editMessage/(.*))", guarded([&ctx](const Request& req, Response& res) {
-                   on_post(
-                       ctx, req, res, parse_edit_message,
-                       [](const PostAggregate& post, const EditMessageBody& b, const std::string&) {
-                           return post.edit_message(b.message, b.username);
-                       },
-                       ok::edit_message);
-               }));
-
-    server.Put(R"(/api/v1/likePost/(.*))", guarded([&ctx](const Request& req, Response& res) {
-                   // The seed's likePost has no body; whatever is sent is ignored.
-                   const auto id = post_id(req, res);
-                   if (!id) return;
-                   const IfMatch expected = if_match(req, res);
-                   if (!expected.ok) return;
-                   answer(
-                       res,
-                       ctx.commands.execute(*id, expected.version,
-                                            [](const PostAggregate& post, const std::string&) { return post.like(); }),
-                       ok::like_post);
-               }));
-
-    server.Put(R"(/api/v1/addComment/(.*))", guarded([&ctx](const Request& req, Response& res) {
-                   const std::string comment_id = new_uuid();
-                   const auto id = post_id(req, res);
-                   if (!id) return;
-                   const IfMatch expected = if_match(req, res);
-                   if (!expected.ok) return;
-                   Parsed<AddCommentBody> parsed = parse_add_comment(req.body);
-                   if (auto* error = std::get_if<std::string>(&parsed)) return reply(res, 400, *error);
-                   const AddCommentBody& body = std::get<AddCommentBody>(parsed);
-                   answer(res,
-                          ctx.commands.execute(*id, expected.version,
-                                               [&](const PostAggregate& post, const std::string& now) {
-                                                   return post.add_comment(body.comment, body.username, comment_id,
-                                                                           now);
-                                               }),
-                          ok::add_comment, {{"commentId", comment_id}});
-               }));
-
-    server.Put(R"(/api/v1/editComment/(.*))", guarded([&ctx](const Request& req, Response& res) {
-                   on_post(
-                       ctx, req, res, parse_edit_comment,
-                       [](const PostAggregate& post, const EditCommentBody& b, const std::string& now) {
-                           return post.edit_comment(b.comment_id, b.comment, b.username, now);
-                       },
-                       ok::edit_comment);
-               }));
-
-    server.Delete(R"(/api/v1/removeComment/(.*))", guarded([&ctx](const Request& req, Response& res) {
-                      on_post(
-                          ctx, req, res, parse_remove_comment,
-                          [](const PostAggregate& post, const RemoveCommentBody& b, const std::string&) {
-                              return post.remove_comment(b.comment_id, b.username);
+    router.prefix("PUT", "/api/v1/addComment/",
+                  [&ctx](const Request& req, const std::string& param, Responder respond) {
+                      auto id = post_id(param, respond);
+                      if (!id) return;
+                      const IfMatch expected = if_match(req, respond);
+                      if (!expected.ok) return;
+                      Parsed<AddCommentBody> parsed = parse_add_comment(req.body());
+                      if (auto* error = std::get_if<std::string>(&parsed)) return respond(reply(400, *error));
+                      std::string comment_id = new_uuid();
+                      Fields fields = {{"commentId", comment_id}};
+                      submit(
+                          ctx, std::move(*id), expected.version,
+                          [body = std::get<AddCommentBody>(std::move(parsed)), comment_id](
+                              const PostAggregate& post, const std::string& now) {
+                              return post.add_comment(body.comment, body.username, comment_id, now);
                           },
-                          ok::remove_comment);
-                  }));
+                          false, std::move(respond), ok::add_comment, std::move(fields));
+                  });
 
-    server.Delete(R"(/api/v1/deletePost/(.*))", guarded([&ctx](const Request& req, Response& res) {
-                      on_post(
-                          ctx, req, res, parse_delete_post,
-                          [](const PostAggregate& post, const DeletePostBody& b, const std::string&) {
-                              return post.remove(b.username);
-                          },
-                          ok::delete_post);
-                  }));
+    router.prefix("PUT", "/api/v1/editComment/",
+                  on_post(
+                      ctx, parse_edit_comment,
+                      [](const PostAggregate& post, const EditCommentBody& b, const std::string& now) {
+                          return post.edit_comment(b.comment_id, b.comment, b.username, now);
+                      },
+                      ok::edit_comment));
 
-    server.Post("/api/v1/restoreReadDb",
-                guarded([&ctx](const Request& req, Response& res) { restore_route(ctx, req, res); }));
-    server.Get("/api/v1/restoreReadDb", guarded([&ctx](const Request&, Response& res) {
-                   res.status = 200;
-                   res.set_content(restore_progress_json(ctx.restore.progress()), "application/json");
-               }));
-    server.Get("/api/v1/status", guarded([&ctx](const Request& req, Response& res) { status_route(ctx, req, res); }));
+    router.prefix("DELETE", "/api/v1/removeComment/",
+                  on_post(
+                      ctx, parse_remove_comment,
+                      [](const PostAggregate& post, const RemoveCommentBody& b, const std::string&) {
+                          return post.remove_comment(b.comment_id, b.username);
+                      },
+                      ok::remove_comment));
+
+    router.prefix("DELETE", "/api/v1/deletePost/",
+                  on_post(
+                      ctx, parse_delete_post,
+                      [](const PostAggregate& post, const DeletePostBody& b, const std::string&) {
+                          return post.remove(b.username);
+                      },
+                      ok::delete_post));
+
+    router.exact("POST", "/api/v1/restoreReadDb",
+                 [&ctx](const Request&, const std::string&, Responder respond) { respond(restore_response(ctx)); });
+    router.exact("GET", "/api/v1/restoreReadDb", [&ctx](const Request&, const std::string&, Responder respond) {
+        respond(json_response(200, restore_progress_json(ctx.restore.progress())));
+    });
+    router.exact("GET", "/api/v1/status",
+                 [&ctx](const Request&, const std::string&, Responder respond) { respond(status_response(ctx)); });
+    return router;
 }
 
 }  // namespace fanout::post_command

@@ -4,9 +4,8 @@
 // input never causes a 5xx (503 means the event store is unavailable).
 #include <string>
 
-#include <httplib.h>
-
 #include "command_service.hpp"
+#include "http_server.hpp"
 #include "outbox_relay.hpp"
 #include "reader_pool.hpp"
 #include "restore_job.hpp"
@@ -22,9 +21,11 @@ struct RouteContext {
     std::string restore_topic;  ///< where restoreReadDb republishes
 };
 
-/// Register every route on `server`, plus JSON bodies for httplib's own
-/// errors (404 unknown route, 413 body too large, ...). `context` must
-/// outlive the server.
-void register_routes(httplib::Server& server, RouteContext& context);
+/// Every route. `context` must outlive the server that uses them.
+http::Router make_routes(RouteContext& context);
+
+/// The JSON answer for the server's own errors (404 unknown route, 413 body
+/// too large, ...).
+http::Response error_response(int status);
 
 }  // namespace fanout::post_command

@@ -1,11 +1,14 @@
 // The SQL event store on a real SQLite file: optimistic concurrency by the
 // unique key, ordered reads, snapshots, the relay's position, and the
-// group-commit appender.
+// command pipeline's group commit.
 #include <thread>
 
 #include <gtest/gtest.h>
 
-#include "appender.hpp"
+#include <algorithm>
+#include <condition_variable>
+
+#include "command_service.hpp"
 #include "event_store.hpp"
 #include "process.hpp"
 
@@ -116,27 +119,135 @@ TEST(PostCommandEventStore, PublishedPositionIsDurablePerDestination) {
     EXPECT_TRUE(again.try_lead_relay());
 }
 
-TEST(PostCommandAppender, ConcurrentCommandsAreGroupCommittedAndAllLand) {
+namespace {
+
+/// A command service over a fresh store, with answers collected.
+struct Pipeline {
     SqliteStore store;
-    EventWriter writer(store.location, {});
-    int commits = 0;
-    Appender appender(writer, 64, [&] { ++commits; });
+    EventWriter writer{store.location, {}};
+    ReaderPool readers{store.location, {}, 2};
+    AggregateCache cache{1000};
+    std::atomic<int> wakeups{0};
+    CommandService commands{cache, readers, writer, CommandPolicy{100, 3, 256}, [this] { ++wakeups; }};
+
+    std::mutex mutex;
+    std::condition_variable answered;
+    std::vector<CommandResult> results;
+
+    explicit Pipeline(bool start = true) {
+        if (start) commands.start();
+    }
+
+    void submit(std::string id, Decide decide, bool is_new = false, std::optional<std::int64_t> expected = {}) {
+        commands.submit(Command{std::move(id), expected, std::move(decide), is_new, [this](CommandResult r) {
+                                    std::lock_guard lock(mutex);
+                                    results.push_back(std::move(r));
+                                    answered.notify_all();
+                                }});
+    }
+    bool wait_for(std::size_t n) {
+        std::unique_lock lock(mutex);
+        return answered.wait_for(lock, std::chrono::seconds(30), [&] { return results.size() >= n; });
+    }
+    int count(int status) {
+        std::lock_guard lock(mutex);
+        return static_cast<int>(std::count_if(results.begin(), results.end(),
+                                              [&](const CommandResult& r) { return r.status == status; }));
+    }
+};
+
+const std::string k_post = "3f2b8c1e-9a4d-4c7e-8f10-2b3c4d5e6f70";
+
+Decide create_post() {
+    return [](const PostAggregate& p, const std::string& now) { return p.create("alice", "hello", now); };
+}
+Decide like() {
+    return [](const PostAggregate& p, const std::string&) { return p.like(); };
+}
+
+}  // namespace
+
+TEST(PostCommandPipeline, ConcurrentCommandsAreGroupCommittedAndAllLand) {
+    Pipeline p;
+    p.submit(k_post, create_post(), true);
+    ASSERT_TRUE(p.wait_for(1));
     constexpr int k_threads = 8, k_per_thread = 50;
     std::vector<std::thread> threads;
-    std::atomic<int> committed{0};
     for (int t = 0; t < k_threads; ++t) {
-        threads.emplace_back([&, t] {
-            for (int i = 0; i < k_per_thread; ++i) {
-                const AppendRequest r = request("post-" + std::to_string(t), i);
-                committed += appender.append(r) == AppendStatus::committed;
-            }
+        threads.emplace_back([&] {
+            for (int i = 0; i < k_per_thread; ++i) p.submit(k_post, like());
         });
     }
     for (auto& t : threads) t.join();
-    appender.stop();
-    EXPECT_EQ(committed.load(), k_threads * k_per_thread);
-    EXPECT_LE(commits, k_threads * k_per_thread);
-    EventReader reader(store.location, {});
-    EXPECT_EQ(reader.last_sequence(), k_threads * k_per_thread);
-    EXPECT_EQ(appender.append(request("late", 0)), AppendStatus::failed) << "after stop";
+    ASSERT_TRUE(p.wait_for(1 + k_threads * k_per_thread));
+    p.commands.stop();
+    EXPECT_EQ(p.count(200), k_threads * k_per_thread);
+    EXPECT_LT(p.commands.commits(), static_cast<std::uint64_t>(1 + k_threads * k_per_thread))
+        << "likes queued together share a commit";
+    EXPECT_EQ(p.wakeups.load(), static_cast<int>(p.commands.commits()));
+    EventReader reader(p.store.location, {});
+    const auto rows = reader.read_after(0, 10'000);
+    ASSERT_EQ(rows.size(), static_cast<std::size_t>(1 + k_threads * k_per_thread));
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+        EXPECT_EQ(rows[i].version, static_cast<std::int64_t>(i + 1)) << "contiguous versions of the one post";
+    }
+    EXPECT_EQ(rows[0].type, "PostCreatedEvent");
+}
+
+TEST(PostCommandPipeline, CommandsOfOneGroupAreDecidedInOrderAgainstTheGroupsEvents) {
+    Pipeline p(false);  // everything queued before the command thread starts: one group
+    const auto remove = [](const PostAggregate& post, const std::string&) { return post.remove("alice"); };
+    p.submit(k_post, create_post(), true);
+    p.submit(k_post, like());
+    p.submit(k_post, remove);
+    p.submit(k_post, like());
+    p.submit(k_post, remove);
+    p.commands.start();
+    ASSERT_TRUE(p.wait_for(5));
+    EXPECT_EQ(p.commands.commits(), 1u);
+    std::lock_guard lock(p.mutex);
+    EXPECT_EQ(p.results[0].status, 201);
+    EXPECT_EQ(p.results[0].version, 1);
+    EXPECT_EQ(p.results[1].status, 200);
+    EXPECT_EQ(p.results[1].version, 2);
+    EXPECT_EQ(p.results[2].status, 200) << "the delete";
+    EXPECT_EQ(p.results[2].version, 3);
+    EXPECT_EQ(p.results[3].status, 400);
+    EXPECT_EQ(p.results[3].message, messages::like_inactive) << "decided after the uncommitted delete";
+    EXPECT_EQ(p.results[4].message, messages::already_removed);
+    EventReader reader(p.store.location, {});
+    EXPECT_EQ(reader.last_sequence(), 3);
+}
+
+TEST(PostCommandPipeline, AnotherWritersAppendIsAConflictRetriedWithAFreshLoad) {
+    Pipeline p;
+    p.submit(k_post, create_post(), true);
+    ASSERT_TRUE(p.wait_for(1));
+    // Another process appends version 2 behind this one's cache.
+    EventWriter other(p.store.location, {});
+    ASSERT_EQ(append(other, {request(k_post, 1)}), std::vector{AppendStatus::committed});
+    p.submit(k_post, like());
+    ASSERT_TRUE(p.wait_for(2));
+    EXPECT_EQ(p.results[1].status, 200) << p.results[1].message;
+    EXPECT_EQ(p.results[1].version, 3) << "retried on top of the other writer's version 2";
+    // With If-Match the stale cache is reloaded first, so no false 409 either.
+    p.submit(k_post, like(), false, 3);
+    ASSERT_TRUE(p.wait_for(3));
+    EXPECT_EQ(p.results[2].status, 200) << p.results[2].message;
+    p.submit(k_post, like(), false, 3);
+    ASSERT_TRUE(p.wait_for(4));
+    EXPECT_EQ(p.results[3].status, 409);
+    EXPECT_EQ(p.results[3].version, 4) << "the current version, to retry with";
+}
+
+TEST(PostCommandPipeline, CommandsQueuedOrSubmittedAfterStopAreAnswered503) {
+    Pipeline p(false);
+    p.submit(k_post, create_post(), true);  // queued, never started
+    p.commands.stop();
+    p.submit(k_post, create_post(), true);
+    ASSERT_TRUE(p.wait_for(2));
+    EXPECT_EQ(p.results[0].status, 503);
+    EXPECT_EQ(p.results[1].status, 503);
+    EventReader reader(p.store.location, {});
+    EXPECT_EQ(reader.last_sequence(), 0);
 }
