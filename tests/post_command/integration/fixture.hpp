@@ -50,9 +50,10 @@ public:
         // A test that configures the relay itself says the lag interval too (one `relay:` key only).
         const std::string relay =
             options_.extra_yaml.find("relay:") == std::string::npos ? "relay: {lag_log_interval_ms: 200}\n" : "";
+        const std::string http =
+            options_.extra_yaml.find("http:") == std::string::npos ? "http: {keep_alive_timeout_s: 1}\n" : "";
         const auto config =
-            dir.write("post-command.yaml",
-                      relay + "http: {keep_alive_timeout_s: 1}\nshutdown_timeout_ms: 2000\n" + options_.extra_yaml);
+            dir.write("post-command.yaml", relay + http + "shutdown_timeout_ms: 2000\n" + options_.extra_yaml);
         return {"--config",      config.string(),
                 "--listen",      "127.0.0.1:0",
                 "--event-store", store.connection(),
