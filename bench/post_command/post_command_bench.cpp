@@ -48,6 +48,7 @@ struct Options {
     std::string sqlite_synchronous = "normal";
     std::string binary = std::string(FANOUT_BIN_DIR) + "/post-command";
     bool skip_drain = false;
+    int http_threads = 0;  ///< 0: the service's default
 };
 
 std::string env_or(const char* name, const std::string& fallback) {
@@ -69,6 +70,7 @@ public:
         : log_(dir / ("post-command-" + std::to_string(++instances_) + ".log")) {
         const fs::path config = dir / "bench.yaml";
         std::ofstream(config) << "event_store: {sqlite_synchronous: " << o.sqlite_synchronous << "}\n"
+                              << (o.http_threads > 0 ? "http: {threads: " + std::to_string(o.http_threads) + "}\n" : "")
                               << "kafka: {topic: bench-post-command-" << ::getpid() << "-" << instances_ << "}\n";
         const std::vector<std::string> argv = {o.binary,      "--config",      config.string(), "--listen",
                                                "127.0.0.1:0", "--event-store", store,           "--brokers",
@@ -246,6 +248,7 @@ int main(int argc, char** argv) {
     app.add_option("--http-floor", o.http_floor, "GET requests to a route without store or Kafka work (0: skip)");
     app.add_option("--sqlite-synchronous", o.sqlite_synchronous, "normal or full");
     app.add_option("--binary", o.binary, "post-command binary");
+    app.add_option("--http-threads", o.http_threads, "the service's http.threads (default: its own default)");
     app.add_flag("--skip-drain", o.skip_drain, "do not wait for the relay to publish everything (e.g. a dead broker)");
     CLI11_PARSE(app, argc, argv);
     if (o.pg.empty())

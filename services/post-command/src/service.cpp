@@ -10,6 +10,10 @@ Service::Service(Settings settings)
     : settings_(std::move(settings)),
       location_(parse_store_location(settings_.event_store)),
       cache_(settings_.aggregate_cache_size) {
+    if (location_.backend == Backend::sqlite) {
+        settings_.sqlite.background_checkpoints = true;
+        checkpointer_ = std::make_unique<WalCheckpointer>(location_, settings_.sqlite, std::chrono::milliseconds(200));
+    }
     {
         soci::session session;
         open_store_session(session, location_, settings_.sqlite);
@@ -40,6 +44,7 @@ Service::~Service() { stop(); }
 int Service::bind() { return server_->bind(); }
 
 void Service::start() {
+    if (checkpointer_) checkpointer_->start();
     relay_->start();
     commands_->start();
     server_->start();
@@ -53,6 +58,7 @@ void Service::stop() {
     if (server_) server_->stop(std::chrono::seconds(settings_.keep_alive_timeout_s) + settings_.shutdown_timeout);
     if (commands_) commands_->stop();
     if (relay_) relay_->stop(settings_.shutdown_timeout);
+    if (checkpointer_) checkpointer_->stop();
 }
 
 }  // namespace fanout::post_command

@@ -12,6 +12,7 @@
 #include "outbox_relay.hpp"
 #include "reader_pool.hpp"
 #include "restore_job.hpp"
+#include "wal_checkpointer.hpp"
 
 namespace fanout::post_command {
 
@@ -41,6 +42,7 @@ private:
     RestoreJob restore_;
     std::unique_ptr<OutboxRelay> relay_;
     std::unique_ptr<ReaderPool> readers_;
+    std::unique_ptr<WalCheckpointer> checkpointer_;
     AggregateCache cache_;
     // Destroyed after the commands: a command answered at shutdown still
     // posts its answer to the server's I/O context.

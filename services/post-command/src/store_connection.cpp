@@ -92,6 +92,7 @@ void open_store_session(soci::session& session, const StoreLocation& location, c
     session << "PRAGMA busy_timeout = " + std::to_string(tuning.busy_timeout_ms);
     session << "PRAGMA journal_mode = WAL";
     session << "PRAGMA synchronous = " + tuning.synchronous;
+    if (tuning.background_checkpoints) session << "PRAGMA wal_autocheckpoint = " << k_backstop_checkpoint_frames;
 }
 
 void migrate_store(soci::session& session, Backend backend) {

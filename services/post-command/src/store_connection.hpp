@@ -22,9 +22,15 @@ struct StoreLocation {
 /// Throws std::invalid_argument with a message for anything else.
 StoreLocation parse_store_location(const std::string& connection);
 
+/// With background checkpoints, a commit checkpoints only past this many WAL frames.
+inline constexpr int k_backstop_checkpoint_frames = 10'000;
+
 struct SqliteTuning {
     std::string synchronous = "normal";  ///< normal | full | extra
     int busy_timeout_ms = 10'000;
+    /// A WalCheckpointer does the checkpoints: a commit's automatic one only
+    /// past 10,000 WAL frames, as a backstop (wal_checkpointer.hpp).
+    bool background_checkpoints = false;
 };
 
 /// Open `session` on `location`. SQLite: WAL, `synchronous` as given, busy timeout.

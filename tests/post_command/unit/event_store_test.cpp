@@ -11,6 +11,8 @@
 #include "command_service.hpp"
 #include "event_store.hpp"
 #include "process.hpp"
+#include "kafka_test.hpp"  // wait_until
+#include "wal_checkpointer.hpp"
 
 using namespace fanout::post_command;
 using fanout::test::TempDir;
@@ -250,4 +252,35 @@ TEST(PostCommandPipeline, CommandsQueuedOrSubmittedAfterStopAreAnswered503) {
     EXPECT_EQ(p.results[1].status, 503);
     EventReader reader(p.store.location, {});
     EXPECT_EQ(reader.last_sequence(), 0);
+}
+
+TEST(PostCommandWalCheckpointer, CommitsLeaveCheckpointsToTheBackgroundThreadAndTheWalStaysBounded) {
+    SqliteStore store;
+    SqliteTuning tuning;
+    tuning.background_checkpoints = true;
+    EventWriter writer(store.location, tuning);
+    const std::filesystem::path wal = store.location.target + "-wal";
+    int next = 0;
+    const auto commit_many = [&](int n) {
+        for (int i = 0; i < n; ++i) {
+            ASSERT_EQ(append(writer, {request("post-" + std::to_string(next++), 0)}),
+                      std::vector{AppendStatus::committed});
+        }
+    };
+    commit_many(2000);
+    constexpr std::uintmax_t k_page = 4096 + 24;  // a WAL frame
+    // SQLite's default automatic checkpoint would have kept the WAL near 1,000 frames and reused it.
+    EXPECT_GT(std::filesystem::file_size(wal), 1500 * k_page) << "commits checkpointed";
+
+    WalCheckpointer checkpointer(store.location, tuning, std::chrono::milliseconds(5));
+    checkpointer.start();
+    ASSERT_TRUE(fanout::test::wait_until([&] { return checkpointer.checkpoints() > 0; }, std::chrono::seconds(30)));
+    // A steady stream of about 4x the backstop's frames: the WAL starts over
+    // instead of growing with the stream.
+    commit_many(20'000);
+    checkpointer.stop();
+    EXPECT_GT(checkpointer.checkpoints(), 1u);
+    EXPECT_LT(std::filesystem::file_size(wal), 2 * k_backstop_checkpoint_frames * k_page);
+    EventReader reader(store.location, {});
+    EXPECT_EQ(reader.last_sequence(), 22'000);
 }
