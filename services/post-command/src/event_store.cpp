@@ -3,6 +3,8 @@
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>  // also defines SQLITE_CONSTRAINT
 
+#include <unordered_set>
+
 #include "log.hpp"
 #include "utc_clock.hpp"
 
@@ -18,6 +20,44 @@ constexpr const char* k_insert =
     "INSERT INTO events (event_id, aggregate_id, version, type, data, occurred_at)"
     " SELECT :event_id, :aggregate_id, :version, :type, :data, :occurred_at"
     " WHERE NOT EXISTS (SELECT 1 FROM events WHERE aggregate_id = :taken_id AND version = :taken_version)";
+
+// PostgreSQL: the whole group in one statement (a round trip per event
+// would bound a group's commit by the network, not the database). The arrays
+// arrive as text literals; WITH ORDINALITY + ORDER BY keeps the group's
+// order, so sequence numbers are drawn in it. A request whose first version
+// is taken is filtered out whole, before any sequence number is drawn for it:
+// an aggregate's stored versions are contiguous, so if its first is free the
+// rest are too (and if not, the unique key fires and the group is isolated).
+constexpr const char* k_insert_pg =
+    "INSERT INTO events (event_id, aggregate_id, version, type, data, occurred_at)"
+    " SELECT u.event_id, u.aggregate_id, u.version, u.type, u.data, u.occurred_at"
+    " FROM unnest(CAST(:ids AS text[]), CAST(:aggregates AS text[]), CAST(:versions AS bigint[]),"
+    " CAST(:firsts AS bigint[]), CAST(:types AS text[]), CAST(:datas AS text[]), CAST(:times AS text[]))"
+    " WITH ORDINALITY AS u(event_id, aggregate_id, version, first_version, type, data, occurred_at, n)"
+    " WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.aggregate_id = u.aggregate_id AND e.version = u.first_version)"
+    " ORDER BY u.n"
+    " RETURNING aggregate_id, version";
+
+/// A PostgreSQL array literal of text or integers.
+class ArrayLiteral {
+public:
+    void add(std::string_view text) {
+        text_ += text_.size() > 1 ? ",\"" : "\"";
+        for (const char c : text) {
+            if (c == '"' || c == '\\') text_ += '\\';
+            text_ += c;
+        }
+        text_ += '"';
+    }
+    void add(std::int64_t value) {
+        if (text_.size() > 1) text_ += ',';
+        text_ += std::to_string(value);
+    }
+    std::string finish() { return std::move(text_) + "}"; }
+
+private:
+    std::string text_ = "{";
+};
 
 /// A request's later event found its version taken after the first one was
 /// free: impossible with serialised appends and contiguous versions, handled
@@ -114,27 +154,14 @@ std::vector<AppendStatus> EventWriter::append_in_one_transaction(std::span<const
     }
     std::vector<AppendStatus> out(batch.size(), AppendStatus::committed);
     try {
+        if (location_.backend == Backend::postgresql) {
+            insert_rows_postgresql(batch, out);
+        } else {
+            insert_rows_sqlite(batch, out);
+        }
         for (std::size_t i = 0; i < batch.size(); ++i) {
-            const AppendRequest* request = batch[i];
-            aggregate_id_ = request->aggregate_id;
-            version_ = request->expected_version;
-            bool first = true;
-            for (const NewEvent& e : request->events) {
-                ++version_;
-                event_id_ = e.event_id;
-                type_ = e.type;
-                data_ = e.data;
-                occurred_at_ = e.occurred_at;
-                insert_->execute(true);
-                if (insert_->get_affected_rows() == 0) {
-                    if (!first) throw PartialConflict();
-                    out[i] = AppendStatus::conflict;  // nothing of this request was written
-                    break;
-                }
-                first = false;
-            }
-            if (out[i] == AppendStatus::committed && request->snapshot) {
-                save_snapshot(session_, request->aggregate_id, *request->snapshot);
+            if (out[i] == AppendStatus::committed && batch[i]->snapshot) {
+                save_snapshot(session_, batch[i]->aggregate_id, *batch[i]->snapshot);
             }
         }
         if (commit_) {
@@ -151,6 +178,79 @@ std::vector<AppendStatus> EventWriter::append_in_one_transaction(std::span<const
     } catch (const PartialConflict&) {
         rollback_quietly(session_);
         throw UniqueViolation();
+    }
+}
+
+void EventWriter::insert_rows_postgresql(std::span<const AppendRequest* const> batch, std::vector<AppendStatus>& out) {
+    ArrayLiteral ids, aggregates, versions, firsts, types, datas, times;
+    std::size_t rows = 0;
+    for (const AppendRequest* request : batch) {
+        std::int64_t version = request->expected_version;
+        for (const NewEvent& e : request->events) {
+            ids.add(e.event_id);
+            aggregates.add(request->aggregate_id);
+            versions.add(++version);
+            firsts.add(request->expected_version + 1);
+            types.add(e.type);
+            datas.add(e.data);
+            times.add(e.occurred_at);
+            ++rows;
+        }
+    }
+    if (rows == 0) return;
+    const std::string ids_text = ids.finish(), aggregates_text = aggregates.finish(), versions_text = versions.finish(),
+                      firsts_text = firsts.finish(), types_text = types.finish(), datas_text = datas.finish(),
+                      times_text = times.finish();
+    std::vector<std::string> inserted_aggregates(rows);
+    std::vector<long long> inserted_versions(rows);
+    soci::statement st =
+        (session_.prepare << k_insert_pg, soci::into(inserted_aggregates), soci::into(inserted_versions),
+         soci::use(ids_text), soci::use(aggregates_text), soci::use(versions_text), soci::use(firsts_text),
+         soci::use(types_text), soci::use(datas_text), soci::use(times_text));
+    st.execute(true);
+    if (inserted_aggregates.size() != inserted_versions.size()) {
+        throw std::runtime_error("event store: RETURNING gave mismatched columns");
+    }
+    std::unordered_set<std::string> landed_rows;
+    landed_rows.reserve(inserted_aggregates.size());
+    for (std::size_t r = 0; r < inserted_aggregates.size(); ++r) {
+        landed_rows.insert(inserted_aggregates[r] + '\n' + std::to_string(inserted_versions[r]));
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        const AppendRequest& request = *batch[i];
+        std::size_t landed = 0;
+        for (std::size_t k = 0; k < request.events.size(); ++k) {
+            const std::int64_t version = request.expected_version + 1 + static_cast<std::int64_t>(k);
+            landed += landed_rows.count(request.aggregate_id + '\n' + std::to_string(version));
+        }
+        if (landed == 0 && !request.events.empty()) {
+            out[i] = AppendStatus::conflict;  // nothing of this request was written
+        } else if (landed != request.events.size()) {
+            throw PartialConflict();
+        }
+    }
+}
+
+void EventWriter::insert_rows_sqlite(std::span<const AppendRequest* const> batch, std::vector<AppendStatus>& out) {
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+        const AppendRequest* request = batch[i];
+        aggregate_id_ = request->aggregate_id;
+        version_ = request->expected_version;
+        bool first = true;
+        for (const NewEvent& e : request->events) {
+            ++version_;
+            event_id_ = e.event_id;
+            type_ = e.type;
+            data_ = e.data;
+            occurred_at_ = e.occurred_at;
+            insert_->execute(true);
+            if (insert_->get_affected_rows() == 0) {
+                if (!first) throw PartialConflict();
+                out[i] = AppendStatus::conflict;  // nothing of this request was written
+                break;
+            }
+            first = false;
+        }
     }
 }
 

@@ -69,6 +69,10 @@ private:
     /// Statuses per request (committed or conflict); throws UniqueViolation
     /// after rolling back when the unique key fired.
     std::vector<AppendStatus> append_in_one_transaction(std::span<const AppendRequest* const> batch);
+    /// The rows of `batch` inside the open transaction; a request whose first
+    /// version is taken becomes a conflict, one taken half-way throws.
+    void insert_rows_postgresql(std::span<const AppendRequest* const> batch, std::vector<AppendStatus>& out);
+    void insert_rows_sqlite(std::span<const AppendRequest* const> batch, std::vector<AppendStatus>& out);
     void ensure_ready();
 
     StoreLocation location_;
