@@ -117,6 +117,7 @@ public:
         response.version(version_);
         response.keep_alive(!close);
         response.prepare_payload();
+        if (head_) response.body().clear();  // Content-Length stays the GET answer's
         write(std::move(response), close, false);
     }
 
@@ -186,7 +187,9 @@ private:
         version_ = request.version();
         const std::string path = decoded_path(view(request.target()));
         std::string param;
-        const Handler* handler = core_.router.find(view(request.method_string()), path, param);
+        // HEAD is GET without the body (RFC 9110 9.3.2).
+        head_ = request.method() == bhttp::verb::head;
+        const Handler* handler = core_.router.find(head_ ? "GET" : view(request.method_string()), path, param);
         Responder respond(shared_from_this());
         if (!handler) return respond(core_.error_response(404));
         try {
@@ -200,6 +203,7 @@ private:
     /// Answer `status` to a request that cannot be read, then close.
     void reject(int status) {
         busy_ = true;
+        head_ = false;
         Response response = core_.error_response(status);
         response.version(11);
         response.keep_alive(false);
@@ -262,6 +266,7 @@ private:
     std::array<char, 4096> scratch_{};
     unsigned version_ = 11;
     bool keep_alive_ = true;
+    bool head_ = false;     // the request being answered is a HEAD
     bool busy_ = false;     // a request is being handled or answered
     bool writing_ = false;  // its answer is being written
     bool closing_ = false;

@@ -162,6 +162,19 @@ TEST_F(PostCommandHttp, PipelinedRequestsAreAnsweredInOrderOnOneConnection) {
     EXPECT_EQ(service.store.scalar("SELECT COUNT(*) FROM events"), 21);
 }
 
+TEST_F(PostCommandHttp, HeadIsGetWithoutTheBody) {
+    RawConnection c(port);
+    ASSERT_TRUE(c.send("HEAD /api/v1/status HTTP/1.1\r\nHost: x\r\n\r\n" + request("GET", "/api/v1/restoreReadDb")));
+    ASSERT_TRUE(c.read_until("\r\n\r\n"));
+    const std::size_t end = c.input().find("\r\n\r\n");
+    const std::string head = c.input().substr(0, end + 4);
+    EXPECT_EQ(head.rfind("HTTP/1.1 200", 0), 0u) << head;
+    EXPECT_EQ(head.find("Content-Length: 0"), std::string::npos) << "the GET answer's length: " << head;
+    // The next bytes are the following answer, not a body.
+    ASSERT_TRUE(c.read_until("\r\n\r\n" + std::string("HTTP/1.1 200"))) << c.input();
+    EXPECT_EQ(c.input().find("HTTP/1.1 200", end + 4), end + 4) << c.input();
+}
+
 TEST_F(PostCommandHttp, ExpectContinueGetsAnInterimAnswerBeforeTheBody) {
     RawConnection c(port);
     const std::string body = R"({"author":"alice","message":"sent after 100 Continue"})";
