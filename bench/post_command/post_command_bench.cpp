@@ -22,12 +22,12 @@
 #include <vector>
 
 #include <httplib.h>
-#include <functional>
-#include <string_view>
 #include <rapidjson/document.h>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 #include <CLI/CLI.hpp>
+#include <functional>
+#include <string_view>
 
 #include "load_client.hpp"
 
@@ -219,12 +219,14 @@ std::vector<Phase> bench_store(const Options& o, const std::string& kind, const 
     if (o.http_floor > 0) {
         // The HTTP stack alone: a route that touches neither the store nor
         // Kafka (the restore job's in-memory progress). The floor under any command.
-        phases.push_back(run_phase(kind, "GET restoreReadDb (HTTP floor)", service, o.clients, o.http_floor,
-                                   [](int) { return http_request("GET", "/api/v1/restoreReadDb"); }, ok(200)));
+        phases.push_back(run_phase(
+            kind, "GET restoreReadDb (HTTP floor)", service, o.clients, o.http_floor,
+            [](int) { return http_request("GET", "/api/v1/restoreReadDb"); }, ok(200)));
     }
     if (o.hot_likes > 0) {
-        phases.push_back(run_phase(kind, "likePost (1 hot post)", service, o.clients, o.hot_likes,
-                                   [&](int) { return http_request("PUT", "/api/v1/likePost/" + ids[0]); }, ok(200)));
+        phases.push_back(run_phase(
+            kind, "likePost (1 hot post)", service, o.clients, o.hot_likes,
+            [&](int) { return http_request("PUT", "/api/v1/likePost/" + ids[0]); }, ok(200)));
     }
     if (!o.skip_drain) {
         const double drain = relay_drain_seconds(service.port());

@@ -146,8 +146,8 @@ void CommandService::process(std::vector<Command>& group, std::vector<Command>& 
             }
         }
         // A stale cache entry must not turn into a false 409.
-        if (slot.post && command.expected_version && slot.post->version() != *command.expected_version &&
-            !slot.fresh && !slot.request) {
+        if (slot.post && command.expected_version && slot.post->version() != *command.expected_version && !slot.fresh &&
+            !slot.request) {
             load_into(slot, command.post_id);
         }
         if (!slot.post) {

@@ -1,8 +1,8 @@
 #include "http_routes.hpp"
 
-#include <boost/beast/http/field.hpp>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <boost/beast/http/field.hpp>
 
 #include "commands.hpp"
 #include "log.hpp"
@@ -178,8 +178,9 @@ Response restore_response(RouteContext& ctx) {
         return reply(409, "A read database restore is already running; see GET /api/v1/restoreReadDb.");
     }
     ctx.relay.notify();
-    Response res = reply(202, "Read database restore request accepted; follow its progress at GET /api/v1/restoreReadDb.",
-                         {{"status", "/api/v1/restoreReadDb"}});
+    Response res =
+        reply(202, "Read database restore request accepted; follow its progress at GET /api/v1/restoreReadDb.",
+              {{"status", "/api/v1/restoreReadDb"}});
     res.set(bhttp::field::location, "/api/v1/restoreReadDb");
     return res;
 }
@@ -235,8 +236,8 @@ http::Router make_routes(RouteContext& ctx) {
                       Fields fields = {{"commentId", comment_id}};
                       submit(
                           ctx, std::move(*id), expected.version,
-                          [body = std::get<AddCommentBody>(std::move(parsed)), comment_id](
-                              const PostAggregate& post, const std::string& now) {
+                          [body = std::get<AddCommentBody>(std::move(parsed)), comment_id](const PostAggregate& post,
+                                                                                           const std::string& now) {
                               return post.add_comment(body.comment, body.username, comment_id, now);
                           },
                           false, std::move(respond), ok::add_comment, std::move(fields));

@@ -279,9 +279,8 @@ struct Responder::State {
     ~State() {
         if (!answered.exchange(true) && !connection->core().halted) {
             Response response = connection->core().error_response(503);
-            net::post(connection->executor(), [c = connection, r = std::move(response)]() mutable {
-                c->respond(std::move(r));
-            });
+            net::post(connection->executor(),
+                      [c = connection, r = std::move(response)]() mutable { c->respond(std::move(r)); });
         }
     }
     std::shared_ptr<Connection> connection;
@@ -293,9 +292,8 @@ Responder::Responder(std::shared_ptr<Connection> connection) : state_(std::make_
 void Responder::operator()(Response response) const {
     if (state_->answered.exchange(true)) return;
     if (state_->connection->core().halted) return;
-    net::post(state_->connection->executor(), [c = state_->connection, r = std::move(response)]() mutable {
-        c->respond(std::move(r));
-    });
+    net::post(state_->connection->executor(),
+              [c = state_->connection, r = std::move(response)]() mutable { c->respond(std::move(r)); });
 }
 
 bool Responder::answered() const { return state_->answered; }

@@ -70,8 +70,8 @@ private:
 
 struct ServerOptions {
     std::string address = "127.0.0.1";
-    int port = 0;                      ///< 0: any free port
-    int threads = 2;                   ///< I/O threads
+    int port = 0;     ///< 0: any free port
+    int threads = 2;  ///< I/O threads
     std::size_t max_body_bytes = 64 * 1024;
     std::chrono::seconds keep_alive_timeout{5};  ///< idle connection, and a slow request's reads
 };

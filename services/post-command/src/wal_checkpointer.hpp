@@ -39,7 +39,6 @@ public:
     /// Checkpoints that copied frames so far.
     std::uint64_t checkpoints() const { return checkpoints_; }
 
-
 private:
     void run();
 

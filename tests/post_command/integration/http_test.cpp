@@ -102,7 +102,8 @@ private:
         return s;
     }
     bool read_some(std::chrono::steady_clock::time_point deadline) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         if (left.count() <= 0) return false;
         pollfd p{fd_, POLLIN, 0};
         if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
@@ -178,9 +179,10 @@ TEST_F(PostCommandHttp, HeadIsGetWithoutTheBody) {
 TEST_F(PostCommandHttp, ExpectContinueGetsAnInterimAnswerBeforeTheBody) {
     RawConnection c(port);
     const std::string body = R"({"author":"alice","message":"sent after 100 Continue"})";
-    ASSERT_TRUE(c.send("POST /api/v1/newPost HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                       "Expect: 100-continue\r\nContent-Length: " +
-                       std::to_string(body.size()) + "\r\n\r\n"));
+    ASSERT_TRUE(
+        c.send("POST /api/v1/newPost HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+               "Expect: 100-continue\r\nContent-Length: " +
+               std::to_string(body.size()) + "\r\n\r\n"));
     ASSERT_TRUE(c.read_until("\r\n\r\n", 5s)) << "no interim answer: " << c.input();
     EXPECT_EQ(c.input().rfind("HTTP/1.1 100 Continue\r\n\r\n", 0), 0u) << c.input();
     ASSERT_TRUE(c.send(body));

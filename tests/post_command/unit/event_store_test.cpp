@@ -10,8 +10,8 @@
 
 #include "command_service.hpp"
 #include "event_store.hpp"
-#include "process.hpp"
 #include "kafka_test.hpp"  // wait_until
+#include "process.hpp"
 #include "wal_checkpointer.hpp"
 
 using namespace fanout::post_command;
@@ -153,8 +153,8 @@ struct Pipeline {
     }
     int count(int status) {
         std::lock_guard lock(mutex);
-        return static_cast<int>(std::count_if(results.begin(), results.end(),
-                                              [&](const CommandResult& r) { return r.status == status; }));
+        return static_cast<int>(
+            std::count_if(results.begin(), results.end(), [&](const CommandResult& r) { return r.status == status; }));
     }
 };
 
