@@ -66,26 +66,26 @@ const char* reason(int status) {
     }
 }
 
-std::optional<std::string> post_id(const std::string& param, const Responder& respond) {
-    auto id = canonical_uuid(param);
-    if (!id) respond(reply(400, "The post id must be a UUID, e.g. 3f2b8c1e-9a4d-4c7e-8f10-2b3c4d5e6f70."));
-    return id;
-}
-
-/// The If-Match version: `ok` false after answering 400 for a malformed header.
-struct IfMatch {
-    bool ok = true;
-    std::optional<std::int64_t> version;
+/// The post of the URL and the client's If-Match version, or nothing after
+/// answering 400 (an id that is not a UUID, a malformed If-Match).
+struct Target {
+    std::string post_id;
+    std::optional<std::int64_t> expected_version;
 };
-IfMatch if_match(const Request& req, const Responder& respond) {
+std::optional<Target> target(const Request& req, const std::string& param, const Responder& respond) {
+    auto id = canonical_uuid(param);
+    if (!id) {
+        respond(reply(400, "The post id must be a UUID, e.g. 3f2b8c1e-9a4d-4c7e-8f10-2b3c4d5e6f70."));
+        return std::nullopt;
+    }
     const auto header = req.find(bhttp::field::if_match);
-    if (header == req.end()) return {};
+    if (header == req.end()) return Target{std::move(*id), std::nullopt};
     const ExpectedVersion expected = parse_if_match(std::string(header->value()));
     if (expected.error) {
         respond(reply(400, *expected.error));
-        return {false, std::nullopt};
+        return std::nullopt;
     }
-    return {true, expected.version};
+    return Target{std::move(*id), expected.version};
 }
 
 Response answer(const CommandResult& result, const char* success, const Fields& fields) {
@@ -109,14 +109,12 @@ template <class Body, class DecideFn>
 http::Handler on_post(RouteContext& ctx, Parsed<Body> (*parse)(std::string_view), DecideFn decide,
                       const char* success) {
     return [&ctx, parse, decide, success](const Request& req, const std::string& param, Responder respond) {
-        auto id = post_id(param, respond);
-        if (!id) return;
-        const IfMatch expected = if_match(req, respond);
-        if (!expected.ok) return;
+        auto post = target(req, param, respond);
+        if (!post) return;
         Parsed<Body> parsed = parse(req.body());
         if (auto* error = std::get_if<std::string>(&parsed)) return respond(reply(400, *error));
         submit(
-            ctx, std::move(*id), expected.version,
+            ctx, std::move(post->post_id), post->expected_version,
             [decide, body = std::get<Body>(std::move(parsed))](const PostAggregate& post, const std::string& now) {
                 return decide(post, body, now);
             },
@@ -214,28 +212,24 @@ http::Router make_routes(RouteContext& ctx) {
 
     router.prefix("PUT", "/api/v1/likePost/", [&ctx](const Request& req, const std::string& param, Responder respond) {
         // The seed's likePost has no body; whatever is sent is ignored.
-        auto id = post_id(param, respond);
-        if (!id) return;
-        const IfMatch expected = if_match(req, respond);
-        if (!expected.ok) return;
+        auto post = target(req, param, respond);
+        if (!post) return;
         submit(
-            ctx, std::move(*id), expected.version,
+            ctx, std::move(post->post_id), post->expected_version,
             [](const PostAggregate& post, const std::string&) { return post.like(); }, false, std::move(respond),
             ok::like_post);
     });
 
     router.prefix("PUT", "/api/v1/addComment/",
                   [&ctx](const Request& req, const std::string& param, Responder respond) {
-                      auto id = post_id(param, respond);
-                      if (!id) return;
-                      const IfMatch expected = if_match(req, respond);
-                      if (!expected.ok) return;
+                      auto post = target(req, param, respond);
+                      if (!post) return;
                       Parsed<AddCommentBody> parsed = parse_add_comment(req.body());
                       if (auto* error = std::get_if<std::string>(&parsed)) return respond(reply(400, *error));
                       std::string comment_id = new_uuid();
                       Fields fields = {{"commentId", comment_id}};
                       submit(
-                          ctx, std::move(*id), expected.version,
+                          ctx, std::move(post->post_id), post->expected_version,
                           [body = std::get<AddCommentBody>(std::move(parsed)), comment_id](const PostAggregate& post,
                                                                                            const std::string& now) {
                               return post.add_comment(body.comment, body.username, comment_id, now);
