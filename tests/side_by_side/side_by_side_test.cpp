@@ -194,15 +194,14 @@ TEST(SideBySide, EachPluginSeesEveryEventAndADownReceiverStallsOnlyTheNotifier) 
     // The read model and the analytics get through all of it while the notifier waits.
     ASSERT_TRUE(wait_until([&] { return read_model_complete(read_db, stream.reference.model()); }, 180s))
         << differences(stream.reference.model(), read_db.model()) << fanoutd.log();
-    ASSERT_TRUE(wait_until([&] { return analytics_complete(analytics_db, stream.analytics); }, 180s))
-        << fanoutd.log();
+    ASSERT_TRUE(wait_until([&] { return analytics_complete(analytics_db, stream.analytics); }, 180s)) << fanoutd.log();
     EXPECT_EQ(analytics_posts_per_author(analytics_db.session()), stream.analytics.posts_per_author);
 
     const auto notify_committed = admin.committed(prefix + ".notify", topic, k_partitions);
     const auto ends = admin.end_offsets(topic, k_partitions);
-    const std::int64_t committed_total = std::accumulate(
-        notify_committed.begin(), notify_committed.end(), std::int64_t{0},
-        [](std::int64_t sum, std::int64_t o) { return sum + std::max<std::int64_t>(o, 0); });
+    const std::int64_t committed_total =
+        std::accumulate(notify_committed.begin(), notify_committed.end(), std::int64_t{0},
+                        [](std::int64_t sum, std::int64_t o) { return sum + std::max<std::int64_t>(o, 0); });
     EXPECT_LT(committed_total, std::accumulate(ends.begin(), ends.end(), std::int64_t{0}) / 10)
         << "the notifier is stalled on the down receiver, not skipping ahead";
     EXPECT_TRUE(receiver.requests().empty());
@@ -230,10 +229,9 @@ TEST(SideBySide, APluginAddedLaterStartsWhereConfiguredWithoutDisturbingTheOther
     admin.create_topic(topic, k_partitions);
     TempDir dir;
     TestDatabase read_db(DbBackend::sqlite), analytics_db(DbBackend::sqlite);
-    const std::vector<std::string> first = {
-        sql_plugin("read_model", "libfanout_sql_read_model.so", read_db, topic),
-        sql_plugin("analytics", "libfanout_analytics.so", analytics_db, topic),
-        audit_plugin("keep", dir / "keep.jsonl", topic, "earliest")};
+    const std::vector<std::string> first = {sql_plugin("read_model", "libfanout_sql_read_model.so", read_db, topic),
+                                            sql_plugin("analytics", "libfanout_analytics.so", analytics_db, topic),
+                                            audit_plugin("keep", dir / "keep.jsonl", topic, "earliest")};
     const auto config = dir.write("fanoutd.yaml", daemon_config(prefix, dlq, first));
     FanoutdProcess fanoutd(config, dir / "fanoutd.log");
     fanoutd.start();
@@ -267,8 +265,22 @@ TEST(SideBySide, APluginAddedLaterStartsWhereConfiguredWithoutDisturbingTheOther
     ASSERT_TRUE(fanoutd.wait_for_log("reload applied: kept 3 (0 reloading from disk), stopped 0, started 2", 30s))
         << fanoutd.log();
     ASSERT_TRUE(fanoutd.wait_for_log("[from_latest] assigned", 30s)) << fanoutd.log();
-    ASSERT_TRUE(wait_until([&] { return read_lines(dir / "earliest.jsonl").size() >= k_first; }, 60s))
+    ASSERT_TRUE(wait_until([&] { return read_lines(dir / "earliest.jsonl").size() >= k_first; }, 60s)) << fanoutd.log();
+    // "latest" is the end of a partition when the new consumer first fetches
+    // it, a moment after its assignment: feed a few events until it has seen
+    // one on every partition, so it has started everywhere before the rest.
+    std::size_t warm_up = 0;
+    ASSERT_TRUE(wait_until(
+        [&] {
+            produce(20);
+            warm_up += 20;
+            std::set<std::int32_t> started;
+            for (const auto& c : audit_coordinates(dir / "latest.jsonl")) started.insert(c.first);
+            return started.size() == static_cast<std::size_t>(k_partitions);
+        },
+        60s))
         << fanoutd.log();
+    const auto ends_when_started = admin.end_offsets(topic, k_partitions);
 
     produce(k_second);
     ASSERT_TRUE(wait_until([&] { return read_model_complete(read_db, reference.model()); }, 60s))
@@ -281,16 +293,29 @@ TEST(SideBySide, APluginAddedLaterStartsWhereConfiguredWithoutDisturbingTheOther
     }
 
     const auto all = all_coordinates(admin.end_offsets(topic, k_partitions));
-    ASSERT_EQ(all.size(), k_first + k_second);
-    std::set<Coordinate> after_reload;
-    for (const auto& c : all) {
-        if (c.second >= ends_at_reload[c.first]) after_reload.insert(c);
-    }
+    ASSERT_EQ(all.size(), k_first + warm_up + k_second);
     const auto keep = audit_coordinates(dir / "keep.jsonl");
     const auto earliest = audit_coordinates(dir / "earliest.jsonl");
     const auto latest = audit_coordinates(dir / "latest.jsonl");
     EXPECT_EQ(std::set<Coordinate>(earliest.begin(), earliest.end()), all) << "from the beginning";
-    EXPECT_EQ(std::set<Coordinate>(latest.begin(), latest.end()), after_reload) << "only what came after it joined";
+    // Where the latest plugin started on each partition: after the reload,
+    // before the main part of the stream; from there on it saw everything.
+    std::map<std::int32_t, std::int64_t> started_at;
+    for (const auto& c : latest) {
+        auto [it, first] = started_at.try_emplace(c.first, c.second);
+        if (!first) it->second = std::min(it->second, c.second);
+    }
+    ASSERT_EQ(started_at.size(), static_cast<std::size_t>(k_partitions));
+    std::set<Coordinate> from_start;
+    for (const auto& [partition, offset] : started_at) {
+        EXPECT_GE(offset, ends_at_reload[partition]) << "partition " << partition << ": nothing from before it joined";
+        EXPECT_LT(offset, ends_when_started[partition]) << "partition " << partition;
+    }
+    for (const auto& c : all) {
+        if (c.second >= started_at[c.first]) from_start.insert(c);
+    }
+    EXPECT_EQ(latest.size(), from_start.size()) << "each event once";
+    EXPECT_EQ(std::set<Coordinate>(latest.begin(), latest.end()), from_start) << "everything once started";
     EXPECT_EQ(keep.size(), all.size()) << "the plugin already running was not restarted nor replayed";
     EXPECT_EQ(std::set<Coordinate>(keep.begin(), keep.end()), all);
     const std::string log = fanoutd.log();
