@@ -112,6 +112,7 @@ PluginSettings read_plugin(const std::filesystem::path& file, const YAML::Node& 
         MappingReader b(file, batch, what + " batch");
         if (auto v = b.integer("max_events", 1, 100'000)) p.batch_max_events = static_cast<std::size_t>(*v);
         if (auto v = b.integer("linger_ms", 0, 60'000)) p.batch_linger = Milliseconds(*v);
+        if (auto v = b.boolean("parse_ahead")) p.batch_parse_ahead = *v;
         b.finish();
     }
     if (YAML::Node retry = pr.get("retry"); retry.IsDefined() && !retry.IsNull()) p.retry = read_retry(file, retry, what);

@@ -52,6 +52,7 @@ struct PluginSettings {
     std::vector<std::string> event_types;  ///< empty: every type
     std::size_t batch_max_events = 500;
     Milliseconds batch_linger{20};
+    bool batch_parse_ahead = true;  ///< parse the next batch's envelopes while the plugin handles one
     RetryPolicy retry;
     OnPermanentError on_permanent_error = OnPermanentError::dead_letter;
     StartFrom start_from = StartFrom::earliest;

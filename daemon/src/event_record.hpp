@@ -40,6 +40,9 @@ public:
     explicit EventRecord(KafkaMessage message, JsonArena* arena = nullptr);
 
     const rd_kafka_message_t& message() const noexcept { return *message_; }
+    /// Parse the envelope now instead of at the first access; false when it
+    /// is not a JSON object. Not thread-safe with other calls on this record.
+    bool parse_envelope() const { return parsed() != nullptr; }
 
     std::string_view topic() const override { return topic_; }
     std::int32_t partition() const override { return message_->partition; }

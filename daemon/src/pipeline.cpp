@@ -57,6 +57,7 @@ Pipeline::Pipeline(std::shared_ptr<const DaemonSettings> daemon, PluginSettings 
       context_(settings_.name, group_id_, metrics),
       factory_(std::move(factory)) {
     batch_.reserve(settings_.batch_max_events);
+    incoming_.reserve(settings_.batch_max_events);
 }
 
 Pipeline::~Pipeline() {
@@ -175,16 +176,48 @@ void Pipeline::run() {
                fmt::join(settings_.topics, ","));
     heartbeat();
     set_state(PipelineState::running);
+    if (settings_.batch_parse_ahead) {
+        parse_ahead_ = std::make_unique<ParseAhead>([this](const EventRecord& e) {
+            return settings_.event_types.empty() || settings_.wants_type(e.type());
+        });
+    }
 
     while (!stop_requested_.load(std::memory_order_acquire) && !halted_) {
         heartbeat();
         refresh_status();
         if (reload_requested_.exchange(false)) reload_plugin();
         resume_due_partitions();
-        collect_batch();
+        const bool overlap = parse_ahead_ && !batch_.empty();
+        collect_batch(/*wait=*/!overlap);
         nudge_fetchers();
-        if (!batch_.empty()) process_batch();
+        if (!overlap) {
+            take_incoming();
+            // With parse ahead, the next round first collects its successor.
+            if (!parse_ahead_ && !batch_.empty()) process_batch();
+            continue;
+        }
+        if (incoming_.empty()) {
+            process_batch();
+            continue;
+        }
+        parse_ahead_->start(incoming_);
+        {
+            struct Joined {
+                ParseAhead& parser;
+                ~Joined() { parser.wait(); }
+            } joined{*parse_ahead_};
+            process_batch();
+        }
+        if (!rewound_.empty()) {
+            std::erase_if(incoming_, [&](const EventRecord& e) {
+                return std::any_of(rewound_.begin(), rewound_.end(), [&](const auto& tp) {
+                    return tp.second == e.partition() && tp.first == e.topic();
+                });
+            });
+        }
+        take_incoming();
     }
+    parse_ahead_.reset();
 
     heartbeat();
     set_state(halted_ ? PipelineState::failed : PipelineState::stopping);
@@ -242,7 +275,7 @@ std::chrono::milliseconds Pipeline::poll_timeout() const {
 
 rd_kafka_message_t* Pipeline::poll_for_batch(Clock::time_point deadline) {
     std::chrono::milliseconds timeout = poll_timeout();
-    if (batch_.empty()) {
+    if (incoming_.empty()) {
         // About to wait for events: make sure the fetchers are not asleep.
         nudge_fetchers();
         if (consumed_since_nudge_) {
@@ -257,15 +290,23 @@ rd_kafka_message_t* Pipeline::poll_for_batch(Clock::time_point deadline) {
     return rd_kafka_consumer_poll(consumer_.get(), static_cast<int>(timeout.count()));
 }
 
-void Pipeline::collect_batch() {
+void Pipeline::take_incoming() {
+    std::swap(batch_, incoming_);
+    batch_arena_ = 1 - batch_arena_;
+    incoming_.clear();
+}
+
+void Pipeline::collect_batch(bool wait) {
     Clock::time_point deadline{};
-    if (batch_.empty()) arena_.rewind();  // no event of an earlier batch is left
-    while (batch_.size() < settings_.batch_max_events) {
+    JsonArena& arena = arenas_[1 - batch_arena_];
+    if (incoming_.empty()) arena.rewind();  // no event of an earlier batch is left in it
+    while (incoming_.size() < settings_.batch_max_events) {
         // While events are queued, take them without reading the clock.
-        rd_kafka_message_t* raw = batch_.empty() ? nullptr : rd_kafka_consumer_poll(consumer_.get(), 0);
+        rd_kafka_message_t* raw = incoming_.empty() && wait ? nullptr : rd_kafka_consumer_poll(consumer_.get(), 0);
+        if (raw == nullptr && !wait) return;
         if (raw == nullptr) raw = poll_for_batch(deadline);
         if (raw == nullptr) {
-            if (batch_.empty() || Clock::now() >= deadline) return;
+            if (incoming_.empty() || Clock::now() >= deadline) return;
             continue;
         }
         KafkaMessage message(raw);
@@ -281,8 +322,8 @@ void Pipeline::collect_batch() {
             }
             continue;
         }
-        if (batch_.empty()) deadline = Clock::now() + settings_.batch_linger;
-        batch_.emplace_back(std::move(message), &arena_);
+        if (incoming_.empty()) deadline = Clock::now() + settings_.batch_linger;
+        incoming_.emplace_back(std::move(message), &arena);
         consumed_since_nudge_ = true;
         if (stop_requested_.load(std::memory_order_acquire)) return;
     }
@@ -339,6 +380,7 @@ void Pipeline::invoke_plugin(std::span<const Event* const> events, std::span<Out
 }
 
 void Pipeline::process_batch() {
+    rewound_.clear();
     counters_.batches.add(1);
     std::vector<const Event*> selected;
     std::vector<std::size_t> selected_index(batch_.size(), SIZE_MAX);
@@ -482,6 +524,7 @@ void Pipeline::schedule_retry(const EventRecord& event, std::chrono::millisecond
     }
     std::erase_if(paused_, [&](const PausedPartition& p) { return p.topic == topic && p.partition == event.partition(); });
     paused_.push_back({topic, event.partition(), Clock::now() + delay});
+    rewound_.emplace_back(topic, event.partition());
 }
 
 void Pipeline::resume_due_partitions() {
@@ -539,6 +582,7 @@ void Pipeline::forget_partitions(const rd_kafka_topic_partition_list_t* partitio
     };
     // Not yet handled, not yet stored: the next owner consumes them.
     std::erase_if(batch_, [&](const EventRecord& e) { return revoked(e.topic(), e.partition()); });
+    std::erase_if(incoming_, [&](const EventRecord& e) { return revoked(e.topic(), e.partition()); });
     std::erase_if(paused_, [&](const PausedPartition& p) { return revoked(p.topic, p.partition); });
     std::erase_if(attempts_, [&](const auto& entry) { return revoked(std::get<0>(entry.first), std::get<1>(entry.first)); });
 }
@@ -640,6 +684,9 @@ void Pipeline::reload_plugin() {
         if (rd_kafka_assignment(consumer_.get(), &raw) == RD_KAFKA_RESP_ERR_NO_ERROR && raw != nullptr) {
             PartitionList assigned(raw);
             if (assigned->cnt > 0) {
+                // Consumed but not handled: redelivered from the checkpoints.
+                batch_.clear();
+                incoming_.clear();
                 apply_checkpoints(assigned.get());
                 if (rd_kafka_error_t* error = rd_kafka_seek_partitions(consumer_.get(), assigned.get(), 10'000)) {
                     log().error("[{}] seek after reload failed: {}", settings_.name, rd_kafka_error_string(error));

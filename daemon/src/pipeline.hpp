@@ -5,6 +5,13 @@
 // by librdkafka's auto-commit) only after the plugin finished it. Transient
 // failures pause the partition, seek back and redeliver after backoff;
 // permanent ones go to the dead-letter topic (or stop the pipeline).
+//
+// Parse ahead (batch.parse_ahead, on by default): while the plugin handles
+// one batch, the next one is collected from what is already queued and its
+// envelopes parsed on a helper thread. Only events still to be delivered
+// are kept: a partition rewound for a retry, revoked, or repositioned by a
+// reload loses its events from the next batch (they come again from Kafka).
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -21,6 +28,7 @@
 #include "event_record.hpp"
 #include "kafka.hpp"
 #include "metrics.hpp"
+#include "parse_ahead.hpp"
 #include "plugin_context.hpp"
 #include "plugin_factory.hpp"
 
@@ -87,7 +95,11 @@ private:
 
     void run();
     void create_consumer();
-    void collect_batch();
+    /// Collect into incoming_: waiting for the first event and then the
+    /// linger, or (`wait` false) only what is queued.
+    void collect_batch(bool wait);
+    /// batch_ (empty) takes incoming_ and its arena.
+    void take_incoming();
     void process_batch();
     void invoke_plugin(std::span<const Event* const> events, std::span<Outcome> outcomes);
     /// Permanent failure: dead-letter (true) or stop / keep for retry (false).
@@ -128,8 +140,17 @@ private:
     std::chrono::steady_clock::time_point next_nudge_{};
     bool consumed_since_nudge_ = false;
 
-    JsonArena arena_;  ///< the batch's parsed envelopes; declared before batch_, which points into it
+    // batch_ goes to the plugin next; incoming_ is collected (and parsed
+    // ahead) meanwhile. Each batch parses into an arena of its own; the
+    // arenas are declared before the batches, which point into them.
+    std::array<JsonArena, 2> arenas_;
+    std::size_t batch_arena_ = 0;  ///< arenas_[batch_arena_] is batch_'s, the other incoming_'s
     std::vector<EventRecord> batch_;
+    std::vector<EventRecord> incoming_;
+    /// Partitions rewound (schedule_retry) since process_batch began: their
+    /// events in incoming_ are redelivered, so they are dropped.
+    std::vector<std::pair<std::string, std::int32_t>> rewound_;
+    std::unique_ptr<ParseAhead> parse_ahead_;  ///< declared after the batches: stops first
     std::vector<PausedPartition> paused_;
     std::map<AttemptKey, int> attempts_;
     bool halted_ = false;

@@ -4,6 +4,11 @@
 //   noop        fanoutd + the no-op plugin: the raw consume rate of this run
 //   sqlite      fanoutd + sql_read_model into a fresh SQLite file
 //   postgresql  fanoutd + sql_read_model into a fresh schema on --pg
+//   sqlite-b, postgresql-b, noop-b: the same with the fanoutd and plugins
+//               of --b-bin-dir / --b-lib-dir (another build, for an A/B)
+// With --repeat N the scenario list runs N times over the same topic,
+// alternating, so a slower spell of the host hits every scenario; a median
+// row per scenario follows the runs.
 // Measured from outside: from fork() until every event is accounted for
 // (the plugin's checkpoints table for the read model, the group's committed
 // offsets for noop). The read model is then compared, row by row, with the
@@ -57,6 +62,8 @@ struct Settings {
     fs::path work_dir;
     fs::path bin_dir = FANOUT_BIN_DIR;
     fs::path lib_dir = FANOUT_LIB_DIR;
+    fs::path b_bin_dir, b_lib_dir;  ///< the build of the "-b" scenarios
+    int repeat = 1;
     int timeout_s = 600;
     bool verify = true;
     bool keep = false;
@@ -64,6 +71,7 @@ struct Settings {
 
 struct Result {
     std::string scenario;
+    int run = 0;
     bool ok = false;
     std::string note;
     double elapsed = 0, startup = 0, cpu = -1;
@@ -90,11 +98,10 @@ struct Target {
     std::function<void()> wait_disconnected;      ///< until the plugin's sessions are gone (their CPU counted)
 };
 
-Result run_scenario(const Settings& s, const std::string& name, const std::string& topic, std::int64_t total,
-                    const Target& target) {
+Result run_scenario(const Settings& s, const std::string& name, const std::string& prefix, const fs::path& bin_dir,
+                    const std::string& topic, std::int64_t total, const Target& target) {
     Result r;
     r.scenario = name;
-    const std::string prefix = "rmbench-" + std::to_string(::getpid()) + "-" + name;
     std::ostringstream y;
     y << "kafka:\n  brokers: " << yaml_quote(s.brokers) << "\n  properties:\n    auto.commit.interval.ms: \"100\"\n"
       << "group_prefix: " << prefix << "\ndead_letter_topic: " << topic << ".dead-letter\ndrain_timeout_ms: 10000\n"
@@ -109,7 +116,7 @@ Result run_scenario(const Settings& s, const std::string& name, const std::strin
     const double db_cpu_before = target.server_cpu ? target.server_cpu() : -1;
     const auto t0 = Clock::now();
     const pid_t pid =
-        spawn({(s.bin_dir / "fanoutd").string(), "--config", config.string(), "--log-format", "plain"}, log);
+        spawn({(bin_dir / "fanoutd").string(), "--config", config.string(), "--log-format", "plain"}, log);
     const auto deadline = t0 + std::chrono::seconds(s.timeout_s);
     bool first = false;
     Clock::time_point t_first{}, t_end{};
@@ -184,6 +191,13 @@ int main(int argc, char** argv) {
     app.add_option("--timeout", s.timeout_s, "per scenario, seconds")->capture_default_str();
     app.add_flag("!--no-verify", s.verify, "skip comparing the read model with the reference projection");
     app.add_flag("--keep", s.keep, "keep the topic, the SQLite file and the PostgreSQL schema");
+    app.add_option("--repeat", s.repeat, "run the scenario list this many times, alternating; then a median per scenario")
+        ->capture_default_str()
+        ->check(CLI::Range(1, 100));
+    app.add_option("--bin-dir", s.bin_dir, "where fanoutd is")->capture_default_str();
+    app.add_option("--lib-dir", s.lib_dir, "where the plugin libraries are")->capture_default_str();
+    app.add_option("--b-bin-dir", s.b_bin_dir, "fanoutd of the -b scenarios (default: --bin-dir)");
+    app.add_option("--b-lib-dir", s.b_lib_dir, "plugin libraries of the -b scenarios (default: --lib-dir)");
     CLI11_PARSE(app, argc, argv);
     s.scenarios.clear();
     for (std::stringstream in(scenario_list); std::getline(in, scenario_list, ',');)
@@ -211,14 +225,23 @@ int main(int argc, char** argv) {
         double load_before[3] = {-1, -1, -1};
         if (::getloadavg(load_before, 3) < 0) load_before[0] = -1;
         std::vector<Result> results;
-        for (const std::string& name : s.scenarios) {
+        std::vector<std::pair<int, std::string>> runs;
+        for (int run = 1; run <= s.repeat; ++run) {
+            for (const std::string& name : s.scenarios) runs.emplace_back(run, name);
+        }
+        for (const auto& [run, name] : runs) {
             Target target;
             std::unique_ptr<soci::session> session;
             std::string schema;
-            const std::string group = "rmbench-" + std::to_string(::getpid()) + "-" + name + "." + name;
-            if (name == "noop") {
+            const bool b_side = name.size() > 2 && name.ends_with("-b");
+            const std::string kind = b_side ? name.substr(0, name.size() - 2) : name;
+            const fs::path bin_dir = b_side && !s.b_bin_dir.empty() ? s.b_bin_dir : s.bin_dir;
+            const fs::path lib_dir = b_side && !s.b_lib_dir.empty() ? s.b_lib_dir : s.lib_dir;
+            const std::string prefix = "rmbench-" + std::to_string(::getpid()) + "-" + std::to_string(run) + "-" + name;
+            const std::string group = prefix + "." + name;
+            if (kind == "noop") {
                 target.plugin_entry =
-                    "    type: library\n    path: " + yaml_quote((s.lib_dir / "libfanout_bench_noop.so").string()) +
+                    "    type: library\n    path: " + yaml_quote((lib_dir / "libfanout_bench_noop.so").string()) +
                     "\n";
                 auto watcher =
                     std::make_shared<RdKafka>(make_client(RD_KAFKA_CONSUMER, s.brokers, {{"group.id", group}}));
@@ -234,22 +257,22 @@ int main(int argc, char** argv) {
                     return sum;
                 };
                 target.progress();  // coordinator lookup before the clock starts
-            } else if (name == "sqlite" || name == "postgresql") {
+            } else if (kind == "sqlite" || kind == "postgresql") {
                 std::string connection;
-                if (name == "sqlite") {
+                if (kind == "sqlite") {
                     const fs::path file = s.work_dir / "read_model.db";
                     for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(file.string() + suffix);
                     connection = "sqlite:" + file.string();
                 } else {
                     if (s.pg.empty()) throw std::runtime_error("scenario postgresql needs --pg");
-                    schema = "rmbench_" + std::to_string(::getpid());
+                    schema = "rmbench_" + std::to_string(::getpid()) + "_" + std::to_string(run);
                     soci::session admin_pg;
                     fanout::read_model::open_session(admin_pg, s.pg);
                     admin_pg << "CREATE SCHEMA " + schema;
                     connection = s.pg + " options='-c search_path=" + schema + "' application_name=" + schema;
                 }
                 target.plugin_entry =
-                    "    type: library\n    path: " + yaml_quote((s.lib_dir / "libfanout_sql_read_model.so").string()) +
+                    "    type: library\n    path: " + yaml_quote((lib_dir / "libfanout_sql_read_model.so").string()) +
                     "\n    options:\n      connection: " + yaml_quote(connection) + "\n";
                 session = std::make_unique<soci::session>();
                 fanout::read_model::open_session(*session, connection);
@@ -266,7 +289,7 @@ int main(int argc, char** argv) {
                     return sum;
                 };
                 target.model = [sql]() -> std::optional<Model> { return fanout::test::read_model(*sql); };
-                if (name == "postgresql") {
+                if (kind == "postgresql") {
                     // The server is local: its postmaster's CPU, with the plugin's
                     // backend once it exited, is the database's share of the run.
                     int backend = 0;
@@ -288,8 +311,11 @@ int main(int argc, char** argv) {
             } else {
                 throw std::runtime_error("unknown scenario " + name);
             }
-            std::cout << "running " << name << "..." << std::flush;
-            Result r = run_scenario(s, name, topic, total, target);
+            std::cout << "running " << name;
+            if (s.repeat > 1) std::cout << " (" << run << "/" << s.repeat << ")";
+            std::cout << "..." << std::flush;
+            Result r = run_scenario(s, name, prefix, bin_dir, topic, total, target);
+            r.run = run;
             if (r.ok && s.verify && target.model) {
                 const Model actual = *target.model();
                 r.verified = actual == expected ? "equal" : "DIFFERENT";
@@ -310,17 +336,46 @@ int main(int argc, char** argv) {
                   << s.events << " events, " << s.posts << " posts, " << s.partitions << " partitions, batch "
                   << s.batch << " / linger " << s.linger_ms << " ms, " << std::thread::hardware_concurrency()
                   << " cores\n\n";
-        std::cout << pad("scenario", 12) << pad("elapsed s", 11) << pad("events/s", 11) << pad("steady/s", 11)
+        std::cout << pad("scenario", 14) << pad("elapsed s", 11) << pad("events/s", 11) << pad("steady/s", 11)
                   << pad("startup s", 11) << pad("cpu s", 8) << pad("db cpu s", 10) << pad("model", 11) << "\n";
-        for (const Result& r : results) {
-            const double rate = r.elapsed > 0 ? static_cast<double>(total) / r.elapsed : 0;
+        const auto rate_of = [&](const Result& r) { return r.elapsed > 0 ? static_cast<double>(total) / r.elapsed : 0; };
+        const auto steady_of = [&](const Result& r) {
             const double span = r.elapsed - r.startup;
-            const double steady = span > 0 ? static_cast<double>(total - r.first_count) / span : 0;
-            std::cout << pad(r.scenario, 12) << pad(fixed(r.elapsed, 2), 11) << pad(fixed(rate, 0), 11)
+            return span > 0 ? static_cast<double>(total - r.first_count) / span : 0;
+        };
+        for (const Result& r : results) {
+            const double steady = steady_of(r);
+            const std::string label = s.repeat > 1 ? r.scenario + " #" + std::to_string(r.run) : r.scenario;
+            std::cout << pad(label, 14) << pad(fixed(r.elapsed, 2), 11) << pad(fixed(rate_of(r), 0), 11)
                       << pad(steady > 0 ? fixed(steady, 0) : "-", 11) << pad(fixed(r.startup, 2), 11)
                       << pad(r.cpu >= 0 ? fixed(r.cpu, 1) : "-", 8) << pad(r.db_cpu >= 0 ? fixed(r.db_cpu, 1) : "-", 10)
                       << pad(r.verified, 11) << "\n";
             if (!r.note.empty()) std::cout << "    " << r.scenario << ": " << r.note << "\n";
+        }
+        if (s.repeat > 1) {
+            // The median of the runs that finished, per scenario.
+            const auto median = [](std::vector<double> v) {
+                std::sort(v.begin(), v.end());
+                return v.empty() ? 0.0 : v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
+            };
+            for (const std::string& name : s.scenarios) {
+                std::vector<double> elapsed, rate, steady, startup, cpu;
+                std::size_t equal = 0, finished = 0;
+                for (const Result& r : results) {
+                    if (r.scenario != name || !r.ok) continue;
+                    ++finished;
+                    elapsed.push_back(r.elapsed);
+                    rate.push_back(rate_of(r));
+                    steady.push_back(steady_of(r));
+                    startup.push_back(r.startup);
+                    cpu.push_back(r.cpu);
+                    if (r.verified == "equal") ++equal;
+                }
+                std::cout << pad(name + " median", 14) << pad(fixed(median(elapsed), 2), 11)
+                          << pad(fixed(median(rate), 0), 11) << pad(fixed(median(steady), 0), 11)
+                          << pad(fixed(median(startup), 2), 11) << pad(fixed(median(cpu), 1), 8) << pad("-", 10)
+                          << pad(std::to_string(equal) + "/" + std::to_string(finished) + " eq", 11) << "\n";
+            }
         }
         if (!s.keep) delete_topics(admin.get(), {topic, topic + ".dead-letter"});
         if (own_work_dir && !s.keep &&
