@@ -172,7 +172,8 @@ std::string_view EventRecord::type() const {
         if (type_at != std::string_view::npos && type_at < 100) {
             const auto begin = type_at + k_type.size();
             const auto end = text.find('"', begin);
-            if (end != std::string_view::npos && end > begin && text.find('\\', begin) > end) {
+            if (end != std::string_view::npos && end > begin &&
+                text.substr(begin, end - begin).find('\\') == std::string_view::npos) {
                 return text.substr(begin, end - begin);
             }
         }

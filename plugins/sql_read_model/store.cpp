@@ -24,6 +24,9 @@ std::unique_ptr<Store> Store::open(const Settings& settings) {
     // (the default cache is 2 MB).
     *session << "PRAGMA cache_size = -65536";
     *session << "PRAGMA mmap_size = 268435456";
+    // The WAL is copied back by the store's WalCheckpointer after each
+    // commit; the commit's own checkpoint is the backstop that lets the WAL
+    // start over (wal_checkpointer.hpp).
     *session << "PRAGMA wal_autocheckpoint = 10000";
     read_model::migrate(*session);
     return std::make_unique<SqliteStore>(std::move(session));

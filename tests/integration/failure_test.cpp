@@ -4,6 +4,8 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <optional>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -116,6 +118,69 @@ TEST(Failures, RetryLaterRedeliversTheSameEventAfterBackoffAndSkipsNothing) {
     fanoutd.signal(SIGTERM);
     EXPECT_EQ(fanoutd.wait_exit(20s), 0);
 }
+
+namespace {
+
+/// Partition 0's deliveries, call by call: each call starts where the stored
+/// position is (after the previous call's events, or at the event it was
+/// told to retry) and runs in offset order. Empty when so, else the first
+/// delivery out of place.
+std::string first_out_of_order(const std::vector<Delivery>& deliveries) {
+    std::int64_t batch = -1, last = -1;
+    std::optional<std::int64_t> retried;
+    for (const Delivery& d : deliveries) {
+        if (d.partition != 0) continue;
+        std::int64_t expected = last + 1;
+        if (d.batch != batch) {
+            if (retried) expected = *retried;
+            retried.reset();
+            batch = d.batch;
+        }
+        if (d.offset != expected) {
+            return "call " + std::to_string(d.batch) + " delivered offset " + std::to_string(d.offset) +
+                   " where " + std::to_string(expected) + " was due";
+        }
+        last = d.offset;
+        if (d.outcome == "retry" && !retried) retried = d.offset;
+    }
+    return {};
+}
+
+void retry_keeps_the_order(const std::string& parse_ahead) {
+    Scenario s;
+    s.produce_keyed(200, 42, "k-flaky");
+    // Batches of 5 from a full queue: while the call holding the flaky event
+    // runs, the next batch (offsets after it) is already collected.
+    const auto config = s.dir.write(
+        "fanoutd.yaml",
+        s.scripted("ordered", "      retry_keys: [k-flaky]\n      retry_times: 2\n      sleep_ms: 5\n",
+                   "    batch: { max_events: 5, linger_ms: 20, parse_ahead: " + parse_ahead +
+                       " }\n    retry: { max_attempts: 5, initial_backoff_ms: 200 }\n"));
+    FanoutdProcess fanoutd(config, s.dir / "fanoutd.log");
+    fanoutd.start();
+    ASSERT_TRUE(wait_until([&] { return fully_committed(s.admin, s.prefix + ".ordered", s.topic, 1); }, 60s))
+        << fanoutd.log();
+    const auto deliveries = read_deliveries(s.dir / "record");
+    ASSERT_FALSE(deliveries.empty());
+    EXPECT_GT(deliveries.back().batch, 40) << "batches of at most 5";
+    EXPECT_EQ(first_out_of_order(deliveries), "");
+    std::vector<std::string> flaky;
+    std::set<std::int64_t> done;
+    for (const auto& d : deliveries) {
+        if (d.key == "k-flaky") flaky.push_back(d.outcome);
+        if (d.outcome == "done") done.insert(d.offset);
+    }
+    EXPECT_EQ(flaky, (std::vector<std::string>{"retry", "retry", "done"}));
+    EXPECT_EQ(done.size(), 200u);
+    fanoutd.signal(SIGTERM);
+    EXPECT_EQ(fanoutd.wait_exit(20s), 0);
+}
+
+}  // namespace
+
+TEST(Failures, ARetryDropsTheBatchParsedAheadAndRedeliversInOffsetOrder) { retry_keeps_the_order("true"); }
+
+TEST(Failures, WithoutParseAheadARetryRedeliversInOffsetOrder) { retry_keeps_the_order("false"); }
 
 TEST(Failures, ExhaustedRetriesAreDeadLettered) {
     Scenario s;

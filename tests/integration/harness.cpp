@@ -60,7 +60,10 @@ std::vector<Delivery> read_deliveries(const std::filesystem::path& file) {
     for (const auto& line : read_lines(file)) {
         std::istringstream in(line);
         Delivery d;
-        if (in >> d.topic >> d.partition >> d.offset >> d.key >> d.outcome) out.push_back(d);
+        if (in >> d.topic >> d.partition >> d.offset >> d.key >> d.outcome) {
+            in >> d.batch;
+            out.push_back(d);
+        }
     }
     return out;
 }

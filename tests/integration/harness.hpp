@@ -41,6 +41,7 @@ struct Delivery {
     std::int64_t offset;
     std::string key;
     std::string outcome;
+    std::int64_t batch = 0;  ///< the handle() call it came in (scripted plugin), 1-based
 };
 std::vector<Delivery> read_deliveries(const std::filesystem::path& file);
 

@@ -13,7 +13,7 @@ namespace fanout::tests::scripted {
 namespace {
 
 constexpr OptionSpec k_options[] = {
-    {"record_path", OptionType::string, nullptr, "each delivery appended as 'partition offset key outcome'"},
+    {"record_path", OptionType::string, nullptr, "each delivery appended as 'topic partition offset key outcome batch'"},
     {"reject_keys", OptionType::string_list, "", "keys rejected (dead-lettered)"},
     {"retry_keys", OptionType::string_list, "", "keys answered retry_later retry_times times, then done"},
     {"retry_times", OptionType::integer, "2", "how often a retry key fails before it succeeds"},
@@ -34,6 +34,7 @@ public:
     }
 
     void handle(std::span<const Event* const> events, std::span<Outcome> outcomes) override {
+        ++batch_;
         for (std::size_t i = 0; i < events.size(); ++i) {
             const Event& e = *events[i];
             const std::string key(e.key());
@@ -60,13 +61,14 @@ public:
 
 private:
     void record(const Event& e, const std::string& outcome) {
-        record_ << e.topic() << ' ' << e.partition() << ' ' << e.offset() << ' ' << e.key() << ' ' << outcome << '\n';
+        record_ << e.topic() << ' ' << e.partition() << ' ' << e.offset() << ' ' << e.key() << ' ' << outcome << ' ' << batch_ << '\n';
         record_.flush();
     }
 
     std::ofstream record_;
     std::int64_t retry_times_;
     std::int64_t sleep_;
+    std::int64_t batch_ = 0;  ///< handle() calls so far, 1-based in the record
     Context& context_;
     std::set<std::string> reject_, retry_, throw_;
     std::map<std::string, std::int64_t> failures_;

@@ -23,7 +23,7 @@ plugins:
     path: libs/libaudit.so
     topics: [posts, other]
     event_types: [PostCreatedEvent]
-    batch: { max_events: 100, linger_ms: 5 }
+    batch: { max_events: 100, linger_ms: 5, parse_ahead: false }
     retry: { max_attempts: 3, initial_backoff_ms: 10, max_backoff_ms: 1000, multiplier: 3 }
     on_permanent_error: stop
     start_from: latest
@@ -65,6 +65,7 @@ TEST(Config, ParsesEveryField) {
     EXPECT_FALSE(p.wants_type("PostLikedEvent"));
     EXPECT_EQ(p.batch_max_events, 100u);
     EXPECT_EQ(p.batch_linger.count(), 5);
+    EXPECT_FALSE(p.batch_parse_ahead);
     EXPECT_EQ(p.retry.max_attempts, 3);
     EXPECT_EQ(p.on_permanent_error, fanout::daemon::OnPermanentError::stop);
     EXPECT_EQ(p.start_from, fanout::daemon::StartFrom::latest);
@@ -81,6 +82,7 @@ TEST(Config, DefaultsApplyWhenOmitted) {
     EXPECT_EQ(p.topics, std::vector<std::string>{"t"});
     EXPECT_TRUE(p.wants_type("anything"));
     EXPECT_EQ(p.batch_max_events, 500u);
+    EXPECT_TRUE(p.batch_parse_ahead);
     EXPECT_EQ(p.retry.max_attempts, 5);
     EXPECT_EQ(p.on_permanent_error, fanout::daemon::OnPermanentError::dead_letter);
     EXPECT_EQ(p.start_from, fanout::daemon::StartFrom::earliest);
@@ -127,6 +129,12 @@ TEST(Config, WrongTypeNamesFieldAndValue) {
     EXPECT_NE(e.find(":15:28: plugin 'audit' retry field 'max_attempts': expected an integer, got 'three'"),
               std::string::npos)
         << e;
+}
+
+TEST(Config, ParseAheadMustBeABoolean) {
+    const std::string e = error_of(replace(k_valid, "parse_ahead: false", "parse_ahead: sometimes"));
+    EXPECT_EQ(e, "/etc/fanout/fanoutd.yaml:14:58: plugin 'audit' batch field 'parse_ahead': expected true or false, "
+                 "got 'sometimes'");
 }
 
 TEST(Config, OutOfRangeValueIsAnError) {
