@@ -113,6 +113,8 @@ void open_session(soci::session& session, const std::string& connection) {
     }
     if (path.empty()) throw std::runtime_error("empty SQLite database path in '" + connection + "'");
     session.open(soci::sqlite3, "db=" + path + " timeout=30");
+    // Before journal_mode: only a file without pages takes a page size.
+    session << "PRAGMA page_size = " + std::to_string(k_sqlite_page_size);
     session << "PRAGMA journal_mode=WAL";
     session << "PRAGMA synchronous=NORMAL";
     session << "PRAGMA foreign_keys=ON";

@@ -21,6 +21,12 @@ inline constexpr int k_schema_version = 2;
 
 enum class Backend { sqlite, postgresql };
 
+/// Page size of a SQLite database that open_session creates; a file that
+/// exists keeps its own (changing it takes a VACUUM outside WAL mode).
+inline constexpr int k_sqlite_page_size = 16384;
+/// Longest WAL, in bytes, before a commit checkpoints it (wal_autocheckpoint).
+inline constexpr int k_sqlite_wal_bytes = 256 << 20;
+
 /// "sqlite3" or "postgresql", from the session's backend.
 Backend backend_of(soci::session& session);
 
@@ -40,7 +46,8 @@ bool is_postgresql(const std::string& connection);
 ///   sqlite:/path/to/file.db   (or sqlite3://..., or a plain path ending .db)
 ///   postgresql://user:pass@host:port/db  or  "dbname=... host=..." (libpq;
 //   any string with '=' that has no sqlite prefix)
-/// SQLite sessions get WAL, synchronous=NORMAL and a busy timeout.
+/// SQLite sessions get WAL, synchronous=NORMAL and a busy timeout; a new
+/// file gets k_sqlite_page_size.
 void open_session(soci::session& session, const std::string& connection);
 
 }  // namespace fanout::read_model

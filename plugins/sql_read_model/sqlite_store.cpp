@@ -27,10 +27,7 @@ SqliteStore::SqliteStore(std::unique_ptr<soci::session> session)
                               " WHERE comment_id = ?1 AND post_id = ?2")),
       delete_comment_(prepare("DELETE FROM comments WHERE comment_id = ?1 AND post_id = ?2")),
       advance_(prepare("UPDATE checkpoints SET next_offset = ?5"
-                       " WHERE consumer_group = ?1 AND topic = ?2 AND partition_id = ?3 AND next_offset = ?4")) {
-    const char* file = sqlite3_db_filename(db_, "main");
-    if (file != nullptr && *file != '\0') checkpointer_ = std::make_unique<WalCheckpointer>(file);
-}
+                       " WHERE consumer_group = ?1 AND topic = ?2 AND partition_id = ?3 AND next_offset = ?4")) {}
 
 SqliteStore::~SqliteStore() = default;
 
@@ -171,10 +168,7 @@ bool SqliteStore::advance(std::string_view group, std::span<const CheckpointAdva
     return true;
 }
 
-void SqliteStore::commit() {
-    exec("COMMIT");
-    if (checkpointer_) checkpointer_->committed();
-}
+void SqliteStore::commit() { exec("COMMIT"); }
 
 bool SqliteStore::rollback() noexcept {
     if (sqlite3_get_autocommit(db_) != 0) return !broken_;  // no transaction open

@@ -7,14 +7,12 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include "store.hpp"
-#include "wal_checkpointer.hpp"
 
 namespace fanout::plugins::sql_read_model {
 
 class SqliteStore final : public Store {
 public:
     /// `session` is an open sqlite3 SOCI session with the schema in place.
-    /// A file database gets a WalCheckpointer of its own.
     explicit SqliteStore(std::unique_ptr<soci::session> session);
     ~SqliteStore() override;
 
@@ -44,7 +42,6 @@ private:
     bool broken_ = false;
     Statement load_post_, insert_post_, update_post_, delete_post_, delete_post_comments_, insert_tombstone_,
         upsert_comment_, update_comment_, delete_comment_, advance_;
-    std::unique_ptr<WalCheckpointer> checkpointer_;  ///< null for an in-memory database
 };
 
 }  // namespace fanout::plugins::sql_read_model

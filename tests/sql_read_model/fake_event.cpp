@@ -15,6 +15,17 @@ FakeEvent::FakeEvent(std::string topic, std::int32_t partition, std::int64_t off
     parse();
 }
 
+FakeEvent::FakeEvent(std::string topic, std::int32_t partition, std::int64_t offset, std::string payload,
+                     std::string key, rapidjson::Document::AllocatorType& pool)
+    : topic_(std::move(topic)),
+      partition_(partition),
+      offset_(offset),
+      payload_(std::move(payload)),
+      key_(std::move(key)),
+      document_(&pool) {
+    parse();
+}
+
 FakeEvent::FakeEvent(const FakeEvent& other)
     : FakeEvent(other.topic_, other.partition_, other.offset_, other.payload_, other.key_) {}
 

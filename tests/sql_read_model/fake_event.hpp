@@ -15,6 +15,9 @@ class FakeEvent final : public Event, private DataView {
 public:
     FakeEvent(std::string topic, std::int32_t partition, std::int64_t offset, std::string payload,
               std::string key = {});
+    /// Parsed into `pool` (which must outlive the event): many events, few allocations.
+    FakeEvent(std::string topic, std::int32_t partition, std::int64_t offset, std::string payload, std::string key,
+              rapidjson::Document::AllocatorType& pool);
     FakeEvent(const FakeEvent& other);
     FakeEvent& operator=(const FakeEvent&) = delete;
 
