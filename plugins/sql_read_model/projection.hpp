@@ -43,6 +43,12 @@ public:
     /// valid until the next prepare().
     const ChangeSet& project(const StoredPosts& stored, std::vector<Verdict>& verdicts);
 
+    /// The index into prepare()'s ids of event `i`'s post; SIZE_MAX for a
+    /// malformed envelope.
+    std::size_t post_of(std::size_t i) const noexcept {
+        return heads_[i].malformed != nullptr ? SIZE_MAX : heads_[i].post;
+    }
+
 private:
     enum class State { absent, live, removed };
     /// The envelope fields of one event, read once.

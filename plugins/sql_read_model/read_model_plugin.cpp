@@ -43,6 +43,9 @@ std::string one_line(std::string_view text) {
     return out;
 }
 
+/// Most posts known_ holds (about 100 bytes each) before it starts over.
+constexpr std::size_t k_known_posts_limit = 500'000;
+
 std::string partition_name(std::string_view topic, std::int32_t partition) {
     return std::string(topic) + "[" + std::to_string(partition) + "]";
 }
@@ -86,6 +89,7 @@ bool ReadModelPlugin::connect() {
     const auto now = Clock::now();
     if (now < next_connect_) return false;
     try {
+        known_.clear();
         store_ = Store::open(settings_);
         if (resync_ && !positions_.empty()) {
             std::vector<TopicPartition> known;
@@ -109,6 +113,7 @@ bool ReadModelPlugin::connect() {
 }
 
 void ReadModelPlugin::after_failure() noexcept {
+    known_.clear();  // the batch rolled back, or another writer moved a post
     if (store_ && !store_->rollback()) {
         store_.reset();  // reconnect on the next call
         was_down_ = true;
@@ -145,6 +150,7 @@ std::vector<PartitionOffset> ReadModelPlugin::on_assigned(std::span<const TopicP
 }
 
 void ReadModelPlugin::on_revoked(std::span<const TopicPartition> partitions) {
+    known_.clear();  // their next owner writes those posts now
     for (const TopicPartition& tp : partitions) {
         const auto it = positions_.find(std::pair<std::string_view, std::int32_t>{tp.topic, tp.partition});
         if (it != positions_.end()) positions_.erase(it);
@@ -219,8 +225,9 @@ void ReadModelPlugin::handle(std::span<const Event* const> events, std::span<Out
     try {
         const std::vector<std::string_view>& ids = projection_.prepare(accepted_);
         store_->begin();
-        store_->load_posts(ids, stored_);
-        store_->write(projection_.project(stored_, verdicts_));
+        load_stored(ids);
+        const ChangeSet& changes = project_batch(ids);
+        store_->write(changes);
 
         // A partition's checkpoint stops at its first rejected event: the
         // host may fail to dead-letter it and redeliver it, which must not
@@ -254,6 +261,7 @@ void ReadModelPlugin::handle(std::span<const Event* const> events, std::span<Out
         }
         committing = true;
         store_->commit();
+        remember(changes);
     } catch (const ConcurrentChange& e) {
         after_failure();
         fenced_.add(1);
@@ -274,6 +282,58 @@ void ReadModelPlugin::handle(std::span<const Event* const> events, std::span<Out
         return;
     }
     commit_batch(outcomes);
+}
+
+void ReadModelPlugin::load_stored(std::span<const std::string_view> ids) {
+    stored_.assign(ids.size(), std::nullopt);
+    from_known_.assign(ids.size(), false);
+    lookup_ids_.clear();
+    lookup_at_.clear();
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        if (const auto it = known_.find(ids[i]); it != known_.end()) {
+            stored_[i] = it->second;
+            from_known_[i] = true;
+        } else {
+            lookup_ids_.push_back(ids[i]);
+            lookup_at_.push_back(i);
+        }
+    }
+    if (lookup_ids_.empty()) return;
+    store_->load_posts(lookup_ids_, looked_up_);
+    for (std::size_t k = 0; k < lookup_at_.size(); ++k) stored_[lookup_at_[k]] = looked_up_[k];
+}
+
+const ChangeSet& ReadModelPlugin::project_batch(std::span<const std::string_view> ids) {
+    const ChangeSet* changes = &projection_.project(stored_, verdicts_);
+    lookup_ids_.clear();
+    lookup_at_.clear();
+    for (std::size_t k = 0; k < verdicts_.size(); ++k) {
+        if (verdicts_[k].kind != Verdict::Kind::rejected) continue;
+        const std::size_t post = projection_.post_of(k);
+        if (post == SIZE_MAX || !from_known_[post]) continue;
+        from_known_[post] = false;
+        lookup_ids_.push_back(ids[post]);
+        lookup_at_.push_back(post);
+    }
+    if (lookup_ids_.empty()) return *changes;
+    store_->load_posts(lookup_ids_, looked_up_);
+    for (std::size_t k = 0; k < lookup_at_.size(); ++k) stored_[lookup_at_[k]] = looked_up_[k];
+    return projection_.project(stored_, verdicts_);
+}
+
+void ReadModelPlugin::remember(const ChangeSet& changes) {
+    const std::size_t adding = changes.new_posts.size() + changes.tombstones.size();
+    if (known_.size() + adding > k_known_posts_limit) known_.clear();
+    const auto set = [this](std::string_view id, StoredPost post) {
+        if (const auto it = known_.find(id); it != known_.end()) {
+            it->second = post;
+        } else {
+            known_.emplace(std::string(id), post);
+        }
+    };
+    for (const NewPost& p : changes.new_posts) set(p.post_id, {false, p.version});
+    for (const PostUpdate& p : changes.post_updates) set(p.post_id, {false, p.version});
+    for (const Tombstone& t : changes.tombstones) set(t.post_id, {true, t.version});
 }
 
 void ReadModelPlugin::commit_batch(std::span<Outcome> outcomes) {

@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -58,6 +59,14 @@ private:
     /// The store failed: drop it if its connection is gone.
     void after_failure() noexcept;
     void retry_accepted(std::span<Outcome> outcomes, const std::string& reason);
+    /// stored_ for `ids`: from known_, the rest from the store.
+    void load_stored(std::span<const std::string_view> ids);
+    /// Project over stored_; an event rejected against a post taken from
+    /// known_ is checked against the database (known_ may lag behind a
+    /// writer of another group), then the batch is projected again.
+    const ChangeSet& project_batch(std::span<const std::string_view> ids);
+    /// After a commit: the batch's posts as the database now holds them.
+    void remember(const ChangeSet& changes);
     void commit_batch(std::span<Outcome> outcomes);
 
     Settings settings_;
@@ -79,6 +88,17 @@ private:
     Positions positions_;
     Projection projection_;
 
+    struct TextHash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+    };
+    /// Committed state of the posts of earlier batches, so that a batch
+    /// looks up only posts it has not seen. A hint that can only lag behind
+    /// the database: every write of a post is guarded by the version read
+    /// here, and a stale one rolls the batch back (ConcurrentChange).
+    /// Emptied on any failure, revocation or reconnection, and when full.
+    std::unordered_map<std::string, StoredPost, TextHash, std::equal_to<>> known_;
+
     // Per-batch scratch, kept to reuse allocations.
     std::vector<const Event*> accepted_;
     std::vector<std::size_t> accepted_index_;  ///< into the batch
@@ -86,6 +106,10 @@ private:
     std::vector<CheckpointAdvance> advances_;
     std::vector<Verdict> verdicts_;
     StoredPosts stored_;
+    std::vector<bool> from_known_;  ///< per id: stored_ came from known_
+    std::vector<std::string_view> lookup_ids_;
+    std::vector<std::size_t> lookup_at_;
+    StoredPosts looked_up_;
 };
 
 }  // namespace fanout::plugins::sql_read_model
