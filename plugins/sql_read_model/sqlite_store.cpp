@@ -6,7 +6,7 @@ namespace fanout::plugins::sql_read_model {
 
 using namespace sqlite_api;
 
-SqliteStore::SqliteStore(std::unique_ptr<soci::session> session)
+SqliteStore::SqliteStore(std::unique_ptr<soci::session> session, int wal_limit)
     : Store(std::move(session)),
       db_(static_cast<soci::sqlite3_session_backend*>(session_->get_backend())->conn_),
       load_post_(prepare("SELECT applied_version, 0 FROM posts WHERE post_id = ?1"
@@ -27,9 +27,29 @@ SqliteStore::SqliteStore(std::unique_ptr<soci::session> session)
                               " WHERE comment_id = ?1 AND post_id = ?2")),
       delete_comment_(prepare("DELETE FROM comments WHERE comment_id = ?1 AND post_id = ?2")),
       advance_(prepare("UPDATE checkpoints SET next_offset = ?5"
-                       " WHERE consumer_group = ?1 AND topic = ?2 AND partition_id = ?3 AND next_offset = ?4")) {}
+                       " WHERE consumer_group = ?1 AND topic = ?2 AND partition_id = ?3 AND next_offset = ?4")),
+      wal_limit_(wal_limit) {
+    const char* file = sqlite3_db_filename(db_, "main");
+    if (file != nullptr && *file != '\0') checkpointer_ = std::make_unique<WalCheckpointer>(file);
+    // Replaces the automatic checkpoint (wal_checkpointer.hpp: half way on
+    // the checkpointer's thread, at the limit in place).
+    sqlite3_wal_hook(db_, &SqliteStore::on_commit, this);
+}
 
-SqliteStore::~SqliteStore() = default;
+int SqliteStore::on_commit(void* self, sqlite3* db, const char* name, int frames) {
+    auto* store = static_cast<SqliteStore*>(self);
+    if (frames >= store->wal_limit_) {
+        sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    } else if (store->checkpointer_ && frames >= store->wal_limit_ / 2) {
+        store->checkpointer_->request();
+    }
+    return SQLITE_OK;
+}
+
+SqliteStore::~SqliteStore() {
+    sqlite3_wal_hook(db_, nullptr, nullptr);
+    checkpointer_.reset();
+}
 
 SqliteStore::Statement SqliteStore::prepare(const char* sql) {
     sqlite3_stmt* statement = nullptr;

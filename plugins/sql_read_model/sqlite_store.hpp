@@ -7,13 +7,16 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include "store.hpp"
+#include "wal_checkpointer.hpp"
 
 namespace fanout::plugins::sql_read_model {
 
 class SqliteStore final : public Store {
 public:
     /// `session` is an open sqlite3 SOCI session with the schema in place.
-    explicit SqliteStore(std::unique_ptr<soci::session> session);
+    /// `wal_limit` (frames) is where a commit checkpoints the WAL itself; a
+    /// file database checkpoints from half of it on a WalCheckpointer.
+    SqliteStore(std::unique_ptr<soci::session> session, int wal_limit);
     ~SqliteStore() override;
 
     read_model::Backend backend() const noexcept override { return read_model::Backend::sqlite; }
@@ -37,11 +40,15 @@ private:
     void bind(sqlite3_stmt* statement, int index, std::string_view text);
     void bind(sqlite3_stmt* statement, int index, std::int64_t value);
     [[noreturn]] void fail(const char* what);
+    /// sqlite3_wal_hook: after each commit, with the frames now in the WAL.
+    static int on_commit(void* self, sqlite3* db, const char* name, int frames);
 
     sqlite3* db_;
     bool broken_ = false;
     Statement load_post_, insert_post_, update_post_, delete_post_, delete_post_comments_, insert_tombstone_,
         upsert_comment_, update_comment_, delete_comment_, advance_;
+    int wal_limit_;
+    std::unique_ptr<WalCheckpointer> checkpointer_;  ///< null for an in-memory database
 };
 
 }  // namespace fanout::plugins::sql_read_model

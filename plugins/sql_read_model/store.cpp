@@ -34,12 +34,12 @@ std::unique_ptr<Store> Store::open(const Settings& settings) {
     // A batch rewrites most pages of a small model: a checkpoint copies each
     // page once however many commits changed it since the last one, so a
     // long WAL (256 MB) copies far fewer pages per event than the default
-    // (4 MB), at one longer checkpoint every few dozen batches.
+    // (4 MB). SqliteStore checkpoints it (wal_checkpointer.hpp).
     int page_size = 4096;
     *session << "PRAGMA page_size", soci::into(page_size);
-    *session << "PRAGMA wal_autocheckpoint = " + std::to_string(read_model::k_sqlite_wal_bytes / std::max(page_size, 512));
+    const int wal_limit = read_model::k_sqlite_wal_bytes / std::max(page_size, 512);
     read_model::migrate(*session);
-    return std::make_unique<SqliteStore>(std::move(session));
+    return std::make_unique<SqliteStore>(std::move(session), wal_limit);
 }
 
 }  // namespace fanout::plugins::sql_read_model
