@@ -103,6 +103,39 @@ TEST_P(SqlReadModelCheckpoints, StaleConsumerIsFencedAndItsBatchRolledBack) {
     EXPECT_EQ(db_->model().posts.at("p1").message, "zombie");
 }
 
+TEST_P(SqlReadModelCheckpoints, RememberedVersionsThatLagBehindAnotherWriterAreCheckedNotTrusted) {
+    // Two groups write one read model (say, during a move to a new group):
+    // each instance remembers the versions it committed, which the other
+    // one then moves.
+    auto a = owner();
+    auto b = owner("fanout.other");
+    PartitionEvents pa, pb;
+    ASSERT_TRUE(all_done(a->handle({pa.next("PostCreatedEvent", "p1", 1, created_data("alice", "Hello", k_day)),
+                                    pa.next("PostLikedEvent", "p1", 2)})));
+    ASSERT_TRUE(all_done(b->handle({pb.next("PostCreatedEvent", "p1", 1, created_data("alice", "Hello", k_day)),
+                                    pb.next("PostLikedEvent", "p1", 2), pb.next("PostLikedEvent", "p1", 3)})));
+    ASSERT_EQ(db_->model().posts.at("p1").likes, 2);
+
+    // a remembers p1 at version 2; the database holds 3. Version 4 is no gap.
+    EXPECT_EQ(describe(a->handle({pa.next("PostLikedEvent", "p1", 4)})), std::vector<std::string>{"done"});
+    EXPECT_EQ(db_->model().posts.at("p1").likes, 3);
+    EXPECT_EQ(a->counter("rejected"), 0u);
+
+    // b remembers 3; a moved it to 4. Version 4 again is a duplicate, not a
+    // second like: the guarded write rolls back, the retry reads the database.
+    const std::vector<FakeEvent> again = {pb.next("PostLikedEvent", "p1", 4)};
+    const auto duplicates_before = b->counter("duplicates");  // its first batch had a's two
+    const auto first = b->handle(again);
+    EXPECT_EQ(kinds(first), std::vector<std::string>{"retry_later"});
+    EXPECT_NE(first[0].reason().find("concurrent writer"), std::string::npos) << first[0].reason();
+    EXPECT_EQ(db_->model().posts.at("p1").likes, 3);
+    EXPECT_TRUE(all_done(b->handle(again)));
+    EXPECT_EQ(b->counter("duplicates"), duplicates_before + 1);
+    EXPECT_EQ(db_->model().posts.at("p1").likes, 3);
+    EXPECT_EQ(b->counter("rejected"), 0u);
+    EXPECT_EQ(db_->checkpoint("fanout.other", k_topic, 0), 4);
+}
+
 TEST_P(SqlReadModelCheckpoints, LockTimeoutRetriesTheBatchLaterNeverRejects) {
     auto rm = owner(k_group, "lock_timeout_ms: 200\n");
     PartitionEvents p;
