@@ -894,7 +894,9 @@ std::string fanoutd_config(const BenchSettings& s, const Scenario& sc, const std
     for (const Scenario& member : sc.members.empty() ? single : sc.members) {
         y << "  - name: " << member.plugin() << "\n";
         y << "    topics: [" << yaml_quote(s.topic) << "]\n";
-        y << "    batch: { max_events: " << s.max_events << ", linger_ms: " << s.linger_ms << " }\n";
+        // The no-op plugin never reads an envelope: nothing to parse ahead.
+        y << "    batch: { max_events: " << s.max_events << ", linger_ms: " << s.linger_ms
+          << (member.name == "noop" ? ", parse_ahead: false" : "") << " }\n";
         std::istringstream body(member.plugin_body(env));
         for (std::string line; std::getline(body, line);) y << "    " << line << "\n";
     }
