@@ -33,6 +33,7 @@
 #include "child_process.hpp"
 #include "events.hpp"
 #include "kafka_topic.hpp"
+#include "report_format.hpp"
 #include "schema.hpp"
 #include "tables.hpp"
 
@@ -139,16 +140,6 @@ Result run_scenario(const Settings& s, const std::string& name, const std::strin
     r.elapsed = std::chrono::duration<double>(t_end - t0).count();
     r.startup = first ? std::chrono::duration<double>(t_first - t0).count() : r.elapsed;
     return r;
-}
-
-std::string fixed(double v, int decimals) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return buf;
-}
-
-std::string pad(const std::string& s, std::size_t width) {
-    return s.size() >= width ? s : std::string(width - s.size(), ' ') + s;
 }
 
 /// The counts of the stream load_topic() produced (same generator, same seed).

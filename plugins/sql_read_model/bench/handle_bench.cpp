@@ -29,10 +29,14 @@
 #include "model.hpp"
 #include "option_values.hpp"
 #include "plugin_library.hpp"
+#include "report_format.hpp"
 #include "schema.hpp"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+
+using fanout::bench::fixed;
+using fanout::bench::pad;
 
 namespace {
 
@@ -120,16 +124,6 @@ Run run_once(const std::string& label, const fs::path& library, const fs::path& 
     fanout::read_model::open_session(session, "sqlite:" + file.string());
     r.equal = fanout::test::read_model(session) == expected;
     return r;
-}
-
-std::string fixed(double v, int decimals) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-    return buf;
-}
-
-std::string pad(const std::string& s, std::size_t width) {
-    return s.size() >= width ? s : std::string(width - s.size(), ' ') + s;
 }
 
 }  // namespace
