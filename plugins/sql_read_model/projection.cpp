@@ -145,20 +145,20 @@ Verdict Projection::apply(const Head& head) {
             if (type == k_post_created) return reject("post " + str(post_id) + " already exists: " + what());
             break;
     }
-    Verdict verdict = apply_type(*head.event, type, post_id, post);
+    Verdict verdict = apply_type(*head.event, type, head.post, post);
     if (verdict.kind != Verdict::Kind::rejected) post.version = version;
     return verdict;
 }
 
-Verdict Projection::apply_type(const Event& event, std::string_view type, std::string_view post_id, PostWork& post) {
+Verdict Projection::apply_type(const Event& event, std::string_view type, std::uint32_t post_index, PostWork& post) {
     if (type == k_post_liked) {
         ++post.likes;
     } else if (type == k_comment_added) {
-        return change_comment(event, type, post_id, CommentChange::upsert);
+        return change_comment(event, type, post_index, CommentChange::upsert);
     } else if (type == k_comment_updated) {
-        return change_comment(event, type, post_id, CommentChange::update);
+        return change_comment(event, type, post_index, CommentChange::update);
     } else if (type == k_comment_removed) {
-        return change_comment(event, type, post_id, CommentChange::deletion);
+        return change_comment(event, type, post_index, CommentChange::deletion);
     } else if (type == k_message_updated) {
         const auto message = text_field(event, "message");
         if (!message) return missing(type, "message");
@@ -175,21 +175,24 @@ Verdict Projection::apply_type(const Event& event, std::string_view type, std::s
         post.created_message = *message;
         post.date_posted = *date;
     } else if (type == k_post_removed) {
+        // Its comments go with the post: the batch's changes to them are
+        // dropped (by emit(), and change_comment() treats them as gone), the
+        // stored ones are deleted by post id. A removed post never comes back.
         post.state = State::removed;
-        // Its comments go with the post (deleted by post id when it was stored).
-        std::erase_if(comments_, [&](const auto& entry) { return entry.second.post_id == post_id; });
     } else {
         return {Verdict::Kind::ignored, {}};
     }
     return {Verdict::Kind::applied, {}};
 }
 
-Verdict Projection::change_comment(const Event& event, std::string_view type, std::string_view post_id,
+Verdict Projection::change_comment(const Event& event, std::string_view type, std::uint32_t post,
                                    CommentChange change) {
+    const std::string_view post_id = ids_[post];
     const auto comment_id = text_field(event, "commentId");
     if (!comment_id || comment_id->empty()) return missing(type, "commentId");
     CommentWork next;
     next.change = change;
+    next.post = post;
     next.post_id = post_id;
     if (change == CommentChange::upsert) {
         const auto comment = text_field(event, "comment");
@@ -217,6 +220,10 @@ Verdict Projection::change_comment(const Event& event, std::string_view type, st
         return {Verdict::Kind::applied, {}};
     }
     CommentWork& current = it->second;
+    if (posts_[current.post].state == State::removed) {
+        current = next;  // its post was removed earlier in the batch, and the comment with it
+        return {Verdict::Kind::applied, {}};
+    }
     if (current.post_id != post_id) {
         return reject("comment " + str(*comment_id) + " belongs to post " + str(current.post_id) + ", not " +
                       str(post_id));
@@ -257,8 +264,12 @@ void Projection::emit() {
     }
     for (const std::string_view id : comment_order_) {
         const auto it = comments_.find(id);
-        if (it == comments_.end()) continue;  // its post was removed, or already emitted
+        if (it == comments_.end()) continue;  // already emitted
         const CommentWork& c = it->second;
+        if (posts_[c.post].state == State::removed) {
+            comments_.erase(it);  // went with its post
+            continue;
+        }
         switch (c.change) {
             case CommentChange::upsert:
                 changes_.comment_upserts.push_back({id, c.post_id, c.username, c.comment, c.date, c.edited});

@@ -71,13 +71,14 @@ private:
     enum class CommentChange { upsert, update, deletion };
     struct CommentWork {
         CommentChange change = CommentChange::upsert;
+        std::uint32_t post = 0;  ///< index into ids_ and posts_
         std::string_view post_id, username, comment, date;
         bool edited = false;
     };
 
     Verdict apply(const Head& head);
-    Verdict apply_type(const Event& event, std::string_view type, std::string_view post_id, PostWork& post);
-    Verdict change_comment(const Event& event, std::string_view type, std::string_view post_id, CommentChange change);
+    Verdict apply_type(const Event& event, std::string_view type, std::uint32_t post_index, PostWork& post);
+    Verdict change_comment(const Event& event, std::string_view type, std::uint32_t post, CommentChange change);
     void emit();
 
     std::vector<Head> heads_;

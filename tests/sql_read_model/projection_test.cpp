@@ -110,6 +110,32 @@ TEST_P(SqlReadModel, PostRemovedDeletesThePostAndItsCommentsAndKeepsATombstone) 
     EXPECT_EQ(db_->model(), expected) << differences(expected, db_->model());
 }
 
+TEST_P(SqlReadModel, ACommentIdOfAPostRemovedEarlierInTheBatchIsFreeForAnotherPost) {
+    auto rm = owner();
+    PartitionEvents p;
+    const auto outcomes = rm->handle({
+        p.next("PostCreatedEvent", "p1", 1, created_data("alice", "Hello", k_day)),
+        p.next("CommentAddedEvent", "p1", 2, comment_added_data("c1", "first", "bob", k_day)),
+        p.next("CommentAddedEvent", "p1", 3, comment_added_data("c2", "second", "bob", k_day)),
+        p.next("PostRemovedEvent", "p1", 4),
+        p.next("PostCreatedEvent", "p2", 1, created_data("dave", "Next", k_day)),
+        p.next("CommentAddedEvent", "p2", 2, comment_added_data("c1", "again", "erin", k_day)),
+        // c2 went with p1: the edit finds no comment and changes nothing.
+        p.next("CommentUpdatedEvent", "p2", 3, comment_updated_data("c2", "edited", "erin", k_day)),
+        // A comment of a live post stays its own.
+        p.next("CommentAddedEvent", "p1", 5, comment_added_data("c3", "late", "bob", k_day)),
+    });
+    ASSERT_EQ(outcomes.size(), 8u);
+    for (std::size_t i = 0; i < 7; ++i) EXPECT_TRUE(outcomes[i].is_done()) << "event " << i;
+    EXPECT_EQ(outcomes[7].kind(), Outcome::Kind::reject);
+
+    Model expected;
+    expected.posts["p2"] = {"dave", "Next", k_day, 0, 3};
+    expected.comments["c1"] = {"p2", "erin", "again", k_day, 0};
+    expected.removed["p1"] = 4;
+    EXPECT_EQ(db_->model(), expected) << differences(expected, db_->model());
+}
+
 TEST_P(SqlReadModel, ReplayingABatchTwiceChangesNothing) {
     EventGenerator generator(40);
     ReferenceModel reference;

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <iostream>
 #include <string>
@@ -53,6 +54,18 @@ double process_cpu_seconds() {
            static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
+/// Bytes this process has passed to write() and pwrite() (the WAL, the
+/// checkpoints): the same for the same work, unlike the times.
+double written_mb() {
+    std::ifstream io("/proc/self/io");
+    std::string key;
+    std::uint64_t value = 0;
+    while (io >> key >> value) {
+        if (key == "wchar:") return static_cast<double>(value) / 1e6;
+    }
+    return -1;
+}
+
 /// Counters and gauges that count; log lines go to stderr from warning up.
 class BenchContext final : public fanout::Context, private fanout::Logger {
 public:
@@ -84,6 +97,7 @@ private:
 struct Run {
     std::string label;
     double wall = 0, thread_cpu = 0, process_cpu = 0;
+    double written = 0, db_mb = 0;  ///< MB written during the run; the file's size at the end
     bool equal = false;
     std::uint64_t rejected = 0;
 };
@@ -106,7 +120,7 @@ Run run_once(const std::string& label, const fs::path& library, const fs::path& 
 
     std::vector<const fanout::Event*> ptrs;
     std::vector<fanout::Outcome> outcomes;
-    const double t0 = thread_cpu_seconds(), p0 = process_cpu_seconds();
+    const double t0 = thread_cpu_seconds(), p0 = process_cpu_seconds(), io0 = written_mb();
     const auto w0 = Clock::now();
     for (std::size_t at = 0; at < events.size(); at += batch) {
         const std::size_t n = std::min(batch, events.size() - at);
@@ -120,6 +134,8 @@ Run run_once(const std::string& label, const fs::path& library, const fs::path& 
     r.thread_cpu = thread_cpu_seconds() - t0;
     plugin.reset();  // stops its threads, closes the database
     r.process_cpu = process_cpu_seconds() - p0;
+    r.written = written_mb() - io0;
+    r.db_mb = static_cast<double>(fs::file_size(file)) / 1e6;
     soci::session session;
     fanout::read_model::open_session(session, "sqlite:" + file.string());
     r.equal = fanout::test::read_model(session) == expected;
@@ -133,6 +149,7 @@ int main(int argc, char** argv) {
     int partitions = 4, repeat = 3;
     fs::path lib_a = fs::path(FANOUT_LIB_DIR) / "libfanout_sql_read_model.so", lib_b;
     fs::path work_dir = fs::temp_directory_path();
+    bool keep = false;
     CLI::App app{"sql_read_model_handle_bench: the read model plugin's handle() on SQLite, without Kafka"};
     app.add_option("-n,--events", count, "events")->capture_default_str();
     app.add_option("--posts", posts, "distinct posts")->capture_default_str();
@@ -142,6 +159,7 @@ int main(int argc, char** argv) {
     app.add_option("--lib", lib_a, "the plugin library")->capture_default_str();
     app.add_option("--lib-b", lib_b, "a second build of it, run alternately with the first");
     app.add_option("--work-dir", work_dir, "where the SQLite file goes")->capture_default_str();
+    app.add_flag("--keep", keep, "keep the database of the last run (its path is printed)");
     CLI11_PARSE(app, argc, argv);
 
     try {
@@ -168,16 +186,20 @@ int main(int argc, char** argv) {
             runs.push_back(run_once("a", lib_a, file, events, batch, partitions, expected));
             if (!lib_b.empty()) runs.push_back(run_once("b", lib_b, file, events, batch, partitions, expected));
         }
-        for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(file.string() + suffix);
+        if (keep) {
+            std::cout << "kept the last run's database: " << file.string() << "\n";
+        } else {
+            for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(file.string() + suffix);
+        }
 
         std::cout << "\n" << count << " events, " << posts << " posts, " << partitions << " partitions, batch " << batch
                   << "\na: " << lib_a.string() << (lib_b.empty() ? "" : "\nb: " + lib_b.string()) << "\n\n"
                   << pad("run", 6) << pad("events/s", 11) << pad("wall s", 9) << pad("thread cpu s", 14)
-                  << pad("process cpu s", 15) << pad("rejected", 10) << pad("model", 11) << "\n";
+                  << pad("process cpu s", 15) << pad("written MB", 12) << pad("db MB", 8) << pad("rejected", 10) << pad("model", 11) << "\n";
         for (const Run& r : runs) {
             std::cout << pad(r.label, 6) << pad(fixed(static_cast<double>(count) / r.wall, 0), 11)
                       << pad(fixed(r.wall, 2), 9) << pad(fixed(r.thread_cpu, 2), 14) << pad(fixed(r.process_cpu, 2), 15)
-                      << pad(std::to_string(r.rejected), 10) << pad(r.equal ? "equal" : "DIFFERENT", 11) << "\n";
+                      << pad(fixed(r.written, 0), 12) << pad(fixed(r.db_mb, 1), 8) << pad(std::to_string(r.rejected), 10) << pad(r.equal ? "equal" : "DIFFERENT", 11) << "\n";
         }
         for (const char* label : {"a", "b"}) {
             std::vector<double> wall, cpu;
@@ -194,7 +216,8 @@ int main(int argc, char** argv) {
                       << pad(fixed(wall[wall.size() / 2], 2), 9) << pad(fixed(cpu[cpu.size() / 2], 2), 14) << "\n";
         }
         std::cout << "\nevents/s = events / wall time of the handle() calls; thread cpu = the calling thread's;\n"
-                     "process cpu includes the plugin's own threads. Envelopes are parsed before the clock starts.\n";
+                     "process cpu includes the plugin's own threads; written MB = bytes written (WAL and checkpoints,\n"
+                     "/proc/self/io wchar) during the run, db MB = the database file at the end. Envelopes are parsed before the clock starts.\n";
         return std::all_of(runs.begin(), runs.end(), [](const Run& r) { return r.equal; }) ? 0 : 1;
     } catch (const std::exception& e) {
         std::cerr << "sql_read_model_handle_bench: " << e.what() << "\n";
