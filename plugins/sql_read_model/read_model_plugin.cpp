@@ -261,7 +261,11 @@ void ReadModelPlugin::handle(std::span<const Event* const> events, std::span<Out
         }
         committing = true;
         store_->commit();
-        remember(changes);
+        try {
+            remember(changes);
+        } catch (...) {
+            known_.clear();  // only a hint; the batch is committed and must count as done
+        }
     } catch (const ConcurrentChange& e) {
         after_failure();
         fenced_.add(1);

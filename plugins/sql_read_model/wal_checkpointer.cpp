@@ -30,6 +30,10 @@ WalCheckpointer::~WalCheckpointer() {
         stopping_ = true;
     }
     wake_.notify_all();
+    // A checkpoint under way may copy the whole WAL: stop it (the next
+    // checkpoint or the last connection's close finishes the copy) rather
+    // than hold the pipeline thread that closes the store.
+    sqlite3_interrupt(db_);
     thread_.join();
     sqlite3_close(db_);
 }
