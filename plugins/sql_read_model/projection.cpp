@@ -193,7 +193,6 @@ Verdict Projection::change_comment(const Event& event, std::string_view type, st
     CommentWork next;
     next.change = change;
     next.post = post;
-    next.post_id = post_id;
     if (change == CommentChange::upsert) {
         const auto comment = text_field(event, "comment");
         if (!comment) return missing(type, "comment");
@@ -224,8 +223,8 @@ Verdict Projection::change_comment(const Event& event, std::string_view type, st
         current = next;  // its post was removed earlier in the batch, and the comment with it
         return {Verdict::Kind::applied, {}};
     }
-    if (current.post_id != post_id) {
-        return reject("comment " + str(*comment_id) + " belongs to post " + str(current.post_id) + ", not " +
+    if (current.post != post) {
+        return reject("comment " + str(*comment_id) + " belongs to post " + str(ids_[current.post]) + ", not " +
                       str(post_id));
     }
     if (change != CommentChange::update) {
@@ -266,16 +265,17 @@ void Projection::emit() {
         const auto it = comments_.find(id);
         if (it == comments_.end()) continue;  // already emitted
         const CommentWork& c = it->second;
+        const std::string_view post_id = ids_[c.post];
         if (posts_[c.post].state == State::removed) {
             comments_.erase(it);  // went with its post
             continue;
         }
         switch (c.change) {
             case CommentChange::upsert:
-                changes_.comment_upserts.push_back({id, c.post_id, c.username, c.comment, c.date, c.edited});
+                changes_.comment_upserts.push_back({id, post_id, c.username, c.comment, c.date, c.edited});
                 break;
-            case CommentChange::update: changes_.comment_updates.push_back({id, c.post_id, c.comment, c.date}); break;
-            case CommentChange::deletion: changes_.comment_deletions.push_back({id, c.post_id}); break;
+            case CommentChange::update: changes_.comment_updates.push_back({id, post_id, c.comment, c.date}); break;
+            case CommentChange::deletion: changes_.comment_deletions.push_back({id, post_id}); break;
         }
         comments_.erase(it);
     }

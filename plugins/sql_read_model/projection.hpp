@@ -71,8 +71,8 @@ private:
     enum class CommentChange { upsert, update, deletion };
     struct CommentWork {
         CommentChange change = CommentChange::upsert;
-        std::uint32_t post = 0;  ///< index into ids_ and posts_
-        std::string_view post_id, username, comment, date;
+        std::uint32_t post = 0;  ///< its post: index into ids_ and posts_
+        std::string_view username, comment, date;
         bool edited = false;
     };
 

@@ -16,14 +16,14 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <map>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <soci/soci.h>
 #include <yaml-cpp/yaml.h>
+#include <CLI/CLI.hpp>
 
 #include "events.hpp"
 #include "fake_event.hpp"
@@ -175,7 +175,8 @@ int main(int argc, char** argv) {
             const auto e = generator.next();
             reference.apply(e.value);
             // Like Kafka's default partitioner: a post's events stay in order on one partition.
-            const auto p = static_cast<std::int32_t>(std::hash<std::string>{}(e.key) % static_cast<std::size_t>(partitions));
+            const auto p =
+                static_cast<std::int32_t>(std::hash<std::string>{}(e.key) % static_cast<std::size_t>(partitions));
             events.emplace_back("posts", p, next_offset[static_cast<std::size_t>(p)]++, e.value, e.key, pool);
         }
         const fanout::test::Model expected = reference.model();
@@ -192,14 +193,17 @@ int main(int argc, char** argv) {
             for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(file.string() + suffix);
         }
 
-        std::cout << "\n" << count << " events, " << posts << " posts, " << partitions << " partitions, batch " << batch
+        std::cout << "\n"
+                  << count << " events, " << posts << " posts, " << partitions << " partitions, batch " << batch
                   << "\na: " << lib_a.string() << (lib_b.empty() ? "" : "\nb: " + lib_b.string()) << "\n\n"
                   << pad("run", 6) << pad("events/s", 11) << pad("wall s", 9) << pad("thread cpu s", 14)
-                  << pad("process cpu s", 15) << pad("written MB", 12) << pad("db MB", 8) << pad("rejected", 10) << pad("model", 11) << "\n";
+                  << pad("process cpu s", 15) << pad("written MB", 12) << pad("db MB", 8) << pad("rejected", 10)
+                  << pad("model", 11) << "\n";
         for (const Run& r : runs) {
             std::cout << pad(r.label, 6) << pad(fixed(static_cast<double>(count) / r.wall, 0), 11)
                       << pad(fixed(r.wall, 2), 9) << pad(fixed(r.thread_cpu, 2), 14) << pad(fixed(r.process_cpu, 2), 15)
-                      << pad(fixed(r.written, 0), 12) << pad(fixed(r.db_mb, 1), 8) << pad(std::to_string(r.rejected), 10) << pad(r.equal ? "equal" : "DIFFERENT", 11) << "\n";
+                      << pad(fixed(r.written, 0), 12) << pad(fixed(r.db_mb, 1), 8)
+                      << pad(std::to_string(r.rejected), 10) << pad(r.equal ? "equal" : "DIFFERENT", 11) << "\n";
         }
         for (const char* label : {"a", "b"}) {
             std::vector<double> wall, cpu;
@@ -217,7 +221,8 @@ int main(int argc, char** argv) {
         }
         std::cout << "\nevents/s = events / wall time of the handle() calls; thread cpu = the calling thread's;\n"
                      "process cpu includes the plugin's own threads; written MB = bytes written (WAL and checkpoints,\n"
-                     "/proc/self/io wchar) during the run, db MB = the database file at the end. Envelopes are parsed before the clock starts.\n";
+                     "/proc/self/io wchar) during the run, db MB = the database file at the end. Envelopes are parsed "
+                     "before the clock starts.\n";
         return std::all_of(runs.begin(), runs.end(), [](const Run& r) { return r.equal; }) ? 0 : 1;
     } catch (const std::exception& e) {
         std::cerr << "sql_read_model_handle_bench: " << e.what() << "\n";
