@@ -1,0 +1,1 @@
+#include "fanout/common/connection_string.hpp"

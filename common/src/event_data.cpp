@@ -1,0 +1,1 @@
+#include "fanout/common/event_data.hpp"
