@@ -2,11 +2,15 @@
 
 #include <charconv>
 
+#include "fanout/common/event_data.hpp"
 #include "json_body.hpp"
 #include "uuid.hpp"
 
 namespace fanout::post_command {
 namespace {
+
+using event_data::Kind;
+using event_data::Problem;
 
 /// Reads string fields until the first error.
 class FieldReader {
@@ -14,12 +18,20 @@ public:
     explicit FieldReader(std::string_view body) {
         if (auto e = json_.parse(body)) error_ = std::move(*e);
     }
-    std::string text(std::string_view name) {
+    /// A string field that must be valid event data of `kind`. Empty and
+    /// blank values pass here: the post's rules refuse them with the seed
+    /// system's messages.
+    std::string text(std::string_view name, Kind kind) {
+        std::string value = string(name);
         if (!error_.empty()) return {};
-        return json_.string(name, error_).value_or(std::string());
+        const event_data::Check check = event_data::check(kind, value);
+        if (!check && check.problem != Problem::empty && check.problem != Problem::blank) {
+            error_ = event_data::explain("field '" + std::string(name) + "'", kind, check);
+        }
+        return value;
     }
     std::string uuid(std::string_view name) {
-        std::string value = text(name);
+        std::string value = string(name);
         if (!error_.empty()) return {};
         auto canonical = canonical_uuid(value);
         if (!canonical) error_ = "field '" + std::string(name) + "' must be a UUID";
@@ -28,6 +40,11 @@ public:
     const std::string& error() const { return error_; }
 
 private:
+    std::string string(std::string_view name) {
+        if (!error_.empty()) return {};
+        return json_.string(name, error_).value_or(std::string());
+    }
+
     JsonBody json_;
     std::string error_;
 };
@@ -43,24 +60,24 @@ Parsed<T> finish(const FieldReader& reader, T value) {
 Parsed<NewPostBody> parse_new_post(std::string_view body) {
     FieldReader r(body);
     NewPostBody b;
-    b.author = r.text("author");
-    b.message = r.text("message");
+    b.author = r.text("author", Kind::name);
+    b.message = r.text("message", Kind::text);
     return finish(r, std::move(b));
 }
 
 Parsed<EditMessageBody> parse_edit_message(std::string_view body) {
     FieldReader r(body);
     EditMessageBody b;
-    b.message = r.text("message");
-    b.username = r.text("username");
+    b.message = r.text("message", Kind::text);
+    b.username = r.text("username", Kind::name);
     return finish(r, std::move(b));
 }
 
 Parsed<AddCommentBody> parse_add_comment(std::string_view body) {
     FieldReader r(body);
     AddCommentBody b;
-    b.comment = r.text("comment");
-    b.username = r.text("username");
+    b.comment = r.text("comment", Kind::text);
+    b.username = r.text("username", Kind::name);
     return finish(r, std::move(b));
 }
 
@@ -68,8 +85,8 @@ Parsed<EditCommentBody> parse_edit_comment(std::string_view body) {
     FieldReader r(body);
     EditCommentBody b;
     b.comment_id = r.uuid("commentId");
-    b.comment = r.text("comment");
-    b.username = r.text("username");
+    b.comment = r.text("comment", Kind::text);
+    b.username = r.text("username", Kind::name);
     return finish(r, std::move(b));
 }
 
@@ -77,14 +94,14 @@ Parsed<RemoveCommentBody> parse_remove_comment(std::string_view body) {
     FieldReader r(body);
     RemoveCommentBody b;
     b.comment_id = r.uuid("commentId");
-    b.username = r.text("username");
+    b.username = r.text("username", Kind::name);
     return finish(r, std::move(b));
 }
 
 Parsed<DeletePostBody> parse_delete_post(std::string_view body) {
     FieldReader r(body);
     DeletePostBody b;
-    b.username = r.text("username");
+    b.username = r.text("username", Kind::name);
     return finish(r, std::move(b));
 }
 

@@ -6,6 +6,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "fanout/common/event_data.hpp"
+
 namespace fanout::post_command {
 namespace {
 
@@ -13,6 +15,8 @@ template <class... Ts>
 struct Overloaded : Ts... {
     using Ts::operator()...;
 };
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;  // clang before 17 deduces no aggregate's arguments
 
 class DataWriter {
 public:
@@ -87,6 +91,23 @@ std::string encode_data(const DomainEvent& event) {
             [](const PostRemoved&) { return std::string("{}"); },
         },
         event);
+}
+
+std::optional<std::string> invalid_data(const DomainEvent& event) {
+    const char* type = type_name(event);
+    if (event_data::data_fields(type).empty()) return std::nullopt;  // likes: nothing to judge
+    // The data object as written by encode_data, read back field by field:
+    // the rule judges exactly what consumers will see.
+    const std::string json = encode_data(event);
+    rapidjson::Document doc;
+    doc.Parse(json.data(), json.size());
+    const auto lookup = [&doc](std::string_view name) -> std::optional<std::string_view> {
+        const auto it = doc.FindMember(
+            rapidjson::Value(rapidjson::StringRef(name.data(), static_cast<rapidjson::SizeType>(name.size()))));
+        if (it == doc.MemberEnd() || !it->value.IsString()) return std::nullopt;
+        return std::string_view(it->value.GetString(), it->value.GetStringLength());
+    };
+    return event_data::data_violation(type, lookup);
 }
 
 DomainEvent decode_event(std::string_view type, std::string_view data_json) {

@@ -1,6 +1,7 @@
 #pragma once
 // The post events of the event contract (docs/events.md) as C++ values, and
 // their `data` JSON. The names and fields are the seed system's.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -33,6 +34,11 @@ const char* type_name(const DomainEvent& event);
 
 /// The `data` object, e.g. `{"message":"hi"}` (camelCase field names).
 std::string encode_data(const DomainEvent& event);
+
+/// Why `event`'s data breaks the rule of valid event data
+/// (fanout/common/event_data.hpp), as a message naming the field; nothing
+/// when it is valid. Checked before anything is appended.
+std::optional<std::string> invalid_data(const DomainEvent& event);
 
 /// Decode a stored event. Throws std::runtime_error for an unknown type or
 /// data that misses a field: the store holds only what this service wrote,

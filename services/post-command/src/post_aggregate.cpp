@@ -13,6 +13,8 @@ template <class... Ts>
 struct Overloaded : Ts... {
     using Ts::operator()...;
 };
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;  // clang before 17 deduces no aggregate's arguments
 
 char fold(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
@@ -24,6 +26,15 @@ std::string string_member(const rapidjson::Value& object, const char* name) {
         throw std::runtime_error(std::string("snapshot lacks string field '") + name + "'");
     }
     return std::string(it->value.GetString(), it->value.GetStringLength());
+}
+
+/// Accept `event` if its data is valid event data (the backstop behind the
+/// request checks: a stored name the rule refuses, a clock gone wrong).
+Decision checked(DomainEvent event) {
+    if (auto problem = invalid_data(event)) {
+        return Decision::reject(Kind::bad_request, "The command would store invalid event data: " + *problem);
+    }
+    return Decision::accept(std::move(event));
 }
 
 }  // namespace
@@ -132,7 +143,7 @@ Decision PostAggregate::create(const std::string& author, const std::string& mes
     if (exists()) return Decision::reject(Kind::bad_request, "A post with this id already exists!");
     if (is_blank(author)) return Decision::reject(Kind::bad_request, messages::empty_value("author"));
     if (is_blank(message)) return Decision::reject(Kind::bad_request, messages::empty_value("message"));
-    return Decision::accept(PostCreated{author, message, now});
+    return checked(PostCreated{author, message, now});
 }
 
 Decision PostAggregate::edit_message(const std::string& message, const std::string& username) const {
@@ -141,7 +152,7 @@ Decision PostAggregate::edit_message(const std::string& message, const std::stri
     if (is_blank(message)) return Decision::reject(Kind::bad_request, messages::empty_value("message"));
     // Beyond the seed (which let anyone edit): only the post's author.
     if (!equals_ignore_case(author_, username)) return Decision::reject(Kind::bad_request, messages::edit_not_author);
-    return Decision::accept(MessageUpdated{message});
+    return checked(MessageUpdated{message});
 }
 
 Decision PostAggregate::like() const {
@@ -156,7 +167,7 @@ Decision PostAggregate::add_comment(const std::string& comment, const std::strin
     if (!active_) return Decision::reject(Kind::bad_request, messages::comment_inactive);
     if (is_blank(comment)) return Decision::reject(Kind::bad_request, messages::empty_value("comment"));
     if (is_blank(username)) return Decision::reject(Kind::bad_request, messages::empty_value("username"));
-    return Decision::accept(CommentAdded{comment_id, comment, username, now});
+    return checked(CommentAdded{comment_id, comment, username, now});
 }
 
 Decision PostAggregate::edit_comment(const std::string& comment_id, const std::string& comment,
@@ -170,7 +181,7 @@ Decision PostAggregate::edit_comment(const std::string& comment_id, const std::s
         return Decision::reject(Kind::bad_request, messages::edit_comment_not_author);
     }
     // The comment keeps its author's spelling of the name.
-    return Decision::accept(CommentUpdated{comment_id, comment, it->second.username, now});
+    return checked(CommentUpdated{comment_id, comment, it->second.username, now});
 }
 
 Decision PostAggregate::remove_comment(const std::string& comment_id, const std::string& username) const {
@@ -181,7 +192,7 @@ Decision PostAggregate::remove_comment(const std::string& comment_id, const std:
     if (!equals_ignore_case(it->second.username, username)) {
         return Decision::reject(Kind::bad_request, messages::remove_comment_not_author);
     }
-    return Decision::accept(CommentRemoved{comment_id});
+    return checked(CommentRemoved{comment_id});
 }
 
 Decision PostAggregate::remove(const std::string& username) const {
