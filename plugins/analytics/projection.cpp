@@ -1,7 +1,8 @@
 #include "projection.hpp"
 
 #include <algorithm>
-#include <cstring>
+
+#include "fanout/common/event_data.hpp"
 
 namespace fanout::plugins::analytics {
 namespace {
@@ -18,24 +19,28 @@ Verdict reject(std::string reason) { return {Verdict::Kind::rejected, std::move(
 
 std::string str(std::string_view s) { return std::string(s); }
 
-/// A required text field of the event's data; nullopt when missing or not storable.
-std::optional<std::string_view> text_field(const Event& event, std::string_view name) {
+using event_data::Kind;
+
+/// A required data field that is valid event data of `kind` (the rule
+/// post-command checks before it appends); nullopt when missing or invalid.
+std::optional<std::string_view> field(const Event& event, std::string_view name, Kind kind) {
     auto value = event.data().string(name);
-    if (value && !storable_text(*value)) return std::nullopt;
+    if (value && !event_data::valid(kind, *value)) return std::nullopt;
     return value;
 }
 
-/// The UTC day of a required date field; nullopt when missing or not a date.
-std::optional<std::string_view> day_field(const Event& event, std::string_view name) {
+/// The reject for a field field() refused, saying what was expected.
+Verdict invalid(const Event& event, std::string_view type, std::string_view name, Kind kind) {
     const auto value = event.data().string(name);
-    if (!value) return std::nullopt;
-    const std::string_view day = utc_day(*value);
-    if (day.empty()) return std::nullopt;
-    return day;
+    if (!value) return reject(str(type) + ": data." + str(name) + " is missing or not a string");
+    return reject(str(type) + ": " + event_data::explain("data." + str(name), kind, event_data::check(kind, *value)));
 }
 
-Verdict missing(std::string_view type, std::string_view field) {
-    return reject(str(type) + ": missing or invalid data." + str(field));
+/// The UTC day of a required timestamp field; nullopt when missing or invalid.
+std::optional<std::string_view> day_field(const Event& event, std::string_view name) {
+    const auto value = field(event, name, Kind::timestamp);
+    if (!value) return std::nullopt;
+    return utc_day(*value);
 }
 
 bool digits(std::string_view s) {
@@ -43,50 +48,6 @@ bool digits(std::string_view s) {
 }
 
 }  // namespace
-
-bool storable_text(std::string_view text) noexcept {
-    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-    const auto* end = p + text.size();
-    // Most text is ASCII: eight bytes at a time while no byte is 0 or >= 0x80.
-    constexpr std::uint64_t k_ones = 0x0101010101010101ULL, k_highs = 0x8080808080808080ULL;
-    while (end - p >= 8) {
-        std::uint64_t word;
-        std::memcpy(&word, p, 8);
-        if (((word | ((word - k_ones) & ~word)) & k_highs) != 0) break;
-        p += 8;
-    }
-    while (p < end) {
-        const unsigned char c = *p;
-        if (c < 0x80) {
-            if (c == 0) return false;
-            ++p;
-            continue;
-        }
-        int extra;
-        std::uint32_t cp;
-        if ((c & 0xe0) == 0xc0) {
-            extra = 1;
-            cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            extra = 2;
-            cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            extra = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (end - p <= extra) return false;
-        for (int i = 1; i <= extra; ++i) {
-            if ((p[i] & 0xc0) != 0x80) return false;
-            cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        constexpr std::uint32_t k_min[] = {0, 0x80, 0x800, 0x10000};
-        if (cp < k_min[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-        p += extra + 1;
-    }
-    return true;
-}
 
 const std::vector<std::string_view>& Projection::prepare(std::span<const Event* const> events) {
     heads_.resize(events.size());
@@ -103,7 +64,7 @@ const std::vector<std::string_view>& Projection::prepare(std::span<const Event* 
         const std::string_view post_id = e.aggregate_id();
         h.type = e.type();
         h.version = e.version();
-        if (post_id.empty() || !storable_text(post_id)) {
+        if (!event_data::valid(Kind::id, post_id)) {
             h.malformed = "malformed envelope: missing or invalid aggregateId";
         } else if (h.type.empty()) {
             h.malformed = "malformed envelope: missing type";
@@ -184,37 +145,37 @@ Verdict Projection::apply_type(const Event& event, std::string_view type, PostWo
     // Every field is checked before anything is counted: a rejected event
     // leaves no trace.
     if (type == k_post_liked) {
-        const std::string_view when = utc_day(event.occurred_at());
-        if (when.empty()) return reject(str(type) + ": missing or invalid occurredAt");
+        const std::string_view occurred_at = event.occurred_at();
+        const event_data::Check check = event_data::check(Kind::timestamp, occurred_at);
+        if (!check) return reject(str(type) + ": " + event_data::explain("occurredAt", Kind::timestamp, check));
+        const std::string_view when = utc_day(occurred_at);
         ++post.likes;
         author(post.author).likes_received += 1;
         day(when).likes += 1;
     } else if (type == k_comment_added) {
-        const auto comment_id = text_field(event, "commentId");
-        if (!comment_id || comment_id->empty()) return missing(type, "commentId");
-        if (!text_field(event, "comment")) return missing(type, "comment");
-        const auto username = text_field(event, "username");
-        if (!username) return missing(type, "username");
+        if (!field(event, "commentId", Kind::id)) return invalid(event, type, "commentId", Kind::id);
+        if (!field(event, "comment", Kind::text)) return invalid(event, type, "comment", Kind::text);
+        const auto username = field(event, "username", Kind::name);
+        if (!username) return invalid(event, type, "username", Kind::name);
         const auto when = day_field(event, "commentDate");
-        if (!when) return missing(type, "commentDate");
+        if (!when) return invalid(event, type, "commentDate", Kind::timestamp);
         author(*username).comments += 1;
         day(*when).comments += 1;
     } else if (type == k_comment_updated) {
-        const auto comment_id = text_field(event, "commentId");
-        if (!comment_id || comment_id->empty()) return missing(type, "commentId");
-        if (!text_field(event, "comment")) return missing(type, "comment");
-        if (!text_field(event, "editDate")) return missing(type, "editDate");
+        if (!field(event, "commentId", Kind::id)) return invalid(event, type, "commentId", Kind::id);
+        if (!field(event, "comment", Kind::text)) return invalid(event, type, "comment", Kind::text);
+        if (!field(event, "username", Kind::name)) return invalid(event, type, "username", Kind::name);
+        if (!field(event, "editDate", Kind::timestamp)) return invalid(event, type, "editDate", Kind::timestamp);
     } else if (type == k_comment_removed) {
-        const auto comment_id = text_field(event, "commentId");
-        if (!comment_id || comment_id->empty()) return missing(type, "commentId");
+        if (!field(event, "commentId", Kind::id)) return invalid(event, type, "commentId", Kind::id);
     } else if (type == k_message_updated) {
-        if (!text_field(event, "message")) return missing(type, "message");
+        if (!field(event, "message", Kind::text)) return invalid(event, type, "message", Kind::text);
     } else if (type == k_post_created) {
-        const auto name = text_field(event, "author");
-        if (!name) return missing(type, "author");
-        if (!text_field(event, "message")) return missing(type, "message");
+        const auto name = field(event, "author", Kind::name);
+        if (!name) return invalid(event, type, "author", Kind::name);
+        if (!field(event, "message", Kind::text)) return invalid(event, type, "message", Kind::text);
         const auto when = day_field(event, "datePosted");
-        if (!when) return missing(type, "datePosted");
+        if (!when) return invalid(event, type, "datePosted", Kind::timestamp);
         post.state = State::live;
         post.author = *name;
         post.day_posted = *when;

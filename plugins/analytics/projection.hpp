@@ -4,7 +4,8 @@
 // Idempotent and strict by the aggregate version, like the read model: an
 // event at or below a post's applied version is a duplicate and counts
 // nothing; the next version applies; anything else (a gap, an unknown or
-// removed post, a malformed envelope or data) is rejected with a reason.
+// removed post, a malformed envelope, data that is not valid event data by
+// fanout/common/event_data.hpp) is rejected with a reason.
 // The batch folds into one row change per post, author and day.
 #include <cstdint>
 #include <span>
@@ -76,11 +77,9 @@ private:
     ChangeSet changes_;
 };
 
-/// True for text a database column can hold: valid UTF-8 without NUL.
-bool storable_text(std::string_view text) noexcept;
-
 /// "YYYY-MM-DD" of an RFC 3339 timestamp, or empty when it does not start
-/// with a date.
+/// with a date. Events' timestamps are UTC (fanout/common/event_data.hpp), so
+/// this is their UTC day.
 std::string_view utc_day(std::string_view timestamp) noexcept;
 
 }  // namespace fanout::plugins::analytics

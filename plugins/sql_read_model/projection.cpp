@@ -1,6 +1,6 @@
 #include "projection.hpp"
 
-#include <cstring>
+#include "fanout/common/event_data.hpp"
 
 namespace fanout::plugins::sql_read_model {
 namespace {
@@ -17,62 +17,24 @@ Verdict reject(std::string reason) { return {Verdict::Kind::rejected, std::move(
 
 std::string str(std::string_view s) { return std::string(s); }
 
-/// A required text field of the event's data; nullopt when missing or not storable.
-std::optional<std::string_view> text_field(const Event& event, std::string_view name) {
+using event_data::Kind;
+
+/// A required data field that is valid event data of `kind` (the rule
+/// post-command checks before it appends); nullopt when missing or invalid.
+std::optional<std::string_view> field(const Event& event, std::string_view name, Kind kind) {
     auto value = event.data().string(name);
-    if (value && !storable_text(*value)) return std::nullopt;
+    if (value && !event_data::valid(kind, *value)) return std::nullopt;
     return value;
 }
 
-Verdict missing(std::string_view type, std::string_view field) {
-    return reject(str(type) + ": missing or invalid data." + str(field));
+/// The reject for a field field() refused, saying what was expected.
+Verdict invalid(const Event& event, std::string_view type, std::string_view name, Kind kind) {
+    const auto value = event.data().string(name);
+    if (!value) return reject(str(type) + ": data." + str(name) + " is missing or not a string");
+    return reject(str(type) + ": " + event_data::explain("data." + str(name), kind, event_data::check(kind, *value)));
 }
 
 }  // namespace
-
-bool storable_text(std::string_view text) noexcept {
-    const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-    const auto* end = p + text.size();
-    // Most text is ASCII: eight bytes at a time while no byte is 0 or >= 0x80.
-    constexpr std::uint64_t k_ones = 0x0101010101010101ULL, k_highs = 0x8080808080808080ULL;
-    while (end - p >= 8) {
-        std::uint64_t word;
-        std::memcpy(&word, p, 8);
-        if (((word | ((word - k_ones) & ~word)) & k_highs) != 0) break;
-        p += 8;
-    }
-    while (p < end) {
-        const unsigned char c = *p;
-        if (c < 0x80) {
-            if (c == 0) return false;
-            ++p;
-            continue;
-        }
-        int extra;
-        std::uint32_t cp;
-        if ((c & 0xe0) == 0xc0) {
-            extra = 1;
-            cp = c & 0x1f;
-        } else if ((c & 0xf0) == 0xe0) {
-            extra = 2;
-            cp = c & 0x0f;
-        } else if ((c & 0xf8) == 0xf0) {
-            extra = 3;
-            cp = c & 0x07;
-        } else {
-            return false;
-        }
-        if (end - p <= extra) return false;
-        for (int i = 1; i <= extra; ++i) {
-            if ((p[i] & 0xc0) != 0x80) return false;
-            cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        constexpr std::uint32_t k_min[] = {0, 0x80, 0x800, 0x10000};
-        if (cp < k_min[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-        p += extra + 1;
-    }
-    return true;
-}
 
 const std::vector<std::string_view>& Projection::prepare(std::span<const Event* const> events) {
     heads_.resize(events.size());
@@ -89,7 +51,7 @@ const std::vector<std::string_view>& Projection::prepare(std::span<const Event* 
         const std::string_view post_id = e.aggregate_id();
         h.type = e.type();
         h.version = e.version();
-        if (post_id.empty() || !storable_text(post_id)) {
+        if (!event_data::valid(Kind::id, post_id)) {
             h.malformed = "malformed envelope: missing or invalid aggregateId";
         } else if (h.type.empty()) {
             h.malformed = "malformed envelope: missing type";
@@ -160,16 +122,16 @@ Verdict Projection::apply_type(const Event& event, std::string_view type, std::u
     } else if (type == k_comment_removed) {
         return change_comment(event, type, post_index, CommentChange::deletion);
     } else if (type == k_message_updated) {
-        const auto message = text_field(event, "message");
-        if (!message) return missing(type, "message");
+        const auto message = field(event, "message", Kind::text);
+        if (!message) return invalid(event, type, "message", Kind::text);
         post.message = *message;
     } else if (type == k_post_created) {
-        const auto author = text_field(event, "author");
-        if (!author) return missing(type, "author");
-        const auto message = text_field(event, "message");
-        if (!message) return missing(type, "message");
-        const auto date = text_field(event, "datePosted");
-        if (!date) return missing(type, "datePosted");
+        const auto author = field(event, "author", Kind::name);
+        if (!author) return invalid(event, type, "author", Kind::name);
+        const auto message = field(event, "message", Kind::text);
+        if (!message) return invalid(event, type, "message", Kind::text);
+        const auto date = field(event, "datePosted", Kind::timestamp);
+        if (!date) return invalid(event, type, "datePosted", Kind::timestamp);
         post.state = State::live;
         post.author = *author;
         post.created_message = *message;
@@ -188,26 +150,29 @@ Verdict Projection::apply_type(const Event& event, std::string_view type, std::u
 Verdict Projection::change_comment(const Event& event, std::string_view type, std::uint32_t post,
                                    CommentChange change) {
     const std::string_view post_id = ids_[post];
-    const auto comment_id = text_field(event, "commentId");
-    if (!comment_id || comment_id->empty()) return missing(type, "commentId");
+    const auto comment_id = field(event, "commentId", Kind::id);
+    if (!comment_id) return invalid(event, type, "commentId", Kind::id);
     CommentWork next;
     next.change = change;
     next.post = post;
     if (change == CommentChange::upsert) {
-        const auto comment = text_field(event, "comment");
-        if (!comment) return missing(type, "comment");
-        const auto username = text_field(event, "username");
-        if (!username) return missing(type, "username");
-        const auto date = text_field(event, "commentDate");
-        if (!date) return missing(type, "commentDate");
+        const auto comment = field(event, "comment", Kind::text);
+        if (!comment) return invalid(event, type, "comment", Kind::text);
+        const auto username = field(event, "username", Kind::name);
+        if (!username) return invalid(event, type, "username", Kind::name);
+        const auto date = field(event, "commentDate", Kind::timestamp);
+        if (!date) return invalid(event, type, "commentDate", Kind::timestamp);
         next.comment = *comment;
         next.username = *username;
         next.date = *date;
     } else if (change == CommentChange::update) {
-        const auto comment = text_field(event, "comment");
-        if (!comment) return missing(type, "comment");
-        const auto date = text_field(event, "editDate");
-        if (!date) return missing(type, "editDate");
+        const auto comment = field(event, "comment", Kind::text);
+        if (!comment) return invalid(event, type, "comment", Kind::text);
+        // Not shown (an edit keeps the comment's author), but judged: the
+        // same data is valid for every projection or for none.
+        if (!field(event, "username", Kind::name)) return invalid(event, type, "username", Kind::name);
+        const auto date = field(event, "editDate", Kind::timestamp);
+        if (!date) return invalid(event, type, "editDate", Kind::timestamp);
         next.comment = *comment;
         next.date = *date;
         next.edited = true;

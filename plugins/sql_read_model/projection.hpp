@@ -4,9 +4,9 @@
 // The projection of the seed system, made idempotent and strict by the
 // aggregate version: an event at or below a post's applied version is a
 // duplicate and changes nothing; the next version applies; anything else
-// (a gap, an unknown or removed post, a malformed envelope or data) is
-// rejected with a reason. Several events of one post in a batch fold into
-// one row change per post and per comment.
+// (a gap, an unknown or removed post, a malformed envelope, data that is not
+// valid event data by fanout/common/event_data.hpp) is rejected with a reason. Several events of one post in a batch
+// fold into one row change per post and per comment.
 #include <cstdint>
 #include <span>
 #include <string>
@@ -89,8 +89,5 @@ private:
     std::vector<std::string_view> comment_order_;
     ChangeSet changes_;
 };
-
-/// True for text a database column can hold: valid UTF-8 without NUL.
-bool storable_text(std::string_view text) noexcept;
 
 }  // namespace fanout::plugins::sql_read_model

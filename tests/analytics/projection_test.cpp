@@ -213,6 +213,9 @@ TEST_P(Analytics, RemovedPostKeepsItsCountsAndRejectsLaterEvents) {
 }
 
 TEST_P(Analytics, MalformedEventsAreRejectedAndCountNothing) {
+    const std::string k_timestamp =
+        "must be a UTC timestamp in RFC 3339 form, YYYY-MM-DDTHH:MM:SS[.fraction]Z (e.g. 2026-11-22T09:15:02.417Z) "
+        "(found another form)";
     auto an = owner();
     PartitionEvents p;
     const auto outcomes = an->handle({
@@ -227,12 +230,12 @@ TEST_P(Analytics, MalformedEventsAreRejectedAndCountNothing) {
     });
     EXPECT_EQ(describe(outcomes), (std::vector<std::string>{
                                       "reject: malformed envelope: not a JSON event envelope",
-                                      "reject: PostCreatedEvent: missing or invalid data.datePosted",
-                                      "reject: PostCreatedEvent: missing or invalid data.author",
+                                      "reject: PostCreatedEvent: data.datePosted " + k_timestamp,
+                                      "reject: PostCreatedEvent: data.author is missing or not a string",
                                       "done",
-                                      "reject: CommentAddedEvent: missing or invalid data.username",
-                                      "reject: CommentAddedEvent: missing or invalid data.commentDate",
-                                      "reject: PostLikedEvent: missing or invalid occurredAt",
+                                      "reject: CommentAddedEvent: data.username is missing or not a string",
+                                      "reject: CommentAddedEvent: data.commentDate is missing or not a string",
+                                      "reject: PostLikedEvent: occurredAt " + k_timestamp,
                                       "done",
                                   }));
     Tables expected;
@@ -284,7 +287,8 @@ TEST_P(Analytics, TextIsStoredExactly) {
     auto an = owner();
     PartitionEvents p;
     const std::string tricky =
-        "quote \" backslash \\ comma , {braces} NULL 'single' \xc3\xbcnic\xc3\xb8" "de \xf0\x9f\x98\x80";
+        "quote \" backslash \\ comma , {braces} NULL 'single' \xc3\xbcnic\xc3\xb8"
+        "de \xf0\x9f\x98\x80";
     ASSERT_TRUE(all_done(an->handle({
         p.next("PostCreatedEvent", "p,{1} NULL", 1, created_data(tricky, "x", k_nov1)),
         p.next("CommentAddedEvent", "p,{1} NULL", 2, comment_added_data("c1", "y", "NULL", k_nov1)),
@@ -296,6 +300,48 @@ TEST_P(Analytics, TextIsStoredExactly) {
     expected.days["2026-11-01"] = {1, 1, 0};
     expected.days[k_like_day] = {0, 0, 1};
     expected.posts["p,{1} NULL"] = {tricky, "2026-11-01", 1, 3, false};
+    EXPECT_EQ(tables(), expected) << differences(expected, tables());
+}
+
+// What post-command refuses before it appends (fanout/common/event_data.hpp),
+// analytics refuses by the same rule; what it allows is counted, whatever the
+// script or the length.
+TEST_P(Analytics, DataIsJudgedByTheSharedRule) {
+    auto an = owner();
+    PartitionEvents p;
+    std::string longest_name;  // 100 bytes: the longest name valid event data allows
+    for (int i = 0; i < 25; ++i) longest_name += "\xf0\x9f\x98\x80";
+    const std::string rtl = "\xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d \xe2\x80\x8f e\xcc\x81\xcc\x81";
+    const auto outcomes = an->handle({
+        p.next("PostCreatedEvent", "p1", 1, created_data(longest_name + "a", "m", k_nov1)),
+        p.next("PostCreatedEvent", "p1", 1, created_data(std::string("a\0b", 3), "m", k_nov1)),
+        p.next("PostCreatedEvent", "p1", 1, created_data("a", "m", "2026-11-01T10:00:00.000+01:00")),
+        p.next("PostCreatedEvent", "p1", 1,
+               created_data(longest_name, std::string(65536, 'm'), "2026-11-01T10:00:00Z")),
+        p.next("CommentAddedEvent", "p1", 2, comment_added_data("c1", "\xed\xa0\x80", rtl, k_nov1)),
+        p.next("CommentAddedEvent", "p1", 2, comment_added_data("c1", rtl, rtl, k_nov2)),
+    });
+    const auto reasons = describe(outcomes);
+    const std::vector<std::string> expected_starts = {
+        "reject: PostCreatedEvent: data.author must be a name: 1 to 100 bytes of UTF-8 without NUL characters, not "
+        "blank (found more than 100 bytes)",
+        "reject: PostCreatedEvent: data.author must be a name: 1 to 100 bytes of UTF-8 without NUL characters, not "
+        "blank (found a NUL character at byte 1)",
+        "reject: PostCreatedEvent: data.datePosted must be a UTC timestamp",
+        "done",
+        "reject: CommentAddedEvent: data.comment must be a text: 1 to 65536 bytes of UTF-8 without NUL characters, "
+        "not blank (found an unpaired UTF-16 surrogate at byte 0",
+        "done",
+    };
+    ASSERT_EQ(reasons.size(), expected_starts.size());
+    for (std::size_t i = 0; i < reasons.size(); ++i)
+        EXPECT_EQ(reasons[i].rfind(expected_starts[i], 0), 0u) << reasons[i];
+    Tables expected;
+    expected.authors[longest_name] = {1, 0, 0};
+    expected.authors[rtl] = {0, 1, 0};
+    expected.days["2026-11-01"] = {1, 0, 0};
+    expected.days["2026-11-02"] = {0, 1, 0};
+    expected.posts["p1"] = {longest_name, "2026-11-01", 0, 2, false};
     EXPECT_EQ(tables(), expected) << differences(expected, tables());
 }
 

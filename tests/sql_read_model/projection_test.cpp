@@ -236,6 +236,8 @@ TEST_P(SqlReadModel, EventForUnknownOrExistingPostIsRejected) {
 }
 
 TEST_P(SqlReadModel, MalformedEventsAreRejectedAndLaterEventsApplied) {
+    const std::string k_text =
+        "data.message must be a text: 1 to 65536 bytes of UTF-8 without NUL characters, not blank";
     auto rm = owner();
     PartitionEvents p;
     const auto outcomes = rm->handle({
@@ -250,11 +252,11 @@ TEST_P(SqlReadModel, MalformedEventsAreRejectedAndLaterEventsApplied) {
     EXPECT_EQ(describe(outcomes), (std::vector<std::string>{
                                       "reject: malformed envelope: not a JSON event envelope",
                                       "reject: malformed envelope: not a JSON event envelope",
-                                      "reject: PostCreatedEvent: missing or invalid data.author",
-                                      "reject: PostCreatedEvent: missing or invalid data.message",
-                                      "reject: PostCreatedEvent: missing or invalid data.message",
+                                      "reject: PostCreatedEvent: data.author is missing or not a string",
+                                      "reject: PostCreatedEvent: " + k_text + " (found a NUL character at byte 4)",
+                                      "reject: PostCreatedEvent: " + k_text + " (found invalid UTF-8 at byte 4)",
                                       "done",
-                                      "reject: CommentAddedEvent: missing or invalid data.commentDate",
+                                      "reject: CommentAddedEvent: data.commentDate is missing or not a string",
                                   }));
     Model expected;
     expected.posts["p4"] = {"alice", "Fine", k_day, 0, 1};
@@ -280,17 +282,59 @@ TEST_P(SqlReadModel, TextIsStoredExactly) {
     PartitionEvents p;
     const std::string tricky =
         "quote \" backslash \\ comma , {braces} NULL 'single' \xc3\xbcnic\xc3\xb8"
-        "de \xf0\x9f\x98\x80 tab\t newline\n end";
+        "de \xf0\x9f\x98\x80 tab\t newline\n end \xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d e\xcc\x81";
+    std::string longest_name;  // 100 bytes: the longest name valid event data allows
+    for (int i = 0; i < 25; ++i) longest_name += "\xf0\x9f\x98\x80";
     ASSERT_TRUE(all_done(rm->handle({
         p.next("PostCreatedEvent", "p,{1} NULL", 1, created_data("NULL", tricky, k_day)),
         p.next("CommentAddedEvent", "p,{1} NULL", 2, comment_added_data("c,1}", tricky, "\\", k_day)),
-        p.next("PostCreatedEvent", "p2", 1, created_data("", "", "")),
+        p.next("PostCreatedEvent", "p2", 1, created_data(longest_name, tricky, "2026-11-01T10:00:00z")),
     })));
     Model expected;
     expected.posts["p,{1} NULL"] = {"NULL", tricky, k_day, 0, 2};
-    expected.posts["p2"] = {"", "", "", 0, 1};
+    expected.posts["p2"] = {longest_name, tricky, "2026-11-01T10:00:00z", 0, 1};
     expected.comments["c,1}"] = {"p,{1} NULL", "\\", tricky, k_day, 0};
     EXPECT_EQ(db_->model(), expected) << differences(expected, db_->model());
+}
+
+// What post-command refuses before it appends (fanout/common/event_data.hpp),
+// the read model refuses by the same rule, naming the field and the rule.
+TEST_P(SqlReadModel, DataThatIsNotValidEventDataIsRejectedByTheSharedRule) {
+    auto rm = owner();
+    PartitionEvents p;
+    const auto outcomes = rm->handle({
+        p.next("PostCreatedEvent", "p1", 1, created_data(std::string(101, 'a'), "m", k_day)),
+        p.next("PostCreatedEvent", "p2", 1, created_data("   ", "m", k_day)),
+        p.next("PostCreatedEvent", "p3", 1,
+               R"({"author":"a","message":"lone \udc00","datePosted":"2026-11-01T10:00:00Z"})"),
+        p.next("PostCreatedEvent", "p4", 1, created_data("a", "m", "2026-11-01")),
+        p.next("PostCreatedEvent", "p\\u0009id", 1, created_data("a", "m", k_day)),
+        p.next("PostCreatedEvent", "p5", 1, created_data("a", "m", k_day)),
+        p.next("MessageUpdatedEvent", "p5", 2, message_data(std::string(65537, 'x'))),
+        p.next("CommentAddedEvent", "p5", 2, comment_added_data("", "c", "u", k_day)),
+        p.next("CommentAddedEvent", "p5", 2, comment_added_data("c1", "c", std::string("u\0v", 3), k_day)),
+        p.next("CommentAddedEvent", "p5", 2, comment_added_data("c1", "c", "u", k_day)),
+    });
+    const auto reasons = describe(outcomes);
+    const std::vector<std::string> expected_starts = {
+        "reject: PostCreatedEvent: data.author must be a name: 1 to 100 bytes of UTF-8 without NUL characters, not "
+        "blank (found more than 100 bytes)",
+        "reject: PostCreatedEvent: data.author must be a name: 1 to 100 bytes of UTF-8 without NUL characters, not "
+        "blank (found only whitespace)",
+        "reject: PostCreatedEvent: data.message must be a text: 1 to 65536 bytes of UTF-8 without NUL characters, "
+        "not blank (found an unpaired UTF-16 surrogate at byte 5",
+        "reject: PostCreatedEvent: data.datePosted must be a UTC timestamp in RFC 3339 form",
+        "reject: malformed envelope: missing or invalid aggregateId",
+        "done",
+        "reject: MessageUpdatedEvent: data.message must be a text",
+        "reject: CommentAddedEvent: data.commentId must be an id: 1 to 128 bytes of UTF-8 without control "
+        "characters (found an empty string)",
+        "reject: CommentAddedEvent: data.username must be a name",
+        "done",
+    };
+    ASSERT_EQ(reasons.size(), expected_starts.size());
+    for (std::size_t i = 0; i < reasons.size(); ++i)
+        EXPECT_EQ(reasons[i].rfind(expected_starts[i], 0), 0u) << reasons[i];
 }
 
 }  // namespace
