@@ -196,10 +196,15 @@ bool OutboxRelay::publish_live() {
 
 bool OutboxRelay::publish_restore_page(const RestoreProgress& job) {
     if (job.started_at.empty()) {
-        const std::int64_t target = reader_->last_sequence();
+        // Only what this relay has already published (acknowledged and
+        // recorded): every event's first copy on the topic is then its live,
+        // unmarked one, so a consumer that skips `fanout-replay` records never
+        // misses an event. Later events are published live after the restore.
+        const std::int64_t target = position_;
         restore_.start(target);
         restore_cursor_ = 0;
-        log().info("restore: republishing sequences 1..{} to topic {}", target, job.topic);
+        log().info("restore: republishing sequences 1..{} (published so far; stored {}) to topic {}", target,
+                   reader_->last_sequence(), job.topic);
         return true;
     }
     if (restore_cursor_ >= job.target_sequence) {

@@ -1,8 +1,10 @@
 #pragma once
-// restoreReadDb: republish the whole store, in global-sequence order and in
-// pages, so a read model (idempotent by version) can be rebuilt from empty.
-// The outbox relay runs it (outbox_relay.hpp): one publisher in store order
-// means a post's replayed history can never interleave with its live events.
+// restoreReadDb: republish the store, in global-sequence order and in pages,
+// so a read model (idempotent by version) can be rebuilt from empty. The
+// outbox relay runs it (outbox_relay.hpp): one publisher in store order means
+// a post's replayed history can never interleave with its live events, and
+// the job republishes only what the relay had published when it started, so
+// every event's first copy on the topic is the live one.
 // This object is the job's state, shared by the HTTP routes and the relay.
 #include <cstdint>
 #include <mutex>
@@ -14,7 +16,7 @@ namespace fanout::post_command {
 struct RestoreProgress {
     std::string state = "idle";  ///< idle | running | completed | failed | cancelled
     std::string topic;
-    std::int64_t target_sequence = 0;    ///< the store's last sequence when the job started
+    std::int64_t target_sequence = 0;    ///< the relay's published position when the job started
     std::int64_t replayed_sequence = 0;  ///< republished up to here
     std::uint64_t published_events = 0;
     std::string requested_at, started_at, finished_at, error;

@@ -1,5 +1,6 @@
-// restoreReadDb: 202 at once, then the whole store republished in order, in
-// pages, with its progress visible.
+// restoreReadDb: 202 at once, then the store republished in order, in pages,
+// with its progress visible; only what the relay has already published, so
+// an event's first copy on the topic is always its live, unmarked one.
 #include <gtest/gtest.h>
 
 #include "fixture.hpp"
@@ -55,4 +56,58 @@ TEST(PostCommandRestore, AnEmptyStoreCompletesAtOnce) {
     EXPECT_EQ(service.client->send("POST", "/api/v1/restoreReadDb").status, 202);
     ASSERT_TRUE(wait_until(
         [&] { return service.client->send("GET", "/api/v1/restoreReadDb").field("state") == "completed"; }, 30s));
+}
+
+TEST(PostCommandRestore, ARestoreWhileTheRelayIsBehindNeverPublishesAnEventMarkedBeforeItsLiveCopy) {
+    // The relay is held behind a missing sequence (its gap grace is long) while
+    // commands append after it; a restore then runs; then the missing
+    // sequence commits late and the relay catches up. A consumer that skips
+    // `fanout-replay` records must still see every event: the first copy of
+    // each on the topic is unmarked.
+    ServiceUnderTest service(StoreKind::sqlite,
+                             with_yaml("relay: {gap_grace_ms: 600000, lag_log_interval_ms: 200}\n", 1));
+    service.start();
+    CommandClient& http = *service.client;
+    const std::string a = http.new_post("alice", "before");  // sequence 1
+    ASSERT_EQ(http.like(a).status, 200);                     // 2
+    ASSERT_TRUE(http.wait_published(2, 30s));
+
+    auto insert_like = [&](int sequence, int version) {
+        const std::string event_id = "00000000-0000-4000-8000-00000000000" + std::to_string(sequence);
+        service.store.sql() << "INSERT INTO events (global_sequence, event_id, aggregate_id, version, type, data, "
+                               "occurred_at) VALUES (:s, :e, :a, :v, 'PostLikedEvent', '{}', "
+                               "'2026-11-22T10:00:00.000Z')",
+            soci::use(sequence), soci::use(event_id), soci::use(a), soci::use(version);
+    };
+    insert_like(4, 4);                                             // 3 is missing: the relay waits at 2
+    const std::string b = http.new_post("bob", "while behind");    // 5
+    ASSERT_EQ(http.like(b).status, 200);                           // 6
+    ASSERT_FALSE(http.new_post("carol", "while behind").empty());  // 7
+    auto s = http.status();
+    ASSERT_EQ(s["lastStoredSequence"].GetInt64(), 7);
+    ASSERT_EQ(s["lastPublishedSequence"].GetInt64(), 2) << "the relay is behind";
+
+    ASSERT_EQ(http.send("POST", "/api/v1/restoreReadDb").status, 202);
+    rapidjson::Document progress;
+    ASSERT_TRUE(wait_until(
+        [&] {
+            progress.Parse(http.send("GET", "/api/v1/restoreReadDb").body.c_str());
+            return progress.IsObject() && std::string(progress["state"].GetString()) == "completed";
+        },
+        30s))
+        << service.process->log();
+    EXPECT_EQ(progress["targetSequence"].GetInt64(), 2) << "the relay's published position, not the store's end";
+    EXPECT_EQ(progress["publishedEvents"].GetUint64(), 2u);
+
+    insert_like(3, 3);  // committed late: the relay catches up
+    ASSERT_TRUE(http.wait_published(7, 30s)) << service.process->log();
+    const auto events = read_topic(service.topic, 2 + 2 + 5);
+    std::map<std::string, bool> first_copy_marked;
+    for (const auto& e : events) first_copy_marked.emplace(e.event_id, e.replay);
+    EXPECT_EQ(first_copy_marked.size(), 7u);
+    for (const auto& [event_id, marked] : first_copy_marked) {
+        EXPECT_FALSE(marked) << "event " << event_id << " appeared first as a replay";
+    }
+    EXPECT_EQ(events.size(), 9u) << "2 live, their 2 replays, then 5 live";
+    expect_contract(events);
 }
