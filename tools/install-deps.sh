@@ -11,8 +11,8 @@ set -euo pipefail
 PACKAGES=(
   # Toolchain and build
   build-essential cmake ninja-build pkg-config git curl ca-certificates
-  # Kafka client library (librdkafka 2.0.2)
-  librdkafka-dev
+  # Kafka client library (librdkafka 2.0.2); OpenSSL's libcrypto (SHA-256 of dead letters)
+  librdkafka-dev libssl-dev
   # Plugin host: Boost.DLL (header-only) + Boost.Filesystem
   libboost-dev libboost-filesystem-dev
   # Lua 5.4 scripting (library + interpreter for trying scripts)
@@ -35,6 +35,8 @@ PACKAGES=(
   procps psmisc iproute2
   # Style check; systemd for `systemd-analyze verify` of the unit files
   clang-format systemd
+  # Fuzzing (tools/fuzz.sh): clang and its runtimes (libFuzzer, ASan, UBSan)
+  clang-14 libclang-rt-14-dev
 )
 
 usage() {

@@ -31,12 +31,13 @@ SyncProducer::SyncProducer(const DaemonSettings& settings, const std::string& cl
                                       {"client.id", client_id}},
                                      settings.file);
     rd_kafka_conf_set_dr_msg_cb(conf.get(), on_delivery);
-    rd_kafka_conf_set_log_cb(conf.get(), [](const rd_kafka_t* rk, int level, const char* facility, const char* message) {
-        // Consumer-only pass-through properties warn here (CONFWARN): debug.
-        const auto lvl = level <= 3 ? spdlog::level::err : level <= 4 ? spdlog::level::warn : spdlog::level::debug;
-        log().log(std::string_view(facility) == "CONFWARN" ? spdlog::level::debug : lvl, "[{}] kafka {}: {}",
-                  rd_kafka_name(rk), facility, message);
-    });
+    rd_kafka_conf_set_log_cb(
+        conf.get(), [](const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+            // Consumer-only pass-through properties warn here (CONFWARN): debug.
+            const auto lvl = level <= 3 ? spdlog::level::err : level <= 4 ? spdlog::level::warn : spdlog::level::debug;
+            log().log(std::string_view(facility) == "CONFWARN" ? spdlog::level::debug : lvl, "[{}] kafka {}: {}",
+                      rd_kafka_name(rk), facility, message);
+        });
     char err[512];
     producer_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf.get(), err, sizeof err));
     if (!producer_) throw std::runtime_error("cannot create Kafka producer " + client_id + ": " + err);
@@ -47,8 +48,8 @@ SyncProducer::~SyncProducer() {
     if (producer_) rd_kafka_flush(producer_.get(), 10'000);
 }
 
-std::string SyncProducer::send(std::string_view topic, std::string_view key, std::string_view value,
-                               const Headers& headers) {
+SyncProducer::Result SyncProducer::produce(std::string_view topic, std::string_view key, std::string_view value,
+                                           const Headers& headers) {
     KafkaHeaders hdrs(rd_kafka_headers_new(headers.size()));
     for (const auto& [name, v] : headers) {
         rd_kafka_header_add(hdrs.get(), name.data(), static_cast<ssize_t>(name.size()), v.data(),
@@ -60,14 +61,14 @@ std::string SyncProducer::send(std::string_view topic, std::string_view key, std
         producer_.get(), RD_KAFKA_V_TOPIC(topic_name.c_str()), RD_KAFKA_V_KEY(key.data(), key.size()),
         RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
         RD_KAFKA_V_HEADERS(hdrs.get()), RD_KAFKA_V_OPAQUE(&delivery), RD_KAFKA_V_END);
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return rd_kafka_err2str(err);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return {err, rd_kafka_err2str(err)};
     hdrs.release();  // owned by the message now
 
     // Threads waiting on the shared producer all poll it; each callback marks
     // its own Delivery, so whoever serves it, the owner sees it finish.
     // message.timeout.ms bounds the wait: the callback always comes.
     while (!delivery.finished.load(std::memory_order_acquire)) rd_kafka_poll(producer_.get(), 50);
-    if (delivery.error != RD_KAFKA_RESP_ERR_NO_ERROR) return rd_kafka_err2str(delivery.error);
+    if (delivery.error != RD_KAFKA_RESP_ERR_NO_ERROR) return {delivery.error, rd_kafka_err2str(delivery.error)};
     return {};
 }
 

@@ -24,9 +24,27 @@ public:
     SyncProducer(const SyncProducer&) = delete;
     SyncProducer& operator=(const SyncProducer&) = delete;
 
+    /// What became of one record: `code` is NO_ERROR once the broker has it.
+    struct Result {
+        rd_kafka_resp_err_t code = RD_KAFKA_RESP_ERR_NO_ERROR;
+        std::string error;  ///< empty on success
+        bool ok() const noexcept { return code == RD_KAFKA_RESP_ERR_NO_ERROR; }
+        /// The record (or its batch) exceeds a size limit: the producer's
+        /// message.max.bytes or the topic's max.message.bytes. Sending it
+        /// again as it is can never succeed.
+        bool too_large() const noexcept {
+            return code == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE || code == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE ||
+                   code == RD_KAFKA_RESP_ERR_INVALID_MSG_SIZE;
+        }
+    };
+
     /// Produce one record and wait for the broker (at most message.timeout.ms,
-    /// 30 s). Returns an empty string on success, else the error.
-    std::string send(std::string_view topic, std::string_view key, std::string_view value, const Headers& headers);
+    /// 30 s).
+    Result produce(std::string_view topic, std::string_view key, std::string_view value, const Headers& headers);
+    /// produce() as a string: empty on success, else the error.
+    std::string send(std::string_view topic, std::string_view key, std::string_view value, const Headers& headers) {
+        return produce(topic, key, value, headers).error;
+    }
 
 private:
     KafkaHandle producer_;
