@@ -41,6 +41,7 @@ std::string render_plugins_json(const Daemon& daemon) {
         w.Key("assignment");
         w.StartArray();
         std::int64_t total_lag = 0;
+        int held = 0;
         for (const auto& a : s.assignment) {
             w.StartObject();
             w.Key("topic");
@@ -53,12 +54,24 @@ std::string render_plugins_json(const Daemon& daemon) {
             w.Int64(a.high_watermark);
             w.Key("lag");
             w.Int64(a.lag);
+            w.Key("held");
+            w.Bool(a.held);
+            if (a.held) {
+                w.Key("holdReason");
+                w.String(to_string(a.hold_reason));
+                w.Key("holdDetail");
+                w.String(a.hold_detail);
+            }
             w.EndObject();
             if (a.lag > 0) total_lag += a.lag;
+            if (a.held) ++held;
         }
         w.EndArray();
         w.Key("lag");
-        w.Int64(total_lag);
+        // A failed plugin with nothing known to report is not caught up: -1, unknown.
+        w.Int64(total_lag == 0 && s.state == PipelineState::failed ? -1 : total_lag);
+        w.Key("held");
+        w.Int(held);
         w.Key("reloads");
         w.Uint64(s.reloads);
         w.Key("lastError");
@@ -74,6 +87,31 @@ std::string render_plugins_json(const Daemon& daemon) {
     return {buffer.GetString(), buffer.GetSize()};
 }
 
+namespace {
+
+/// The failed plugins and their errors as a JSON array; empty when none.
+std::string render_failed_json(const Daemon& daemon) {
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+    bool any = false;
+    w.StartArray();
+    daemon.for_each_pipeline([&](const Pipeline& p) {
+        const PipelineStatus s = p.status();
+        if (s.state != PipelineState::failed) return;
+        any = true;
+        w.StartObject();
+        w.Key("name");
+        w.String(p.settings().name);
+        w.Key("lastError");
+        w.String(s.last_error);
+        w.EndObject();
+    });
+    w.EndArray();
+    return any ? std::string(buffer.GetString(), buffer.GetSize()) : std::string();
+}
+
+}  // namespace
+
 AdminServer::AdminServer(const Daemon& daemon, const std::string& listen) : server_(std::make_unique<httplib::Server>()) {
     const auto colon = listen.rfind(':');
     const std::string host = listen.substr(0, colon);
@@ -83,16 +121,23 @@ AdminServer::AdminServer(const Daemon& daemon, const std::string& listen) : serv
         res.set_content(render_prometheus(daemon), "text/plain; version=0.0.4; charset=utf-8");
     });
     server_->Get("/healthz", [&daemon](const httplib::Request&, httplib::Response& res) {
-        // Unhealthy when a pipeline has been stuck in one step for a minute.
-        const bool ok = daemon.all_making_progress(std::chrono::seconds(60));
-        res.status = ok ? 200 : 503;
-        res.set_content(ok ? "{\"status\":\"ok\"}" : "{\"status\":\"a pipeline is not making progress\"}",
+        // Unhealthy when a plugin stopped on an error, or a pipeline has been
+        // stuck in one step for a minute.
+        const bool progressing = daemon.all_making_progress(std::chrono::seconds(60));
+        const std::string failed = render_failed_json(daemon);
+        res.status = progressing && failed.empty() ? 200 : 503;
+        res.set_content(!failed.empty() ? "{\"status\":\"a plugin stopped\",\"failed\":" + failed + "}"
+                        : progressing   ? "{\"status\":\"ok\"}"
+                                        : "{\"status\":\"a pipeline is not making progress\"}",
                         "application/json");
     });
     server_->Get("/readyz", [&daemon](const httplib::Request&, httplib::Response& res) {
         const bool ok = daemon.all_joined();
+        const std::string failed = ok ? std::string() : render_failed_json(daemon);
         res.status = ok ? 200 : 503;
-        res.set_content(ok ? "{\"status\":\"ready\"}" : "{\"status\":\"not every plugin is running in its group\"}",
+        res.set_content(ok ? "{\"status\":\"ready\"}"
+                           : "{\"status\":\"not every plugin is running in its group\"" +
+                                 (failed.empty() ? std::string() : ",\"failed\":" + failed) + "}",
                         "application/json");
     });
     server_->Get("/plugins", [&daemon](const httplib::Request&, httplib::Response& res) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -15,12 +17,42 @@ using Clock = std::chrono::steady_clock;
 constexpr std::chrono::milliseconds k_idle_poll{100};
 constexpr std::chrono::milliseconds k_nudge_interval{10};
 
+// At debug level, one line per batch handed to the plugin: each partition's
+// first and last offset and the wall-clock time in microseconds, so a
+// benchmark can place an event's delivery without changing what runs.
+void log_batch_handed(const std::string& plugin, std::span<const Event* const> events) {
+    std::map<std::pair<std::string_view, std::int32_t>, std::pair<std::int64_t, std::int64_t>> spans;
+    for (const Event* e : events) {
+        auto [it, added] = spans.try_emplace({e->topic(), e->partition()}, e->offset(), e->offset());
+        if (!added) it->second.second = std::max(it->second.second, e->offset());
+    }
+    std::string text;
+    for (const auto& [tp, span] : spans) {
+        fmt::format_to(std::back_inserter(text), "{}{}/{}:{}-{}", text.empty() ? "" : ",", tp.first, tp.second,
+                       span.first, span.second);
+    }
+    const auto now = std::chrono::system_clock::now().time_since_epoch();
+    log().debug("[{}] batch handed at_us={} events={} spans={}", plugin,
+                std::chrono::duration_cast<std::chrono::microseconds>(now).count(), events.size(), text);
+}
+
 void log_from_kafka(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
     const spdlog::level::level_enum lvl = level <= 3 ? spdlog::level::err
                                           : level <= 4 ? spdlog::level::warn
                                           : level <= 6 ? spdlog::level::info
                                                        : spdlog::level::debug;
     log().log(lvl, "[{}] kafka {}: {}", rd_kafka_name(rk), facility, message);
+}
+
+constexpr int k_watermark_timeout_ms = 10'000;
+
+/// Lag of a held partition waiting at `offset`: never 0, so a held partition
+/// never reads as caught up. Before the log's start: everything from there
+/// to the end; beyond the end (topic recreated): the events the log holds.
+std::int64_t held_lag(std::int64_t offset, std::int64_t low, std::int64_t high) {
+    if (high < 0 || offset < 0) return 1;
+    if (offset > high) return std::max<std::int64_t>(1, high - std::max<std::int64_t>(low, 0));
+    return std::max<std::int64_t>(1, high - offset);
 }
 
 std::string partition_names(const rd_kafka_topic_partition_list_t* list) {
@@ -42,6 +74,18 @@ const char* to_string(PipelineState state) noexcept {
         case PipelineState::stopping: return "stopping";
         case PipelineState::stopped: return "stopped";
         case PipelineState::failed: return "failed";
+    }
+    return "unknown";
+}
+
+const char* to_string(HoldReason reason) noexcept {
+    switch (reason) {
+        case HoldReason::retry: return "retry";
+        case HoldReason::dead_letter_failed: return "dead_letter_failed";
+        case HoldReason::permanent_failure: return "permanent_failure";
+        case HoldReason::checkpoint_out_of_range: return "checkpoint_out_of_range";
+        case HoldReason::offset_reset: return "offset_reset";
+        case HoldReason::stopped: return "stopped";
     }
     return "unknown";
 }
@@ -77,7 +121,9 @@ void Pipeline::request_reload() noexcept { reload_requested_.store(true, std::me
 PipelineState Pipeline::wait_started(Clock::time_point deadline) {
     std::unique_lock lock(state_mutex_);
     state_changed_.wait_until(lock, deadline, [&] { return state_ != PipelineState::starting; });
-    return state_;
+    // A plugin that started and stopped since (a checkpoint out of range
+    // found at its first assignment) did start: the daemon runs on.
+    return ran_ ? PipelineState::running : state_;
 }
 
 bool Pipeline::wait_finished(Clock::time_point deadline) {
@@ -90,7 +136,51 @@ bool Pipeline::wait_finished(Clock::time_point deadline) {
 
 PipelineStatus Pipeline::status() const {
     std::lock_guard lock(state_mutex_);
-    return PipelineStatus{state_, joined_, assignment_, last_error_, reloads_};
+    PipelineStatus status{state_, joined_, assignment_, last_error_, reloads_};
+    for (const Hold& h : holds_) {
+        auto it = std::find_if(status.assignment.begin(), status.assignment.end(), [&](const PartitionStatus& ps) {
+            return ps.partition == h.partition && ps.topic == h.topic;
+        });
+        if (it == status.assignment.end()) {
+            // No longer assigned (the plugin stopped): what was known when it stopped.
+            it = status.assignment.emplace(status.assignment.end());
+            it->topic = h.topic;
+            it->partition = h.partition;
+            it->high_watermark = h.high;
+        }
+        it->position = h.offset;
+        if (h.high >= 0 && (h.reason == HoldReason::checkpoint_out_of_range || h.reason == HoldReason::offset_reset)) {
+            it->high_watermark = h.high;  // asked of the leader when it stopped
+        }
+        if (h.low >= 0) it->low_watermark = h.low;
+        it->lag = held_lag(h.offset, it->low_watermark, it->high_watermark);
+        it->held = true;
+        it->hold_reason = h.reason;
+        it->hold_detail = h.detail;
+    }
+    return status;
+}
+
+void Pipeline::hold(Hold h) {
+    std::lock_guard lock(state_mutex_);
+    std::erase_if(holds_, [&](const Hold& o) { return o.partition == h.partition && o.topic == h.topic; });
+    holds_.push_back(std::move(h));
+    holding_ = true;
+}
+
+void Pipeline::release_holds(std::string_view topic, std::int32_t partition, std::int64_t next) {
+    if (!holding_ || halted_) return;
+    std::lock_guard lock(state_mutex_);
+    std::erase_if(holds_, [&](const Hold& h) {
+        return h.partition == partition && h.topic == topic && h.offset < next &&
+               (h.reason == HoldReason::retry || h.reason == HoldReason::dead_letter_failed);
+    });
+    holding_ = !holds_.empty();
+}
+
+void Pipeline::halt(const std::string& error) {
+    set_state(PipelineState::failed, error);
+    halted_ = true;
 }
 
 void Pipeline::heartbeat() noexcept {
@@ -104,9 +194,9 @@ bool Pipeline::making_progress(std::chrono::milliseconds limit) const {
     return Clock::now() - last <= limit;
 }
 
-void Pipeline::refresh_status() {
+void Pipeline::refresh_status(bool force) {
     const auto now = Clock::now();
-    if (now < next_status_refresh_) return;
+    if (!force && now < next_status_refresh_) return;
     next_status_refresh_ = now + std::chrono::seconds(1);
     rd_kafka_t* rk = consumer_.get();
     bool joined = false;
@@ -120,7 +210,10 @@ void Pipeline::refresh_status() {
         PartitionList list(raw);
         rd_kafka_position(rk, list.get());
         for (int i = 0; i < list->cnt; ++i) {
-            PartitionStatus ps{list->elems[i].topic, list->elems[i].partition, list->elems[i].offset, -1, -1};
+            PartitionStatus ps;
+            ps.topic = list->elems[i].topic;
+            ps.partition = list->elems[i].partition;
+            ps.position = list->elems[i].offset;
             std::int64_t low = -1, high = -1;
             // Cached from fetch responses: no broker round trip.
             if (rd_kafka_get_watermark_offsets(rk, ps.topic.c_str(), ps.partition, &low, &high) ==
@@ -151,6 +244,7 @@ void Pipeline::set_state(PipelineState state, const std::string& error) {
     {
         std::lock_guard lock(state_mutex_);
         state_ = state;
+        if (state == PipelineState::running) ran_ = true;
         if (!error.empty()) last_error_ = error;
     }
     state_changed_.notify_all();
@@ -189,6 +283,7 @@ void Pipeline::run() {
         resume_due_partitions();
         const bool overlap = parse_ahead_ && !batch_.empty();
         collect_batch(/*wait=*/!overlap);
+        if (halted_) break;  // nothing more reaches the plugin
         nudge_fetchers();
         if (!overlap) {
             take_incoming();
@@ -220,11 +315,32 @@ void Pipeline::run() {
     parse_ahead_.reset();
 
     heartbeat();
+    if (halted_) {
+        // Every partition it had waits now, for an operator: keep saying so
+        // (with lag) after the consumer is gone.
+        refresh_status(/*force=*/true);
+        std::vector<PartitionStatus> assigned;
+        {
+            std::lock_guard lock(state_mutex_);
+            assigned = assignment_;
+        }
+        for (const PartitionStatus& ps : assigned) {
+            std::lock_guard lock(state_mutex_);
+            if (std::none_of(holds_.begin(), holds_.end(), [&](const Hold& h) {
+                    return h.partition == ps.partition && h.topic == ps.topic;
+                })) {
+                holds_.push_back({ps.topic, ps.partition, ps.position, HoldReason::stopped,
+                                  "the plugin stopped: " + last_error_, -1, ps.high_watermark});
+            }
+        }
+    }
     set_state(halted_ ? PipelineState::failed : PipelineState::stopping);
     shutdown_consumer();
     plugin_.reset();
     log().info("[{}] stopped", settings_.name);
     std::lock_guard lock(state_mutex_);
+    assignment_.clear();  // the consumer left its group
+    joined_ = false;
     if (state_ != PipelineState::failed) state_ = PipelineState::stopped;
     finished_ = true;
     state_changed_.notify_all();
@@ -238,7 +354,11 @@ void Pipeline::create_consumer() {
         {"enable.auto.offset.store", "false"},
         {"enable.partition.eof", "false"},
         {"partition.assignment.strategy", "cooperative-sticky"},
-        {"auto.offset.reset", settings_.start_from == StartFrom::latest ? "latest" : "earliest"},
+        // A plugin that owns its checkpoints must never be moved silently: an
+        // offset out of range becomes an error event that stops it.
+        {"auto.offset.reset", checkpointing_ != nullptr                  ? "error"
+                              : settings_.start_from == StartFrom::latest ? "latest"
+                                                                          : "earliest"},
     };
     // Every plugin has its own consumer: librdkafka's 64 MB prefetch queue
     // per consumer would dominate memory. 16 MB kept the measured rate
@@ -300,7 +420,7 @@ void Pipeline::collect_batch(bool wait) {
     Clock::time_point deadline{};
     JsonArena& arena = arenas_[1 - batch_arena_];
     if (incoming_.empty()) arena.rewind();  // no event of an earlier batch is left in it
-    while (incoming_.size() < settings_.batch_max_events) {
+    while (incoming_.size() < settings_.batch_max_events && !halted_) {
         // While events are queued, take them without reading the clock.
         rd_kafka_message_t* raw = incoming_.empty() && wait ? nullptr : rd_kafka_consumer_poll(consumer_.get(), 0);
         if (raw == nullptr && !wait) return;
@@ -310,8 +430,15 @@ void Pipeline::collect_batch(bool wait) {
             continue;
         }
         KafkaMessage message(raw);
+        if (halted_) return;  // stopped in a rebalance callback: hand nothing more
         if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
             if (message->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) continue;
+            if (checkpointing_ != nullptr && message->rkt != nullptr &&
+                (message->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET ||
+                 message->err == RD_KAFKA_RESP_ERR_OFFSET_OUT_OF_RANGE)) {
+                on_offset_reset(message.get());
+                return;
+            }
             log().warn("[{}] consumer error: {}", settings_.name, rd_kafka_message_errstr(message.get()));
             char fatal[256];
             if (rd_kafka_fatal_error(consumer_.get(), fatal, sizeof fatal) != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -381,6 +508,10 @@ void Pipeline::invoke_plugin(std::span<const Event* const> events, std::span<Out
 
 void Pipeline::process_batch() {
     rewound_.clear();
+    if (halted_) {  // stopped: nothing more reaches the plugin, nothing is stored
+        batch_.clear();
+        return;
+    }
     counters_.batches.add(1);
     std::vector<const Event*> selected;
     std::vector<std::size_t> selected_index(batch_.size(), SIZE_MAX);
@@ -394,6 +525,7 @@ void Pipeline::process_batch() {
     }
     std::vector<Outcome> outcomes(selected.size());
     if (!selected.empty()) {
+        if (log().should_log(spdlog::level::debug)) log_batch_handed(settings_.name, selected);
         const auto started = Clock::now();
         invoke_plugin(selected, outcomes);
         counters_.handler_seconds.observe(std::chrono::duration<double>(Clock::now() - started).count());
@@ -458,7 +590,8 @@ void Pipeline::process_batch() {
                 log().warn("[{}] retry later topic={} partition={} offset={} attempt={}/{} next_in={}ms reason={}",
                               settings_.name, event.topic(), event.partition(), event.offset(), attempts,
                               settings_.retry.max_attempts, delay.count(), outcome.reason());
-                schedule_retry(event, delay);
+                schedule_retry(event, delay, HoldReason::retry,
+                               fmt::format("attempt {}/{}: {}", attempts, settings_.retry.max_attempts, outcome.reason()));
                 p.blocked = true;
                 break;
             }
@@ -473,6 +606,7 @@ void Pipeline::process_batch() {
         if (p.next_offset < 0) continue;
         const std::string topic(tp.first);
         rd_kafka_topic_partition_list_add(offsets.get(), topic.c_str(), tp.second)->offset = p.next_offset;
+        release_holds(tp.first, tp.second, p.next_offset);
     }
     if (offsets->cnt > 0) {
         if (rd_kafka_resp_err_t e = rd_kafka_offsets_store(consumer_.get(), offsets.get());
@@ -490,25 +624,40 @@ bool Pipeline::fail_permanently(const EventRecord& event, const std::string& rea
         log().error("[{}] permanent failure, stopping the pipeline (on_permanent_error: stop) topic={} partition={} "
                     "offset={} reason={}",
                     settings_.name, event.topic(), event.partition(), event.offset(), reason);
-        set_state(PipelineState::failed, reason);
-        halted_ = true;
+        hold({std::string(event.topic()), event.partition(), event.offset(), HoldReason::permanent_failure, reason, -1, -1});
+        halt(reason);
         return false;
     }
-    const std::string error = dead_letters_.send(event, {settings_.name, reason, attempts});
-    if (!error.empty()) {
+    const DeadLetterResult sent = dead_letters_.send(event, {settings_.name, reason, attempts});
+    if (sent.too_large) {
+        // Not even the smallest copy fits: waiting cannot help, skipping would lose it.
+        const std::string error =
+            fmt::format("dead-letter topic {} refuses even a truncated copy of topic={} partition={} offset={}: {} "
+                        "(raise its max.message.bytes and the producer's message.max.bytes)",
+                        dead_letters_.topic(), event.topic(), event.partition(), event.offset(), sent.error);
+        log().error("[{}] {}; stopping the pipeline", settings_.name, error);
+        hold({std::string(event.topic()), event.partition(), event.offset(), HoldReason::dead_letter_failed, error, -1, -1});
+        halt(error);
+        return false;
+    }
+    if (!sent.ok()) {
         log().error("[{}] dead-letter produce failed, keeping the event topic={} partition={} offset={} error={}",
-                    settings_.name, event.topic(), event.partition(), event.offset(), error);
-        schedule_retry(event, settings_.retry.max_backoff);
+                    settings_.name, event.topic(), event.partition(), event.offset(), sent.error);
+        schedule_retry(event, settings_.retry.max_backoff, HoldReason::dead_letter_failed,
+                       "dead-letter produce failed: " + sent.error);
         return false;
     }
     counters_.events_dead_lettered.add(1);
-    log().warn("[{}] dead-lettered topic={} partition={} offset={} attempts={} to={} reason={}", settings_.name,
-                  event.topic(), event.partition(), event.offset(), attempts, dead_letters_.topic(), reason);
+    log().warn("[{}] dead-lettered{} topic={} partition={} offset={} size={} attempts={} to={} reason={}",
+               settings_.name, sent.truncated ? " (truncated: too large whole)" : "", event.topic(),
+               event.partition(), event.offset(), event.payload().size(), attempts, dead_letters_.topic(), reason);
     return true;
 }
 
-void Pipeline::schedule_retry(const EventRecord& event, std::chrono::milliseconds delay) {
+void Pipeline::schedule_retry(const EventRecord& event, std::chrono::milliseconds delay, HoldReason reason,
+                              const std::string& detail) {
     const std::string topic(event.topic());
+    hold({topic, event.partition(), event.offset(), reason, detail, -1, -1});
     PartitionList list = make_partition_list(1);
     rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), event.partition())->offset = event.offset();
     // Pause first so nothing more is fetched, then rewind to the failed event.
@@ -551,6 +700,14 @@ void Pipeline::apply_checkpoints(rd_kafka_topic_partition_list_t* partitions) {
     for (;;) {
         try {
             const std::vector<PartitionOffset> offsets = checkpointing_->on_assigned(asked);
+            // No checkpoint: the plugin has applied nothing of that partition,
+            // so it starts where a new plugin starts. The group's committed
+            // offset belongs to an earlier life of its store (a rebuilt
+            // projection must not resume from there).
+            for (int i = 0; i < partitions->cnt; ++i) {
+                partitions->elems[i].offset =
+                    settings_.start_from == StartFrom::latest ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING;
+            }
             for (const PartitionOffset& po : offsets) {
                 if (po.next_offset < 0) continue;
                 for (int i = 0; i < partitions->cnt; ++i) {
@@ -573,6 +730,68 @@ void Pipeline::apply_checkpoints(rd_kafka_topic_partition_list_t* partitions) {
     }
 }
 
+bool Pipeline::checkpoints_in_range(const rd_kafka_topic_partition_list_t* partitions) {
+    std::vector<Hold> out_of_range;
+    for (int i = 0; i < partitions->cnt; ++i) {
+        const auto& e = partitions->elems[i];
+        if (e.offset < 0) continue;  // a logical start: nothing to lose
+        std::int64_t low = -1, high = -1;
+        // Asked of the leader now: a watermark cached from before a topic
+        // was recreated would let a stale checkpoint pass.
+        for (int attempt = 1;; ++attempt) {
+            const rd_kafka_resp_err_t err =
+                rd_kafka_query_watermark_offsets(consumer_.get(), e.topic, e.partition, &low, &high, k_watermark_timeout_ms);
+            if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+            const auto delay = settings_.retry.backoff_after(attempt);
+            log().warn("[{}] reading the watermarks of {}[{}] failed attempt={} next_in={}ms: {}", settings_.name, e.topic,
+                       e.partition, attempt, delay.count(), rd_kafka_err2str(err));
+            const auto until = Clock::now() + delay;
+            while (Clock::now() < until) {
+                if (stop_requested_.load(std::memory_order_acquire)) throw std::runtime_error("stopping");
+                std::this_thread::sleep_for(std::chrono::milliseconds(50));
+            }
+        }
+        if (e.offset >= low && e.offset <= high) continue;  // == high: caught up
+        const std::string why =
+            e.offset > high ? "beyond the end of the log: the topic was deleted and recreated, or truncated"
+                            : fmt::format("before the start of the log: offsets {}..{} were deleted (retention) "
+                                          "before this plugin applied them",
+                                          e.offset, low - 1);
+        out_of_range.push_back({e.topic, e.partition, e.offset, HoldReason::checkpoint_out_of_range,
+                                fmt::format("checkpoint out of range: topic={} partition={} checkpoint={} watermarks "
+                                            "low={} high={}; the checkpoint is {}",
+                                            e.topic, e.partition, e.offset, low, high, why),
+                                low, high});
+    }
+    if (out_of_range.empty()) return true;
+    for (const Hold& h : out_of_range) {
+        log().error("[{}] {}; stopping this plugin instead of skipping (rebuild its projection: docs/operations.md)",
+                    settings_.name, h.detail);
+    }
+    const std::string error = out_of_range.front().detail +
+                              (out_of_range.size() > 1 ? fmt::format(" (and {} more partitions)", out_of_range.size() - 1)
+                                                       : std::string());
+    for (Hold& h : out_of_range) hold(std::move(h));
+    halt(error);
+    return false;
+}
+
+void Pipeline::on_offset_reset(const rd_kafka_message_t* message) {
+    const std::string topic = rd_kafka_topic_name(message->rkt);
+    std::int64_t low = -1, high = -1;
+    rd_kafka_query_watermark_offsets(consumer_.get(), topic.c_str(), message->partition, &low, &high,
+                                     k_watermark_timeout_ms);
+    const std::string error =
+        fmt::format("offset out of range: topic={} partition={} offset={} watermarks low={} high={}; the log no "
+                    "longer holds the position this plugin resumes from (deleted by retention, or the topic was "
+                    "recreated): {}",
+                    topic, message->partition, message->offset, low, high, rd_kafka_message_errstr(message));
+    log().error("[{}] {}; stopping this plugin instead of skipping (rebuild its projection: docs/operations.md)",
+                settings_.name, error);
+    hold({topic, message->partition, message->offset, HoldReason::offset_reset, error, low, high});
+    halt(error);
+}
+
 void Pipeline::forget_partitions(const rd_kafka_topic_partition_list_t* partitions) {
     auto revoked = [&](std::string_view topic, std::int32_t partition) {
         for (int i = 0; i < partitions->cnt; ++i) {
@@ -585,15 +804,22 @@ void Pipeline::forget_partitions(const rd_kafka_topic_partition_list_t* partitio
     std::erase_if(incoming_, [&](const EventRecord& e) { return revoked(e.topic(), e.partition()); });
     std::erase_if(paused_, [&](const PausedPartition& p) { return revoked(p.topic, p.partition); });
     std::erase_if(attempts_, [&](const auto& entry) { return revoked(std::get<0>(entry.first), std::get<1>(entry.first)); });
+    if (holding_ && !halted_) {  // a stopped plugin's holds stay for the operator
+        std::lock_guard lock(state_mutex_);
+        std::erase_if(holds_, [&](const Hold& h) { return revoked(h.topic, h.partition); });
+        holding_ = !holds_.empty();
+    }
 }
 
 void Pipeline::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions) {
     rd_kafka_t* rk = consumer_.get();
     const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+        bool in_range = true;
         if (checkpointing_ != nullptr) {
             try {
                 apply_checkpoints(partitions);
+                in_range = checkpoints_in_range(partitions);
             } catch (const std::exception&) {
                 return;  // stopping: do not consume from a guessed position
             }
@@ -612,6 +838,13 @@ void Pipeline::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_li
         }
         if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
             log().error("[{}] assign failed: {}", settings_.name, rd_kafka_err2str(e));
+            return;
+        }
+        if (!in_range) {
+            // Assigned (the group's state stays consistent) but never fetched:
+            // the pipeline is stopping.
+            rd_kafka_pause_partitions(rk, partitions);
+            log().info("[{}] assigned {} and paused: stopping", settings_.name, partition_names(partitions));
             return;
         }
         if (checkpointing_ != nullptr) {
@@ -688,7 +921,9 @@ void Pipeline::reload_plugin() {
                 batch_.clear();
                 incoming_.clear();
                 apply_checkpoints(assigned.get());
-                if (rd_kafka_error_t* error = rd_kafka_seek_partitions(consumer_.get(), assigned.get(), 10'000)) {
+                if (!checkpoints_in_range(assigned.get())) {
+                    rd_kafka_pause_partitions(consumer_.get(), assigned.get());
+                } else if (rd_kafka_error_t* error = rd_kafka_seek_partitions(consumer_.get(), assigned.get(), 10'000)) {
                     log().error("[{}] seek after reload failed: {}", settings_.name, rd_kafka_error_string(error));
                     rd_kafka_error_destroy(error);
                 }

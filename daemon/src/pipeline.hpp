@@ -37,12 +37,28 @@ namespace fanout::daemon {
 enum class PipelineState { created, starting, running, stopping, stopped, failed };
 const char* to_string(PipelineState state) noexcept;
 
+/// Why a partition does not move on. A held partition never reads as caught
+/// up: its lag counts from the held offset and is at least 1.
+enum class HoldReason {
+    retry,                    ///< an event waits for its retry backoff
+    dead_letter_failed,       ///< an event waits to be dead-lettered again
+    permanent_failure,        ///< on_permanent_error: stop, at this event
+    checkpoint_out_of_range,  ///< the plugin's checkpoint is outside [low, high]
+    offset_reset,             ///< the broker said the position is out of range
+    stopped,                  ///< the plugin stopped (failed) with this partition assigned
+};
+const char* to_string(HoldReason reason) noexcept;
+
 struct PartitionStatus {
     std::string topic;
     std::int32_t partition = 0;
     std::int64_t position = -1;        ///< next offset to consume (-1: not yet known)
     std::int64_t high_watermark = -1;  ///< last seen end of the partition
     std::int64_t lag = -1;             ///< high_watermark - position, -1 when unknown
+    std::int64_t low_watermark = -1;   ///< start of the log, when known
+    bool held = false;                 ///< not moving on; `position` is where it waits
+    HoldReason hold_reason = HoldReason::retry;
+    std::string hold_detail;  ///< what holds it, with coordinates
 };
 
 /// What /plugins, /metrics and systemd see of a pipeline.
@@ -86,6 +102,14 @@ public:
     const std::string& group_id() const noexcept { return group_id_; }
 
 private:
+    struct Hold {
+        std::string topic;
+        std::int32_t partition = 0;
+        std::int64_t offset = -1;  ///< where the partition waits
+        HoldReason reason = HoldReason::retry;
+        std::string detail;
+        std::int64_t low = -1, high = -1;  ///< watermarks when known (else the refreshed ones)
+    };
     struct PausedPartition {
         std::string topic;
         std::int32_t partition;
@@ -104,13 +128,25 @@ private:
     void invoke_plugin(std::span<const Event* const> events, std::span<Outcome> outcomes);
     /// Permanent failure: dead-letter (true) or stop / keep for retry (false).
     bool fail_permanently(const EventRecord& event, const std::string& reason, int attempts);
-    void schedule_retry(const EventRecord& event, std::chrono::milliseconds delay);
+    void schedule_retry(const EventRecord& event, std::chrono::milliseconds delay, HoldReason reason,
+                        const std::string& detail);
+    /// Record why a partition waits (replaces an earlier hold of it).
+    void hold(Hold h);
+    /// Drop retry holds a partition has moved past (next offset `next`).
+    void release_holds(std::string_view topic, std::int32_t partition, std::int64_t next);
+    /// Stop this plugin with `error` (state failed, nothing more handed to it).
+    void halt(const std::string& error);
+    /// Checkpoints outside the partitions' current watermarks stop the
+    /// plugin: false then. Watermarks are asked of the leaders, never cached.
+    bool checkpoints_in_range(const rd_kafka_topic_partition_list_t* partitions);
+    /// The consumer reports an offset out of range (auto.offset.reset=error).
+    void on_offset_reset(const rd_kafka_message_t* message);
     void resume_due_partitions();
     std::chrono::milliseconds poll_timeout() const;
     void shutdown_consumer();
     void reload_plugin();
     void heartbeat() noexcept;
-    void refresh_status();
+    void refresh_status(bool now = false);
     void set_state(PipelineState state, const std::string& error = {});
 
     static void rebalance_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -155,6 +191,7 @@ private:
     std::map<AttemptKey, int> attempts_;
     bool halted_ = false;
     std::chrono::steady_clock::time_point next_status_refresh_{};
+    bool holding_ = false;  ///< holds_ is not empty (read without the lock on the pipeline thread)
     std::atomic<std::int64_t> heartbeat_ns_{0};
 
     std::atomic<bool> stop_requested_{false};
@@ -165,7 +202,9 @@ private:
     std::string last_error_;
     bool joined_ = false;
     std::vector<PartitionStatus> assignment_;
+    std::vector<Hold> holds_;
     std::uint64_t reloads_ = 0;
+    bool ran_ = false;  ///< reached running once
     bool finished_ = false;
     std::thread thread_;
 };

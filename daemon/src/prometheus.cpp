@@ -78,10 +78,14 @@ void process_metrics(std::ostringstream& out) {
 std::string escape_label(const std::string& value) {
     std::string out;
     for (char c : value) {
-        if (c == '\\') out += "\\\\";
-        else if (c == '"') out += "\\\"";
-        else if (c == '\n') out += "\\n";
-        else out += c;
+        if (c == '\\')
+            out += "\\\\";
+        else if (c == '"')
+            out += "\\\"";
+        else if (c == '\n')
+            out += "\\n";
+        else
+            out += c;
     }
     return out;
 }
@@ -103,11 +107,11 @@ std::string render_prometheus(const Daemon& daemon) {
     for (const auto& c : k_counters) {
         if (std::string(last_metric) != c.metric) {
             out << "# HELP " << c.metric << " "
-                << (std::string(c.metric) == "fanout_events_total" ? "Events per plugin by outcome."
+                << (std::string(c.metric) == "fanout_events_total"    ? "Events per plugin by outcome."
                     : std::string(c.metric) == "fanout_batches_total" ? "Batches handed to the plugin."
                     : std::string(c.metric) == "fanout_fetch_wakeups_total"
                         ? "Times the Kafka fetchers were woken because less than a batch was queued."
-                                                                       : "Exceptions thrown by the plugin's handler.")
+                        : "Exceptions thrown by the plugin's handler.")
                 << "\n# TYPE " << c.metric << " counter\n";
             last_metric = c.metric;
         }
@@ -129,6 +133,18 @@ std::string render_prometheus(const Daemon& daemon) {
             if (a.lag < 0) continue;
             out << "fanout_consumer_lag{plugin=\"" << escape_label(plugins[i]) << "\",topic=\"" << escape_label(a.topic)
                 << "\",partition=\"" << a.partition << "\"} " << a.lag << "\n";
+        }
+    }
+
+    out << "# HELP fanout_partition_held 1 for a partition that does not move on (retry backoff, a dead letter "
+           "not yet written, or a stopped plugin), by reason; its lag counts from the held position.\n"
+        << "# TYPE fanout_partition_held gauge\n";
+    for (std::size_t i = 0; i < plugins.size(); ++i) {
+        for (const auto& a : statuses[i].assignment) {
+            if (!a.held) continue;
+            out << "fanout_partition_held{plugin=\"" << escape_label(plugins[i]) << "\",topic=\""
+                << escape_label(a.topic) << "\",partition=\"" << a.partition << "\",reason=\""
+                << to_string(a.hold_reason) << "\"} 1\n";
         }
     }
 

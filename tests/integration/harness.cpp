@@ -1,6 +1,10 @@
 #include "harness.hpp"
 
+#include <librdkafka/rdkafka.h>
+
+#include <memory>
 #include <sstream>
+#include <stdexcept>
 
 namespace fanout::test {
 
@@ -74,6 +78,86 @@ std::set<Coordinate> all_coordinates(const std::vector<std::int64_t>& end_offset
         for (std::int64_t o = 0; o < end_offsets[p]; ++o) out.emplace(static_cast<std::int32_t>(p), o);
     }
     return out;
+}
+
+namespace {
+
+struct AdminClient {
+    rd_kafka_t* rk = nullptr;
+    rd_kafka_queue_t* queue = nullptr;
+    AdminClient() {
+        rd_kafka_conf_t* conf = rd_kafka_conf_new();
+        char err[512];
+        rd_kafka_conf_set(conf, "bootstrap.servers", brokers().c_str(), err, sizeof err);
+        rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err);
+        if (rk == nullptr) throw std::runtime_error(std::string("admin client: ") + err);
+        queue = rd_kafka_queue_new(rk);
+    }
+    ~AdminClient() {
+        rd_kafka_queue_destroy(queue);
+        rd_kafka_destroy(rk);
+    }
+    /// The result event of the request just sent (throws on timeout).
+    std::unique_ptr<rd_kafka_event_t, decltype(&rd_kafka_event_destroy)> wait() {
+        rd_kafka_event_t* ev = rd_kafka_queue_poll(queue, 30'000);
+        if (ev == nullptr) throw std::runtime_error("admin request timed out");
+        if (rd_kafka_event_error(ev) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            const std::string what = rd_kafka_event_error_string(ev);
+            rd_kafka_event_destroy(ev);
+            throw std::runtime_error("admin request failed: " + what);
+        }
+        return {ev, &rd_kafka_event_destroy};
+    }
+};
+
+}  // namespace
+
+void create_topic_with_config(const std::string& topic, int partitions,
+                              const std::vector<std::pair<std::string, std::string>>& config) {
+    AdminClient admin;
+    char err[512];
+    rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(topic.c_str(), partitions, 1, err, sizeof err);
+    if (nt == nullptr) throw std::runtime_error(err);
+    for (const auto& [k, v] : config) rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str());
+    rd_kafka_CreateTopics(admin.rk, &nt, 1, nullptr, admin.queue);
+    rd_kafka_NewTopic_destroy(nt);
+    auto ev = admin.wait();
+    std::size_t n = 0;
+    const rd_kafka_topic_result_t** results =
+        rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev.get()), &n);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (rd_kafka_topic_result_error(results[i]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            throw std::runtime_error("create topic " + topic + ": " + rd_kafka_topic_result_error_string(results[i]));
+        }
+    }
+    KafkaAdmin().create_topic(topic, partitions);  // exists already: waits for the leaders
+}
+
+std::int64_t delete_records_before(const std::string& topic, std::int32_t partition, std::int64_t before) {
+    AdminClient admin;
+    rd_kafka_topic_partition_list_t* offsets = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(offsets, topic.c_str(), partition)->offset = before;
+    rd_kafka_DeleteRecords_t* request = rd_kafka_DeleteRecords_new(offsets);
+    rd_kafka_topic_partition_list_destroy(offsets);
+    rd_kafka_DeleteRecords(admin.rk, &request, 1, nullptr, admin.queue);
+    rd_kafka_DeleteRecords_destroy(request);
+    auto ev = admin.wait();
+    const rd_kafka_topic_partition_list_t* result =
+        rd_kafka_DeleteRecords_result_offsets(rd_kafka_event_DeleteRecords_result(ev.get()));
+    if (result == nullptr || result->cnt != 1) throw std::runtime_error("DeleteRecords: no result");
+    if (result->elems[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        throw std::runtime_error(std::string("DeleteRecords: ") + rd_kafka_err2str(result->elems[0].err));
+    }
+    return result->elems[0].offset;
+}
+
+std::pair<std::int64_t, std::int64_t> watermarks(const std::string& topic, std::int32_t partition) {
+    AdminClient admin;
+    std::int64_t low = -1, high = -1;
+    const rd_kafka_resp_err_t e =
+        rd_kafka_query_watermark_offsets(admin.rk, topic.c_str(), partition, &low, &high, 10'000);
+    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) throw std::runtime_error(std::string("watermarks: ") + rd_kafka_err2str(e));
+    return {low, high};
 }
 
 bool fully_committed(KafkaAdmin& admin, const std::string& group, const std::string& topic, int partitions) {

@@ -14,9 +14,9 @@ namespace fanout::test {
 
 struct PluginSpec {
     std::string name;
-    std::string library;       ///< file name in build/lib
-    std::string options;       ///< YAML lines under `options:` (6-space indent)
-    std::string extra = {};    ///< YAML lines at plugin level (4-space indent)
+    std::string library;     ///< file name in build/lib
+    std::string options;     ///< YAML lines under `options:` (6-space indent)
+    std::string extra = {};  ///< YAML lines at plugin level (4-space indent)
 };
 
 /// A fanoutd config for one topic. Kafka settings are tuned for tests:
@@ -47,6 +47,18 @@ std::vector<Delivery> read_deliveries(const std::filesystem::path& file);
 
 /// Every offset below the end offset of each partition, as a set.
 std::set<Coordinate> all_coordinates(const std::vector<std::int64_t>& end_offsets);
+
+/// Create `topic` with topic-level configuration (e.g. max.message.bytes),
+/// then wait until every partition has a leader.
+void create_topic_with_config(const std::string& topic, int partitions,
+                              const std::vector<std::pair<std::string, std::string>>& config);
+
+/// DeleteRecords: move the partition's start (low watermark) to `before`, as
+/// retention would. Returns the new low watermark.
+std::int64_t delete_records_before(const std::string& topic, std::int32_t partition, std::int64_t before);
+
+/// Low and high watermark of one partition, asked of its leader.
+std::pair<std::int64_t, std::int64_t> watermarks(const std::string& topic, std::int32_t partition);
 
 /// True when every committed offset equals the end offset.
 bool fully_committed(KafkaAdmin& admin, const std::string& group, const std::string& topic, int partitions);

@@ -1,5 +1,6 @@
 // Test plugin whose behaviour is set by options: records every delivery,
-// and rejects, retries, throws or sleeps on chosen keys.
+// and rejects, retries, throws or sleeps on chosen keys. With `checkpointing`
+// it owns its positions, answering the assignment with `checkpoints`.
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -13,25 +14,51 @@ namespace fanout::tests::scripted {
 namespace {
 
 constexpr OptionSpec k_options[] = {
-    {"record_path", OptionType::string, nullptr, "each delivery appended as 'topic partition offset key outcome batch'"},
+    {"record_path", OptionType::string, nullptr,
+     "each delivery appended as 'topic partition offset key outcome batch'"},
     {"reject_keys", OptionType::string_list, "", "keys rejected (dead-lettered)"},
     {"retry_keys", OptionType::string_list, "", "keys answered retry_later retry_times times, then done"},
     {"retry_times", OptionType::integer, "2", "how often a retry key fails before it succeeds"},
     {"throw_keys", OptionType::string_list, "", "keys whose delivery throws"},
     {"sleep_ms", OptionType::integer, "0", "sleep at the end of every batch"},
     {"fail_create", OptionType::boolean, "false", "throw from create()"},
+    {"checkpointing", OptionType::boolean, "false", "implement Checkpointing (positions owned by the plugin)"},
+    {"checkpoints", OptionType::string_list, "",
+     "with checkpointing: 'partition:offset' answered on assignment (others: no checkpoint)"},
 };
 
-class ScriptedPlugin final : public Plugin {
+class ScriptedPlugin final : public Plugin, public Checkpointing {
 public:
     ScriptedPlugin(const Options& o, Context& context)
-        : record_(o.get_string("record_path"), std::ios::app), retry_times_(o.get_integer("retry_times")),
-          sleep_(o.get_integer("sleep_ms")), context_(context) {
+        : record_(o.get_string("record_path"), std::ios::app),
+          retry_times_(o.get_integer("retry_times")),
+          sleep_(o.get_integer("sleep_ms")),
+          context_(context) {
         for (const auto& k : o.get_list("reject_keys")) reject_.insert(k);
         for (const auto& k : o.get_list("retry_keys")) retry_.insert(k);
         for (const auto& k : o.get_list("throw_keys")) throw_.insert(k);
+        checkpointing_ = o.get_boolean("checkpointing");
+        for (const auto& c : o.get_list("checkpoints")) {
+            const auto colon = c.find(':');
+            if (colon == std::string::npos)
+                throw std::runtime_error("checkpoints: expected 'partition:offset', got " + c);
+            checkpoints_[std::stoi(c.substr(0, colon))] = std::stoll(c.substr(colon + 1));
+        }
         if (!record_) throw std::runtime_error("cannot open record_path");
     }
+
+    Checkpointing* checkpointing() noexcept override { return checkpointing_ ? this : nullptr; }
+
+    std::vector<PartitionOffset> on_assigned(std::span<const TopicPartition> partitions) override {
+        std::vector<PartitionOffset> out;
+        for (const auto& tp : partitions) {
+            const auto it = checkpoints_.find(tp.partition);
+            out.push_back({tp.topic, tp.partition, it == checkpoints_.end() ? k_no_checkpoint : it->second});
+        }
+        return out;
+    }
+
+    void on_revoked(std::span<const TopicPartition>) override {}
 
     void handle(std::span<const Event* const> events, std::span<Outcome> outcomes) override {
         ++batch_;
@@ -61,7 +88,8 @@ public:
 
 private:
     void record(const Event& e, const std::string& outcome) {
-        record_ << e.topic() << ' ' << e.partition() << ' ' << e.offset() << ' ' << e.key() << ' ' << outcome << ' ' << batch_ << '\n';
+        record_ << e.topic() << ' ' << e.partition() << ' ' << e.offset() << ' ' << e.key() << ' ' << outcome << ' '
+                << batch_ << '\n';
         record_.flush();
     }
 
@@ -72,6 +100,8 @@ private:
     Context& context_;
     std::set<std::string> reject_, retry_, throw_;
     std::map<std::string, std::int64_t> failures_;
+    bool checkpointing_ = false;
+    std::map<std::int32_t, std::int64_t> checkpoints_;
 };
 
 std::unique_ptr<Plugin> create(const Options& options, Context& context) {
@@ -82,8 +112,9 @@ std::unique_ptr<Plugin> create(const Options& options, Context& context) {
 }  // namespace
 
 extern const PluginDescriptor descriptor;
-const PluginDescriptor descriptor{k_descriptor_magic, k_abi_version, "scripted", "0.0.1",
-                                  "test plugin driven by options", k_options, std::size(k_options), &create};
+const PluginDescriptor descriptor{
+    k_descriptor_magic, k_abi_version,        "scripted", "0.0.1", "test plugin driven by options",
+    k_options,          std::size(k_options), &create};
 
 }  // namespace fanout::tests::scripted
 

@@ -38,8 +38,10 @@ struct TopicPartition {
 struct PartitionOffset {
     std::string topic;
     std::int32_t partition = 0;
-    /// Offset of the next event to hand to the plugin, or k_no_checkpoint to
-    /// fall back to the consumer group's committed offset.
+    /// Offset of the next event to hand to the plugin, or k_no_checkpoint when
+    /// the plugin has applied nothing of that partition: it then starts at
+    /// the plugin's `start_from`, never at the group's committed offset. An
+    /// offset outside the partition's [low, high] watermarks stops the plugin.
     std::int64_t next_offset = -1;
 };
 

@@ -1,0 +1,214 @@
+// A checkpointing plugin is never moved past its checkpoint silently: a
+// checkpoint outside the partition's [low, high] watermarks (topic recreated,
+// retention deleted what it had not applied) or an offset out of range while
+// fetching stops that plugin, names partition, checkpoint and watermarks on
+// every admin surface, and leaves the other plugins running.
+#include <signal.h>
+
+#include <map>
+#include <regex>
+#include <sstream>
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include "harness.hpp"
+
+using namespace fanout::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+bool has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
+
+int admin_port(const FanoutdProcess& p) {
+    std::smatch m;
+    const std::string log = p.log();
+    static const std::regex re("admin listening on 127\\.0\\.0\\.1:([0-9]+)");
+    return std::regex_search(log, m, re) ? std::stoi(m[1]) : -1;
+}
+
+/// Samples of /metrics as read by Prometheus' own parser: "name|labels" -> value.
+std::map<std::string, double> metrics(httplib::Client& client, const TempDir& dir) {
+    std::map<std::string, double> samples;
+    auto res = client.Get("/metrics");
+    if (!res || res->status != 200) return samples;
+    const char* python = std::getenv("FANOUT_TEST_PYTHON");
+    EXPECT_TRUE(python != nullptr && *python != '\0') << "FANOUT_TEST_PYTHON is not set (tools/python-env.sh)";
+    if (python == nullptr) return samples;
+    const auto file = dir.write("metrics.txt", res->body);
+    const auto parsed =
+        run_command({python, std::string(FANOUT_SOURCE_DIR) + "/tests/integration/parse_metrics.py", file.string()});
+    EXPECT_EQ(parsed.exit_code, 0) << parsed.output;
+    std::istringstream lines(parsed.output);
+    for (std::string line; std::getline(lines, line);) {
+        const auto a = line.find('|'), b = line.rfind('|');
+        if (a != std::string::npos && b != a) samples[line.substr(0, b)] = std::stod(line.substr(b + 1));
+    }
+    return samples;
+}
+
+struct Scenario {
+    std::string topic = unique_name("posts");
+    std::string prefix = unique_name("g");
+    KafkaAdmin admin;
+    TempDir dir;
+
+    void produce(int from, int count) {
+        TestProducer producer;
+        EventGenerator gen(10);
+        for (int i = from; i < from + count; ++i) {
+            auto e = gen.next();
+            producer.produce(topic, "k-" + std::to_string(i), e.value, e.headers, 0);
+        }
+        producer.flush();
+    }
+
+    /// `projection` (scripted, owning its checkpoints) beside `audit` (Kafka offsets).
+    std::filesystem::path config(const std::string& projection_options, const std::string& projection_extra = "") {
+        std::string yaml = make_config(
+            prefix, unique_name("dlq"), topic,
+            {{"projection", "libfanout_test_scripted.so",
+              "      record_path: " + (dir / "projection").string() + "\n      checkpointing: true\n" +
+                  projection_options,
+              projection_extra},
+             {"audit", "libfanout_test_scripted.so", "      record_path: " + (dir / "audit").string() + "\n"}});
+        yaml.replace(yaml.find("plugins:"), 8, "admin:\n  listen: 127.0.0.1:0\nplugins:");
+        return dir.write("fanoutd.yaml", yaml);
+    }
+
+    /// The stopped plugin shows on /plugins, /healthz, /readyz and /metrics.
+    void expect_reported(FanoutdProcess& fanoutd, const std::string& message, const std::string& reason,
+                         std::int64_t lag) {
+        const int port = admin_port(fanoutd);
+        ASSERT_GT(port, 0) << fanoutd.log();
+        httplib::Client client("127.0.0.1", port);
+        auto plugins = client.Get("/plugins");
+        ASSERT_TRUE(plugins);
+        const std::string& body = plugins->body;
+        EXPECT_TRUE(has(body, "\"name\":\"projection\",\"type\":\"library\"")) << body;
+        EXPECT_TRUE(has(body, "\"state\":\"failed\"")) << body;
+        EXPECT_TRUE(has(body, "\"lastError\":\"" + message)) << body;
+        EXPECT_TRUE(has(body, "\"held\":true,\"holdReason\":\"" + reason + "\"")) << body;
+        EXPECT_TRUE(has(body, "\"lag\":" + std::to_string(lag) + ",\"held\":true")) << "held lag: " << body;
+        EXPECT_TRUE(has(body, "\"state\":\"running\"")) << "audit keeps running: " << body;
+
+        auto health = client.Get("/healthz");
+        ASSERT_TRUE(health);
+        EXPECT_EQ(health->status, 503);
+        EXPECT_TRUE(has(health->body, "\"name\":\"projection\",\"lastError\":\"" + message)) << health->body;
+        auto ready = client.Get("/readyz");
+        ASSERT_TRUE(ready);
+        EXPECT_EQ(ready->status, 503);
+        EXPECT_TRUE(has(ready->body, "projection")) << ready->body;
+
+        auto samples = metrics(client, dir);
+        const std::string labels = "partition=0,plugin=projection";
+        EXPECT_EQ(samples["fanout_partition_held|" + labels + ",reason=" + reason + ",topic=" + topic], 1);
+        EXPECT_EQ(samples["fanout_consumer_lag|" + labels + ",topic=" + topic], lag);
+        EXPECT_EQ(samples["fanout_pipeline_up|plugin=projection"], 0);
+        EXPECT_EQ(samples["fanout_pipeline_up|plugin=audit"], 1);
+    }
+};
+
+}  // namespace
+
+TEST(CheckpointRange, ACheckpointBeyondTheLogsEndStopsThatPluginWhileTheOthersConsume) {
+    // The projection applied 50 events of a topic that now holds 20: it was
+    // deleted and recreated. Its checkpoint must not be taken as "caught up".
+    Scenario s;
+    s.admin.create_topic(s.topic, 1);
+    s.produce(0, 20);
+    FanoutdProcess fanoutd(s.config("      checkpoints: ['0:50']\n"), s.dir / "fanoutd.log");
+    fanoutd.start();
+    const std::string message = "checkpoint out of range: topic=" + s.topic +
+                                " partition=0 checkpoint=50 watermarks low=0 high=20; the checkpoint is beyond the end "
+                                "of the log";
+    ASSERT_TRUE(fanoutd.wait_for_log("[projection] " + message, 60s)) << fanoutd.log();
+    ASSERT_TRUE(fanoutd.wait_for_log("[projection] stopped", 20s)) << fanoutd.log();
+    ASSERT_TRUE(wait_until([&] { return fully_committed(s.admin, s.prefix + ".audit", s.topic, 1); }, 60s))
+        << fanoutd.log();
+    s.expect_reported(fanoutd, message, "checkpoint_out_of_range", 20);
+
+    // The others go on; the stopped plugin was handed nothing.
+    s.produce(20, 10);
+    EXPECT_TRUE(wait_until([&] { return fully_committed(s.admin, s.prefix + ".audit", s.topic, 1); }, 60s))
+        << fanoutd.log();
+    EXPECT_EQ(read_deliveries(s.dir / "audit").size(), 30u);
+    EXPECT_TRUE(read_deliveries(s.dir / "projection").empty());
+    EXPECT_TRUE(fanoutd.running());
+    fanoutd.signal(SIGTERM);
+    EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
+}
+
+TEST(CheckpointRange, ACheckpointBeforeTheLogsStartStopsThatPlugin) {
+    // Retention deleted offsets 5..19 before the projection applied them.
+    Scenario s;
+    s.admin.create_topic(s.topic, 1);
+    s.produce(0, 30);
+    ASSERT_EQ(delete_records_before(s.topic, 0, 20), 20);
+    FanoutdProcess fanoutd(s.config("      checkpoints: ['0:5']\n"), s.dir / "fanoutd.log");
+    fanoutd.start();
+    const std::string message = "checkpoint out of range: topic=" + s.topic +
+                                " partition=0 checkpoint=5 watermarks low=20 high=30; the checkpoint is before the "
+                                "start of the log: offsets 5..19 were deleted";
+    ASSERT_TRUE(fanoutd.wait_for_log("[projection] " + message, 60s)) << fanoutd.log();
+    ASSERT_TRUE(fanoutd.wait_for_log("[projection] stopped", 20s)) << fanoutd.log();
+    ASSERT_TRUE(wait_until([&] { return fully_committed(s.admin, s.prefix + ".audit", s.topic, 1); }, 60s))
+        << fanoutd.log();
+    s.expect_reported(fanoutd, message, "checkpoint_out_of_range", 25);
+    EXPECT_TRUE(read_deliveries(s.dir / "projection").empty());
+    EXPECT_EQ(read_deliveries(s.dir / "audit").size(), 10u) << "audit starts at the log's start";
+    fanoutd.signal(SIGTERM);
+    EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
+}
+
+TEST(CheckpointRange, APositionDeletedWhileHeldForARetryStopsThePluginInsteadOfResetting) {
+    // The projection waits at offset 10 for a retry; meanwhile retention
+    // deletes up to 20. Resuming must not reset to 20 (auto.offset.reset).
+    Scenario s;
+    s.admin.create_topic(s.topic, 1);
+    s.produce(0, 30);
+    FanoutdProcess fanoutd(
+        s.config("      retry_keys: [k-10]\n      retry_times: 1000\n",
+                 "    retry: { max_attempts: 1000, initial_backoff_ms: 4000, max_backoff_ms: 4000 }\n"),
+        s.dir / "fanoutd.log");
+    fanoutd.start();
+    ASSERT_TRUE(fanoutd.wait_for_log("[projection] retry later topic=" + s.topic + " partition=0 offset=10", 60s))
+        << fanoutd.log();
+
+    // Held: the lag counts from the held event, never 0.
+    const int port = admin_port(fanoutd);
+    ASSERT_GT(port, 0) << fanoutd.log();
+    httplib::Client client("127.0.0.1", port);
+    std::string body;
+    EXPECT_TRUE(wait_until(
+        [&] {
+            auto res = client.Get("/plugins");
+            body = res ? res->body : "";
+            return has(body, "\"position\":10,\"highWatermark\":30,\"lag\":20,\"held\":true,\"holdReason\":\"retry\"");
+        },
+        10s))
+        << body;
+    EXPECT_EQ(
+        metrics(client, s.dir)["fanout_partition_held|partition=0,plugin=projection,reason=retry,topic=" + s.topic], 1);
+
+    ASSERT_EQ(delete_records_before(s.topic, 0, 20), 20);
+    const std::string message =
+        "offset out of range: topic=" + s.topic + " partition=0 offset=10 watermarks low=20 high=30";
+    ASSERT_TRUE(fanoutd.wait_for_log("[projection] " + message, 60s)) << fanoutd.log();
+    ASSERT_TRUE(fanoutd.wait_for_log("[projection] stopped", 20s)) << fanoutd.log();
+    s.expect_reported(fanoutd, message, "offset_reset", 20);
+
+    // After the first call only the held event came again: nothing skipped to.
+    const auto deliveries = read_deliveries(s.dir / "projection");
+    ASSERT_FALSE(deliveries.empty());
+    for (const auto& d : deliveries) {
+        if (d.batch > 1) {
+            EXPECT_EQ(d.offset, 10) << "handed after the hold in call " << d.batch;
+        }
+    }
+    EXPECT_TRUE(fanoutd.running());
+    fanoutd.signal(SIGTERM);
+    EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
+}
