@@ -212,3 +212,70 @@ TEST(CheckpointRange, APositionDeletedWhileHeldForARetryStopsThePluginInsteadOfR
     fanoutd.signal(SIGTERM);
     EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
 }
+
+TEST(CheckpointRange, TheReadModelOverARecreatedTopicStopsInsteadOfDroppingNewEventsAndARebuildRecovers) {
+    // What a newcomer meets rerunning a quickstart that keeps its database
+    // but starts a fresh broker: the read model's checkpoint says 30, the
+    // recreated topic holds 5 new events.
+    Scenario s;
+    s.admin.create_topic(s.topic, 1);
+    const auto produce_generated = [&](int count, std::uint64_t seed) {
+        TestProducer producer;
+        EventGenerator gen(5, seed);
+        for (int i = 0; i < count; ++i) {
+            auto e = gen.next();
+            producer.produce(s.topic, e.key, e.value, e.headers, 0);
+        }
+        producer.flush();
+    };
+    produce_generated(30, 1);
+    const auto db = s.dir / "read_model.db";
+    std::string yaml = make_config(
+        s.prefix, unique_name("dlq"), s.topic,
+        {{"read-model", "libfanout_sql_read_model.so", "      connection: sqlite:" + db.string() + "\n"},
+         {"audit", "libfanout_test_scripted.so", "      record_path: " + (s.dir / "audit").string() + "\n"}});
+    yaml.replace(yaml.find("plugins:"), 8, "admin:\n  listen: 127.0.0.1:0\nplugins:");
+    const auto config = s.dir.write("fanoutd.yaml", yaml);
+    {
+        FanoutdProcess first(config, s.dir / "first.log");
+        first.start();
+        ASSERT_TRUE(wait_until([&] { return fully_committed(s.admin, s.prefix + ".read-model", s.topic, 1); }, 60s))
+            << first.log();
+        first.signal(SIGTERM);
+        ASSERT_EQ(first.wait_exit(20s), 0) << first.log();
+    }
+
+    recreate_topic(s.topic, 1);
+    produce_generated(5, 2);
+    {
+        FanoutdProcess second(config, s.dir / "second.log");
+        second.start();
+        const std::string message = "checkpoint out of range: topic=" + s.topic +
+                                    " partition=0 checkpoint=30 watermarks low=0 high=5; the checkpoint is beyond "
+                                    "the end of the log";
+        ASSERT_TRUE(second.wait_for_log("[read-model] " + message, 60s)) << second.log();
+        ASSERT_TRUE(wait_until([&] { return fully_committed(s.admin, s.prefix + ".audit", s.topic, 1); }, 60s))
+            << "the other plugin goes on: " << second.log();
+        const int port = admin_port(second);
+        ASSERT_GT(port, 0);
+        httplib::Client client("127.0.0.1", port);
+        auto plugins = client.Get("/plugins");
+        ASSERT_TRUE(plugins);
+        EXPECT_TRUE(has(plugins->body, "\"lastError\":\"" + message)) << plugins->body;
+        EXPECT_TRUE(has(plugins->body, "\"position\":30,\"highWatermark\":5,\"lag\":5,\"held\":true")) << plugins->body;
+        second.signal(SIGTERM);
+        EXPECT_EQ(second.wait_exit(20s), 0) << second.log();
+    }
+
+    // The documented recovery: a fresh database (no checkpoints) rebuilds
+    // from the start of the log, not from the group's committed offset (30).
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db.string() + suffix);
+    FanoutdProcess third(config, s.dir / "third.log");
+    third.start();
+    ASSERT_TRUE(wait_until([&] { return fully_committed(s.admin, s.prefix + ".read-model", s.topic, 1); }, 60s))
+        << third.log();
+    EXPECT_FALSE(has(third.log(), "out of range")) << third.log();
+    EXPECT_TRUE(has(third.log(), "[read-model] checkpoints loaded: " + s.topic + "[0]@none")) << third.log();
+    third.signal(SIGTERM);
+    EXPECT_EQ(third.wait_exit(20s), 0) << third.log();
+}

@@ -133,6 +133,49 @@ void create_topic_with_config(const std::string& topic, int partitions,
     KafkaAdmin().create_topic(topic, partitions);  // exists already: waits for the leaders
 }
 
+void recreate_topic(const std::string& topic, int partitions) {
+    {
+        AdminClient admin;
+        rd_kafka_DeleteTopic_t* request = rd_kafka_DeleteTopic_new(topic.c_str());
+        rd_kafka_DeleteTopics(admin.rk, &request, 1, nullptr, admin.queue);
+        rd_kafka_DeleteTopic_destroy(request);
+        auto ev = admin.wait();
+        std::size_t n = 0;
+        const rd_kafka_topic_result_t** results =
+            rd_kafka_DeleteTopics_result_topics(rd_kafka_event_DeleteTopics_result(ev.get()), &n);
+        for (std::size_t i = 0; i < n; ++i) {
+            if (rd_kafka_topic_result_error(results[i]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                throw std::runtime_error("delete topic " + topic + ": " +
+                                         rd_kafka_topic_result_error_string(results[i]));
+            }
+        }
+    }
+    // The deletion completes in the background: create until the broker takes it.
+    std::string last_error;
+    const bool created = wait_until(
+        [&] {
+            AdminClient admin;
+            char err[512];
+            rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(topic.c_str(), partitions, 1, err, sizeof err);
+            rd_kafka_CreateTopics(admin.rk, &nt, 1, nullptr, admin.queue);
+            rd_kafka_NewTopic_destroy(nt);
+            auto ev = admin.wait();
+            std::size_t n = 0;
+            const rd_kafka_topic_result_t** results =
+                rd_kafka_CreateTopics_result_topics(rd_kafka_event_CreateTopics_result(ev.get()), &n);
+            if (n == 1 && rd_kafka_topic_result_error(results[0]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+                last_error = rd_kafka_topic_result_error_string(results[0]);
+                return false;
+            }
+            return true;
+        },
+        std::chrono::seconds(30));
+    if (!created) throw std::runtime_error("recreate topic " + topic + ": " + last_error);
+    KafkaAdmin().create_topic(topic, partitions);  // waits for the leaders
+    const bool empty = wait_until([&] { return watermarks(topic, 0).second == 0; }, std::chrono::seconds(30));
+    if (!empty) throw std::runtime_error("recreate topic " + topic + ": not empty");
+}
+
 std::int64_t delete_records_before(const std::string& topic, std::int32_t partition, std::int64_t before) {
     AdminClient admin;
     rd_kafka_topic_partition_list_t* offsets = rd_kafka_topic_partition_list_new(1);

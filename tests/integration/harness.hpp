@@ -53,6 +53,10 @@ std::set<Coordinate> all_coordinates(const std::vector<std::int64_t>& end_offset
 void create_topic_with_config(const std::string& topic, int partitions,
                               const std::vector<std::pair<std::string, std::string>>& config);
 
+/// Delete `topic` and create it again, empty, with `partitions` (as an
+/// operator or a fresh broker would): its offsets start at 0 again.
+void recreate_topic(const std::string& topic, int partitions);
+
 /// DeleteRecords: move the partition's start (low watermark) to `before`, as
 /// retention would. Returns the new low watermark.
 std::int64_t delete_records_before(const std::string& topic, std::int32_t partition, std::int64_t before);
