@@ -53,6 +53,10 @@ cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="$BUILD_TYPE" -DFANOUT_WE
 phase "building"
 cmake --build "$BUILD_DIR"
 
+# ctest Fuzz.* fuzz each target briefly with this clang build (tests/fuzz/README.md).
+phase "building the fuzz targets (tools/fuzz.sh --build-only, clang)"
+tools/fuzz.sh --build-only
+
 phase "starting Kafka (tools/kafka-dev.sh)"
 if tools/kafka-dev.sh status >/dev/null; then
   echo "Kafka already running: $(tools/kafka-dev.sh status); leaving it running"

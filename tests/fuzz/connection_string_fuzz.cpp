@@ -1,0 +1,47 @@
+// Database connection strings (fanout/common/connection_string.hpp), the one
+// parser of fanoutd's plugins and both services: any text parses or is
+// refused with a message; what parses survives the trip through the string
+// handed to SOCI, and redaction never throws.
+#include <string>
+
+#include "fanout/common/connection_string.hpp"
+#include "fuzz_support.hpp"
+
+namespace {
+
+namespace common = fanout::common;
+using fanout::fuzz::check;
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+    const std::string_view text = fanout::fuzz::as_text(data, size);
+    (void)common::redact_connection_string(text);
+
+    common::ConnectionString parsed;
+    try {
+        parsed = common::parse_connection_string(text);
+    } catch (const common::ConnectionStringError& e) {
+        check(e.what()[0] != '\0', "a refused connection string says why");
+        return 0;
+    }
+    (void)parsed.display();
+    const std::string soci = parsed.soci_connect_string();
+    if (parsed.is_sqlite()) {
+        check(!parsed.path.empty(), "a SQLite connection names a file", text);
+        return 0;
+    }
+    // The PostgreSQL URL made for SOCI means the same parameters.
+    common::ConnectionString again;
+    try {
+        again = common::parse_connection_string(soci);
+    } catch (const common::ConnectionStringError& e) {
+        check(false, "the SOCI form of a parsed connection string parses again", soci + "\n" + e.what());
+    }
+    check(again.is_postgresql() && again.parameters == parsed.parameters,
+          "the SOCI form keeps every PostgreSQL parameter", soci);
+    if (const std::string* password = parsed.parameter("password"); password != nullptr && password->size() >= 6) {
+        check(parsed.display().find(*password) == std::string::npos, "display() hides the password", parsed.display());
+    }
+    return 0;
+}
