@@ -1,5 +1,7 @@
 #include "supervisor.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "config_error.hpp"
@@ -27,8 +29,12 @@ public:
         daemon.for_each_pipeline([&](const Pipeline& p) {
             const std::string& name = p.settings().name;
             const double rate = seconds > 0 ? (current[name] - last_[name]) / seconds : 0;
+            const PipelineStatus status = p.status();
+            const auto held = std::count_if(status.assignment.begin(), status.assignment.end(),
+                                            [](const PartitionStatus& ps) { return ps.held; });
             if (!out.empty()) out += ", ";
-            out += fmt::format("{} {} {:.0f}/s", name, to_string(p.state()), rate);
+            out += fmt::format("{} {} {:.0f}/s", name, to_string(status.state), rate);
+            if (held > 0) out += fmt::format(" ({} partitions held)", held);
         });
         last_ = std::move(current);
         last_time_ = now;
