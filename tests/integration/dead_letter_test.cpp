@@ -93,3 +93,39 @@ TEST(DeadLetters, ARecordTooLargeToDeadLetterWholeIsDeadLetteredTruncatedAndTheP
     fanoutd.signal(SIGTERM);
     EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
 }
+
+TEST(DeadLetters, ADeadLetterTopicRefusingEvenATruncatedCopyStopsThePluginAtTheEvent) {
+    // A limit below what any dead letter needs is a configuration error:
+    // retrying cannot help and moving on would lose the event.
+    const std::string topic = unique_name("posts"), dlq = unique_name("dlq"), prefix = unique_name("g");
+    KafkaAdmin admin;
+    admin.create_topic(topic, 1);
+    create_topic_with_config(dlq, 1, {{"max.message.bytes", "200"}});
+    TempDir dir;
+    {
+        TestProducer producer;
+        EventGenerator gen(10);
+        for (int i = 0; i < 5; ++i) {
+            auto e = gen.next();
+            producer.produce(topic, i == 2 ? "k-poison" : "k-" + std::to_string(i), e.value, e.headers, 0);
+        }
+        producer.flush();
+    }
+    const std::string yaml =
+        make_config(prefix, dlq, topic,
+                    {{"rejecter", "libfanout_test_scripted.so",
+                      "      record_path: " + (dir / "record").string() + "\n      reject_keys: [k-poison]\n"}});
+    FanoutdProcess fanoutd(dir.write("fanoutd.yaml", yaml), dir / "fanoutd.log");
+    fanoutd.start();
+    ASSERT_TRUE(fanoutd.wait_for_log("[rejecter] dead-letter topic " + dlq +
+                                         " refuses even a truncated copy of topic=" + topic + " partition=0 offset=2",
+                                     60s))
+        << fanoutd.log();
+    ASSERT_TRUE(fanoutd.wait_for_log("[rejecter] stopped", 20s)) << fanoutd.log();
+    EXPECT_TRUE(wait_until(
+        [&] { return admin.committed(prefix + ".rejecter", topic, 1) == std::vector<std::int64_t>{2}; }, 10s))
+        << "held at the event, nothing skipped: " << fanoutd.log();
+    EXPECT_TRUE(fanoutd.running());
+    fanoutd.signal(SIGTERM);
+    EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
+}
