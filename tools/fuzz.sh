@@ -22,7 +22,8 @@
 # $FUZZ_BUILD_DIR/fuzz-logs/<target>.log.
 #
 # Environment: FUZZ_BUILD_DIR (default build-fuzz), CXX_FUZZ (default clang++-14),
-# FUZZ_ARGS (more libFuzzer flags, split on whitespace).
+# FUZZ_ARGS (more libFuzzer flags, split on whitespace), FANOUT_BUILD_LOCK (a file to
+# hold with flock while building, on a machine that several builds share).
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -33,7 +34,7 @@ cxx=${CXX_FUZZ:-clang++-14}
 cc=${cxx/clang++/clang}
 read -r -a extra_args <<<"${FUZZ_ARGS:-}"
 
-usage() { sed -n '2,27s/^# \{0,1\}//p' "$0"; }
+usage() { sed -n '2,28s/^# \{0,1\}//p' "$0"; }
 
 all_targets() {
   local f
@@ -94,21 +95,29 @@ if ((build)); then
     echo "fuzz: $cxx not found: run tools/install-deps.sh" >&2
     exit 1
   }
-  # One build at a time on this machine (other builds take the same lock).
-  lock=()
-  command -v flock >/dev/null && lock=(flock /tmp/fanout-build.lock)
+  # On a machine shared by several builds, one at a time.
+  if [[ -n ${FANOUT_BUILD_LOCK:-} ]]; then
+    exec 9>>"$FANOUT_BUILD_LOCK"
+    flock 9
+  fi
+  started=$SECONDS
+  mkdir -p "$build_dir"
   if [[ ! -f $build_dir/build.ninja ]]; then
     echo "==> configuring the fuzz build ($build_dir, $cxx)"
-    "${lock[@]}" cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" -DFANOUT_FUZZ=ON >/dev/null
+    cmake -S "$root" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" -DFANOUT_FUZZ=ON >"$build_dir/fuzz-configure.log" 2>&1 || {
+      cat "$build_dir/fuzz-configure.log" >&2
+      exit 1
+    }
   fi
   echo "==> building the fuzz targets"
-  mkdir -p "$build_dir"
-  if ! "${lock[@]}" cmake --build "$build_dir" --target "${targets[@]/#/fuzz_}" >"$build_dir/fuzz-build.log" 2>&1; then
+  if ! cmake --build "$build_dir" --target "${targets[@]/#/fuzz_}" >"$build_dir/fuzz-build.log" 2>&1; then
     grep -v '^\[' "$build_dir/fuzz-build.log" | tail -40 >&2
     echo "fuzz: the fuzz build failed (log: $build_dir/fuzz-build.log)" >&2
     exit 1
   fi
+  echo "    built in $((SECONDS - started)) s"
+  exec 9>&- || true
 fi
 ((build_only)) && exit 0
 
