@@ -423,13 +423,19 @@ ConnectionString parse_connection_string(std::string_view text) {
     for (const std::string_view prefix : k_sqlite_prefixes) {
         if (starts_with_nocase(trimmed, prefix)) return parse_sqlite(text, trimmed.substr(prefix.size()));
     }
-    if (const std::size_t scheme_end = trimmed.find("://"); scheme_end != std::string_view::npos) {
-        const std::string_view scheme = trimmed.substr(0, scheme_end);
-        if (std::all_of(scheme.begin(), scheme.end(), [](char c) {
-                return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
-            })) {
-            fail(text, "unsupported scheme '" + std::string(scheme.substr(0, 20)) +
-                           "://' (expected sqlite:, sqlite3:, postgresql:// or postgres://)");
+    // "mysql://...", "oracle:db": a scheme this parser does not know. A
+    // SQLite file whose name has such a prefix is written ./name or sqlite:name.
+    if (const std::size_t colon = trimmed.find(':'); colon != std::string_view::npos && colon > 0) {
+        const std::string_view scheme = trimmed.substr(0, colon);
+        const bool token = std::isalpha(static_cast<unsigned char>(scheme.front())) &&
+                           std::all_of(scheme.begin(), scheme.end(), [](char c) {
+                               return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+                           });
+        const bool slashes = trimmed.substr(colon).rfind("://", 0) == 0;
+        if (token && (slashes || trimmed.find('=') == std::string_view::npos)) {
+            fail(text, "unsupported scheme '" + std::string(scheme.substr(0, 20)) + (slashes ? "://" : ":") +
+                           "' (expected sqlite:, sqlite3:, postgresql:// or postgres://; a SQLite file named like "
+                           "that is written ./NAME or sqlite:NAME)");
         }
     }
     if (trimmed.find('=') != std::string_view::npos) return parse_postgres_keywords(trimmed);

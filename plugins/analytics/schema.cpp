@@ -3,6 +3,8 @@
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include "fanout/common/connection_string.hpp"
+
 #include <stdexcept>
 #include <vector>
 
@@ -39,10 +41,6 @@ const std::vector<std::vector<std::string>> k_migrations = {
         " PRIMARY KEY (consumer_group, topic, partition_id))",
     },
 };
-
-constexpr const char* k_sqlite_prefixes[] = {"sqlite3://", "sqlite://", "sqlite3:", "sqlite:"};
-
-bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
 
 int current_version(soci::session& session) {
     session << "CREATE TABLE IF NOT EXISTS analytics_schema_version ("
@@ -86,27 +84,20 @@ void migrate(soci::session& session) {
 }
 
 bool is_postgresql(const std::string& connection) {
-    if (starts_with(connection, "postgresql://") || starts_with(connection, "postgres://")) return true;
-    for (const char* prefix : k_sqlite_prefixes) {
-        if (starts_with(connection, prefix)) return false;
+    try {
+        return common::parse_connection_string(connection).is_postgresql();
+    } catch (const common::ConnectionStringError&) {
+        return false;
     }
-    return connection.find('=') != std::string::npos;  // libpq keyword/value form
 }
 
 void open_session(soci::session& session, const std::string& connection) {
-    if (is_postgresql(connection)) {
-        session.open(soci::postgresql, connection);
+    const common::ConnectionString target = common::parse_connection_string(connection);
+    if (target.is_postgresql()) {
+        session.open(soci::postgresql, target.soci_connect_string());
         return;
     }
-    std::string path = connection;
-    for (const char* prefix : k_sqlite_prefixes) {
-        if (starts_with(path, prefix)) {
-            path = path.substr(std::string(prefix).size());
-            break;
-        }
-    }
-    if (path.empty()) throw std::runtime_error("empty SQLite database path in '" + connection + "'");
-    session.open(soci::sqlite3, "db=" + path + " timeout=30");
+    session.open(soci::sqlite3, target.soci_connect_string() + " timeout=30");
     session << "PRAGMA journal_mode=WAL";
     session << "PRAGMA synchronous=NORMAL";
 }

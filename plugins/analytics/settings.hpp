@@ -9,7 +9,8 @@
 namespace fanout::plugins::analytics {
 
 struct Settings {
-    /// `sqlite:/path/file.db` or a PostgreSQL URL / libpq conninfo.
+    /// `sqlite:/path/file.db` or a PostgreSQL URL / libpq conninfo
+    /// (fanout/common/connection_string.hpp; checked by parse_settings).
     std::string connection;
     /// Longest wait for a row or table lock before the batch is retried.
     std::chrono::milliseconds lock_timeout{10'000};
@@ -33,7 +34,7 @@ inline constexpr OptionSpec k_options[] = {
 };
 
 /// Typed settings from validated options. Throws std::invalid_argument for
-/// values outside their range.
+/// values outside their range and a connection string that does not parse.
 Settings parse_settings(const Options& options);
 
 /// `connection` with the PostgreSQL connect timeout added when absent.

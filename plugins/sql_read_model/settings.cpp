@@ -1,9 +1,8 @@
 #include "settings.hpp"
 
-#include <regex>
 #include <stdexcept>
 
-#include "schema.hpp"
+#include "fanout/common/connection_string.hpp"
 
 namespace fanout::plugins::sql_read_model {
 namespace {
@@ -23,6 +22,11 @@ Settings parse_settings(const Options& options) {
     Settings s;
     s.connection = options.get_string("connection");
     if (s.connection.empty()) throw std::invalid_argument("option 'connection' must not be empty");
+    try {
+        common::parse_connection_string(s.connection);  // refused at --check-config, not at the first connect
+    } catch (const common::ConnectionStringError& e) {
+        throw std::invalid_argument(std::string("option 'connection': ") + e.what());
+    }
     s.lock_timeout = std::chrono::milliseconds(in_range(options, "lock_timeout_ms", 1, 3'600'000));
     s.connect_timeout = std::chrono::seconds(in_range(options, "connect_timeout_s", 1, 3'600));
     s.reconnect_interval = std::chrono::milliseconds(in_range(options, "reconnect_interval_ms", 0, 3'600'000));
@@ -30,19 +34,12 @@ Settings parse_settings(const Options& options) {
 }
 
 std::string connection_with_timeout(const Settings& settings) {
-    const std::string& c = settings.connection;
-    if (!read_model::is_postgresql(c) || c.find("connect_timeout") != std::string::npos) return c;
-    const std::string timeout = "connect_timeout=" + std::to_string(settings.connect_timeout.count());
-    if (c.rfind("postgres", 0) == 0) return c + (c.find('?') == std::string::npos ? "?" : "&") + timeout;
-    return c + " " + timeout;
+    common::ConnectionString target = common::parse_connection_string(settings.connection);
+    if (target.is_sqlite()) return settings.connection;
+    target.set_default("connect_timeout", std::to_string(settings.connect_timeout.count()));
+    return target.soci_connect_string();  // a postgresql:// URL: parses back to the same parameters
 }
 
-std::string redacted(const std::string& connection) {
-    static const std::regex k_url_password(R"((://[^:/@]*:)[^@]*@)");
-    static const std::regex k_kv_password(R"((password\s*=\s*)('(\\.|[^'])*'|\S+))", std::regex::icase);
-    std::string out = std::regex_replace(connection, k_url_password, "$1***@");
-    out = std::regex_replace(out, k_kv_password, "$1***");
-    return out;
-}
+std::string redacted(const std::string& connection) { return common::redact_connection_string(connection); }
 
 }  // namespace fanout::plugins::sql_read_model

@@ -182,6 +182,10 @@ TEST(ConnectionString, BadInputGetsAClearError) {
     EXPECT_NE(error_of("sqlite3://").find("empty SQLite database path"), std::string::npos);
     EXPECT_NE(error_of("sqlite:/a\"b.db").find("must not contain '\"'"), std::string::npos);
     EXPECT_NE(error_of("mysql://u@h/db").find("unsupported scheme 'mysql://'"), std::string::npos);
+    EXPECT_NE(error_of("mysql://h/db?x=1").find("unsupported scheme 'mysql://'"), std::string::npos);
+    EXPECT_NE(error_of("oracle:somewhere").find("unsupported scheme 'oracle:'"), std::string::npos);
+    EXPECT_EQ(parse_connection_string("./oracle:somewhere").path, "./oracle:somewhere");
+    EXPECT_EQ(parse_connection_string("sqlite:oracle:somewhere").path, "oracle:somewhere");
     EXPECT_NE(error_of("postgresql://h:0/db").find("port '0' is not a number in 1..65535"), std::string::npos);
     EXPECT_NE(error_of("postgresql://h:x/db").find("port 'x'"), std::string::npos);
     EXPECT_NE(error_of("postgresql://h/db?sslmode").find("has no '=value'"), std::string::npos);

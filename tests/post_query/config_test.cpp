@@ -22,13 +22,16 @@ TEST(PostQueryConfig, ReadsEveryKey) {
     TempDir dir;
     const auto file = dir.write("pq.yaml",
                                 "# comment\nlisten: 0.0.0.0:9000\ndatabase: postgresql://u:p@h/db\nthreads: 16\n"
-                                "pool_size: 4\n");
+                                "pool_size: 4\nmax_connections: 100\nidle_timeout_ms: 2000\nrequest_timeout_ms: 3000\n");
     const Settings s = load_config_file(file);
     EXPECT_EQ(s.listen.host, "0.0.0.0");
     EXPECT_EQ(s.listen.port, 9000);
     EXPECT_EQ(s.database, "postgresql://u:p@h/db");
     EXPECT_EQ(s.threads, 16);
     EXPECT_EQ(s.pool_size, 4);
+    EXPECT_EQ(s.max_connections, 100);
+    EXPECT_EQ(s.idle_timeout_ms, 2000);
+    EXPECT_EQ(s.request_timeout_ms, 3000);
 }
 
 TEST(PostQueryConfig, DefaultsBindLoopback) {
@@ -56,13 +59,20 @@ TEST(PostQueryConfig, ErrorsNameFileLineAndColumn) {
     const auto f = [&](const std::string& yaml) { return error_of(dir.write("pq.yaml", yaml)); };
     const std::string p = (dir / "pq.yaml").string();
     EXPECT_EQ(f("database: x.db\nbogus: 1\n"), p + ":2:1: unknown key 'bogus' (expected one of: listen, database, "
-                                                   "threads, pool_size)");
+                                                   "threads, pool_size, max_connections, idle_timeout_ms, "
+                                                   "request_timeout_ms)");
     EXPECT_EQ(f("threads: -1\n"), p + ":1:10: 'threads': expected an integer in [1, 256], got '-1'");
     EXPECT_EQ(f("threads: 257\n"), p + ":1:10: 'threads': expected an integer in [1, 256], got '257'");
     EXPECT_EQ(f("pool_size: [1]\n"), p + ":1:12: 'pool_size': expected an integer in [1, 256], got a list");
     EXPECT_EQ(f("listen: 127.0.0.1\n"), p + ":1:9: 'listen': expected HOST:PORT, got '127.0.0.1'");
     EXPECT_EQ(f("listen: 127.0.0.1:99999\n"), p + ":1:9: 'listen': port must be a number in 0..65535, got '99999'");
-    EXPECT_EQ(f("database: \"sqlite:\"\n"), p + ":1:11: 'database': empty SQLite database path in 'sqlite:'");
+    EXPECT_EQ(f("database: \"sqlite:\"\n"), p + ":1:11: 'database': connection string 'sqlite:': empty SQLite "
+                                            "database path (expected e.g. sqlite:/var/lib/fanout/read-model.db)");
+    EXPECT_EQ(f("database: \"postgresql://u:hunter2@h:0/db\"\n"),
+              p + ":1:11: 'database': connection string 'postgresql://u:***@h:0/db': port '0' is not a number in "
+                  "1..65535");
+    EXPECT_EQ(f("max_connections: 0\n"), p + ":1:18: 'max_connections': expected an integer in [1, 1000000], got '0'");
+    EXPECT_EQ(f("idle_timeout_ms: x\n"), p + ":1:18: 'idle_timeout_ms': expected an integer in [1, 3600000], got 'x'");
     EXPECT_EQ(f("database:\n"), p + ":1:1: 'database': missing value");
     EXPECT_EQ(f("database: ''\n"), p + ":1:11: 'database': expected a non-empty string, got ''");
     EXPECT_EQ(f("42\n"), p + ":1:1: expected a mapping of settings, got '42'");

@@ -1,16 +1,15 @@
 #include "store_connection.hpp"
 
-#include <regex>
 #include <stdexcept>
 #include <vector>
 
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include "fanout/common/connection_string.hpp"
+
 namespace fanout::post_command {
 namespace {
-
-bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
 constexpr int k_schema_version = 1;
 
@@ -57,38 +56,25 @@ int current_version(soci::session& session) {
 
 std::string StoreLocation::display() const {
     if (backend == Backend::sqlite) return "sqlite:" + target;
-    static const std::regex url_password(R"(^(postgres(?:ql)?://[^:/@]*:)[^@]*@)");
-    static const std::regex kv_password(R"(password\s*=\s*('[^']*'|\S+))");
-    std::string out = std::regex_replace(target, url_password, "$1***@");
-    return std::regex_replace(out, kv_password, "password=***");
+    return common::redact_connection_string(target);
 }
 
 StoreLocation parse_store_location(const std::string& connection) {
-    if (starts_with(connection, "postgresql://") || starts_with(connection, "postgres://") ||
-        connection.find("dbname=") != std::string::npos || connection.find("host=") != std::string::npos) {
-        return {Backend::postgresql, connection};
-    }
-    for (const char* prefix : {"sqlite3://", "sqlite://", "sqlite3:", "sqlite:"}) {
-        if (starts_with(connection, prefix)) {
-            const std::string path = connection.substr(std::char_traits<char>::length(prefix));
-            if (path.empty()) break;
-            return {Backend::sqlite, path};
-        }
-    }
-    if (connection.size() > 3 && connection.ends_with(".db")) return {Backend::sqlite, connection};
-    throw std::invalid_argument("event store connection '" + connection +
-                                "' is neither sqlite:/path/file.db nor a PostgreSQL URL or conninfo");
+    const common::ConnectionString parsed = common::parse_connection_string(connection);
+    if (parsed.is_sqlite()) return {Backend::sqlite, parsed.path};
+    return {Backend::postgresql, connection};
 }
 
 void open_store_session(soci::session& session, const StoreLocation& location, const SqliteTuning& tuning) {
     if (location.backend == Backend::postgresql) {
-        session.open(soci::postgresql, location.target);
+        session.open(soci::postgresql, common::parse_connection_string(location.target).soci_connect_string());
         session << "SET client_min_messages TO WARNING";  // no NOTICEs from CREATE ... IF NOT EXISTS on stderr
         return;
     }
-    std::string quoted = location.target;
-    if (quoted.find_first_of(" '\"") != std::string::npos) quoted = "\"" + quoted + "\"";
-    session.open(soci::sqlite3, "db=" + quoted + " timeout=" + std::to_string(tuning.busy_timeout_ms / 1000));
+    common::ConnectionString sqlite;
+    sqlite.path = location.target;
+    session.open(soci::sqlite3,
+                 sqlite.soci_connect_string() + " timeout=" + std::to_string(tuning.busy_timeout_ms / 1000));
     session << "PRAGMA busy_timeout = " + std::to_string(tuning.busy_timeout_ms);
     session << "PRAGMA journal_mode = WAL";
     session << "PRAGMA synchronous = " + tuning.synchronous;

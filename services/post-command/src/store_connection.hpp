@@ -11,15 +11,16 @@ enum class Backend { sqlite, postgresql };
 
 struct StoreLocation {
     Backend backend = Backend::sqlite;
-    std::string target;  ///< SQLite file path, or the libpq conninfo / URL
-    /// For logs: the path, or the conninfo with its password masked.
+    std::string target;  ///< SQLite file path, or the PostgreSQL connection string (either form)
+    /// For logs: the path, or the connection string with its password masked.
     std::string display() const;
 };
 
-/// Parse a connection string:
-///   sqlite:/path/events.db  sqlite3:/path/events.db  or a plain path ending in .db
-///   postgresql://user:pass@host:port/db  postgres://...  or libpq "dbname=... host=..."
-/// Throws std::invalid_argument with a message for anything else.
+/// Parse a connection string with fanout_common's parser (connection_string.hpp):
+///   sqlite:/path/events.db  sqlite3:/path/events.db  or a bare path
+///   postgresql://user:pass@host:port/db?...  postgres://...  or libpq "dbname=... host=..."
+/// Throws std::invalid_argument (common::ConnectionStringError) saying what is
+/// wrong, with the password masked.
 StoreLocation parse_store_location(const std::string& connection);
 
 /// With background checkpoints, a commit checkpoints only past this many WAL frames.

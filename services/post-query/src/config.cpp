@@ -58,9 +58,9 @@ int as_int(const std::filesystem::path& file, const YAML::Node& node, const std:
 /// A relative SQLite path in the file means relative to the file, like every
 /// path in Fanout's YAML.
 std::string resolve_database(const std::filesystem::path& file, const std::string& connection) {
-    const ConnectionTarget target = parse_connection(connection);
-    if (target.backend != Backend::sqlite || std::filesystem::path(target.spec).is_absolute()) return connection;
-    return "sqlite:" + (file.parent_path() / target.spec).lexically_normal().string();
+    const ConnectionString target = parse_connection(connection);
+    if (!target.is_sqlite() || std::filesystem::path(target.path).is_absolute()) return connection;
+    return "sqlite:" + (file.parent_path() / target.path).lexically_normal().string();
 }
 
 }  // namespace
@@ -101,9 +101,12 @@ Settings load_config_file(const std::filesystem::path& file) {
         const YAML::Node& key_node = entry.first;
         const YAML::Node& value = entry.second;
         const std::string key = key_node.IsScalar() ? key_node.Scalar() : describe(key_node);
-        if (key != "listen" && key != "database" && key != "threads" && key != "pool_size") {
+        if (key != "listen" && key != "database" && key != "threads" && key != "pool_size" &&
+            key != "max_connections" && key != "idle_timeout_ms" && key != "request_timeout_ms") {
             fail_at(file, key_node,
-                    "unknown key '" + key + "' (expected one of: listen, database, threads, pool_size)");
+                    "unknown key '" + key +
+                        "' (expected one of: listen, database, threads, pool_size, max_connections, "
+                        "idle_timeout_ms, request_timeout_ms)");
         }
         // yaml-cpp places an empty value at the next line; point at the key instead.
         if (value.IsNull()) fail_at(file, key_node, "'" + key + "': missing value");
@@ -121,8 +124,14 @@ Settings load_config_file(const std::filesystem::path& file) {
             }
         } else if (key == "threads") {
             settings.threads = as_int(file, value, key, 1, k_max_threads);
-        } else {
+        } else if (key == "pool_size") {
             settings.pool_size = as_int(file, value, key, 1, k_max_pool_size);
+        } else if (key == "max_connections") {
+            settings.max_connections = as_int(file, value, key, 1, k_max_connections);
+        } else if (key == "idle_timeout_ms") {
+            settings.idle_timeout_ms = as_int(file, value, key, 1, k_max_timeout_ms);
+        } else {
+            settings.request_timeout_ms = as_int(file, value, key, 1, k_max_timeout_ms);
         }
     }
     return settings;

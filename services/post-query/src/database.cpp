@@ -1,12 +1,9 @@
 #include "database.hpp"
 
-#include <regex>
 #include <stdexcept>
 
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
-
-#include "schema.hpp"
 
 namespace fanout::post_query {
 namespace {
@@ -15,57 +12,18 @@ constexpr int k_sqlite_busy_timeout_s = 5;
 constexpr const char* k_pg_statement_timeout = "SET statement_timeout = 10000";  // ms
 constexpr const char* k_pg_connect_timeout_s = "5";
 
-bool starts_with(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
-
-bool is_postgres_url(const std::string& c) { return starts_with(c, "postgresql://") || starts_with(c, "postgres://"); }
-
-/// libpq waits forever for an unreachable host by default; a worker must not.
-std::string with_connect_timeout(const std::string& spec) {
-    if (spec.find("connect_timeout") != std::string::npos) return spec;
-    if (is_postgres_url(spec)) {
-        return spec + (spec.find('?') == std::string::npos ? "?" : "&") + "connect_timeout=" + k_pg_connect_timeout_s;
-    }
-    return spec + " connect_timeout=" + k_pg_connect_timeout_s;
-}
-
-/// SOCI's sqlite3 connect string takes `key=value` pairs; quote the path so
-/// spaces survive.
-std::string sqlite_connect_string(const std::string& path) {
-    std::string quoted = "\"";
-    for (const char c : path) {
-        if (c == '"') throw soci::soci_error("SQLite path must not contain '\"': " + path);
-        quoted += c;
-    }
-    quoted += '"';
-    return "db=" + quoted + " timeout=" + std::to_string(k_sqlite_busy_timeout_s) + " readonly=1";
-}
-
 }  // namespace
 
-ConnectionTarget parse_connection(const std::string& connection) {
-    // The plugin's rule, so --migrate and the read sessions never disagree.
-    if (read_model::is_postgresql(connection)) return {Backend::postgresql, connection};
-    std::string path = connection;
-    for (const char* prefix : {"sqlite3://", "sqlite://", "sqlite3:", "sqlite:"}) {
-        if (starts_with(path, prefix)) {
-            path = path.substr(std::string(prefix).size());
-            break;
-        }
-    }
-    if (path.empty()) throw std::invalid_argument("empty SQLite database path in '" + connection + "'");
-    return {Backend::sqlite, path};
-}
+ConnectionString parse_connection(const std::string& connection) { return common::parse_connection_string(connection); }
 
-std::string redact(const std::string& connection) {
-    static const std::regex url_password(R"(^(postgres(?:ql)?://[^:/@]*:)[^@]*@)");
-    static const std::regex conninfo_password(R"((password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+))");
-    std::string out = std::regex_replace(connection, url_password, "$1***@");
-    return std::regex_replace(out, conninfo_password, "$1***");
-}
+std::string redact(const std::string& connection) { return common::redact_connection_string(connection); }
 
-void open_read_session(soci::session& session, const ConnectionTarget& target) {
-    if (target.backend == Backend::postgresql) {
-        session.open(soci::postgresql, with_connect_timeout(target.spec));
+void open_read_session(soci::session& session, const ConnectionString& target) {
+    if (target.is_postgresql()) {
+        // libpq waits forever for an unreachable host by default; a worker must not.
+        ConnectionString with_timeout = target;
+        with_timeout.set_default("connect_timeout", k_pg_connect_timeout_s);
+        session.open(soci::postgresql, with_timeout.soci_connect_string());
         try {
             session << "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY";
             session << k_pg_statement_timeout;
@@ -75,10 +33,11 @@ void open_read_session(soci::session& session, const ConnectionTarget& target) {
         }
         return;
     }
-    session.open(soci::sqlite3, sqlite_connect_string(target.spec));
+    session.open(soci::sqlite3,
+                 target.soci_connect_string() + " timeout=" + std::to_string(k_sqlite_busy_timeout_s) + " readonly=1");
 }
 
-SessionPool::SessionPool(ConnectionTarget target, std::size_t size, std::chrono::milliseconds wait)
+SessionPool::SessionPool(ConnectionString target, std::size_t size, std::chrono::milliseconds wait)
     : target_(std::move(target)), size_(size), wait_(wait), pool_(size) {}
 
 SessionPool::Lease::Lease(Lease&& other) noexcept

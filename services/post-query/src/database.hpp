@@ -13,32 +13,28 @@
 
 #include <soci/soci.h>
 
+#include "fanout/common/connection_string.hpp"
+
 namespace fanout::post_query {
 
-enum class Backend { sqlite, postgresql };
+using common::ConnectionString;
 
-struct ConnectionTarget {
-    Backend backend = Backend::sqlite;
-    std::string spec;  ///< SQLite: the file path; PostgreSQL: the URL or libpq conninfo
-};
-
-/// Same forms and rule as fanout::read_model::open_session: `postgresql://...`,
-/// `postgres://...` or libpq `key=value ...` is PostgreSQL; `sqlite:/path.db`
-/// (also sqlite3:, sqlite://, sqlite3://) or a bare path is SQLite.
-/// Throws std::invalid_argument for an empty SQLite path.
-ConnectionTarget parse_connection(const std::string& connection);
+/// The connection string's forms and errors are fanout_common's
+/// (connection_string.hpp), the same as the plugins'. Throws
+/// common::ConnectionStringError (an std::invalid_argument).
+ConnectionString parse_connection(const std::string& connection);
 
 /// The connection string with any password replaced by `***`, for logs.
 std::string redact(const std::string& connection);
 
 /// Open `session` read-only on `target`. Throws soci::soci_error.
-void open_read_session(soci::session& session, const ConnectionTarget& target);
+void open_read_session(soci::session& session, const ConnectionString& target);
 
 /// soci::connection_pool with lazy opening and leases returned by RAII.
 /// Thread-safe; every HTTP worker holds at most one lease at a time.
 class SessionPool {
 public:
-    SessionPool(ConnectionTarget target, std::size_t size, std::chrono::milliseconds wait);
+    SessionPool(ConnectionString target, std::size_t size, std::chrono::milliseconds wait);
     SessionPool(const SessionPool&) = delete;
     SessionPool& operator=(const SessionPool&) = delete;
 
@@ -66,11 +62,10 @@ public:
     /// Throws soci::soci_error when (re)opening fails.
     std::optional<Lease> acquire();
 
-    Backend backend() const { return target_.backend; }
     std::size_t size() const { return size_; }
 
 private:
-    ConnectionTarget target_;
+    ConnectionString target_;
     std::size_t size_;
     std::chrono::milliseconds wait_;
     soci::connection_pool pool_;

@@ -2,123 +2,413 @@
 
 #include <sys/socket.h>
 
-#include <cerrno>
-#include <cstring>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 #include <stdexcept>
+#include <string_view>
+#include <thread>
+#include <unordered_map>
+#include <vector>
 
-#include <httplib.h>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
 
 #include "json_render.hpp"
 #include "log.hpp"
+#include "query_string.hpp"
 #include "router.hpp"
 
 namespace fanout::post_query {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
 namespace {
 
 constexpr const char* k_json = "application/json; charset=utf-8";
 constexpr std::size_t k_max_body = 64 * 1024;  // no route takes a body
+constexpr std::size_t k_max_target = 8 * 1024;
+constexpr std::size_t k_max_header = 16 * 1024;
+constexpr auto k_write_timeout = std::chrono::seconds(30);
+constexpr auto k_linger_timeout = std::chrono::seconds(2);
+constexpr auto k_stop_grace = std::chrono::seconds(5);
+constexpr auto k_accept_backoff = std::chrono::milliseconds(100);
 
-void apply(const HttpReply& reply, httplib::Response& res) {
-    res.status = reply.status;
-    if (!reply.allow.empty()) res.set_header("Allow", reply.allow);
-    if (!reply.body.empty()) res.set_content(reply.body, k_json);
-}
+using Response = bhttp::response<bhttp::string_body>;
 
 std::string default_message(int status) {
     switch (status) {
         case 400: return "malformed HTTP request";
-        case 404: return "no such route";
         case 413: return "request body too large";
         case 414: return "request URI too long";
-        case 416: return "range not satisfiable";
+        case 431: return "request header too large";
+        case 503: return "too many connections; retry later";
         default: return "request failed";
     }
 }
 
+Response json_response(int status, std::string body) {
+    Response res;
+    res.result(static_cast<unsigned>(status));
+    res.version(11);
+    if (!body.empty()) {
+        res.set(bhttp::field::content_type, k_json);
+        res.body() = std::move(body);
+    }
+    return res;
+}
+
+std::string_view view(beast::string_view s) { return {s.data(), s.size()}; }
+
+bool is_http_error(const beast::error_code& ec) {
+    return &ec.category() == &bhttp::make_error_code(bhttp::error::end_of_stream).category();
+}
+
+/// The whole answer to a connection over the limit, sent without waiting.
+const std::string& over_limit_answer() {
+    static const std::string answer = [] {
+        const std::string body = render_message(default_message(503));
+        return "HTTP/1.1 503 Service Unavailable\r\nContent-Type: " + std::string(k_json) +
+               "\r\nContent-Length: " + std::to_string(body.size()) +
+               "\r\nRetry-After: 1\r\nConnection: close\r\n\r\n" + body;
+    }();
+    return answer;
+}
+
 }  // namespace
 
-HttpServer::HttpServer(PostLookup& lookup, int threads)
-    : lookup_(lookup), server_(std::make_unique<httplib::Server>()) {
-    httplib::Server& s = *server_;
-    const std::size_t workers = static_cast<std::size_t>(threads);
-    s.new_task_queue = [workers] { return new httplib::ThreadPool(workers); };
-    s.set_payload_max_length(k_max_body);
-    // httplib writes headers and body separately: without this, Nagle plus the
-    // client's delayed ACK add ~40 ms to every keep-alive response.
-    s.set_tcp_nodelay(true);
-    // httplib's default adds SO_REUSEPORT, which lets a second instance bind
-    // the same port and silently take half the traffic; a busy port must fail.
-    s.set_socket_options([](socket_t sock) {
-        const int yes = 1;
-        ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-    });
+class Connection;
 
-    const auto dispatch = [this](const httplib::Request& req, httplib::Response& res) {
-        apply(lookup_.handle(match_route(req.method, req.target), req.params), res);
-    };
-    // Route on the raw target ourselves (see router.hpp): one catch-all per method.
-    const std::string any = R"([\s\S]*)";
-    s.Get(any, dispatch);
-    s.Post(any, dispatch);
-    s.Put(any, dispatch);
-    s.Patch(any, dispatch);
-    s.Delete(any, dispatch);
-    s.Options(any, dispatch);
+struct HttpServer::Core {
+    Core(PostLookup& l, const ServerLimits& s) : lookup(l), limits(s) {}
 
-    // Called for every status >= 400; fill in only what httplib produced itself.
-    s.set_error_handler(
-        httplib::Server::HandlerWithResponse([this](const httplib::Request& req, httplib::Response& res) {
-            if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
-            if (res.status == 404 || res.status == 405) {
-                // a method httplib has no handler list for (CONNECT, TRACE)
-                apply(lookup_.handle(match_route(req.method, req.target), {}), res);
-            } else {
-                res.set_content(render_message(default_message(res.status)), k_json);
-            }
-            return httplib::Server::HandlerResponse::Handled;
-        }));
-    s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+    void accept();
+    /// Register `connection` unless max_connections are open already.
+    bool admit(const std::shared_ptr<Connection>& connection);
+    /// Answer 503 to a connection over the limit and close it.
+    void refuse(tcp::socket& socket);
+    void forget(Connection* connection) {
+        const std::lock_guard lock(mutex);
+        connections.erase(connection);
+        if (connections.empty()) drained.notify_all();
+    }
+
+    PostLookup& lookup;
+    ServerLimits limits;
+    std::mutex mutex;
+    std::condition_variable drained;
+    std::unordered_map<Connection*, std::weak_ptr<Connection>> connections;
+    std::atomic<bool> stopping{false};
+    std::atomic<bool> serving{false};
+    std::atomic<std::uint64_t> refused{0};
+    net::io_context ioc;
+    tcp::acceptor acceptor{net::make_strand(ioc)};
+    net::steady_timer accept_retry{acceptor.get_executor()};
+};
+
+/// One client connection: wait for a request, read it under the request
+/// deadline, answer it, repeat while kept alive.
+class Connection : public std::enable_shared_from_this<Connection> {
+public:
+    Connection(tcp::socket&& socket, HttpServer::Core& core) : stream_(std::move(socket)), core_(core) {}
+    ~Connection() { core_.forget(this); }
+
+    void start() {
+        net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Connection::wait_request, shared_from_this()));
+    }
+
+    net::any_io_executor executor() { return stream_.get_executor(); }
+    tcp::socket& socket() { return stream_.socket(); }
+
+    /// On the connection's strand: shutting down. An idle connection closes
+    /// now; a busy one after its answer.
+    void stop_if_idle() {
+        closing_ = true;
+        if (!busy_) close();
+    }
+
+private:
+    // Idle: no request has begun. The first byte starts the request deadline.
+    void wait_request() {
+        if (closing_ || core_.stopping) return close();
+        if (buffer_.size() > 0) return read_header();  // pipelined
+        stream_.expires_after(core_.limits.idle_timeout);
+        stream_.async_read_some(buffer_.prepare(4096),
+                                [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                                    if (ec) return self->close();  // idle timeout, peer closed, or shutdown
+                                    self->buffer_.commit(n);
+                                    self->read_header();
+                                });
+    }
+
+    void read_header() {
+        parser_.emplace();
+        parser_->body_limit(k_max_body);
+        parser_->header_limit(static_cast<std::uint32_t>(k_max_header));
+        // One deadline for header and body together: trickling bytes never extends it.
+        stream_.expires_after(core_.limits.request_timeout);
+        bhttp::async_read_header(stream_, buffer_, *parser_,
+                                 beast::bind_front_handler(&Connection::on_header, shared_from_this()));
+    }
+
+    void on_header(beast::error_code ec, std::size_t) {
+        if (ec) return on_read_error(ec);
+        if (parser_->get().target().size() > k_max_target) return reject(414);
+        if (const auto length = parser_->content_length(); length && *length > k_max_body) return reject(413);
+        if (parser_->is_done()) return handle();
+        bhttp::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code e, std::size_t) {
+            if (e) return self->on_read_error(e);
+            self->handle();
+        });
+    }
+
+    void on_read_error(const beast::error_code& ec) {
+        if (ec == bhttp::error::body_limit) return reject(413);
+        if (ec == bhttp::error::header_limit) return reject(431);
+        // Closed, reset, timed out (the stream is closed already) or shutdown: nothing to answer.
+        if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message || !is_http_error(ec)) {
+            return close();
+        }
+        reject(400);  // not HTTP/1.x: a bad request line, header or chunk
+    }
+
+    void handle() {
+        busy_ = true;
+        stream_.expires_never();
+        const auto& request = parser_->get();
+        const std::string_view method = view(request.method_string());
+        const std::string_view target = view(request.target());
+        const bool head = request.method() == bhttp::verb::head;
+        HttpReply reply;
         try {
-            std::rethrow_exception(ep);
+            reply = core_.lookup.handle(match_route(method, target), parse_query_params(target));
         } catch (const std::exception& e) {
             log().error("unhandled exception in a request: {}", e.what());
-        } catch (...) {
-            log().error("unhandled non-standard exception in a request");
+            reply = HttpReply{500, render_message("internal error"), {}};
         }
-        res.status = 500;
-        res.set_content(render_message("internal error"), k_json);
-    });
-    s.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+        Response res = json_response(reply.status, std::move(reply.body));
+        if (!reply.allow.empty()) res.set(bhttp::field::allow, reply.allow);
         if (log().should_log(spdlog::level::debug)) {
-            log().debug("request method={} target={} status={} bytes={} peer={}", req.method, req.target, res.status,
-                        res.body.size(), req.remote_addr);
+            beast::error_code ignored;
+            const auto peer = stream_.socket().remote_endpoint(ignored);
+            log().debug("request method={} target={} status={} bytes={} peer={}", method, target, reply.status,
+                        res.body().size(), peer.address().to_string());
         }
+        const bool close = !request.keep_alive() || closing_ || core_.stopping;
+        res.version(request.version());
+        res.keep_alive(!close);
+        res.prepare_payload();
+        if (head) res.body().clear();  // Content-Length stays the GET answer's
+        write(std::move(res), close, false);
+    }
+
+    /// Answer `status` to a request that cannot be read, then close.
+    void reject(int status) {
+        busy_ = true;
+        Response res = json_response(status, render_message(default_message(status)));
+        res.keep_alive(false);
+        res.prepare_payload();
+        write(std::move(res), true, true);
+    }
+
+    void write(Response response, bool close, bool linger) {
+        response_ = std::move(response);
+        stream_.expires_after(k_write_timeout);
+        bhttp::async_write(stream_, response_,
+                           [self = shared_from_this(), close, linger](beast::error_code ec, std::size_t) {
+                               self->on_write(ec, close, linger);
+                           });
+    }
+
+    void on_write(beast::error_code ec, bool close, bool linger) {
+        busy_ = false;
+        response_ = {};
+        if (ec) return this->close();
+        if (linger) return start_linger();
+        if (close) {
+            beast::error_code ignored;
+            stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+            return this->close();
+        }
+        wait_request();
+    }
+
+    // After refusing a request whose body may still be arriving: stop sending,
+    // read and drop what the client still sends (for a short while), so that
+    // closing does not reset the connection before the client read the answer.
+    void start_linger() {
+        beast::error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+        stream_.expires_after(k_linger_timeout);
+        buffer_.clear();
+        linger_read();
+    }
+
+    void linger_read() {
+        stream_.async_read_some(net::buffer(scratch_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            if (ec) return self->close();
+            self->linger_read();
+        });
+    }
+
+    void close() {
+        beast::error_code ignored;
+        stream_.socket().close(ignored);
+    }
+
+    beast::tcp_stream stream_;
+    HttpServer::Core& core_;
+    beast::flat_buffer buffer_;
+    std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+    Response response_;  // alive while it is written
+    std::array<char, 4096> scratch_{};
+    bool busy_ = false;  // a request is being answered
+    bool closing_ = false;
+};
+
+bool HttpServer::Core::admit(const std::shared_ptr<Connection>& connection) {
+    const std::lock_guard lock(mutex);
+    if (connections.size() >= static_cast<std::size_t>(limits.max_connections)) return false;
+    connections.emplace(connection.get(), connection);
+    return true;
+}
+
+void HttpServer::Core::refuse(tcp::socket& socket) {
+    // Answer at once without waiting (a fresh socket's send buffer takes it)
+    // and close; the connections already open keep their service.
+    const std::string& answer = over_limit_answer();
+    [[maybe_unused]] const auto sent =
+        ::send(socket.native_handle(), answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    beast::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    socket.close(ignored);
+    const std::uint64_t n = ++refused;
+    if ((n & (n - 1)) == 0) {  // 1, 2, 4, 8, ...: visible without flooding the log
+        log().warn("connection refused: max_connections={} reached; refused so far: {}", limits.max_connections, n);
+    }
+}
+
+void HttpServer::Core::accept() {
+    acceptor.async_accept(net::make_strand(ioc), [this](beast::error_code ec, tcp::socket socket) {
+        if (ec == net::error::operation_aborted || !acceptor.is_open() || stopping) return;
+        if (ec) {
+            // EMFILE and friends: the pending connection stays queued; retry
+            // shortly instead of spinning on the same error.
+            log().warn("accept failed: {}; retrying in {} ms", ec.message(), k_accept_backoff.count());
+            accept_retry.expires_after(k_accept_backoff);
+            accept_retry.async_wait([this](beast::error_code e) {
+                if (!e) accept();
+            });
+            return;
+        }
+        beast::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);
+        auto connection = std::make_shared<Connection>(std::move(socket), *this);
+        if (admit(connection)) {
+            connection->start();
+        } else {
+            refuse(connection->socket());
+        }
+        accept();
     });
 }
 
-HttpServer::~HttpServer() = default;
+HttpServer::HttpServer(PostLookup& lookup, const ServerLimits& limits)
+    : core_(std::make_unique<Core>(lookup, limits)) {}
+
+HttpServer::~HttpServer() { stop(); }
 
 int HttpServer::bind(const ListenAddress& address) {
-    int port = address.port;
-    bool ok = false;
-    errno = 0;
-    if (port == 0) {
-        port = server_->bind_to_any_port(address.host);
-        ok = port > 0;
-    } else {
-        ok = server_->bind_to_port(address.host, port);
-    }
-    if (!ok) {
+    Core& core = *core_;
+    beast::error_code ec;
+    tcp::resolver resolver(core.ioc);
+    const auto results = resolver.resolve(address.host, std::to_string(address.port),
+                                          tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+    if (ec || results.empty()) {
         throw std::runtime_error("cannot listen on " + address.host + ":" + std::to_string(address.port) + ": " +
-                                 (errno != 0 ? std::strerror(errno) : "bind failed"));
+                                 (ec ? ec.message() : "no address"));
     }
-    return port;
+    const tcp::endpoint endpoint = results.begin()->endpoint();
+    tcp::acceptor& a = core.acceptor;
+    a.open(endpoint.protocol(), ec);
+    // SO_REUSEADDR only: SO_REUSEPORT would let a second instance bind the
+    // same port and silently take half the traffic; a busy port must fail.
+    if (!ec) a.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) a.bind(endpoint, ec);
+    if (!ec) a.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+        beast::error_code ignored;
+        a.close(ignored);
+        throw std::runtime_error("cannot listen on " + address.host + ":" + std::to_string(address.port) + ": " +
+                                 ec.message());
+    }
+    return a.local_endpoint().port();
 }
 
-void HttpServer::run() { server_->listen_after_bind(); }
+void HttpServer::run() {
+    Core& core = *core_;
+    core.serving = true;
+    net::post(core.acceptor.get_executor(), [&core] { core.accept(); });
+    const auto serve = [&core] {
+        for (;;) {
+            try {
+                core.ioc.run();
+                return;
+            } catch (const std::exception& e) {
+                log().error("unexpected error on an HTTP thread: {}", e.what());
+            }
+        }
+    };
+    std::vector<std::thread> threads;
+    for (int i = 1; i < core.limits.threads; ++i) threads.emplace_back(serve);
+    serve();
+    for (auto& t : threads) t.join();
+    core.serving = false;
+}
 
-void HttpServer::stop() { server_->stop(); }
+void HttpServer::stop() {
+    Core& core = *core_;
+    if (core.stopping.exchange(true)) return;
+    net::post(core.acceptor.get_executor(), [&core] {
+        beast::error_code ignored;
+        core.acceptor.close(ignored);
+        core.accept_retry.cancel();
+    });
+    std::vector<std::shared_ptr<Connection>> live;
+    {
+        const std::lock_guard lock(core.mutex);
+        for (const auto& [raw, weak] : core.connections) {
+            if (auto c = weak.lock()) live.push_back(std::move(c));
+        }
+    }
+    for (auto& c : live) net::post(c->executor(), [c] { c->stop_if_idle(); });
+    live.clear();
+    {
+        std::unique_lock lock(core.mutex);
+        if (!core.drained.wait_for(lock, k_stop_grace, [&core] { return core.connections.empty(); })) {
+            log().warn("{} connection(s) still busy after {} s; closing them", core.connections.size(),
+                       k_stop_grace.count());
+        }
+    }
+    core.ioc.stop();
+}
 
-bool HttpServer::running() const { return server_->is_running(); }
+bool HttpServer::running() const { return core_->serving && !core_->stopping; }
 
 }  // namespace fanout::post_query

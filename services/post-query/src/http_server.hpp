@@ -1,21 +1,38 @@
 #pragma once
-// cpp-httplib wiring: every method and path goes to PostLookup through the
-// router; whatever httplib answers by itself (bad request line, URI too long,
-// body too large) still gets a JSON body.
+// The Query API's HTTP/1.1 server: Boost.Beast on `threads` I/O threads.
+//
+// A connection holds no thread while it waits: idle keep-alive and half-open
+// connections, and clients that send slowly, cost a socket and a few KiB,
+// never a worker. Every request runs PostLookup on an I/O thread (its
+// database time is bounded by the session wait and the statement timeout).
+// Limits (ServerLimits; the flags and YAML keys are in config.hpp):
+//   - at most `max_connections` open at once; one more is answered 503 and
+//     closed at once (the others keep being served);
+//   - a connection waits at most `idle_timeout` for the first byte of a
+//     request (a new connection too), then is closed;
+//   - from its first byte, a request's header and body must arrive within
+//     `request_timeout` (a slowloris is cut off there), else it is closed;
+//   - header 16 KiB (431), request-target 8 KiB (414), body 64 KiB (413, also
+//     for chunked bodies and for a Content-Length announced over the limit).
+// Whatever the server answers by itself gets a JSON body, like the routes.
+#include <chrono>
 #include <memory>
 
 #include "config.hpp"
 #include "post_lookup.hpp"
 
-namespace httplib {
-class Server;
-}
-
 namespace fanout::post_query {
+
+struct ServerLimits {
+    int threads = 8;
+    int max_connections = 4096;
+    std::chrono::milliseconds idle_timeout{5'000};
+    std::chrono::milliseconds request_timeout{10'000};
+};
 
 class HttpServer {
 public:
-    HttpServer(PostLookup& lookup, int threads);
+    HttpServer(PostLookup& lookup, const ServerLimits& limits);
     ~HttpServer();
     HttpServer(const HttpServer&) = delete;
     HttpServer& operator=(const HttpServer&) = delete;
@@ -23,15 +40,19 @@ public:
     /// Bind the listening socket; returns the bound port (useful with port 0).
     /// Throws std::runtime_error.
     int bind(const ListenAddress& address);
-    /// Serve until stop(); call after bind(), from one thread.
+    /// Serve on `threads` threads (this one included) until stop(); call
+    /// after bind(), from one thread.
     void run();
-    /// Stop accepting and let the workers finish; any thread, repeatable.
+    /// Stop accepting, close idle connections, let requests in progress be
+    /// answered (at most a few seconds), then make run() return. Any thread,
+    /// repeatable.
     void stop();
     bool running() const;
 
+    struct Core;
+
 private:
-    PostLookup& lookup_;
-    std::unique_ptr<httplib::Server> server_;
+    std::unique_ptr<Core> core_;
 };
 
 }  // namespace fanout::post_query

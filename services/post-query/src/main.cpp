@@ -1,5 +1,6 @@
 // post-query: parse arguments, install signal handling, wire the service.
 #include <pthread.h>
+#include <sys/resource.h>
 
 #include <condition_variable>
 #include <csignal>
@@ -39,6 +40,25 @@ void migrate_schema(const std::string& database) {
     log().info("read model schema migrated to version {}", fanout::read_model::current_version(session));
 }
 
+/// Every connection is a descriptor: raise the soft limit to the hard one
+/// and say when max_connections cannot be reached.
+void raise_descriptor_limit(const Settings& settings) {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+    if (limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+        ::getrlimit(RLIMIT_NOFILE, &limit);
+    }
+    const rlim_t needed = static_cast<rlim_t>(settings.max_connections) + static_cast<rlim_t>(settings.pool_size) + 64;
+    if (limit.rlim_cur != RLIM_INFINITY && limit.rlim_cur < needed) {
+        log().warn(
+            "open file limit {} is below max_connections={} plus sessions; connections past it wait in the "
+            "listen backlog (raise LimitNOFILE / ulimit -n)",
+            static_cast<unsigned long long>(limit.rlim_cur), settings.max_connections);
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -48,16 +68,30 @@ int main(int argc, char** argv) {
     std::string database;
     int threads = 0;
     int pool_size = 0;
+    int max_connections = 0;
+    int idle_timeout_ms = 0;
+    int request_timeout_ms = 0;
     bool migrate = false;
     bool show_version = false;
     std::string log_level = "info";
     std::string log_format = "auto";
-    app.add_option("-c,--config", config_path, "YAML file with listen, database, threads, pool_size");
+    app.add_option("-c,--config", config_path,
+                   "YAML file with listen, database, threads, pool_size, max_connections, idle_timeout_ms, "
+                   "request_timeout_ms");
     app.add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:8081; port 0 picks one)");
     app.add_option("--database", database, "read model: sqlite:/path.db, postgresql://... or libpq 'dbname=...'");
-    app.add_option("--threads", threads, "HTTP worker threads (default 8)")->check(CLI::Range(1, k_max_threads));
+    app.add_option("--threads", threads, "HTTP threads (default 8); an idle connection holds none")
+        ->check(CLI::Range(1, k_max_threads));
     app.add_option("--pool-size", pool_size, "database sessions (default: as many as threads)")
         ->check(CLI::Range(1, k_max_pool_size));
+    app.add_option("--max-connections", max_connections,
+                   "connections open at once; more are answered 503 (default 4096)")
+        ->check(CLI::Range(1, k_max_connections));
+    app.add_option("--idle-timeout-ms", idle_timeout_ms, "close a connection idle this long (default 5000)")
+        ->check(CLI::Range(1, k_max_timeout_ms));
+    app.add_option("--request-timeout-ms", request_timeout_ms,
+                   "a request's header and body must arrive within this (default 10000)")
+        ->check(CLI::Range(1, k_max_timeout_ms));
     app.add_flag("--migrate", migrate, "create or upgrade the read model schema first (normally the plugin's job)");
     app.add_flag("--version", show_version, "print the version and exit");
     app.add_option("--log-level", log_level, "debug, info, warning or error")
@@ -91,6 +125,9 @@ int main(int argc, char** argv) {
     if (!database.empty()) settings.database = database;
     if (threads > 0) settings.threads = threads;
     if (pool_size > 0) settings.pool_size = pool_size;
+    if (max_connections > 0) settings.max_connections = max_connections;
+    if (idle_timeout_ms > 0) settings.idle_timeout_ms = idle_timeout_ms;
+    if (request_timeout_ms > 0) settings.request_timeout_ms = request_timeout_ms;
     if (settings.pool_size == 0) settings.pool_size = settings.threads;
     if (settings.database.empty()) {
         if (config_path.empty()) {
@@ -100,7 +137,7 @@ int main(int argc, char** argv) {
         std::cerr << config_path << ": missing required key 'database' (or pass --database)\n";
         return exit_code::config;
     }
-    ConnectionTarget target;
+    ConnectionString target;
     try {
         target = parse_connection(settings.database);
     } catch (const std::invalid_argument& e) {
@@ -127,7 +164,13 @@ int main(int argc, char** argv) {
 
     SessionPool pool(target, static_cast<std::size_t>(settings.pool_size), k_lease_wait);
     PostLookup lookup(pool);
-    HttpServer server(lookup, settings.threads);
+    raise_descriptor_limit(settings);
+    ServerLimits limits;
+    limits.threads = settings.threads;
+    limits.max_connections = settings.max_connections;
+    limits.idle_timeout = std::chrono::milliseconds(settings.idle_timeout_ms);
+    limits.request_timeout = std::chrono::milliseconds(settings.request_timeout_ms);
+    HttpServer server(lookup, limits);
     int port = 0;
     try {
         port = server.bind(settings.listen);
@@ -137,8 +180,11 @@ int main(int argc, char** argv) {
     }
     // The first line: tests and operators read the bound port from it.
     log().info("listening on {}:{}", settings.listen.host, port);
-    log().info("post-query {} database={} threads={} pool_size={}", FANOUT_VERSION, redact(settings.database),
-               settings.threads, settings.pool_size);
+    log().info(
+        "post-query {} database={} threads={} pool_size={} max_connections={} idle_timeout_ms={} "
+        "request_timeout_ms={}",
+        FANOUT_VERSION, target.display(), settings.threads, settings.pool_size, settings.max_connections,
+        settings.idle_timeout_ms, settings.request_timeout_ms);
     if (migrate) {
         try {
             migrate_schema(settings.database);

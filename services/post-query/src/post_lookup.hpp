@@ -9,12 +9,10 @@
 #include <string_view>
 
 #include "database.hpp"
+#include "query_string.hpp"
 #include "router.hpp"
 
 namespace fanout::post_query {
-
-/// Decoded query parameters (the same type as httplib::Params).
-using QueryParams = std::multimap<std::string, std::string>;
 
 struct HttpReply {
     int status = 200;

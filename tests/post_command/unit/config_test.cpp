@@ -77,8 +77,9 @@ TEST(PostCommandConfig, ErrorsNameFileLineAndColumn) {
     EXPECT_EQ(error_of(dir, "kafka:\n  brokers: b\n  topik: x\n"), file + ":3:3: unknown key 'topik' in kafka");
     EXPECT_EQ(error_of(dir, "event_store:\n  connection: mysql://x\n"),
               file +
-                  ":2:15: event_store.connection: event store connection 'mysql://x' is neither "
-                  "sqlite:/path/file.db nor a PostgreSQL URL or conninfo");
+                  ":2:15: event_store.connection: connection string 'mysql://x': unsupported scheme 'mysql://' "
+                  "(expected sqlite:, sqlite3:, postgresql:// or postgres://; a SQLite file named like that is "
+                  "written ./NAME or sqlite:NAME)");
     EXPECT_EQ(error_of(dir, "event_store: {sqlite_synchronous: off}\n"),
               file + ":1:35: event_store.sqlite_synchronous: expected normal, full or extra, got 'off'");
     EXPECT_NE(error_of(dir, "listen: [1, 2\n").find(file + ":"), std::string::npos) << "YAML syntax error located";
