@@ -9,6 +9,9 @@
 #   FANOUT_CACHE    jar cache, outside the repo (default ~/.cache/fanout)
 #   FANOUT_RUN_DIR  run dirs live here (default /tmp/fanout-dev); this broker
 #                   uses FANOUT_RUN_DIR/kafka-KAFKA_PORT, wiped on every start
+#   KAFKA_DATA_DIR  keep the broker's data (topics, offsets) in this directory
+#                   across starts (default: FANOUT_RUN_DIR/kafka-KAFKA_PORT/data,
+#                   wiped with the run dir)
 #
 # `start` returns once the broker answers metadata requests; it is a no-op when
 # the broker is already running and healthy. `stop` is idempotent.
@@ -37,6 +40,7 @@ RUN_DIR=$RUN_BASE/kafka-$PORT
 PID_FILE=$RUN_DIR/kafka.pid
 PROPS=$RUN_DIR/server.properties
 LOG4J_PROPS=$RUN_DIR/log4j.properties
+DATA_DIR=${KAFKA_DATA_DIR:-$RUN_DIR/data}
 SERVER_LOG=$RUN_DIR/server.log # log4j output of the broker
 STDOUT_LOG=$RUN_DIR/kafka.out  # JVM stdout/stderr (crashes, OOM, ...)
 
@@ -47,7 +51,7 @@ usage: $0 start|stop|status|bootstrap
   stop       stop it (SIGTERM, then SIGKILL after ${STOP_DEADLINE_S}s); idempotent
   status     print "running pid=... bootstrap=..." (exit 0) or "stopped" (exit 3)
   bootstrap  print the bootstrap address ($BOOTSTRAP)
-environment: KAFKA_PORT (default 19092), FANOUT_CACHE, FANOUT_RUN_DIR
+environment: KAFKA_PORT (default 19092), FANOUT_CACHE, FANOUT_RUN_DIR, KAFKA_DATA_DIR
 USAGE
   exit 2
 }
@@ -207,7 +211,7 @@ advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
-log.dirs=$RUN_DIR/data
+log.dirs=$DATA_DIR
 num.partitions=4
 offsets.topic.replication.factor=1
 offsets.topic.num.partitions=4
@@ -274,15 +278,19 @@ cmd_start() {
   local t0=$SECONDS
   [[ $RUN_DIR == */kafka-"$PORT" ]] || die "refusing to wipe unexpected run dir '$RUN_DIR'"
   rm -rf "$RUN_DIR"
-  mkdir -p "$RUN_DIR/data"
+  mkdir -p "$RUN_DIR" "$DATA_DIR"
   write_config
 
-  local cluster_id
-  cluster_id=$(run_java kafka.tools.StorageTool random-uuid 2>>"$STDOUT_LOG") ||
-    {
-      print_logs
-      die "kafka.tools.StorageTool random-uuid failed"
-    }
+  # A kept data dir (KAFKA_DATA_DIR) is formatted already: keep its cluster id.
+  local cluster_id=
+  [[ -f $DATA_DIR/meta.properties ]] && cluster_id=$(sed -n 's/^cluster\.id=//p' "$DATA_DIR/meta.properties")
+  if [[ -z $cluster_id ]]; then
+    cluster_id=$(run_java kafka.tools.StorageTool random-uuid 2>>"$STDOUT_LOG") ||
+      {
+        print_logs
+        die "kafka.tools.StorageTool random-uuid failed"
+      }
+  fi
   run_java kafka.tools.StorageTool format -t "$cluster_id" -c "$PROPS" --ignore-formatted \
     >>"$STDOUT_LOG" 2>&1 || {
     print_logs

@@ -8,46 +8,61 @@
 # notifications received and the analytics. Keeps everything running until
 # Ctrl-C, which stops all it started, newest first.
 #
-# Usage: tools/quickstart.sh [--once]
+# Usage: tools/quickstart.sh [--once] [--fresh]
 #   --once   check the results, stop everything and exit 0 (1 if a check fails)
+#   --fresh  remove the state of earlier runs first (databases, the broker's
+#            data, logs, notifications) and start all state afresh
 #
-# Environment: KAFKA_BROKERS (use this broker instead of tools/kafka-dev.sh;
-# its topic must exist or be auto-created), QUICKSTART_TOPIC (post-events),
-# QUICKSTART_GROUP_PREFIX (fanout-quickstart), COMMAND_PORT (8080),
-# QUERY_PORT (8081), WEBHOOK_PORT (18090), QUICKSTART_ADMIN_PORT (9464),
-# BUILD_DIR (build), FANOUT_RUN_DIR (/tmp/fanout-dev; state in
-# FANOUT_RUN_DIR/quickstart, kept across runs), QUICKSTART_SKIP_BUILD=1 (use
-# the binaries in BUILD_DIR as they are), plus those of tools/kafka-dev.sh.
+# State: everything a run keeps lives in one directory, FANOUT_RUN_DIR/quickstart
+# (FANOUT_RUN_DIR defaults to /tmp/fanout-dev): the event store, the read
+# model, the analytics, the notifications, the logs and the data of the
+# quickstart's own Kafka broker (kafka-data/). A rerun continues from all of
+# it together, so the topic's offsets and the plugins' checkpoints agree;
+# --fresh removes all of it together. The script refuses to run when the
+# databases and the broker's topic disagree (for example a state kept from
+# an older quickstart, or a topic recreated on a KAFKA_BROKERS broker) and
+# says so; --fresh is then the way out.
+#
+# Environment: KAFKA_BROKERS (use this broker instead of the quickstart's own;
+# the state then keeps only the databases, and the topic must stay on that
+# broker; its topic must exist or be auto-created), QUICKSTART_KAFKA_PORT
+# (the own broker's port, 19192; its controller uses the next one),
+# QUICKSTART_TOPIC (post-events), QUICKSTART_GROUP_PREFIX (fanout-quickstart),
+# COMMAND_PORT (8080), QUERY_PORT (8081), WEBHOOK_PORT (18090),
+# QUICKSTART_ADMIN_PORT (9464), BUILD_DIR (build), FANOUT_RUN_DIR
+# (/tmp/fanout-dev), QUICKSTART_WAIT_S (how long to wait for each step, 90),
+# QUICKSTART_SKIP_BUILD=1 (use the binaries in BUILD_DIR as they are), plus
+# FANOUT_CACHE of tools/kafka-dev.sh.
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 [--once]   (--help for details)" >&2
+  echo "usage: $0 [--once] [--fresh]   (--help for details)" >&2
   exit 2
 }
 
 once=0
-case $# in
-  0) ;;
-  1)
-    case $1 in
-      --once) once=1 ;;
-      -h | --help)
-        sed -n '2,20s/^# \{0,1\}//p' "$0"
-        exit 0
-        ;;
-      *) usage ;;
-    esac
-    ;;
-  *) usage ;;
-esac
+fresh=0
+for arg in "$@"; do
+  case $arg in
+    --once) once=1 ;;
+    --fresh | --reset) fresh=1 ;;
+    -h | --help)
+      sed -n '2,39s/^# \{0,1\}//p' "$0"
+      exit 0
+      ;;
+    *) usage ;;
+  esac
+done
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
 BUILD_DIR=${BUILD_DIR:-build}
 [[ $BUILD_DIR == /* ]] || BUILD_DIR=$ROOT/$BUILD_DIR
-RUN_DIR=${FANOUT_RUN_DIR:-/tmp/fanout-dev}/quickstart
+RUN_BASE=${FANOUT_RUN_DIR:-/tmp/fanout-dev}
+RUN_DIR=$RUN_BASE/quickstart
 TOPIC=${QUICKSTART_TOPIC:-post-events}
 GROUP_PREFIX=${QUICKSTART_GROUP_PREFIX:-fanout-quickstart}
+KAFKA_PORT_OWN=${QUICKSTART_KAFKA_PORT:-19192}
 COMMAND_PORT=${COMMAND_PORT:-8080}
 QUERY_PORT=${QUERY_PORT:-8081}
 WEBHOOK_PORT=${WEBHOOK_PORT:-18090}
@@ -57,7 +72,12 @@ COMMAND_URL=http://127.0.0.1:$COMMAND_PORT/api/v1
 QUERY_URL=http://127.0.0.1:$QUERY_PORT/api/v1/postLookup
 ADMIN_URL=http://127.0.0.1:$ADMIN_PORT
 NOTIFICATIONS=$RUN_DIR/notifications.jsonl
-readonly WAIT_DEADLINE_S=90 STOP_DEADLINE_S=30
+WAIT_DEADLINE_S=${QUICKSTART_WAIT_S:-90}
+readonly STOP_DEADLINE_S=30
+if ! [[ $WAIT_DEADLINE_S =~ ^[1-9][0-9]*$ ]]; then
+  echo "quickstart: QUICKSTART_WAIT_S must be a positive number of seconds, got '$WAIT_DEADLINE_S'" >&2
+  exit 2
+fi
 
 phase() { echo; echo "==> $*"; }
 die() {
@@ -74,6 +94,12 @@ alive() {
   [[ ${stat%% *} != Z ]]
 }
 
+# The quickstart's own broker: tools/kafka-dev.sh with its run dir and its
+# data inside the state directory.
+own_kafka() {
+  KAFKA_PORT=$KAFKA_PORT_OWN FANOUT_RUN_DIR=$RUN_DIR KAFKA_DATA_DIR=$RUN_DIR/kafka-data tools/kafka-dev.sh "$@"
+}
+
 # --- processes this script started, stopped newest first --------------------
 
 names=()
@@ -81,12 +107,16 @@ pids=()
 logs=()
 started_kafka=0
 serving=0
+hurry=0
 
-# start NAME LOG COMMAND...: runs COMMAND in the background, output to LOG.
+# start NAME LOG COMMAND...: runs COMMAND in the background, output to LOG, in
+# a session of its own: the terminal's Ctrl-C reaches this script only, which
+# then stops the children in order (a child that got the SIGINT too would stop
+# on its own, out of order, and look like a crash).
 start() {
   local name=$1 log=$2
   shift 2
-  "$@" >"$log" 2>&1 &
+  setsid "$@" </dev/null >"$log" 2>&1 &
   names+=("$name")
   pids+=("$!")
   logs+=("$log")
@@ -99,6 +129,12 @@ pid_of() {
   return 0
 }
 
+log_of() {
+  local i
+  for i in "${!names[@]}"; do [[ ${names[$i]} == "$1" ]] && echo "${logs[$i]}"; done
+  return 0
+}
+
 show_logs() {
   local i
   for i in "${!names[@]}"; do
@@ -106,18 +142,23 @@ show_logs() {
     tail -n 15 "${logs[$i]}" >&2 2>/dev/null || true
   done
   echo "-----" >&2
+  echo "The logs: $RUN_DIR/*.log$( ((started_kafka)) && echo ", the broker's: $RUN_DIR/kafka-$KAFKA_PORT_OWN/server.log")" >&2
 }
 
-# SIGTERM, wait for the drain, SIGKILL after STOP_DEADLINE_S; returns nonzero
-# when the process did not exit cleanly.
+# SIGTERM, wait for the drain, SIGKILL after STOP_DEADLINE_S (at once after a
+# second Ctrl-C); returns nonzero when the process did not exit cleanly.
 stop_one() {
   local name=$1 pid=$2 rc=0 deadline
   if alive "$pid"; then
     kill -TERM "$pid" 2>/dev/null || true
     deadline=$((SECONDS + STOP_DEADLINE_S))
-    while alive "$pid" && ((SECONDS < deadline)); do sleep 0.1; done
+    while alive "$pid" && ((SECONDS < deadline && !hurry)); do sleep 0.1; done
     if alive "$pid"; then
-      echo "  $name did not stop within ${STOP_DEADLINE_S}s; SIGKILL" >&2
+      if ((hurry)); then
+        echo "  $name: SIGKILL" >&2
+      else
+        echo "  $name did not stop within ${STOP_DEADLINE_S}s; SIGKILL" >&2
+      fi
       kill -KILL "$pid" 2>/dev/null || true
     fi
   fi
@@ -129,7 +170,9 @@ stop_one() {
 # shellcheck disable=SC2317 # invoked by the EXIT trap
 cleanup() {
   local rc=$? i
-  trap - INT TERM
+  # A second Ctrl-C while stopping kills what is left instead of waiting for it.
+  trap 'hurry=1; echo "  interrupted again: killing what is left" >&2' INT
+  trap '' TERM HUP
   if ((${#pids[@]})); then
     phase "stopping what this script started"
     for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
@@ -137,8 +180,8 @@ cleanup() {
     done
   fi
   if ((started_kafka)); then
-    echo "  stopping Kafka (this script started it)"
-    tools/kafka-dev.sh stop || true
+    echo "  stopping Kafka (the quickstart's own broker; its data stays in $RUN_DIR/kafka-data)"
+    own_kafka stop || true
   fi
   exit "$rc"
 }
@@ -146,7 +189,7 @@ trap cleanup EXIT
 # Ctrl-C while serving is the normal way to end: exit 0 when all stop cleanly.
 # shellcheck disable=SC2317
 on_signal() { if ((serving)); then exit 0; else exit 130; fi; }
-trap on_signal INT TERM
+trap on_signal INT TERM HUP
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
@@ -154,11 +197,16 @@ port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 wait_http() {
   local url=$1 what=$2 pid=$3 deadline=$((SECONDS + WAIT_DEADLINE_S))
   until curl -fsS -o /dev/null "$url" 2>/dev/null; do
-    alive "$pid" || { show_logs; die "$what exited while starting"; }
-    ((SECONDS < deadline)) || { show_logs; die "$what not ready at $url within ${WAIT_DEADLINE_S}s"; }
+    alive "$pid" || { show_logs; die "$what exited while starting (its log: $(log_of "$what"))"; }
+    ((SECONDS < deadline)) || { show_logs; die "$what not ready at $url within ${WAIT_DEADLINE_S}s (its log: $(log_of "$what"))"; }
     sleep 0.2
   done
 }
+
+# py_check [ARGS...] <<SCRIPT: a Python check, exit status only; one that
+# cannot tell yet (no file, no answer, no table) fails quietly, never with a
+# traceback on the terminal.
+py_check() { "$PYTHON" - "$@" 2>/dev/null; }
 
 # --- build -----------------------------------------------------------------
 
@@ -181,6 +229,29 @@ for port in "$COMMAND_PORT" "$QUERY_PORT" "$WEBHOOK_PORT" "$ADMIN_PORT"; do
   port_free "$port" || die "port $port on 127.0.0.1 is in use (another quickstart?); set COMMAND_PORT, QUERY_PORT, WEBHOOK_PORT or QUICKSTART_ADMIN_PORT"
 done
 
+# --- state -------------------------------------------------------------------
+
+if [[ -n ${KAFKA_BROKERS:-} ]]; then
+  broker_kind="the broker at $KAFKA_BROKERS (KAFKA_BROKERS)"
+else
+  broker_kind="the quickstart's own broker"
+fi
+if ((fresh)); then
+  phase "--fresh: removing the state of earlier runs ($RUN_DIR)"
+  [[ $RUN_DIR == */quickstart ]] || die "refusing to remove unexpected state directory '$RUN_DIR'"
+  [[ -n ${KAFKA_BROKERS:-} ]] || own_kafka stop >/dev/null 2>&1 || true
+  rm -rf "$RUN_DIR"
+fi
+mkdir -p "$RUN_DIR"
+# Which broker filled this state's databases: switching between the own
+# broker and KAFKA_BROKERS (or between two brokers) on one state would pair
+# the databases with a topic that does not hold their events.
+if [[ -e $RUN_DIR/events.db && -s $RUN_DIR/broker ]]; then
+  [[ $(<"$RUN_DIR/broker") == "$broker_kind" ]] ||
+    die "the state in $RUN_DIR was made with $(<"$RUN_DIR/broker"), this run uses $broker_kind: run with --fresh to start all state afresh (or set FANOUT_RUN_DIR to keep that state elsewhere)"
+fi
+echo "$broker_kind" >"$RUN_DIR/broker"
+
 # --- broker ----------------------------------------------------------------
 
 if [[ -n ${KAFKA_BROKERS:-} ]]; then
@@ -188,19 +259,68 @@ if [[ -n ${KAFKA_BROKERS:-} ]]; then
   phase "using the Kafka broker at $BROKERS (KAFKA_BROKERS)"
   kcat -L -b "$BROKERS" -m 10 >/dev/null || die "no Kafka broker answers metadata requests at $BROKERS"
 else
-  phase "starting Kafka (tools/kafka-dev.sh)"
-  if tools/kafka-dev.sh status >/dev/null; then
-    echo "Kafka already running: $(tools/kafka-dev.sh status); leaving it running"
-  else
-    started_kafka=1
+  phase "starting the quickstart's Kafka broker (tools/kafka-dev.sh on port $KAFKA_PORT_OWN, data in $RUN_DIR/kafka-data)"
+  started_kafka=1
+  own_kafka start ||
+    die "the quickstart's Kafka broker did not start (see above; QUICKSTART_KAFKA_PORT moves it off port $KAFKA_PORT_OWN)"
+  BROKERS=$(own_kafka bootstrap)
+fi
+
+# "STORED PUBLISHED": the events in the store and how many of them the relay
+# has published to TOPIC.
+store_counts() {
+  py_check "$RUN_DIR/events.db" "$TOPIC" <<'EOF' || echo "0 0"
+import os, sqlite3, sys
+if not os.path.exists(sys.argv[1]):
+    print("0 0")
+    sys.exit(0)
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+try:
+    stored = db.execute("SELECT COUNT(*) FROM events").fetchone()[0]
+    row = db.execute("SELECT published_sequence FROM outbox_position WHERE destination = ?", (sys.argv[2],)).fetchone()
+    published = db.execute("SELECT COUNT(*) FROM events WHERE global_sequence <= ?", (row[0] if row else 0,)).fetchone()[0]
+except sqlite3.OperationalError:  # no tables yet
+    stored = published = 0
+print(stored, published)
+EOF
+}
+# The records TOPIC ever held (the sum of its partitions' end offsets; 0 when
+# it does not exist). Fails when the broker does not answer.
+records_on_topic() {
+  local meta partitions p args=()
+  meta=$(kcat -L -b "$BROKERS" -J -m 10 2>/dev/null) || return 1
+  partitions=$("$PYTHON" -c '
+import json, sys
+for t in json.loads(sys.argv[2]).get("topics", []):
+    if t["topic"] == sys.argv[1]:
+        print(len(t["partitions"]))' "$TOPIC" "$meta" 2>/dev/null) || return 1
+  [[ -n $partitions ]] || { echo 0; return 0; }
+  for ((p = 0; p < partitions; p++)); do args+=(-t "$TOPIC:$p:-1"); done
+  kcat -Q -b "$BROKERS" -m 10 "${args[@]}" 2>/dev/null | awk '/ offset /{n += $NF; k++} END {if (k) print n; else exit 1}'
+}
+
+# The databases and the topic must belong together: a topic recreated (or a
+# broker's data lost) under kept databases starts its offsets again below the
+# plugins' checkpoints; new databases on an old topic would project its old events.
+read -r stored published <<<"$(store_counts)"
+records=$(records_on_topic) || die "could not read the end offsets of topic $TOPIC on $BROKERS"
+if ((published > records)); then
+  die "the state in $RUN_DIR does not match $broker_kind: the event store published $published events to topic $TOPIC, which holds only $records records (the topic was recreated, or the broker's data is gone, as with a state kept by an older quickstart); the plugins' checkpoints would lie past its end. Run tools/quickstart.sh --fresh to start all state afresh."
+fi
+if ((stored == 0 && records > 0)); then
+  if [[ -n ${KAFKA_BROKERS:-} ]]; then
+    die "the state in $RUN_DIR is new but topic $TOPIC on $BROKERS already holds $records records from other runs: set QUICKSTART_TOPIC and QUICKSTART_GROUP_PREFIX to new names (or delete that topic and those groups)"
   fi
-  tools/kafka-dev.sh start
-  BROKERS=$(tools/kafka-dev.sh bootstrap)
+  die "the state in $RUN_DIR has no events but topic $TOPIC on the quickstart's broker holds $records records: run with --fresh to start all state afresh"
+fi
+if ((stored == 0)); then
+  echo "  new state in $RUN_DIR"
+else
+  echo "  continuing the state in $RUN_DIR: $stored events stored, $published published; topic $TOPIC holds $records records"
 fi
 
 # --- servers -----------------------------------------------------------------
 
-mkdir -p "$RUN_DIR"
 phase "starting the webhook receiver, post-command (state in $RUN_DIR)"
 start webhook-receiver "$RUN_DIR/webhook-receiver.log" \
   "$PYTHON" tools/webhook-receiver.py --port "$WEBHOOK_PORT" --out "$NOTIFICATIONS"
@@ -209,8 +329,8 @@ start post-command "$RUN_DIR/post-command.log" \
   --event-store "sqlite:$RUN_DIR/events.db" --brokers "$BROKERS" --topic "$TOPIC"
 deadline=$((SECONDS + WAIT_DEADLINE_S))
 until grep -q "^listening on" "$RUN_DIR/webhook-receiver.log" 2>/dev/null; do
-  alive "$(pid_of webhook-receiver)" || { show_logs; die "the webhook receiver exited while starting"; }
-  ((SECONDS < deadline)) || die "the webhook receiver did not start"
+  alive "$(pid_of webhook-receiver)" || { show_logs; die "the webhook receiver exited while starting (its log: $RUN_DIR/webhook-receiver.log)"; }
+  ((SECONDS < deadline)) || { show_logs; die "the webhook receiver did not start within ${WAIT_DEADLINE_S}s (its log: $RUN_DIR/webhook-receiver.log)"; }
   sleep 0.1
 done
 wait_http "$COMMAND_URL/status" post-command "$(pid_of post-command)"
@@ -247,10 +367,22 @@ expect 200
 
 # The relay's first publish creates the topic (broker auto-create) before
 # fanoutd subscribes to it.
+relay_done() {
+  local s
+  s=$(curl -fsS "$COMMAND_URL/status" 2>/dev/null) || return 1
+  py_check "$s" <<'EOF'
+import json, sys
+s = json.loads(sys.argv[1])
+sys.exit(0 if s["lag"] == 0 and s["lastPublishedSequence"] > 0 else 1)
+EOF
+}
 deadline=$((SECONDS + WAIT_DEADLINE_S))
-until curl -fsS "$COMMAND_URL/status" | "$PYTHON" -c \
-  'import json,sys; s=json.load(sys.stdin); sys.exit(0 if s["lag"]==0 and s["lastPublishedSequence"]>0 else 1)'; do
-  ((SECONDS < deadline)) || { show_logs; die "the outbox relay did not publish to $TOPIC on $BROKERS"; }
+until relay_done; do
+  alive "$(pid_of post-command)" || { show_logs; die "post-command exited (its log: $RUN_DIR/post-command.log)"; }
+  if ((SECONDS >= deadline)); then
+    show_logs
+    die "waited ${WAIT_DEADLINE_S}s for the outbox relay to publish the commands above to topic $TOPIC on $BROKERS; it has not (status: $(curl -sS "$COMMAND_URL/status" 2>&1)). Look in $RUN_DIR/post-command.log."
+  fi
   sleep 0.2
 done
 echo "  the outbox relay published them to $TOPIC ($(curl -fsS "$COMMAND_URL/status"))"
@@ -309,7 +441,7 @@ read_model_done() {
   b=$(curl -sS "$QUERY_URL/byId/$post_b") || return 1
   c=$(curl -sS -o /dev/null -w '%{http_code}' "$QUERY_URL/byId/$post_c") || return 1
   [[ $c == 204 ]] || return 1
-  "$PYTHON" - "$a" "$b" <<'EOF'
+  py_check "$a" "$b" <<'EOF'
 import json, sys
 a = json.loads(sys.argv[1])["posts"][0]
 b = json.loads(sys.argv[2])["posts"][0]
@@ -322,9 +454,9 @@ EOF
 notified() { grep -cF -e "$post_a" -e "$post_b" -e "$post_c" "$NOTIFICATIONS" 2>/dev/null || true; }
 # The analytics hold this run's likes, and post C as removed.
 analytics_done() {
-  "$PYTHON" - "$RUN_DIR/analytics.db" "$post_a" "$post_b" "$post_c" <<'EOF' 2>/dev/null
+  py_check "$RUN_DIR/analytics.db" "$post_a" "$post_b" "$post_c" <<'EOF'
 import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
 rows = db.execute("SELECT post_id, likes, removed FROM analytics_posts WHERE post_id IN (?, ?, ?)", sys.argv[2:5])
 got = {post: (likes, removed) for post, likes, removed in rows}
 sys.exit(0 if got == {sys.argv[2]: (3, 0), sys.argv[3]: (3, 0), sys.argv[4]: (1, 1)} else 1)
@@ -336,13 +468,42 @@ lua_done() {
     grep -q '^fanout_plugin_counter_total{plugin="lua_analytics",name="events_PostRemovedEvent"}'
 }
 
+# What has not caught up yet, in words.
+missing() {
+  local out=()
+  read_model_done || out+=("the read model through the Query API (posts $post_a, $post_b, $post_c)")
+  (($(notified) >= 6)) || out+=("$(notified) of 6 notifications in $NOTIFICATIONS")
+  analytics_done || out+=("the analytics rows in $RUN_DIR/analytics.db")
+  lua_done || out+=("the Lua script's counters at $ADMIN_URL/metrics")
+  local joined
+  joined=$(printf '%s; ' "${out[@]}")
+  echo "${joined%; }"
+}
+# One line per plugin: name, state, lag, last error; never a traceback.
+plugins_summary() {
+  local json
+  json=$(curl -fsS "$ADMIN_URL/plugins" 2>/dev/null) || { echo "  (fanoutd's admin server does not answer)"; return 0; }
+  "$PYTHON" - "$json" <<'EOF' 2>/dev/null || echo "  $json"
+import json, sys
+for p in json.loads(sys.argv[1])["plugins"]:
+    line = "  %-14s %-9s group %-40s lag %s" % (p.get("name"), p.get("state"), p.get("group"), p.get("lag"))
+    if p.get("lastError"):
+        line += "  lastError: %s" % p["lastError"]
+    print(line)
+EOF
+}
+
 phase "waiting for the read model, the notifications and the plugins to catch up"
 deadline=$((SECONDS + WAIT_DEADLINE_S))
 until read_model_done && (($(notified) >= 6)) && analytics_done && lua_done; do
-  alive "$(pid_of fanoutd)" || { show_logs; die "fanoutd exited"; }
+  for name in fanoutd post-query post-command webhook-receiver; do
+    alive "$(pid_of "$name")" || { show_logs; die "$name exited (its log: $(log_of "$name"))"; }
+  done
   if ((SECONDS >= deadline)); then
     show_logs
-    die "not caught up within ${WAIT_DEADLINE_S}s: read model $(read_model_done && echo ok || echo behind), $(notified) of 6 notifications, analytics $(analytics_done && echo ok || echo behind), Lua $(lua_done && echo ok || echo behind)"
+    echo "fanoutd's plugins ($ADMIN_URL/plugins):" >&2
+    plugins_summary >&2
+    die "waited ${WAIT_DEADLINE_S}s for this run's commands to show; still missing: $(missing). Look in $RUN_DIR/fanoutd.log (a plugin's errors) and $RUN_DIR/post-query.log."
   fi
   sleep 0.3
 done
@@ -378,10 +539,7 @@ phase "Lua analytics (scripts/analytics.lua), from $ADMIN_URL/metrics"
 curl -fsS "$ADMIN_URL/metrics" | grep -E '^fanout_plugin_(counter_total|gauge)\{plugin="lua_analytics"' | head -n 20
 
 phase "plugins side by side ($ADMIN_URL/plugins)"
-curl -fsS "$ADMIN_URL/plugins" | "$PYTHON" -c '
-import json, sys
-for p in json.load(sys.stdin)["plugins"]:
-    print("  %-14s %-9s group %-40s lag %d" % (p["name"], p["state"], p["group"], p["lag"]))'
+plugins_summary
 
 if ((once)); then
   # Reaching this point means every check above passed: the Query API state,
@@ -397,6 +555,7 @@ Everything keeps running. Try:
   curl -s $QUERY_URL/byId/$post_b
   curl -s $ADMIN_URL/plugins
 Logs are in $RUN_DIR. Ctrl-C stops everything this script started$( ((started_kafka)) && echo ", and the broker").
+The state (databases$( ((started_kafka)) && echo " and the broker's data")) stays in $RUN_DIR for the next run; --fresh starts afresh.
 EOF
 serving=1
 while :; do
