@@ -1,10 +1,24 @@
 #include "admin_server.hpp"
 
-#include <httplib.h>
+#include <sys/socket.h>
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
 
+#include <list>
+#include <optional>
 #include <stdexcept>
+#include <string_view>
 
 #include "daemon.hpp"
 #include "log.hpp"
@@ -112,57 +126,238 @@ std::string render_failed_json(const Daemon& daemon) {
 
 }  // namespace
 
-AdminServer::AdminServer(const Daemon& daemon, const std::string& listen) : server_(std::make_unique<httplib::Server>()) {
-    const auto colon = listen.rfind(':');
-    const std::string host = listen.substr(0, colon);
-    const int port = std::stoi(listen.substr(colon + 1));
+namespace {
 
-    server_->Get("/metrics", [&daemon](const httplib::Request&, httplib::Response& res) {
-        res.set_content(render_prometheus(daemon), "text/plain; version=0.0.4; charset=utf-8");
-    });
-    server_->Get("/healthz", [&daemon](const httplib::Request&, httplib::Response& res) {
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
+// A connection holds no thread while it waits (asynchronous reads on one I/O
+// thread), so idle, half-open or slow clients cannot starve the probes; each
+// is bounded in count and time.
+constexpr std::size_t k_max_connections = 256;
+constexpr auto k_idle_timeout = std::chrono::seconds(5);     // waiting for a request
+constexpr auto k_request_timeout = std::chrono::seconds(5);  // header and body, from the first byte
+constexpr auto k_write_timeout = std::chrono::seconds(10);
+constexpr std::size_t k_max_header = 16 * 1024;
+constexpr std::size_t k_max_body = 8 * 1024;  // no route takes a body
+
+struct Answer {
+    unsigned status = 200;
+    std::string body;
+    const char* content_type = "application/json";
+};
+
+Answer route(const Daemon& daemon, bhttp::verb method, std::string_view target) {
+    const std::string_view path = target.substr(0, target.find('?'));
+    const bool known = path == "/metrics" || path == "/healthz" || path == "/readyz" || path == "/plugins";
+    if (!known) return {404, "{\"message\":\"no such route\"}"};
+    if (method != bhttp::verb::get && method != bhttp::verb::head) return {405, "{\"message\":\"only GET\"}"};
+    if (path == "/metrics") return {200, render_prometheus(daemon), "text/plain; version=0.0.4; charset=utf-8"};
+    if (path == "/healthz") {
         // Unhealthy when a plugin stopped on an error, or a pipeline has been
         // stuck in one step for a minute.
         const bool progressing = daemon.all_making_progress(std::chrono::seconds(60));
         const std::string failed = render_failed_json(daemon);
-        res.status = progressing && failed.empty() ? 200 : 503;
-        res.set_content(!failed.empty() ? "{\"status\":\"a plugin stopped\",\"failed\":" + failed + "}"
-                        : progressing   ? "{\"status\":\"ok\"}"
-                                        : "{\"status\":\"a pipeline is not making progress\"}",
-                        "application/json");
+        if (!failed.empty()) return {503, "{\"status\":\"a plugin stopped\",\"failed\":" + failed + "}"};
+        return progressing ? Answer{200, "{\"status\":\"ok\"}"}
+                           : Answer{503, "{\"status\":\"a pipeline is not making progress\"}"};
+    }
+    if (path == "/readyz") {
+        if (daemon.all_joined()) return {200, "{\"status\":\"ready\"}"};
+        const std::string failed = render_failed_json(daemon);
+        return {503, "{\"status\":\"not every plugin is running in its group\"" +
+                         (failed.empty() ? std::string() : ",\"failed\":" + failed) + "}"};
+    }
+    return {200, render_plugins_json(daemon)};
+}
+
+class AdminConnection;
+
+}  // namespace
+
+// Everything runs on the one I/O thread: no locks.
+struct AdminServer::Core {
+    explicit Core(const Daemon& d) : daemon(d) {}
+    void accept();
+    /// At the limit, close the connection that has waited longest without a
+    /// complete request (idle, or sending one slowly) to admit a new one;
+    /// false when every connection is being answered.
+    bool evict_idle();
+
+    const Daemon& daemon;
+    // Declared before the io_context: connections still held by its handlers
+    // when it is destroyed use these.
+    std::size_t open = 0;
+    std::list<std::weak_ptr<AdminConnection>> idle;  // without a complete request, oldest first
+    net::io_context ioc{1};
+    tcp::acceptor acceptor{ioc};
+};
+
+namespace {
+
+class AdminConnection : public std::enable_shared_from_this<AdminConnection> {
+public:
+    AdminConnection(tcp::socket&& socket, AdminServer::Core& core) : stream_(std::move(socket)), core_(core) {
+        ++core_.open;
+    }
+    ~AdminConnection() {
+        leave_idle();
+        --core_.open;
+    }
+
+    void wait_request() {
+        if (buffer_.size() > 0) return read_request();
+        stream_.expires_after(k_idle_timeout);
+        idle_at_ = core_.idle.insert(core_.idle.end(), weak_from_this());
+        in_idle_ = true;
+        stream_.async_read_some(
+            buffer_.prepare(1024), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
+                if (ec) return;  // idle timeout, evicted or closed: the socket closes with the last reference
+                self->buffer_.commit(n);
+                self->read_request();
+            });
+    }
+
+    void evict() {
+        leave_idle();
+        beast::error_code ignored;
+        stream_.socket().close(ignored);
+    }
+
+private:
+    void read_request() {
+        parser_.emplace();
+        parser_->header_limit(static_cast<std::uint32_t>(k_max_header));
+        parser_->body_limit(k_max_body);
+        stream_.expires_after(k_request_timeout);
+        bhttp::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+            self->leave_idle();  // read, or failed: no longer evictable
+            if (ec == bhttp::error::body_limit)
+                return self->answer({413, "{\"message\":\"request body too large\"}"}, 11, true, false);
+            if (ec == bhttp::error::header_limit)
+                return self->answer({431, "{\"message\":\"request header too large\"}"}, 11, true, false);
+            if (ec) return;  // timeout, closed, or not HTTP: drop the connection
+            const auto& request = self->parser_->get();
+            Answer a;
+            try {
+                a = route(self->core_.daemon, request.method(), {request.target().data(), request.target().size()});
+            } catch (const std::exception& e) {
+                a = {500, "{\"message\":\"error\"}"};
+                log().error("admin: {} failed: {}", std::string(request.target()), e.what());
+            }
+            self->answer(std::move(a), request.version(), !request.keep_alive(), request.method() == bhttp::verb::head);
+        });
+    }
+
+    void answer(Answer a, unsigned version, bool close, bool head) {
+        response_ = {};
+        response_.result(a.status);
+        response_.version(version);
+        response_.set(bhttp::field::content_type, a.content_type);
+        response_.body() = std::move(a.body);
+        response_.keep_alive(!close);
+        response_.prepare_payload();
+        if (head) response_.body().clear();
+        stream_.expires_after(k_write_timeout);
+        bhttp::async_write(stream_, response_, [self = shared_from_this(), close](beast::error_code ec, std::size_t) {
+            if (ec || close) {
+                beast::error_code ignored;
+                self->stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+                return;
+            }
+            self->wait_request();
+        });
+    }
+
+    void leave_idle() {
+        if (in_idle_) core_.idle.erase(idle_at_);
+        in_idle_ = false;
+    }
+
+    beast::tcp_stream stream_;
+    AdminServer::Core& core_;
+    std::list<std::weak_ptr<AdminConnection>>::iterator idle_at_;
+    bool in_idle_ = false;
+    beast::flat_buffer buffer_;
+    std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+    bhttp::response<bhttp::string_body> response_;
+};
+
+}  // namespace
+
+bool AdminServer::Core::evict_idle() {
+    while (!idle.empty()) {
+        const std::shared_ptr<AdminConnection> oldest = idle.front().lock();
+        if (!oldest) {
+            idle.pop_front();  // (a connection leaves the list when destroyed; defensive)
+            continue;
+        }
+        oldest->evict();  // leaves the list; counted until its read handler lets go of it
+        return true;
+    }
+    return false;
+}
+
+void AdminServer::Core::accept() {
+    acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
+        if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
+        if (!ec) {
+            if (open >= k_max_connections && !evict_idle()) {
+                // Over the limit: refuse at once, the open ones keep their service.
+                static const std::string k_body = "{\"message\":\"too many connections\"}";
+                static const std::string k_busy =
+                    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: " +
+                    std::to_string(k_body.size()) + "\r\nConnection: close\r\n\r\n" + k_body;
+                [[maybe_unused]] const auto sent =
+                    ::send(socket.native_handle(), k_busy.data(), k_busy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+                beast::error_code ignored;
+                socket.close(ignored);
+            } else {
+                std::make_shared<AdminConnection>(std::move(socket), *this)->wait_request();
+            }
+            return accept();
+        }
+        // EMFILE and friends: try again shortly rather than spin.
+        auto timer = std::make_shared<net::steady_timer>(ioc, std::chrono::milliseconds(100));
+        timer->async_wait([this, timer](beast::error_code) { accept(); });
     });
-    server_->Get("/readyz", [&daemon](const httplib::Request&, httplib::Response& res) {
-        const bool ok = daemon.all_joined();
-        const std::string failed = ok ? std::string() : render_failed_json(daemon);
-        res.status = ok ? 200 : 503;
-        res.set_content(ok ? "{\"status\":\"ready\"}"
-                           : "{\"status\":\"not every plugin is running in its group\"" +
-                                 (failed.empty() ? std::string() : ",\"failed\":" + failed) + "}",
-                        "application/json");
-    });
-    server_->Get("/plugins", [&daemon](const httplib::Request&, httplib::Response& res) {
-        res.set_content(render_plugins_json(daemon), "application/json");
-    });
-    server_->set_error_handler([](const httplib::Request&, httplib::Response& res) {
-        if (res.body.empty()) {
-            res.set_content("{\"message\":\"" + std::string(res.status == 404 ? "no such route" : "error") + "\"}",
-                            "application/json");
+}
+
+AdminServer::AdminServer(const Daemon& daemon, const std::string& listen) : core_(std::make_unique<Core>(daemon)) {
+    const auto colon = listen.rfind(':');
+    std::string host = listen.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    const std::string port_text = colon == std::string::npos ? "" : listen.substr(colon + 1);
+    beast::error_code ec;
+    tcp::resolver resolver(core_->ioc);
+    const auto results = resolver.resolve(host, port_text, tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+    if (ec || results.empty()) throw std::runtime_error("admin: cannot bind " + listen + ": " + ec.message());
+    const tcp::endpoint endpoint = results.begin()->endpoint();
+    tcp::acceptor& a = core_->acceptor;
+    a.open(endpoint.protocol(), ec);
+    if (!ec) a.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) a.bind(endpoint, ec);
+    if (!ec) a.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) throw std::runtime_error("admin: cannot bind " + listen + ": " + ec.message());
+    port_ = a.local_endpoint().port();
+    core_->accept();
+    thread_ = std::thread([core = core_.get()] {
+        for (;;) {
+            try {
+                core->ioc.run();
+                return;
+            } catch (const std::exception& e) {
+                log().error("admin: unexpected error: {}", e.what());
+            }
         }
     });
-
-    if (port == 0) {
-        port_ = server_->bind_to_any_port(host);
-        if (port_ < 0) throw std::runtime_error("admin: cannot bind " + listen);
-    } else {
-        if (!server_->bind_to_port(host, port)) throw std::runtime_error("admin: cannot bind " + listen);
-        port_ = port;
-    }
-    thread_ = std::thread([this] { server_->listen_after_bind(); });
     log().info("admin listening on {}:{}", host, port_);
 }
 
 AdminServer::~AdminServer() {
-    server_->stop();
+    core_->ioc.stop();
     if (thread_.joinable()) thread_.join();
 }
 

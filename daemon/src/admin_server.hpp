@@ -1,13 +1,13 @@
 #pragma once
 // Admin HTTP: /metrics (Prometheus), /healthz, /readyz, /plugins (JSON).
 // Off unless `admin.listen` is set; meant for loopback or a private network.
+// Boost.Beast on one I/O thread: a waiting connection holds no thread. At most
+// 256 connections: one more closes the one that has waited longest without a
+// complete request (or gets 503 when all are being answered); 5 s to start a
+// request and 5 s to send it; bodies over 8 KiB are 413.
 #include <memory>
 #include <string>
 #include <thread>
-
-namespace httplib {
-class Server;
-}
 
 namespace fanout::daemon {
 
@@ -25,8 +25,10 @@ public:
 
     int port() const noexcept { return port_; }
 
+    struct Core;  ///< for its connections
+
 private:
-    std::unique_ptr<httplib::Server> server_;
+    std::unique_ptr<Core> core_;
     std::thread thread_;
     int port_ = 0;
 };
