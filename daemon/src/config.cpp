@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <fstream>
 #include <map>
-#include <sstream>
 
 #include "env_expand.hpp"
+#include "fanout/common/yaml_document.hpp"
 #include "yaml_reader.hpp"
 
 namespace fanout::daemon {
@@ -85,10 +84,12 @@ PluginSettings read_plugin(const std::filesystem::path& file, const YAML::Node& 
     if (YAML::Node lua = pr.get("lua"); lua.IsDefined() && !lua.IsNull()) {
         if (p.type != PluginType::lua) fail_at(file, lua, what + ": field 'lua' is only valid with type: lua");
         MappingReader l(file, lua, what + " lua");
-        if (auto v = l.integer("memory_limit_mb", 1, 16'384)) p.lua_memory_limit_bytes = static_cast<std::size_t>(*v) << 20;
+        if (auto v = l.integer("memory_limit_mb", 1, 16'384))
+            p.lua_memory_limit_bytes = static_cast<std::size_t>(*v) << 20;
         if (auto v = l.integer("instruction_limit", 1000, 1'000'000'000'000)) {
             p.lua_instruction_limit = static_cast<std::uint64_t>(*v);
         }
+        if (auto v = l.integer("max_script_mb", 1, 1024)) p.lua_max_script_bytes = static_cast<std::size_t>(*v) << 20;
         l.finish();
     }
 
@@ -115,7 +116,8 @@ PluginSettings read_plugin(const std::filesystem::path& file, const YAML::Node& 
         if (auto v = b.boolean("parse_ahead")) p.batch_parse_ahead = *v;
         b.finish();
     }
-    if (YAML::Node retry = pr.get("retry"); retry.IsDefined() && !retry.IsNull()) p.retry = read_retry(file, retry, what);
+    if (YAML::Node retry = pr.get("retry"); retry.IsDefined() && !retry.IsNull())
+        p.retry = read_retry(file, retry, what);
     if (auto v = pr.choice("on_permanent_error", {"dead_letter", "stop"})) {
         p.on_permanent_error = *v == "stop" ? OnPermanentError::stop : OnPermanentError::dead_letter;
     }
@@ -123,7 +125,8 @@ PluginSettings read_plugin(const std::filesystem::path& file, const YAML::Node& 
         p.start_from = *v == "latest" ? StartFrom::latest : StartFrom::earliest;
     }
     if (YAML::Node options = pr.get("options"); options.IsDefined() && !options.IsNull()) {
-        if (!options.IsMap()) fail_at(file, options, pr.field("options") + ": expected a mapping, got " + describe(options));
+        if (!options.IsMap())
+            fail_at(file, options, pr.field("options") + ": expected a mapping, got " + describe(options));
         p.options = options;
         p.options_location = location_of(file, options);
     } else {
@@ -135,7 +138,16 @@ PluginSettings read_plugin(const std::filesystem::path& file, const YAML::Node& 
 }
 
 DaemonSettings read_root(const YAML::Node& root, const std::filesystem::path& file) {
-    if (!root.IsDefined() || root.IsNull()) throw ConfigError(file, 0, 0, "the file is empty; expected a mapping with 'kafka' and 'plugins'");
+    if (!root.IsDefined()) {
+        throw ConfigError(file, 1, 1,
+                          "the file holds no YAML document (it is empty, or only comments); expected a mapping "
+                          "with 'kafka' and 'plugins'");
+    }
+    if (root.IsNull()) {
+        const SourceLocation at = location_of(file, root);
+        throw ConfigError(file, std::max(at.line, 1), std::max(at.column, 1),
+                          "the document is empty; expected a mapping with 'kafka' and 'plugins'");
+    }
     MappingReader r(file, root, "config");
     DaemonSettings s;
     s.file = file;
@@ -145,7 +157,8 @@ DaemonSettings read_root(const YAML::Node& root, const std::filesystem::path& fi
         s.group_prefix = *v;
     }
     if (auto v = r.string("dead_letter_topic")) {
-        if (v->empty()) fail_at(file, r.get("dead_letter_topic"), "config field 'dead_letter_topic': must not be empty");
+        if (v->empty())
+            fail_at(file, r.get("dead_letter_topic"), "config field 'dead_letter_topic': must not be empty");
         s.dead_letter_topic = *v;
     }
     if (auto v = r.integer("drain_timeout_ms", 100, 3'600'000)) s.drain_timeout = Milliseconds(*v);
@@ -164,7 +177,8 @@ DaemonSettings read_root(const YAML::Node& root, const std::filesystem::path& fi
     s.global_fingerprint = YAML::Dump(r.get("kafka")) + "|" + s.group_prefix + "|" + s.dead_letter_topic;
 
     const YAML::Node plugins = r.require("plugins");
-    if (!plugins.IsSequence()) fail_at(file, plugins, "config field 'plugins': expected a list, got " + describe(plugins));
+    if (!plugins.IsSequence())
+        fail_at(file, plugins, "config field 'plugins': expected a list, got " + describe(plugins));
     if (plugins.size() == 0) fail_at(file, plugins, "config field 'plugins': declare at least one plugin");
     std::map<std::string, SourceLocation> seen;
     std::size_t index = 0;
@@ -204,24 +218,30 @@ DaemonSettings parse_config(const std::string& text, const std::filesystem::path
                             const EnvironmentLookup& environment) {
     YAML::Node root;
     try {
-        root = YAML::Load(text);
-    } catch (const YAML::Exception& e) {
-        throw ConfigError(file, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1,
-                          "YAML syntax error: " + e.msg);
+        root = common::load_yaml_document(text);
+    } catch (const common::YamlDocumentError& e) {
+        throw ConfigError(file, e.line(), e.column(), e.what());
     }
-    expand_environment(file, root, environment);
-    return read_root(root, file);
+    try {
+        expand_environment(file, root, environment);
+        return read_root(root, file);
+    } catch (const YAML::Exception& e) {
+        // Not expected from a checked document; still a configuration error, never a crash.
+        throw ConfigError(file, e.mark.is_null() ? 0 : e.mark.line + 1, e.mark.is_null() ? 0 : e.mark.column + 1,
+                          "cannot read the YAML: " + e.msg);
+    }
 }
 
 DaemonSettings load_config(const std::filesystem::path& file) {
     std::error_code ec;
     if (!std::filesystem::exists(file, ec)) throw ConfigError(file, 0, 0, "config file not found");
-    if (std::filesystem::is_directory(file, ec)) throw ConfigError(file, 0, 0, "is a directory, expected a YAML file");
-    std::ifstream in(file);
-    if (!in) throw ConfigError(file, 0, 0, "cannot read the config file");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return parse_config(text.str(), file);
+    std::string text;
+    try {
+        text = common::read_config_text(file);
+    } catch (const common::YamlDocumentError& e) {
+        throw ConfigError(file, 0, 0, std::string("config file ") + e.what());
+    }
+    return parse_config(text, file);
 }
 
 }  // namespace fanout::daemon

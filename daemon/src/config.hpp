@@ -59,9 +59,11 @@ struct PluginSettings {
     /// Lua only: per-script limits (defaults are sane for analytics-style scripts).
     std::size_t lua_memory_limit_bytes = 64u << 20;
     std::uint64_t lua_instruction_limit = 10'000'000;  ///< per call into the script
+    /// A larger script file (or anything but a regular file) is refused unread.
+    std::size_t lua_max_script_bytes = 16u << 20;
 
-    YAML::Node options;  ///< validated against the plugin's schema later
-    SourceLocation location;          ///< the plugin's entry
+    YAML::Node options;       ///< validated against the plugin's schema later
+    SourceLocation location;  ///< the plugin's entry
     SourceLocation path_location;
     SourceLocation options_location;
     /// The entry as YAML text: equal fingerprints mean an unchanged plugin
@@ -92,7 +94,8 @@ struct DaemonSettings {
 /// Throws ConfigError.
 DaemonSettings load_config(const std::filesystem::path& file);
 
-/// Same, from text (tests); `file` is used for messages and relative paths.
+/// Same, from text (tests, fuzzing); `file` is used for messages and relative
+/// paths. Any text gives settings or a ConfigError, never a crash.
 /// `${NAME}` and `${NAME:-fallback}` in values come from the process
 /// environment (env_expand.hpp).
 DaemonSettings parse_config(const std::string& text, const std::filesystem::path& file);

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <stdexcept>
+#include <vector>
 
 #include "yaml_reader.hpp"
 
@@ -12,27 +13,42 @@ namespace {
 bool name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; }
 bool name_char(char c) { return name_start(c) || (c >= '0' && c <= '9'); }
 
-void expand_node(const std::filesystem::path& file, YAML::Node node, const EnvironmentLookup& lookup) {
-    switch (node.Type()) {
-        case YAML::NodeType::Scalar: {
-            const std::string& text = node.Scalar();
-            if (text.find('$') == std::string::npos) return;
-            std::string expanded;
-            try {
-                expanded = expand_value(text, lookup);
-            } catch (const std::invalid_argument& e) {
-                fail_at(file, node, e.what());
+/// A scalar and what it expands to.
+struct Expansion {
+    YAML::Node node;
+    std::string value;
+};
+
+/// Every expansion is computed before any is applied: a scalar reached twice
+/// through an alias must be expanded once, from its original text. The walk
+/// keeps its own stack, so no input nests it past the call stack.
+void collect(const std::filesystem::path& file, const YAML::Node& root, const EnvironmentLookup& lookup,
+             std::vector<Expansion>& out) {
+    std::vector<YAML::Node> pending{root};
+    while (!pending.empty()) {
+        YAML::Node node = std::move(pending.back());
+        pending.pop_back();
+        switch (node.Type()) {
+            case YAML::NodeType::Scalar: {
+                const std::string& text = node.Scalar();
+                if (text.find('$') == std::string::npos) break;
+                std::string expanded;
+                try {
+                    expanded = expand_value(text, lookup);
+                } catch (const std::invalid_argument& e) {
+                    fail_at(file, node, e.what());
+                }
+                if (expanded != text) out.push_back({node, std::move(expanded)});
+                break;
             }
-            if (expanded != text) node = expanded;
-            return;
+            case YAML::NodeType::Sequence:
+                for (const auto& item : node) pending.push_back(item);
+                break;
+            case YAML::NodeType::Map:
+                for (const auto& entry : node) pending.push_back(entry.second);
+                break;
+            default: break;
         }
-        case YAML::NodeType::Sequence:
-            for (auto item : node) expand_node(file, item, lookup);
-            return;
-        case YAML::NodeType::Map:
-            for (auto entry : node) expand_node(file, entry.second, lookup);
-            return;
-        default: return;
     }
 }
 
@@ -68,7 +84,8 @@ std::string expand_value(const std::string& text, const EnvironmentLookup& looku
         }
         const std::size_t close = text.find('}', i + 2);
         if (close == std::string::npos) {
-            fail("unterminated environment reference '" + text.substr(i) + "' (expected ${NAME} or ${NAME:-fallback}; "
+            fail("unterminated environment reference '" + text.substr(i) +
+                 "' (expected ${NAME} or ${NAME:-fallback}; "
                  "write $$ for a literal $)");
         }
         const std::string inner = text.substr(i + 2, close - i - 2);
@@ -100,7 +117,9 @@ std::string expand_value(const std::string& text, const EnvironmentLookup& looku
 }
 
 void expand_environment(const std::filesystem::path& file, YAML::Node root, const EnvironmentLookup& lookup) {
-    expand_node(file, std::move(root), lookup);
+    std::vector<Expansion> expansions;
+    collect(file, root, lookup, expansions);
+    for (Expansion& e : expansions) e.node = e.value;
 }
 
 }  // namespace fanout::daemon

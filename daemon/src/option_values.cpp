@@ -30,7 +30,8 @@ OptionValues::Value parse_default(const OptionSpec& spec, const std::string& plu
         }
         return convert(spec.type, node, "<plugin " + plugin + ">", "default of option '" + std::string(spec.key) + "'");
     } catch (const std::exception& e) {
-        throw ConfigError("plugin " + plugin + " declares an invalid default for option '" + spec.key + "': " + e.what());
+        throw ConfigError("plugin " + plugin + " declares an invalid default for option '" + spec.key +
+                          "': " + e.what());
     }
 }
 
@@ -38,6 +39,12 @@ OptionValues::Value parse_default(const OptionSpec& spec, const std::string& plu
 
 OptionValues OptionValues::validate(std::span<const OptionSpec> schema, const YAML::Node& node,
                                     const std::filesystem::path& file, const std::string& what) {
+    return validate(schema, node, SourceLocation{file, 0, 0}, what);
+}
+
+OptionValues OptionValues::validate(std::span<const OptionSpec> schema, const YAML::Node& node,
+                                    const SourceLocation& where, const std::string& what) {
+    const std::filesystem::path& file = where.file;
     OptionValues values;
     MappingReader reader(file, node, what + " options");
     for (const OptionSpec& spec : schema) {
@@ -49,8 +56,11 @@ OptionValues OptionValues::validate(std::span<const OptionSpec> schema, const YA
         } else if (spec.default_value != nullptr) {
             values.set(key, parse_default(spec, what), false);
         } else {
-            fail_at(file, node, what + ": missing required option '" + key + "' (" + to_string(spec.type) + ": " +
-                                    (spec.description ? spec.description : "") + ")");
+            const std::string message = what + ": missing required option '" + key + "' (" + to_string(spec.type) +
+                                        ": " + (spec.description ? spec.description : "") + ")";
+            // An entry without `options:` has no node to point at: use its entry.
+            if (node.Mark().is_null()) throw ConfigError(file, where.line, where.column, message);
+            fail_at(file, node, message);
         }
     }
     reader.finish();

@@ -11,6 +11,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "config.hpp"
 #include "fanout/options.hpp"
 
 namespace fanout::daemon {
@@ -24,6 +25,10 @@ public:
     /// node of `file`. `what` names the plugin in messages.
     static OptionValues validate(std::span<const OptionSpec> schema, const YAML::Node& node,
                                  const std::filesystem::path& file, const std::string& what);
+    /// Same; `where` is the `options:` mapping, or the plugin's entry when the
+    /// entry has no options: a missing required option is reported there.
+    static OptionValues validate(std::span<const OptionSpec> schema, const YAML::Node& node,
+                                 const SourceLocation& where, const std::string& what);
 
     const std::string& get_string(std::string_view key) const override;
     std::int64_t get_integer(std::string_view key) const override;

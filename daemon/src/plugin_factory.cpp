@@ -32,7 +32,7 @@ std::vector<std::unique_ptr<PluginFactory>> prepare_plugins(const DaemonSettings
             throw ConfigError(p.path_location.file, p.path_location.line, p.path_location.column, what + ": " + e.what());
         }
         OptionValues options =
-            OptionValues::validate(library->descriptor().option_specs(), p.options, p.options_location.file, what);
+            OptionValues::validate(library->descriptor().option_specs(), p.options, p.options_location, what);
         out.push_back(std::make_unique<LibraryPluginFactory>(std::move(library), std::move(options)));
     }
     return out;

@@ -1,5 +1,7 @@
 // The factory behind `type: lua`: config-time checks, --check-config output,
 // and reloading a script edited on disk.
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include "config.hpp"
@@ -71,8 +73,9 @@ TEST(LuaFactory, MissingEntryPointsAreAConfigError) {
         LuaPluginFactory factory(lua_settings(script));
         FAIL();
     } catch (const ConfigError& e) {
-        EXPECT_EQ(std::string(e.what()),
-                  script.string() + ": the script defines neither on_event(event) nor on_batch(events)");
+        EXPECT_EQ(std::string(e.what()), "/etc/fanout/fanoutd.yaml:12:11: plugin 'trending': Lua script " +
+                                             script.string() +
+                                             ": the script defines neither on_event(event) nor on_batch(events)");
     }
 }
 
@@ -82,8 +85,58 @@ TEST(LuaFactory, MissingFileIsReportedAtThePathField) {
         FAIL();
     } catch (const ConfigError& e) {
         EXPECT_EQ(std::string(e.what()),
-                  "/etc/fanout/fanoutd.yaml:12:11: plugin 'trending': cannot read Lua script "
-                  "/nonexistent/fanout/script.lua: No such file or directory");
+                  "/etc/fanout/fanoutd.yaml:12:11: plugin 'trending': Lua script "
+                  "/nonexistent/fanout/script.lua cannot be opened: No such file or directory");
+    }
+}
+
+std::string factory_error(const daemon::PluginSettings& settings) {
+    try {
+        LuaPluginFactory factory(settings);
+    } catch (const ConfigError& e) {
+        return e.what();
+    }
+    return "no error";
+}
+
+TEST(LuaFactory, NonRegularScriptsAreRefusedWithoutBeingRead) {
+    TempDir dir;
+    ASSERT_EQ(::mkfifo((dir / "fifo.lua").c_str(), 0600), 0);  // no writer: reading would block forever
+    std::filesystem::create_directory(dir / "dir.lua");
+    const std::string at = "/etc/fanout/fanoutd.yaml:12:11: plugin 'trending': Lua script ";
+    EXPECT_EQ(factory_error(lua_settings("/dev/zero")), at + "/dev/zero is a character device, not a regular file");
+    EXPECT_EQ(factory_error(lua_settings(dir / "fifo.lua")),
+              at + (dir / "fifo.lua").string() + " is a FIFO (named pipe), not a regular file");
+    EXPECT_EQ(factory_error(lua_settings(dir / "dir.lua")),
+              at + (dir / "dir.lua").string() + " is a directory, not a regular file");
+}
+
+TEST(LuaFactory, ScriptOverTheSizeLimitIsRefused) {
+    TempDir dir;
+    const auto script = dir.write("big.lua", "-- " + std::string(2000, 'x') + "\nfunction on_event(e) end\n");
+    auto settings = lua_settings(script);
+    settings.lua_max_script_bytes = 1024;
+    EXPECT_EQ(factory_error(settings), "/etc/fanout/fanoutd.yaml:12:11: plugin 'trending': Lua script " +
+                                           script.string() + " is 2029 bytes, over the limit of 1 KiB");
+    settings.lua_max_script_bytes = 4096;
+    EXPECT_EQ(factory_error(settings), "no error");
+}
+
+TEST(LuaFactory, ScriptReplacedByAFifoFailsTheReloadInsteadOfHanging) {
+    TempDir dir;
+    const auto script = dir.write("s.lua", "function on_event(e) end\n");
+    LuaPluginFactory factory(lua_settings(script));
+    std::filesystem::remove(script);
+    ASSERT_EQ(::mkfifo(script.c_str(), 0600), 0);
+    EXPECT_TRUE(factory.changed_on_disk());
+    IdleProducer producer;
+    FakeContext context;
+    try {
+        factory.create(context, *producer.services);
+        FAIL() << "created";
+    } catch (const std::runtime_error& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  "Lua script " + script.string() + " is a FIFO (named pipe), not a regular file");
     }
 }
 

@@ -20,9 +20,10 @@ std::string error_of(const std::filesystem::path& file) {
 
 TEST(PostQueryConfig, ReadsEveryKey) {
     TempDir dir;
-    const auto file = dir.write("pq.yaml",
-                                "# comment\nlisten: 0.0.0.0:9000\ndatabase: postgresql://u:p@h/db\nthreads: 16\n"
-                                "pool_size: 4\nmax_connections: 100\nidle_timeout_ms: 2000\nrequest_timeout_ms: 3000\n");
+    const auto file =
+        dir.write("pq.yaml",
+                  "# comment\nlisten: 0.0.0.0:9000\ndatabase: postgresql://u:p@h/db\nthreads: 16\n"
+                  "pool_size: 4\nmax_connections: 100\nidle_timeout_ms: 2000\nrequest_timeout_ms: 3000\n");
     const Settings s = load_config_file(file);
     EXPECT_EQ(s.listen.host, "0.0.0.0");
     EXPECT_EQ(s.listen.port, 9000);
@@ -67,7 +68,7 @@ TEST(PostQueryConfig, ErrorsNameFileLineAndColumn) {
     EXPECT_EQ(f("listen: 127.0.0.1\n"), p + ":1:9: 'listen': expected HOST:PORT, got '127.0.0.1'");
     EXPECT_EQ(f("listen: 127.0.0.1:99999\n"), p + ":1:9: 'listen': port must be a number in 0..65535, got '99999'");
     EXPECT_EQ(f("database: \"sqlite:\"\n"), p + ":1:11: 'database': connection string 'sqlite:': empty SQLite "
-                                            "database path (expected e.g. sqlite:/var/lib/fanout/read-model.db)");
+                                                "database path (expected e.g. sqlite:/var/lib/fanout/read-model.db)");
     EXPECT_EQ(f("database: \"postgresql://u:hunter2@h:0/db\"\n"),
               p + ":1:11: 'database': connection string 'postgresql://u:***@h:0/db': port '0' is not a number in "
                   "1..65535");
@@ -77,7 +78,25 @@ TEST(PostQueryConfig, ErrorsNameFileLineAndColumn) {
     EXPECT_EQ(f("database: ''\n"), p + ":1:11: 'database': expected a non-empty string, got ''");
     EXPECT_EQ(f("42\n"), p + ":1:1: expected a mapping of settings, got '42'");
     EXPECT_NE(f("listen: \"unterminated\n").find(p + ":"), std::string::npos);
-    EXPECT_EQ(error_of(dir / "missing.yaml"), (dir / "missing.yaml").string() + ": cannot read the file");
+    EXPECT_EQ(error_of(dir / "missing.yaml"),
+              (dir / "missing.yaml").string() + ": the file cannot be opened: No such file or directory");
+}
+
+TEST(PostQueryConfig, HostileYamlIsAConfigErrorWithItsLocation) {
+    TempDir dir;
+    const auto f = [&](const std::string& yaml) { return error_of(dir.write("pq.yaml", yaml)); };
+    const std::string p = (dir / "pq.yaml").string();
+    EXPECT_EQ(
+        f("listen: &l [*l]\n"),
+        p + ":1:13: alias refers to the node that contains it (anchored at line 1): a node cannot include itself");
+    EXPECT_EQ(f(std::string(100'000, '[') + std::string(100'000, ']')), p + ":1:65: nested deeper than 64 levels");
+    EXPECT_EQ(f("threads: 2\nthreads: 3\n"), p + ":2:1: key 'threads' is repeated in this mapping (first at line 1)");
+    EXPECT_EQ(f("threads: 2\n---\nthreads: [\n"),
+              p + ":2:1: a second YAML document starts here; the file must hold exactly one (remove the '---' "
+                  "separator or merge the documents)");
+    EXPECT_EQ(f("\xEF\xBB\xBF"), "") << "an empty file still means defaults";
+    EXPECT_EQ(error_of("/dev/zero"), "/dev/zero: the file is a character device, not a regular file");
+    EXPECT_EQ(f("# " + std::string(2u << 20, 'x')), p + ": the file is 2097154 bytes, over the limit of 1 MiB");
 }
 
 TEST(PostQueryConfig, ListenAddresses) {

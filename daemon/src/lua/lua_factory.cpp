@@ -1,39 +1,28 @@
 #include "lua/lua_factory.hpp"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 #include <fmt/format.h>
 
 #include "config_error.hpp"
+#include "fanout/common/bounded_file.hpp"
 #include "lua/lua_json.hpp"
 #include "lua/lua_plugin.hpp"
 
 namespace fanout::daemon::lua {
 namespace {
 
-/// Reads the whole file; nullopt with `error` set when it cannot.
-std::optional<std::string> read_script(const std::filesystem::path& path, std::string& error) {
-    errno = 0;
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        error = std::strerror(errno != 0 ? errno : ENOENT);
+/// Reads the whole script; nullopt with `error` set (a phrase about the file,
+/// e.g. "is a directory, not a regular file") when it cannot. Only regular
+/// files up to the limit are read: a path such as /dev/zero or a FIFO would
+/// otherwise be read until memory runs out, or forever.
+std::optional<std::string> read_script(const std::filesystem::path& path, std::size_t max_bytes, std::string& error) {
+    try {
+        return common::read_bounded_file(path, max_bytes, common::FileKinds::regular);
+    } catch (const common::FileReadError& e) {
+        error = e.what();
         return std::nullopt;
     }
-    if (std::filesystem::is_directory(path)) {
-        error = "is a directory";
-        return std::nullopt;
-    }
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad()) {
-        error = "read failed";
-        return std::nullopt;
-    }
-    return std::move(text).str();
 }
 
 std::uint64_t content_hash(std::string_view text) {
@@ -111,30 +100,35 @@ LuaPluginFactory::LuaPluginFactory(const PluginSettings& settings)
     : name_(settings.name),
       path_(settings.path),
       limits_{settings.lua_memory_limit_bytes, settings.lua_instruction_limit},
+      max_script_bytes_(settings.lua_max_script_bytes),
       options_(yaml_to_json(settings.options)) {
+    const SourceLocation& at = settings.path_location;
     std::string error;
-    const std::optional<std::string> source = read_script(path_, error);
+    const std::optional<std::string> source = read_script(path_, max_script_bytes_, error);
     if (!source) {
-        const SourceLocation& at = settings.path_location;
         throw ConfigError(at.file, at.line, at.column,
-                          fmt::format("plugin '{}': cannot read Lua script {}: {}", name_, path_.string(), error));
+                          fmt::format("plugin '{}': Lua script {} {}", name_, path_.string(), error));
     }
     CheckContext context(name_);
     try {
         LuaPlugin check(LuaScript{path_, *source}, options_, limits_, context, std::make_unique<NoEmitter>(),
                         LuaPlugin::Start::check_only);
     } catch (const LuaScriptError& e) {
-        throw ConfigError(path_, e.line(), 0, e.detail());
+        if (e.line() > 0) throw ConfigError(path_, e.line(), 0, e.detail());
+        // Not at a line of the script (e.g. no entry point): point at the entry.
+        throw ConfigError(at.file, at.line, at.column,
+                          fmt::format("plugin '{}': Lua script {}: {}", name_, path_.string(), e.detail()));
     } catch (const std::exception& e) {
-        throw ConfigError(path_, 0, 0, fmt::format("plugin '{}': {}", name_, e.what()));
+        throw ConfigError(at.file, at.line, at.column,
+                          fmt::format("plugin '{}': Lua script {}: {}", name_, path_.string(), e.what()));
     }
     loaded_hash_.store(content_hash(*source));
 }
 
 std::unique_ptr<Plugin> LuaPluginFactory::create(Context& context, HostServices& services) {
     std::string error;
-    const std::optional<std::string> source = read_script(path_, error);
-    if (!source) throw std::runtime_error(fmt::format("cannot read Lua script {}: {}", path_.string(), error));
+    const std::optional<std::string> source = read_script(path_, max_script_bytes_, error);
+    if (!source) throw std::runtime_error(fmt::format("Lua script {} {}", path_.string(), error));
     std::unique_ptr<Plugin> plugin;
     try {
         plugin = std::make_unique<LuaPlugin>(LuaScript{path_, *source}, options_, limits_, context,
@@ -148,7 +142,7 @@ std::unique_ptr<Plugin> LuaPluginFactory::create(Context& context, HostServices&
 
 bool LuaPluginFactory::changed_on_disk() const {
     std::string error;
-    const std::optional<std::string> source = read_script(path_, error);
+    const std::optional<std::string> source = read_script(path_, max_script_bytes_, error);
     return !source || content_hash(*source) != loaded_hash_.load();
 }
 

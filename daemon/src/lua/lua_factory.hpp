@@ -2,6 +2,7 @@
 // Makes LuaPlugin instances for one `type: lua` plugin entry, and notices
 // when its script changes on disk (SIGHUP then swaps in a new instance).
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -19,8 +20,9 @@ class LuaPluginFactory final : public PluginFactory {
 public:
     /// Reads the script, compiles it and runs its top level in a scratch
     /// state to find the entry points (init() is not called). Throws
-    /// ConfigError: at the entry's `path` when the file cannot be read, as
-    /// `script.lua:LINE: message` for an error in the script.
+    /// ConfigError: at the entry's `path` when the file cannot be read (also a
+    /// directory, device, FIFO, or a file over `lua.max_script_mb`), as
+    /// `script.lua:LINE: message` for an error at a line of the script.
     explicit LuaPluginFactory(const PluginSettings& settings);
 
     /// Pipeline thread. Reads the script again: the instance runs what is on
@@ -35,6 +37,7 @@ private:
     std::string name_;
     std::filesystem::path path_;
     LuaLimits limits_;
+    std::size_t max_script_bytes_;
     rapidjson::Document options_;  // read-only after construction: shared by instances
     std::atomic<std::uint64_t> loaded_hash_{0};
 };

@@ -5,6 +5,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "fanout/common/yaml_document.hpp"
+
 namespace fanout::post_command {
 namespace {
 
@@ -96,15 +98,26 @@ private:
 };
 
 void read_file(const fs::path& file, Settings& s) {
+    // Bounded and checked (fanout/common/yaml_document.hpp): no file or text
+    // can hang, exhaust or crash the reader, and a second document is refused.
+    std::string text;
+    try {
+        text = common::read_config_text(file);
+    } catch (const common::YamlDocumentError& e) {
+        throw ConfigError(file.string() + ": the configuration file " + e.what());
+    }
     YAML::Node root;
     try {
-        root = YAML::LoadFile(file.string());
-    } catch (const YAML::BadFile&) {
-        throw ConfigError(file.string() + ": cannot read the configuration file");
-    } catch (const YAML::ParserException& e) {
-        throw ConfigError(located(file, e.mark, e.msg));
+        root = common::load_yaml_document(text);
+    } catch (const common::YamlDocumentError& e) {
+        YAML::Mark mark = YAML::Mark::null_mark();
+        if (e.line() > 0) {
+            mark.line = e.line() - 1;
+            mark.column = e.column() - 1;
+        }
+        throw ConfigError(located(file, mark, e.what()));
     }
-    if (root.IsNull()) return;  // an empty file: all defaults
+    if (!root.IsDefined() || root.IsNull()) return;  // an empty file: all defaults
     Section top(file, root, "the configuration");
     std::string store_connection;
     YAML::Node store_node;

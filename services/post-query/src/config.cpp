@@ -1,12 +1,12 @@
 #include "config.hpp"
 
 #include <charconv>
-#include <fstream>
 #include <initializer_list>
 
 #include <yaml-cpp/yaml.h>
 
 #include "database.hpp"
+#include "fanout/common/yaml_document.hpp"
 
 namespace fanout::post_query {
 namespace {
@@ -85,17 +85,22 @@ ListenAddress parse_listen(const std::string& text) {
 }
 
 Settings load_config_file(const std::filesystem::path& file) {
-    if (!std::ifstream(file)) throw ConfigError(file.string() + ": cannot read the file");
+    // Bounded and checked (fanout/common/yaml_document.hpp): no file or text
+    // can hang, exhaust or crash the reader, and a second document is refused.
+    std::string text;
+    try {
+        text = common::read_config_text(file);
+    } catch (const common::YamlDocumentError& e) {
+        throw ConfigError(file.string() + ": the file " + e.what());
+    }
     YAML::Node root;
     try {
-        root = YAML::LoadFile(file.string());
-    } catch (const YAML::ParserException& e) {
-        throw ConfigError(file, e.mark.line + 1, e.mark.column + 1, e.msg);
-    } catch (const YAML::Exception& e) {
-        throw ConfigError(file, 0, 0, e.what());
+        root = common::load_yaml_document(text);
+    } catch (const common::YamlDocumentError& e) {
+        throw ConfigError(file, e.line(), e.column(), e.what());
     }
     Settings settings;
-    if (root.IsNull()) return settings;  // an empty file: defaults
+    if (!root.IsDefined() || root.IsNull()) return settings;  // an empty file: defaults
     if (!root.IsMap()) fail_at(file, root, "expected a mapping of settings, got " + describe(root));
     for (const auto& entry : root) {
         const YAML::Node& key_node = entry.first;

@@ -87,6 +87,42 @@ TEST(PostCommandConfig, ErrorsNameFileLineAndColumn) {
               std::string::npos);
 }
 
+TEST(PostCommandConfig, HostileYamlIsAConfigErrorWithItsLocation) {
+    TempDir dir;
+    const std::string file = (dir.path() / "post-command.yaml").string();
+    EXPECT_EQ(error_of(dir, "kafka: &k {brokers: b, properties: {x: *k}}\n"),
+              file +
+                  ":1:40: alias refers to the node that contains it (anchored at line 1): a node cannot include "
+                  "itself");
+    EXPECT_EQ(error_of(dir, std::string(100'000, '[') + std::string(100'000, ']')),
+              file + ":1:65: nested deeper than 64 levels");
+    EXPECT_EQ(error_of(dir, "listen: {port: 1}\nlisten: {port: 2}\n"),
+              file + ":2:1: key 'listen' is repeated in this mapping (first at line 1)");
+}
+
+TEST(PostCommandConfig, SecondDocumentIsRefusedEvenWhenBroken) {
+    TempDir dir;
+    const std::string file = (dir.path() / "post-command.yaml").string();
+    EXPECT_EQ(error_of(dir, "listen: {port: 0}\n---\nlisten: [\n"),
+              file +
+                  ":2:1: a second YAML document starts here; the file must hold exactly one (remove the '---' "
+                  "separator or merge the documents)");
+    EXPECT_EQ(error_of(dir, "\xEF\xBB\xBF# defaults\n"), "<loaded>") << "an empty file still means defaults";
+}
+
+TEST(PostCommandConfig, DevicesAndHugeFilesAreRefusedUnread) {
+    try {
+        load_settings(std::filesystem::path("/dev/zero"), {});
+        FAIL() << "loaded";
+    } catch (const ConfigError& e) {
+        EXPECT_STREQ(e.what(), "/dev/zero: the configuration file is a character device, not a regular file");
+    }
+    TempDir dir;
+    const std::string file = (dir.path() / "post-command.yaml").string();
+    EXPECT_EQ(error_of(dir, "# " + std::string(2u << 20, 'x')),
+              file + ": the configuration file is 2097154 bytes, over the limit of 1 MiB");
+}
+
 TEST(PostCommandConfig, BadFlagsAreConfigErrors) {
     Overrides o;
     o.listen = "no-port";

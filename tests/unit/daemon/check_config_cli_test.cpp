@@ -1,4 +1,6 @@
 // `fanoutd --check-config` as ops run it: exit 0 or 78 with file:line:col.
+#include <sys/stat.h>
+
 #include <gtest/gtest.h>
 
 #include "process.hpp"
@@ -14,9 +16,12 @@ std::string config_with(const std::string& library, const std::string& options) 
            "plugins:\n"
            "  - name: audit\n"
            "    type: library\n"
-           "    path: " + library + "\n"
+           "    path: " +
+           library +
+           "\n"
            "    topics: [posts]\n"
-           "    options:\n" + options;
+           "    options:\n" +
+           options;
 }
 
 fanout::test::RunResult check(const TempDir& dir, const std::string& yaml) {
@@ -85,10 +90,110 @@ TEST(CheckConfig, MissingConfigFileExits78) {
 
 TEST(CheckConfig, LuaTypeWithBadScriptIsAConfigError) {
     TempDir dir;
-    std::string yaml = "kafka: {brokers: 127.0.0.1:1}\nplugins:\n  - {name: s, type: lua, path: ./missing.lua, topics: t}\n";
+    std::string yaml =
+        "kafka: {brokers: 127.0.0.1:1}\nplugins:\n  - {name: s, type: lua, path: ./missing.lua, topics: t}\n";
     const auto r = check(dir, yaml);
     EXPECT_EQ(r.exit_code, 78) << r.output;
     EXPECT_NE(r.output.find("fanoutd.yaml:3:"), std::string::npos) << r.output;
+}
+
+// Configurations that once crashed or hung the loader, or were refused without
+// a location: each must exit 78 with `file:line:col: message`, never by a signal.
+TEST(CheckConfig, SelfReferencingAliasExits78WithLocation) {
+    TempDir dir;
+    auto r = check(dir, "x: &x [*x]\n");
+    EXPECT_EQ(r.exit_code, 78) << r.output;
+    EXPECT_NE(r.output.find("fanoutd.yaml:1:8: alias refers to the node that contains it"), std::string::npos)
+        << r.output;
+
+    r = check(dir, config_with((lib_dir() / "libfanout_example.so").string(), "      path: /tmp/a.jsonl\n") +
+                       "  - name: other\n    type: library\n    path: x.so\n    topics: [posts]\n"
+                       "    options: &o { self: *o }\n");
+    EXPECT_EQ(r.exit_code, 78) << r.output;
+    EXPECT_NE(r.output.find("fanoutd.yaml:14:25: alias refers to the node that contains it"), std::string::npos)
+        << r.output;
+}
+
+TEST(CheckConfig, DeepNestingAndAliasBombsExit78) {
+    TempDir dir;
+    auto r = check(dir, std::string(100'000, '['));
+    EXPECT_EQ(r.exit_code, 78) << r.output.substr(0, 500);
+    EXPECT_NE(r.output.find("fanoutd.yaml:1:"), std::string::npos) << r.output.substr(0, 500);
+    EXPECT_NE(r.output.find("nested deeper than 64 levels"), std::string::npos) << r.output.substr(0, 500);
+
+    std::string bomb = "a: &a [x, x, x, x, x, x, x, x, x, x]\n";
+    for (char c = 'b'; c <= 'j'; ++c) {
+        const std::string prev(1, static_cast<char>(c - 1));
+        bomb += std::string(1, c) + ": &" + c + " [*" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" +
+                prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + ", *" + prev + "]\n";
+    }
+    r = check(dir, bomb);
+    EXPECT_EQ(r.exit_code, 78) << r.output;
+    EXPECT_NE(r.output.find("fanoutd.yaml:5:"), std::string::npos) << r.output;
+    EXPECT_NE(r.output.find("the document has more than 100000 nodes"), std::string::npos) << r.output;
+}
+
+TEST(CheckConfig, EmptyAndBomOnlyFilesExit78AtLineOne) {
+    TempDir dir;
+    for (const std::string text : {"", "\xEF\xBB\xBF", "# only a comment\n"}) {
+        const auto r = check(dir, text);
+        EXPECT_EQ(r.exit_code, 78) << r.output;
+        EXPECT_NE(r.output.find("fanoutd.yaml:1:1: the file holds no YAML document"), std::string::npos) << r.output;
+    }
+}
+
+TEST(CheckConfig, SecondDocumentExits78AtItsStart) {
+    TempDir dir;
+    const std::string valid = config_with((lib_dir() / "libfanout_example.so").string(), "      path: /tmp/a.jsonl\n");
+    const auto r = check(dir, valid + "---\nkafka: {brokers: [\n");
+    EXPECT_EQ(r.exit_code, 78) << r.output;
+    EXPECT_NE(r.output.find("fanoutd.yaml:10:1: a second YAML document starts here"), std::string::npos) << r.output;
+}
+
+TEST(CheckConfig, MissingRequiredOptionWithoutOptionsPointsAtThePluginEntry) {
+    TempDir dir;
+    std::string yaml = config_with((lib_dir() / "libfanout_example.so").string(), "");
+    yaml.erase(yaml.find("    options:\n"));
+    const auto r = check(dir, yaml);
+    EXPECT_EQ(r.exit_code, 78) << r.output;
+    EXPECT_NE(r.output.find("fanoutd.yaml:4:5: plugin 'audit': missing required option 'path'"), std::string::npos)
+        << r.output;
+}
+
+TEST(CheckConfig, DeviceOrOversizedConfigExits78WithoutReadingIt) {
+    auto r = run_command({(fanout::test::bin_dir() / "fanoutd").string(), "--check-config", "-c", "/dev/zero"},
+                         std::chrono::seconds(20));
+    EXPECT_EQ(r.exit_code, 78) << r.output;
+    EXPECT_NE(r.output.find("/dev/zero: config file is a character device, not a regular file"), std::string::npos)
+        << r.output;
+
+    TempDir dir;
+    r = check(dir, "# " + std::string(3u << 20, 'x') + "\n");
+    EXPECT_EQ(r.exit_code, 78) << r.output;
+    EXPECT_NE(r.output.find("fanoutd.yaml: config file is 3145731 bytes, over the limit of 1 MiB"), std::string::npos)
+        << r.output;
+}
+
+TEST(CheckConfig, LuaScriptThatIsADeviceFifoDirectoryOrTooLargeExits78AtItsPath) {
+    TempDir dir;
+    ASSERT_EQ(::mkfifo((dir / "fifo.lua").c_str(), 0600), 0);
+    std::filesystem::create_directory(dir / "dir.lua");
+    dir.write("big.lua", "-- " + std::string((1u << 20) + 1, 'x') + "\nfunction on_event(e) end\n");
+    const std::pair<std::string, std::string> cases[] = {
+        {"/dev/zero", "Lua script /dev/zero is a character device, not a regular file"},
+        {"fifo.lua", "fifo.lua is a FIFO (named pipe), not a regular file"},
+        {"dir.lua", "dir.lua is a directory, not a regular file"},
+        {"big.lua", "big.lua is 1048606 bytes, over the limit of 1 MiB"},
+    };
+    for (const auto& [path, message] : cases) {
+        const auto r = check(dir,
+                             "kafka: {brokers: 127.0.0.1:1}\nplugins:\n"
+                             "  - {name: s, type: lua, path: " +
+                                 path + ", topics: t, lua: {max_script_mb: 1}}\n");
+        EXPECT_EQ(r.exit_code, 78) << r.output;
+        EXPECT_NE(r.output.find("fanoutd.yaml:3:32: plugin 's': "), std::string::npos) << r.output;
+        EXPECT_NE(r.output.find(message), std::string::npos) << r.output;
+    }
 }
 
 TEST(Cli, VersionAndHelp) {

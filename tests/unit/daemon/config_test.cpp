@@ -3,6 +3,7 @@
 
 #include "config.hpp"
 #include "config_error.hpp"
+#include "option_values.hpp"
 #include "process.hpp"
 
 using fanout::daemon::ConfigError;
@@ -74,8 +75,8 @@ TEST(Config, ParsesEveryField) {
 }
 
 TEST(Config, DefaultsApplyWhenOmitted) {
-    const auto s = parse_config("kafka: {brokers: b:1}\nplugins:\n  - {name: a, type: library, path: /x.so, topics: t}\n",
-                                "f.yaml");
+    const auto s = parse_config(
+        "kafka: {brokers: b:1}\nplugins:\n  - {name: a, type: library, path: /x.so, topics: t}\n", "f.yaml");
     EXPECT_EQ(s.group_prefix, "fanout");
     EXPECT_EQ(s.dead_letter_topic, "fanout.dead-letter");
     const auto& p = s.plugins[0];
@@ -105,8 +106,150 @@ TEST(Config, YamlSyntaxErrorHasLineAndColumn) {
               "/etc/fanout/fanoutd.yaml:2:1: YAML syntax error: end of sequence flow not found");
 }
 
-TEST(Config, EmptyFileIsAnError) {
-    EXPECT_NE(error_of("").find("the file is empty"), std::string::npos);
+TEST(Config, EmptyBomOnlyOrCommentOnlyFileIsAnErrorAtItsStart) {
+    for (const std::string text : {"", "\xEF\xBB\xBF", "\n\n", "# nothing yet\n"}) {
+        EXPECT_EQ(error_of(text),
+                  "/etc/fanout/fanoutd.yaml:1:1: the file holds no YAML document (it is empty, or only comments); "
+                  "expected a mapping with 'kafka' and 'plugins'")
+            << text;
+    }
+    EXPECT_EQ(error_of("# header\n---\n"),
+              "/etc/fanout/fanoutd.yaml:3:1: the document is empty; expected a mapping with 'kafka' and 'plugins'");
+}
+
+TEST(Config, SelfReferencingAliasIsAnErrorAtTheAlias) {
+    EXPECT_EQ(error_of("x: &x [*x]\n"),
+              "/etc/fanout/fanoutd.yaml:1:8: alias refers to the node that contains it (anchored at line 1): a node "
+              "cannot include itself");
+    const std::string e =
+        error_of(replace(k_valid, "    options:\n      path: /tmp/x\n", "    options: &o { self: *o }\n"));
+    EXPECT_EQ(e.rfind("/etc/fanout/fanoutd.yaml:18:25: alias refers to the node that contains it", 0), 0u) << e;
+    EXPECT_NE(error_of("kafka: &k\n  brokers: b\n  more: [1, {deeper: *k}]\n").find(":3:22: alias refers"),
+              std::string::npos);
+}
+
+TEST(Config, AliasesToEarlierNodesStillWork) {
+    const auto s = parse_config(replace(k_valid, "    options:\n      path: /tmp/x\n",
+                                        "    options: &shared {path: /tmp/x}\n"
+                                        "  - {name: copy, type: library, path: /b.so, topics: t, options: *shared}\n"),
+                                "/etc/fanout/fanoutd.yaml");
+    ASSERT_EQ(s.plugins.size(), 2u);
+    EXPECT_EQ(s.plugins[1].options["path"].as<std::string>(), "/tmp/x");
+}
+
+TEST(Config, AliasExpansionBombIsRefused) {
+    // Ten aliases of ten aliases ... : 10^6 nodes from a few hundred bytes.
+    std::string text =
+        "kafka: {brokers: b}\nplugins:\n  - name: a\n    type: library\n    path: /a.so\n"
+        "    topics: t\n    options:\n      l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n";
+    for (int level = 1; level <= 6; ++level) {
+        const std::string prev = "*l" + std::to_string(level - 1);
+        text += "      l" + std::to_string(level) + ": &l" + std::to_string(level) + " [";
+        for (int i = 0; i < 10; ++i) text += (i ? ", " : "") + prev;
+        text += "]\n";
+    }
+    const std::string e = error_of(text);
+    EXPECT_NE(e.find("the document has more than 100000 nodes (every use of an alias counts its node in full)"),
+              std::string::npos)
+        << e;
+    EXPECT_EQ(e.rfind("/etc/fanout/fanoutd.yaml:12:", 0), 0u) << e;
+}
+
+TEST(Config, DeepNestingIsAnErrorNotACrash) {
+    EXPECT_EQ(error_of(std::string(100'000, '[') + std::string(100'000, ']')),
+              "/etc/fanout/fanoutd.yaml:1:65: nested deeper than 64 levels");
+    const std::string unclosed = error_of(std::string(100'000, '['));
+    EXPECT_EQ(unclosed.rfind("/etc/fanout/fanoutd.yaml:1:", 0), 0u) << unclosed;
+    EXPECT_NE(unclosed.find(": nested deeper than 64 levels"), std::string::npos) << unclosed;
+    std::string block = "kafka: {brokers: b}\nplugins: []\nx:\n";
+    for (int i = 0; i < 100; ++i) block += std::string(2 * i + 2, ' ') + "- \n";
+    EXPECT_NE(error_of(block).find("nested deeper than 64 levels"), std::string::npos);
+}
+
+TEST(Config, OversizedTextIsRefused) {
+    const std::string e = error_of("# " + std::string(1u << 20, 'x') + "\n");
+    EXPECT_EQ(e, "/etc/fanout/fanoutd.yaml: the file is 1048579 bytes, over the limit of 1 MiB for a configuration");
+}
+
+TEST(Config, RepeatedKeyIsAnErrorAtTheSecondOne) {
+    EXPECT_EQ(error_of(k_valid + "group_prefix: again\n"),
+              "/etc/fanout/fanoutd.yaml:20:1: key 'group_prefix' is repeated in this mapping (first at line 5)");
+    const std::string e = error_of(replace(k_valid, "    type: library\n", "    type: library\n    type: lua\n"));
+    EXPECT_NE(e.find(":11:5: key 'type' is repeated in this mapping (first at line 10)"), std::string::npos) << e;
+}
+
+TEST(Config, SecondDocumentIsRefusedAtItsStartEvenWhenBroken) {
+    EXPECT_EQ(error_of(k_valid + "---\nkafka: {brokers: [\n"),
+              "/etc/fanout/fanoutd.yaml:20:1: a second YAML document starts here; the file must hold exactly one "
+              "(remove the '---' separator or merge the documents)");
+    EXPECT_NE(error_of(k_valid + "---\n" + k_valid).find("fanoutd.yaml:20:1: a second YAML document"),
+              std::string::npos);
+    EXPECT_NE(error_of(k_valid + "...\ngroup_prefix: x\n").find("fanoutd.yaml:21:1: a second YAML document"),
+              std::string::npos);
+    // An explicit start and end of the one document are fine.
+    EXPECT_NO_THROW(parse_config("---\n" + k_valid + "...\n", "/etc/fanout/fanoutd.yaml"));
+}
+
+TEST(Config, ScalarReachedTwiceThroughAnAliasIsExpandedOnce) {
+    const auto env = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+    const auto s = parse_config(replace(k_valid, "group_prefix: test\ndead_letter_topic: dlq\n",
+                                        "group_prefix: &g \"literal-$${NOT_SET}\"\ndead_letter_topic: *g\n"),
+                                "/etc/fanout/fanoutd.yaml", env);
+    EXPECT_EQ(s.group_prefix, "literal-${NOT_SET}");
+    EXPECT_EQ(s.dead_letter_topic, "literal-${NOT_SET}");
+}
+
+TEST(Config, ExpandedValueKeepsItsLocation) {
+    const auto env = [](const std::string& name) -> std::optional<std::string> {
+        if (name == "EMPTY") return "";
+        return std::nullopt;
+    };
+    try {
+        parse_config(replace(k_valid, "brokers: 127.0.0.1:9092", "brokers: ${EMPTY}"), "/etc/fanout/fanoutd.yaml", env);
+        FAIL() << "no error";
+    } catch (const ConfigError& e) {
+        EXPECT_STREQ(e.what(), "/etc/fanout/fanoutd.yaml:2:12: kafka field 'brokers': must not be empty");
+    }
+}
+
+TEST(Config, LuaScriptSizeLimitIsConfigurable) {
+    const std::string lua =
+        replace(replace(k_valid, "type: library", "type: lua"), "    options:\n      path: /tmp/x\n", "");
+    EXPECT_EQ(parse_config(lua, "/etc/fanout/fanoutd.yaml").plugins[0].lua_max_script_bytes, 16u << 20);
+    const auto s = parse_config(replace(lua, "    start_from: latest\n", "    lua: {max_script_mb: 2}\n"),
+                                "/etc/fanout/fanoutd.yaml");
+    EXPECT_EQ(s.plugins[0].lua_max_script_bytes, 2u << 20);
+    EXPECT_NE(error_of(replace(lua, "    start_from: latest\n", "    lua: {max_script_mb: 0}\n"))
+                  .find("'max_script_mb': 0 is out of range [1, 1024]"),
+              std::string::npos);
+}
+
+TEST(Config, MissingRequiredOptionPointsAtTheEntryWhenOptionsAreAbsent) {
+    static constexpr fanout::OptionSpec k_schema[] = {
+        {"connection", fanout::OptionType::string, nullptr, "database connection"}};
+    const auto s = parse_config(replace(k_valid, "    options:\n      path: /tmp/x\n", ""), "/etc/fanout/fanoutd.yaml");
+    const auto& p = s.plugins[0];
+    try {
+        fanout::daemon::OptionValues::validate(k_schema, p.options, p.options_location, "plugin 'audit'");
+        FAIL() << "no error";
+    } catch (const ConfigError& e) {
+        EXPECT_STREQ(e.what(),
+                     "/etc/fanout/fanoutd.yaml:9:5: plugin 'audit': missing required option 'connection' (string: "
+                     "database connection)");
+    }
+    const auto with =
+        parse_config(replace(k_valid, "      path: /tmp/x\n", "      other: 1\n"), "/etc/fanout/fanoutd.yaml");
+    try {
+        fanout::daemon::OptionValues::validate(k_schema, with.plugins[0].options, with.plugins[0].options_location,
+                                               "plugin 'audit'");
+        FAIL() << "no error";
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(std::string(e.what()).rfind("/etc/fanout/fanoutd.yaml:19:7: plugin 'audit': missing required option "
+                                              "'connection'",
+                                              0),
+                  0u)
+            << e.what();
+    }
 }
 
 TEST(Config, UnknownTopLevelKeyIsAnErrorAtTheKey) {
@@ -133,8 +276,9 @@ TEST(Config, WrongTypeNamesFieldAndValue) {
 
 TEST(Config, ParseAheadMustBeABoolean) {
     const std::string e = error_of(replace(k_valid, "parse_ahead: false", "parse_ahead: sometimes"));
-    EXPECT_EQ(e, "/etc/fanout/fanoutd.yaml:14:58: plugin 'audit' batch field 'parse_ahead': expected true or false, "
-                 "got 'sometimes'");
+    EXPECT_EQ(e,
+              "/etc/fanout/fanoutd.yaml:14:58: plugin 'audit' batch field 'parse_ahead': expected true or false, "
+              "got 'sometimes'");
 }
 
 TEST(Config, OutOfRangeValueIsAnError) {
@@ -144,8 +288,9 @@ TEST(Config, OutOfRangeValueIsAnError) {
 
 TEST(Config, BadChoiceListsTheChoices) {
     const std::string e = error_of(replace(k_valid, "on_permanent_error: stop", "on_permanent_error: ignore"));
-    EXPECT_NE(e.find(":16:25: plugin 'audit' field 'on_permanent_error': expected one of dead_letter, stop, got 'ignore'"),
-              std::string::npos)
+    EXPECT_NE(
+        e.find(":16:25: plugin 'audit' field 'on_permanent_error': expected one of dead_letter, stop, got 'ignore'"),
+        std::string::npos)
         << e;
 }
 
@@ -160,8 +305,9 @@ TEST(Config, MissingRequiredFieldsAreErrors) {
               std::string::npos);
     EXPECT_NE(error_of(replace(k_valid, "    path: libs/libaudit.so\n", "")).find("missing required field 'path'"),
               std::string::npos);
-    EXPECT_NE(error_of(replace(k_valid, "  brokers: 127.0.0.1:9092\n", "")).find("kafka: missing required field 'brokers'"),
-              std::string::npos);
+    EXPECT_NE(
+        error_of(replace(k_valid, "  brokers: 127.0.0.1:9092\n", "")).find("kafka: missing required field 'brokers'"),
+        std::string::npos);
     EXPECT_NE(error_of("kafka: {brokers: b}\n").find("missing required field 'plugins'"), std::string::npos);
     EXPECT_NE(error_of(replace(k_valid, "    type: library\n", "")).find("missing required field 'type'"),
               std::string::npos);
@@ -188,5 +334,34 @@ TEST(Config, MissingFileIsAnError) {
         FAIL() << "no error";
     } catch (const ConfigError& e) {
         EXPECT_STREQ(e.what(), "/nonexistent/fanoutd.yaml: config file not found");
+    }
+}
+
+TEST(Config, NonRegularConfigFilesAreRefusedWithoutReading) {
+    try {
+        fanout::daemon::load_config("/dev/zero");
+        FAIL() << "no error";
+    } catch (const ConfigError& e) {
+        EXPECT_STREQ(e.what(), "/dev/zero: config file is a character device, not a regular file");
+    }
+    fanout::test::TempDir dir;
+    std::filesystem::create_directory(dir / "conf.d");
+    try {
+        fanout::daemon::load_config(dir / "conf.d");
+        FAIL() << "no error";
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(std::string(e.what()),
+                  (dir / "conf.d").string() + ": config file is a directory, not a regular file");
+    }
+}
+
+TEST(Config, OversizedConfigFileIsRefused) {
+    fanout::test::TempDir dir;
+    const auto file = dir.write("big.yaml", "# " + std::string(2u << 20, 'x') + "\n");
+    try {
+        fanout::daemon::load_config(file);
+        FAIL() << "no error";
+    } catch (const ConfigError& e) {
+        EXPECT_EQ(std::string(e.what()), file.string() + ": config file is 2097155 bytes, over the limit of 1 MiB");
     }
 }
