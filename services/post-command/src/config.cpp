@@ -155,8 +155,11 @@ void read_file(const fs::path& file, Settings& s) {
         commands->finish();
     }
     if (auto kafka = top.section("kafka")) {
-        kafka->text("brokers", s.kafka.brokers);
-        kafka->text("topic", s.kafka.topic);
+        for (const char* key : {"brokers", "topic"}) {
+            std::string& value = std::string(key) == "brokers" ? s.kafka.brokers : s.kafka.topic;
+            kafka->text(key, value);
+            if (value.empty()) kafka->fail(kafka->get(key), kafka->field(key) + ": must not be empty");
+        }
         kafka->integer("message_timeout_ms", s.kafka.message_timeout_ms, 0, 2'147'483'647);
         if (auto props = kafka->section("properties")) {
             for (const auto& entry : props->node()) {

@@ -100,6 +100,13 @@ TEST(PostCommandConfig, HostileYamlIsAConfigErrorWithItsLocation) {
               file + ":2:1: key 'listen' is repeated in this mapping (first at line 1)");
 }
 
+TEST(PostCommandConfig, EmptyKafkaSettingsAreErrorsAtTheValue) {
+    TempDir dir;
+    const std::string file = (dir.path() / "post-command.yaml").string();
+    EXPECT_EQ(error_of(dir, "kafka:\n  brokers: \"\"\n"), file + ":2:12: kafka.brokers: must not be empty");
+    EXPECT_EQ(error_of(dir, "kafka: {topic: ''}\n"), file + ":1:16: kafka.topic: must not be empty");
+}
+
 TEST(PostCommandConfig, SecondDocumentIsRefusedEvenWhenBroken) {
     TempDir dir;
     const std::string file = (dir.path() / "post-command.yaml").string();
