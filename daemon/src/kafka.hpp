@@ -1,5 +1,8 @@
 #pragma once
-// RAII for librdkafka's C handles, and configuration building.
+// RAII for librdkafka's C handles, configuration building, and closing a
+// group consumer safely.
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
@@ -39,5 +42,22 @@ KafkaConf make_kafka_conf(const KafkaSettings& kafka, const KafkaProperties& ove
 inline PartitionList make_partition_list(int capacity = 0) {
     return PartitionList(rd_kafka_topic_partition_list_new(capacity));
 }
+
+/// How long close_consumer() waits, at most, for a consumer's first rebalance.
+inline constexpr std::chrono::milliseconds k_first_rebalance_wait{10'000};
+
+/// Leave the group and destroy a subscribed cooperative-sticky consumer, at
+/// any moment of its life (before it joined, between joining and its first
+/// assignment, mid-rebalance) without aborting the process; kafka.cpp says
+/// which librdkafka sequence this avoids. `consumer` is empty afterwards.
+///
+/// `rebalanced` answers whether the consumer's rebalance callback has run
+/// at least once. Until it has, the consumer is polled here for up to
+/// `patience`, which serves that callback; a message polled meanwhile is
+/// dropped unhandled (its offset is never stored, so it is delivered again).
+/// Call from the thread that polls the consumer. Returns false when the
+/// handle was closed but, to stay alive, deliberately not destroyed.
+bool close_consumer(KafkaHandle& consumer, const std::function<bool()>& rebalanced, std::chrono::milliseconds patience,
+                    const std::string& name);
 
 }  // namespace fanout::daemon

@@ -812,6 +812,7 @@ void Pipeline::forget_partitions(const rd_kafka_topic_partition_list_t* partitio
 }
 
 void Pipeline::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions) {
+    rebalanced_ = true;  // from now on the consumer may be destroyed: see close_consumer()
     rd_kafka_t* rk = consumer_.get();
     const bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
@@ -944,12 +945,11 @@ void Pipeline::shutdown_consumer() {
     if (e != RD_KAFKA_RESP_ERR_NO_ERROR && e != RD_KAFKA_RESP_ERR__NO_OFFSET) {
         log().warn("[{}] final commit failed: {}", settings_.name, rd_kafka_err2str(e));
     }
-    // Leaves the group (revoke callback commits again, harmlessly).
-    if (rd_kafka_resp_err_t ce = rd_kafka_consumer_close(rk); ce != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        log().warn("[{}] consumer close: {}", settings_.name, rd_kafka_err2str(ce));
-    }
+    // Leaves the group (revoke callback commits again, harmlessly); a consumer
+    // still joining is first let finish its first rebalance.
     consumer_queue_.reset();
-    consumer_.reset();
+    close_consumer(consumer_, [this] { return rebalanced_; },
+                   std::min(k_first_rebalance_wait, daemon_->drain_timeout / 2), settings_.name);
 }
 
 }  // namespace fanout::daemon

@@ -201,6 +201,7 @@ private:
     PipelineState state_ = PipelineState::created;
     std::string last_error_;
     bool joined_ = false;
+    bool rebalanced_ = false;  ///< the rebalance callback has run (pipeline thread only)
     std::vector<PartitionStatus> assignment_;
     std::vector<Hold> holds_;
     std::uint64_t reloads_ = 0;
