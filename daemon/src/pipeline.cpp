@@ -948,8 +948,9 @@ void Pipeline::shutdown_consumer() {
     // Leaves the group (revoke callback commits again, harmlessly); a consumer
     // still joining is first let finish its first rebalance.
     consumer_queue_.reset();
-    close_consumer(consumer_, [this] { return rebalanced_; },
-                   std::min(k_first_rebalance_wait, daemon_->drain_timeout / 2), settings_.name);
+    close_consumer(
+        consumer_, [this] { return rebalanced_; }, std::min(k_first_rebalance_wait, daemon_->drain_timeout / 2),
+        settings_.name);
 }
 
 }  // namespace fanout::daemon
