@@ -140,8 +140,9 @@ void check_port_list(std::string_view text, std::string_view ports) {
             int value = 0;
             bool digits = port.size() <= 5;
             for (const char c : port) {
+                if (!digits) break;  // too long or not a digit: stop before value can overflow
                 if (c < '0' || c > '9') digits = false;
-                value = value * 10 + (c - '0');
+                else value = value * 10 + (c - '0');
             }
             if (!digits || value < 1 || value > 65535) {
                 fail(text, "port '" + std::string(port.substr(0, 20)) + "' is not a number in 1..65535");

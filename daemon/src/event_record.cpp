@@ -1,6 +1,8 @@
 #include "event_record.hpp"
 
 #include <charconv>
+#include <cmath>
+#include <vector>
 #include <chrono>
 #include <cstring>
 
@@ -16,6 +18,31 @@ bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
     for (std::size_t i = pos; i < pos + n; ++i) {
         if (s[i] < '0' || s[i] > '9') return false;
         out = out * 10 + (s[i] - '0');
+    }
+    return true;
+}
+
+/// JSON allows numbers a double cannot hold (`1e400`); the parser reads them
+/// as infinity, which no JSON writer can give back. Data holding one is not
+/// valid event data (docs/events.md), so the record is refused whole instead
+/// of reaching a plugin as text that is no longer JSON.
+template <class Value>
+bool all_numbers_finite(const Value& root) {
+    std::vector<const Value*> pending{&root};
+    while (!pending.empty()) {
+        const Value* v = pending.back();
+        pending.pop_back();
+        if (v->IsObject()) {
+            for (auto m = v->MemberBegin(); m != v->MemberEnd(); ++m) {
+                if (m->value.IsObject() || m->value.IsArray()) pending.push_back(&m->value);
+                else if (m->value.IsDouble() && !std::isfinite(m->value.GetDouble())) return false;
+            }
+        } else if (v->IsArray()) {
+            for (const auto& e : v->GetArray()) {
+                if (e.IsObject() || e.IsArray()) pending.push_back(&e);
+                else if (e.IsDouble() && !std::isfinite(e.GetDouble())) return false;
+            }
+        }
     }
     return true;
 }
@@ -129,7 +156,7 @@ const EventRecord::Document* EventRecord::parsed() const {
         return nullptr;
     }
     const auto data = document_->FindMember(envelope::data);
-    if (data != document_->MemberEnd() && data->value.IsObject()) data_ = &data->value;
+    if (data != document_->MemberEnd() && data->value.IsObject() && all_numbers_finite(data->value)) data_ = &data->value;
     return &*document_;
 }
 

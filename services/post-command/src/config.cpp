@@ -178,6 +178,7 @@ void read_file(const fs::path& file, Settings& s) {
     }
     if (auto relay = top.section("relay")) {
         relay->integer("batch_size", s.relay.batch_size, 1, 100'000);
+        relay->integer("max_in_flight", s.relay.max_in_flight, 1, 1'000'000);
         relay->millis("poll_interval_ms", s.relay.poll_interval, 1, 60'000);
         relay->millis("linger_ms", s.relay.linger, 0, 10'000);
         relay->millis("gap_grace_ms", s.relay.gap_grace, 0, 600'000);

@@ -9,11 +9,6 @@
 namespace fanout::post_command {
 namespace {
 
-struct Delivery {
-    bool finished = false;
-    rd_kafka_resp_err_t error = RD_KAFKA_RESP_ERR_NO_ERROR;
-};
-
 void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void*) {
     auto* delivery = static_cast<Delivery*>(message->_private);
     if (delivery == nullptr) return;
@@ -49,10 +44,13 @@ rd_kafka_conf_t* build_conf(const KafkaSettings& settings, const std::string& cl
         }
     };
     set("bootstrap.servers", settings.brokers);
+    // The relay keeps producing while acknowledgements are outstanding, so
+    // records batch up behind the requests in flight by themselves; a
+    // producer-side linger would only add its length to every event.
+    set("linger.ms", "1");
     for (const auto& [key, value] : settings.properties) set(key, value);
     set("enable.idempotence", "true");
     set("acks", "all");
-    set("linger.ms", "5");
     set("message.timeout.ms", std::to_string(settings.message_timeout_ms));
     set("client.id", client_id);
     rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
@@ -65,7 +63,9 @@ rd_kafka_conf_t* build_conf(const KafkaSettings& settings, const std::string& cl
 
 void validate_kafka_settings(const KafkaSettings& settings) { rd_kafka_conf_destroy(build_conf(settings, "check")); }
 
-KafkaPublisher::KafkaPublisher(const KafkaSettings& settings, const std::string& client_id) {
+KafkaPublisher::KafkaPublisher(const KafkaSettings& settings, const std::string& client_id,
+                               std::function<void()> on_report)
+    : on_report_(std::move(on_report)) {
     rd_kafka_conf_t* conf = build_conf(settings, client_id);
     char err[512];
     producer_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err));
@@ -73,21 +73,52 @@ KafkaPublisher::KafkaPublisher(const KafkaSettings& settings, const std::string&
         rd_kafka_conf_destroy(conf);
         throw std::invalid_argument("cannot create Kafka producer: " + std::string(err));
     }
+    if (on_report_) {
+        main_queue_.reset(rd_kafka_queue_get_main(producer_.get()));
+        rd_kafka_queue_cb_event_enable(main_queue_.get(), &KafkaPublisher::on_queue_event, this);
+    }
+}
+
+void KafkaPublisher::on_queue_event(rd_kafka_t*, void* opaque) {
+    static_cast<KafkaPublisher*>(opaque)->on_report_();
 }
 
 KafkaPublisher::~KafkaPublisher() {
-    // Whatever is still queued belongs to a publish() that gave up: its
+    // Whatever is still queued belongs to a publish that gave up: its
     // events stay unpublished in the store's view and will be sent again.
+    if (main_queue_) rd_kafka_queue_cb_event_enable(main_queue_.get(), nullptr, nullptr);
+    main_queue_.reset();
     if (producer_) rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
 }
+
+rd_kafka_resp_err_t KafkaPublisher::produce(const std::string& topic, const StoredEvent& e,
+                                            const ExtraHeaders& extra_headers, Delivery* delivery) {
+    const std::string value = make_envelope(e);
+    rd_kafka_headers_t* headers = rd_kafka_headers_new(3 + extra_headers.size());
+    rd_kafka_header_add(headers, header::event_type, -1, e.type.data(), static_cast<ssize_t>(e.type.size()));
+    rd_kafka_header_add(headers, header::event_id, -1, e.event_id.data(), static_cast<ssize_t>(e.event_id.size()));
+    rd_kafka_header_add(headers, header::content_type, -1, "application/json", -1);
+    for (const auto& [name, v] : extra_headers) {
+        rd_kafka_header_add(headers, name.c_str(), -1, v.data(), static_cast<ssize_t>(v.size()));
+    }
+    const rd_kafka_resp_err_t err = rd_kafka_producev(
+        producer_.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_KEY(e.aggregate_id.data(), e.aggregate_id.size()),
+        RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_HEADERS(headers), RD_KAFKA_V_OPAQUE(delivery), RD_KAFKA_V_END);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) rd_kafka_headers_destroy(headers);  // else the message owns them
+    return err;
+}
+
+void KafkaPublisher::serve(int timeout_ms) { rd_kafka_poll(producer_.get(), timeout_ms); }
+
+void KafkaPublisher::purge() { rd_kafka_purge(producer_.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT); }
 
 bool KafkaPublisher::fatal() const {
     return rd_kafka_fatal_error(producer_.get(), nullptr, 0) != RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
 PublishResult KafkaPublisher::publish(const std::string& topic, std::span<const StoredEvent> events,
-                                      const std::vector<std::pair<std::string, std::string>>& extra_headers,
-                                      const std::function<bool()>& give_up) {
+                                      const ExtraHeaders& extra_headers, const std::function<bool()>& give_up) {
     rd_kafka_t* rk = producer_.get();
     // librdkafka holds pointers into this until each report arrives; should
     // one never arrive, it is leaked rather than freed under librdkafka.
@@ -109,25 +140,9 @@ PublishResult KafkaPublisher::publish(const std::string& topic, std::span<const 
 
     std::size_t produced = 0;
     for (; produced < events.size() && !result.abandoned; ++produced) {
-        const StoredEvent& e = events[produced];
-        const std::string value = make_envelope(e);
         rd_kafka_resp_err_t err;
         for (;;) {
-            rd_kafka_headers_t* headers = rd_kafka_headers_new(3 + extra_headers.size());
-            rd_kafka_header_add(headers, header::event_type, -1, e.type.data(), static_cast<ssize_t>(e.type.size()));
-            rd_kafka_header_add(headers, header::event_id, -1, e.event_id.data(),
-                                static_cast<ssize_t>(e.event_id.size()));
-            rd_kafka_header_add(headers, header::content_type, -1, "application/json", -1);
-            for (const auto& [name, v] : extra_headers) {
-                rd_kafka_header_add(headers, name.c_str(), -1, v.data(), static_cast<ssize_t>(v.size()));
-            }
-            err = rd_kafka_producev(rk, RD_KAFKA_V_TOPIC(topic.c_str()),
-                                    RD_KAFKA_V_KEY(e.aggregate_id.data(), e.aggregate_id.size()),
-                                    RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
-                                    RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_HEADERS(headers),
-                                    RD_KAFKA_V_OPAQUE(&deliveries[produced]), RD_KAFKA_V_END);
-            if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;  // the headers belong to the message now
-            rd_kafka_headers_destroy(headers);
+            err = produce(topic, events[produced], extra_headers, &deliveries[produced]);
             if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) break;
             rd_kafka_poll(rk, 100);
             if (give_up()) {

@@ -82,7 +82,7 @@ bool OutboxRelay::give_up() {
 
 void OutboxRelay::pause(milliseconds duration) {
     std::unique_lock lock(wake_mutex_);
-    wake_.wait_for(lock, duration, [this] { return notified_ || stopping_.load(); });
+    wake_.wait_for(lock, duration, [this] { return notified_ || reports_ready_ || stopping_.load(); });
     notified_ = false;
 }
 
@@ -99,8 +99,17 @@ void OutboxRelay::run() {
         bool progressed = false;
         try {
             if (!publisher_ || publisher_->fatal()) {
-                if (publisher_) log().error("relay: the Kafka producer hit a fatal error; replacing it");
-                publisher_ = std::make_unique<KafkaPublisher>(kafka_, "post-command-relay");
+                if (publisher_) {
+                    log().error("relay: the Kafka producer hit a fatal error; replacing it");
+                    reset_in_flight();
+                }
+                publisher_ = std::make_unique<KafkaPublisher>(kafka_, "post-command-relay", [this] {
+                    {
+                        std::lock_guard lock(wake_mutex_);
+                        reports_ready_ = true;
+                    }
+                    wake_.notify_one();
+                });
             }
             if (!leading_) {
                 leading_ = reader_->try_lead_relay();
@@ -110,6 +119,7 @@ void OutboxRelay::run() {
                     continue;
                 }
                 position_ = reader_->published_position(kafka_.topic);
+                produced_ = position_;
                 {
                     std::lock_guard lock(status_mutex_);
                     status_.role = "leading";
@@ -127,9 +137,12 @@ void OutboxRelay::run() {
             if (progressed && !last_batch_full_ && settings_.linger.count() > 0) linger(settings_.linger);
         } catch (const std::exception& e) {
             // The store is unreachable (or a connection broke): reconnect,
-            // and re-take the lead, which a lost connection released.
+            // and re-take the lead, which a lost connection released. What
+            // is in flight is dropped and published again from the recorded
+            // position (at least once).
             reader_->mark_broken();
             leading_ = false;
+            if (publisher_) reset_in_flight();
             backoff_ = std::clamp(backoff_ * 2, k_min_backoff, k_max_backoff);
             log().warn("relay: {}; retrying in {} ms", e.what(), backoff_.count());
             {
@@ -144,54 +157,149 @@ void OutboxRelay::run() {
             pause(wait);
         }
     }
+    if (publisher_) drain_in_flight();
+    publisher_.reset();  // while what its report callback touches still exists
     if (restore_.active()) restore_.cancel();
     set_role("stopped");
     log().info("relay: stopped at sequence {}", position_);
 }
 
 bool OutboxRelay::step() {
-    if (const auto job = restore_.active()) return publish_restore_page(*job);
+    if (const auto job = restore_.active()) {
+        // A restore republishes up to the recorded position: let the live
+        // events in flight be acknowledged and recorded first.
+        if (!in_flight_->empty()) return collect_acknowledged();
+        return publish_restore_page(*job);
+    }
     return publish_live();
 }
 
 bool OutboxRelay::publish_live() {
-    std::vector<StoredEvent> rows = reader_->read_after(position_, settings_.batch_size);
-    if (rows.empty()) {
-        gap_after_ = -1;
+    const bool produced = produce_new();
+    const bool acknowledged = collect_acknowledged();
+    return produced || acknowledged;
+}
+
+bool OutboxRelay::produce_new() {
+    if (in_flight_->size() >= settings_.max_in_flight) {
+        last_batch_full_ = false;
         return false;
     }
-    std::size_t n = contiguous_prefix(rows, position_);
+    const std::size_t room = std::min(settings_.batch_size, settings_.max_in_flight - in_flight_->size());
+    std::vector<StoredEvent> rows = reader_->read_after(produced_, room);
+    if (rows.empty()) {
+        gap_after_ = -1;
+        last_batch_full_ = false;
+        return false;
+    }
+    std::size_t n = contiguous_prefix(rows, produced_);
     if (n == 0) {
         // The next sequence is missing but a later one is committed.
+        last_batch_full_ = false;
         const auto now = Clock::now();
-        if (gap_after_ != position_) {
-            gap_after_ = position_;
+        if (gap_after_ != produced_) {
+            gap_after_ = produced_;
             gap_since_ = now;
         }
         if (now - gap_since_ < settings_.gap_grace) return false;
-        log().warn("relay: sequences {}..{} never committed (rolled-back appends); moving past them", position_ + 1,
+        log().warn("relay: sequences {}..{} never committed (rolled-back appends); moving past them", produced_ + 1,
                    rows.front().global_sequence - 1);
         n = contiguous_prefix(rows, rows.front().global_sequence - 1);
     }
     gap_after_ = -1;
-    last_batch_full_ = n == settings_.batch_size;
-    const PublishResult result =
-        publisher_->publish(kafka_.topic, std::span(rows.data(), n), {}, [this] { return give_up(); });
-    if (result.acknowledged > 0) {
-        // Record only what the broker acknowledged: a crash after this line
-        // replays nothing, a crash before it replays this batch (at least once).
-        position_ = rows[result.acknowledged - 1].global_sequence;
-        reader_->save_position(kafka_.topic, position_);
+    last_batch_full_ = n == room;
+    std::size_t handed = 0;
+    for (; handed < n; ++handed) {
+        InFlight& slot = in_flight_->emplace_back(InFlight{rows[handed].global_sequence, {}});
+        const rd_kafka_resp_err_t err = publisher_->produce(kafka_.topic, rows[handed], {}, &slot.delivery);
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+            in_flight_->pop_back();  // the producer's queue is full: the rest after some acknowledgements
+            last_batch_full_ = false;
+            break;
+        }
+        produced_ = slot.sequence;
+        if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            slot.delivery = Delivery{true, err};  // refused outright: fails in its turn, nothing overtakes it
+            ++handed;
+            break;
+        }
+    }
+    return handed > 0;
+}
+
+bool OutboxRelay::collect_acknowledged() {
+    if (in_flight_->empty()) return false;
+    {
+        std::lock_guard lock(wake_mutex_);
+        reports_ready_ = false;
+    }
+    publisher_->serve(0);
+    std::size_t acknowledged = 0;
+    std::int64_t position = position_;
+    while (!in_flight_->empty() && in_flight_->front().delivery.finished &&
+           in_flight_->front().delivery.error == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        position = in_flight_->front().sequence;
+        in_flight_->pop_front();
+        ++acknowledged;
+    }
+    if (acknowledged > 0) {
+        // Record only what the broker acknowledged, in order: a crash after
+        // this line replays nothing, a crash before it replays what followed
+        // the previous position (at least once).
+        reader_->save_position(kafka_.topic, position);
+        position_ = position;
         std::lock_guard lock(status_mutex_);
         status_.published_sequence = position_;
-        status_.published_events += result.acknowledged;
+        status_.published_events += acknowledged;
         status_.last_error.clear();
     }
-    if (result.acknowledged < n) {
-        record_failure("publishing sequence " + std::to_string(rows[result.acknowledged].global_sequence), result);
+    if (!in_flight_->empty() && in_flight_->front().delivery.finished) {
+        PublishResult failed;
+        failed.error = rd_kafka_err2str(in_flight_->front().delivery.error);
+        record_failure("publishing sequence " + std::to_string(in_flight_->front().sequence), failed);
+        // Everything after it is dropped and produced again after the
+        // backoff, so no event overtakes the failed one for good.
+        reset_in_flight();
         return false;
     }
-    return true;
+    return acknowledged > 0;
+}
+
+void OutboxRelay::reset_in_flight() {
+    if (!in_flight_->empty()) {
+        publisher_->purge();
+        // Purged records report back on the next serves; bounded in case one never does.
+        const auto deadline = Clock::now() + std::chrono::seconds(5);
+        auto pending = [this] {
+            return std::any_of(in_flight_->begin(), in_flight_->end(),
+                               [](const InFlight& f) { return !f.delivery.finished; });
+        };
+        while (pending() && Clock::now() < deadline) publisher_->serve(50);
+        if (pending()) {
+            // librdkafka may still write to these: leak them rather than free them under it.
+            log().warn("relay: {} delivery reports never arrived after a purge", in_flight_->size());
+            static_cast<void>(in_flight_.release());
+        }
+        in_flight_ = std::make_unique<std::deque<InFlight>>();
+    }
+    produced_ = position_;
+}
+
+void OutboxRelay::drain_in_flight() {
+    // Shutdown: wait for what is in flight until the drain deadline, record
+    // what was acknowledged, drop the rest (published after the restart).
+    try {
+        while (!in_flight_->empty() && Clock::now().time_since_epoch().count() < drain_deadline_.load()) {
+            if (!collect_acknowledged() && !in_flight_->empty()) publisher_->serve(20);
+        }
+        if (!in_flight_->empty()) {
+            log().warn("relay: shutting down with {} events unacknowledged; they are published after the restart",
+                       in_flight_->size());
+        }
+    } catch (const std::exception& e) {
+        log().warn("relay: recording the position at shutdown failed: {}", e.what());
+    }
+    reset_in_flight();
 }
 
 bool OutboxRelay::publish_restore_page(const RestoreProgress& job) {

@@ -4,6 +4,11 @@
 // broker acknowledged. A crash or a broker outage replays from the recorded
 // position: every event is published at least once, never before its commit.
 //
+// Pipelined: the relay keeps producing newly committed events while earlier
+// ones wait for their acknowledgement (up to `max_in_flight`), and records the
+// position as the acknowledged prefix grows. The idempotent producer keeps
+// their order; throughput no longer depends on the broker's round trip.
+//
 // Gaps: appends are serialised (event_store.hpp), so sequences become
 // visible in order and a missing sequence below a visible one is a rolled
 // back append. The relay still waits `gap_grace` before moving past a gap,
@@ -13,6 +18,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -25,7 +31,8 @@
 namespace fanout::post_command {
 
 struct RelaySettings {
-    std::size_t batch_size = 500;
+    std::size_t batch_size = 500;       ///< events read from the store at a time
+    std::size_t max_in_flight = 10'000;  ///< produced, not yet acknowledged
     std::chrono::milliseconds poll_interval{200};  ///< idle re-read (other processes' appends)
     /// After publishing a partial batch, wait this long before reading again,
     /// so a busy store is published in batches (one position write per batch)
@@ -65,6 +72,10 @@ private:
     void run();
     bool step();
     bool publish_live();
+    bool produce_new();
+    bool collect_acknowledged();
+    void reset_in_flight();
+    void drain_in_flight();
     bool publish_restore_page(const RestoreProgress& job);
     void record_failure(const std::string& what, const PublishResult& result);
     bool give_up();
@@ -81,6 +92,14 @@ private:
 
     std::unique_ptr<EventReader> reader_;
     std::unique_ptr<KafkaPublisher> publisher_;
+    struct InFlight {
+        std::int64_t sequence;
+        Delivery delivery;
+    };
+    /// Produced events in sequence order, oldest first; librdkafka holds a
+    /// pointer to each one's Delivery (a deque keeps them in place).
+    std::unique_ptr<std::deque<InFlight>> in_flight_ = std::make_unique<std::deque<InFlight>>();
+    std::int64_t produced_ = 0;  ///< the last sequence handed to the producer
     bool leading_ = false;
     std::int64_t position_ = 0;
     std::int64_t restore_cursor_ = 0;
@@ -94,6 +113,7 @@ private:
     std::mutex wake_mutex_;
     std::condition_variable wake_;
     bool notified_ = false;
+    bool reports_ready_ = false;  ///< delivery reports are waiting to be served
     std::atomic<bool> stopping_{false};
     std::atomic<std::chrono::steady_clock::rep> drain_deadline_{0};
 

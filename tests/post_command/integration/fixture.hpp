@@ -62,6 +62,9 @@ public:
                 "--log-level",   "debug"};
     }
 
+    /// The YAML appended to the config file from the next start() on.
+    void set_extra_yaml(std::string yaml) { options_.extra_yaml = std::move(yaml); }
+
     /// Start (or restart) the process; fails the test when it does not come up.
     int start(const std::string& brokers_override = "") {
         process->set_args(args(brokers_override));

@@ -87,6 +87,62 @@ TEST_P(PostCommandRelay, BrokerDownWhileCommandsAreAcceptedEverythingIsPublished
 INSTANTIATE_TEST_SUITE_P(Store, PostCommandRelay, ::testing::Values(StoreKind::sqlite, StoreKind::postgresql),
                          store_name);
 
+TEST(PostCommandRelayPipeline, ATinyWindowStillPublishesEveryEventOnceInSequenceOrderPerPartition) {
+    // The relay produces while acknowledgements are outstanding; with a window
+    // of three and reads of two, every step crosses a window boundary.
+    ServiceUnderTest service(StoreKind::sqlite,
+                             with_yaml("relay: {max_in_flight: 3, batch_size: 2, linger_ms: 0, lag_log_interval_ms: 200}\n"));
+    service.start();
+    const int stored = run_commands(*service.client, 15);
+    const auto events = service.published(stored);
+    expect_contract(events);
+    EXPECT_EQ(events.size(), static_cast<std::size_t>(stored)) << "no failure, so no record twice";
+    EXPECT_EQ(published_event_ids(events), stored_event_ids(service.store));
+    std::map<std::int32_t, std::int64_t> last_by_partition;
+    for (const auto& e : events) {
+        EXPECT_GT(e.global_sequence, last_by_partition[e.record.partition])
+            << "partition " << e.record.partition << " holds the relay's order";
+        last_by_partition[e.record.partition] = e.global_sequence;
+    }
+}
+
+TEST(PostCommandRelayPipeline, AnEventTheProducerRefusesHoldsTheRelayThereAndNothingOvertakesIt) {
+    // librdkafka refuses a record over message.max.bytes before sending it:
+    // the relay must stop at that event (visible in the status), never skip
+    // it, and publish it and what follows, in order, once it can.
+    ServiceUnderTest service(StoreKind::sqlite,
+                             with_yaml("kafka: {properties: {message.max.bytes: \"1000\"}}\n", 1));
+    service.start();
+    const std::string small = service.client->new_post("alice", "small");  // sequence 1
+    ASSERT_TRUE(service.client->wait_published(1, 30s)) << service.process->log();
+    const std::string big = service.client->new_post("bob", std::string(3000, 'x'));  // sequence 2: too large
+    ASSERT_FALSE(big.empty());
+    ASSERT_EQ(service.client->like(small).status, 200);  // sequence 3
+    ASSERT_TRUE(wait_until(
+        [&] {
+            const auto s = service.client->status();
+            return std::string(s["relay"]["lastError"].GetString()).find("publishing sequence 2") !=
+                   std::string::npos;
+        },
+        20s))
+        << service.process->log();
+    std::this_thread::sleep_for(1s);  // several retries
+    auto s = service.client->status();
+    EXPECT_EQ(s["lastPublishedSequence"].GetInt64(), 1);
+    EXPECT_EQ(s["lag"].GetInt64(), 2);
+    EXPECT_EQ(service.records_on_topic(), 1u) << "nothing after the refused event was published";
+
+    EXPECT_EQ(service.process->stop(15s), 0) << service.process->log();
+    service.set_extra_yaml("");
+    service.start();
+    const auto events = service.published(3);
+    expect_contract(events);
+    ASSERT_EQ(events.size(), 3u);
+    EXPECT_EQ(events[1].global_sequence, 2);
+    EXPECT_EQ(events[1].aggregate_id, big);
+    EXPECT_EQ(events[2].global_sequence, 3);
+}
+
 TEST(PostCommandRelayGaps, ALowerSequenceCommittedLateIsPublishedBeforeTheHigherOne) {
     // A writer that does not serialise its appends (simulated by hand) commits
     // sequence 3 before 2. The relay waits for 2 (within gap_grace) instead of
