@@ -9,6 +9,8 @@
 #   FANOUT_CACHE    jar cache, outside the repo (default ~/.cache/fanout)
 #   FANOUT_RUN_DIR  run dirs live here (default /tmp/fanout-dev); this broker
 #                   uses FANOUT_RUN_DIR/kafka-KAFKA_PORT, wiped on every start
+#   KAFKA_JVM_OPTS  JVM options, split on whitespace (default: -Xmx512m -Xms256m
+#                   -XX:+UseSerialGC; see the comment at java_cmd)
 #   KAFKA_DATA_DIR  keep the broker's data (topics, offsets) in this directory
 #                   across starts (default: FANOUT_RUN_DIR/kafka-KAFKA_PORT/data,
 #                   wiped with the run dir)
@@ -242,7 +244,9 @@ LOG4J
 # The java command line, NUL-separated. "$LIBS_DIR/*" is a classpath wildcard
 # that java expands itself.
 java_cmd() {
-  printf '%s\0' java -Xmx512m -Xms256m -Djava.awt.headless=true \
+  local jvm_opts=()
+  read -r -a jvm_opts <<<"${KAFKA_JVM_OPTS:--Xmx512m -Xms256m -XX:+UseSerialGC}"
+  printf '%s\0' java "${jvm_opts[@]}" -Djava.awt.headless=true \
     "-Dlog4j.configuration=file:$LOG4J_PROPS" "-Dkafka.logs.dir=$RUN_DIR" \
     -cp "$LIBS_DIR/*" "$@"
 }
