@@ -3,12 +3,16 @@
 # UndefinedBehaviorSanitizer, built with clang in a build dir of their own.
 #
 # Usage: tools/fuzz.sh --list
-#        tools/fuzz.sh [--time SECONDS] [--merge] [--no-build] [TARGET...]
+#        tools/fuzz.sh [--time SECONDS | --runs N] [--seed S] [--merge] [--no-build] [TARGET...]
 #        tools/fuzz.sh --build-only
 #
 #   --list        print the targets, one per line
 #   --build-only  configure and build the fuzz build, run nothing
 #   --time S      fuzz each target for S seconds (default 60)
+#   --runs N      fuzz each target for N inputs instead: with --seed, the same
+#                 build and corpus run the same inputs on any machine (ctest's
+#                 Fuzz.* do so, so the suite's verdict does not depend on speed)
+#   --seed S      libFuzzer's random seed (default: a new one each run)
 #   --merge       afterwards, add the inputs that found new coverage to the
 #                 committed seed corpus (tests/fuzz/corpus/<target>/)
 #   --no-build    use the fuzz build as it is; exit 77 when it is missing
@@ -48,6 +52,8 @@ seconds=60
 merge=0
 build=1
 build_only=0
+runs_limit=
+seed=
 targets=()
 while (($#)); do
   case $1 in
@@ -61,6 +67,22 @@ while (($#)); do
         exit 2
       }
       seconds=$2
+      shift
+      ;;
+    --runs)
+      [[ ${2:-} =~ ^[0-9]+$ && $2 -gt 0 ]] || {
+        echo "fuzz: --runs needs a number of inputs" >&2
+        exit 2
+      }
+      runs_limit=$2
+      shift
+      ;;
+    --seed)
+      [[ ${2:-} =~ ^[0-9]+$ && $2 -gt 0 ]] || {
+        echo "fuzz: --seed needs a positive number" >&2
+        exit 2
+      }
+      seed=$2
       shift
       ;;
     --merge) merge=1 ;;
@@ -142,8 +164,13 @@ for t in "${targets[@]}"; do
   corpus=$fuzz_dir/corpus/$t
   regressions=$fuzz_dir/regressions/$t
   mkdir -p "$work/$t" "$regressions"
-  args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1
-    -artifact_prefix="$regressions/")
+  args=(-timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$regressions/")
+  if [[ -n $runs_limit ]]; then
+    args+=(-runs="$runs_limit")
+  else
+    args+=(-max_total_time="$seconds")
+  fi
+  [[ -n $seed ]] && args+=(-seed="$seed")
   [[ -f $fuzz_dir/dictionaries/$t.dict ]] && args+=(-dict="$fuzz_dir/dictionaries/$t.dict")
   [[ -f $fuzz_dir/options/$t.options ]] && mapfile -t -O "${#args[@]}" args < <(grep -v '^#' "$fuzz_dir/options/$t.options")
   find "$regressions" -type f | sort >"$work/$t.before"

@@ -41,7 +41,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(again.is_postgresql() && again.parameters == parsed.parameters,
           "the SOCI form keeps every PostgreSQL parameter", soci);
     if (const std::string* password = parsed.parameter("password"); password != nullptr && password->size() >= 6) {
-        check(parsed.display().find(*password) == std::string::npos, "display() hides the password", parsed.display());
+        // Other parameters are shown as they are, and may happen to hold the
+        // password's text (`dbname=p@ss` beside `password=p@ss`).
+        bool elsewhere = false;
+        for (const auto& [key, value] : parsed.parameters) {
+            if (key != "password" && value.find(*password) != std::string::npos) elsewhere = true;
+        }
+        if (!elsewhere) {
+            check(parsed.display().find(*password) == std::string::npos, "display() hides the password",
+                  parsed.display());
+        }
     }
     return 0;
 }

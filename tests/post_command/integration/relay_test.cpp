@@ -121,15 +121,33 @@ TEST(PostCommandRelayPipeline, AnEventTheProducerRefusesHoldsTheRelayThereAndNot
     ASSERT_TRUE(wait_until(
         [&] {
             const auto s = service.client->status();
-            return std::string(s["relay"]["lastError"].GetString()).find("publishing sequence 2") !=
-                   std::string::npos;
+            if (!s.HasMember("relay") || !s["relay"].IsObject() || !s["relay"].HasMember("lastError")) return false;
+            const auto& error = s["relay"]["lastError"];
+            return error.IsString() && std::string(error.GetString()).find("publishing sequence 2") != std::string::npos;
         },
         20s))
         << service.process->log();
-    std::this_thread::sleep_for(1s);  // several retries
-    auto s = service.client->status();
-    EXPECT_EQ(s["lastPublishedSequence"].GetInt64(), 1);
-    EXPECT_EQ(s["lag"].GetInt64(), 2);
+    // Several retries, each logged; the relay stays at sequence 1 meanwhile.
+    EXPECT_TRUE(wait_until(
+        [&] {
+            const std::string log = service.process->log();
+            std::size_t failures = 0;
+            for (auto at = log.find("publishing sequence 2 failed"); at != std::string::npos;
+                 at = log.find("publishing sequence 2 failed", at + 1)) {
+                ++failures;
+            }
+            return failures >= 3;
+        },
+        20s))
+        << service.process->log();
+    EXPECT_TRUE(wait_until(
+        [&] {
+            const auto s = service.client->status();
+            return s.HasMember("lag") && s["lastPublishedSequence"].GetInt64() == 1 &&
+                   s["lag"].GetInt64() == 2;
+        },
+        10s))
+        << service.process->log();
     EXPECT_EQ(service.records_on_topic(), 1u) << "nothing after the refused event was published";
 
     EXPECT_EQ(service.process->stop(15s), 0) << service.process->log();
