@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <memory>
 #include <span>
-#include <stdexcept>
 #include <string_view>
 #include <vector>
 
@@ -15,23 +14,19 @@
 
 #include "change_set.hpp"
 #include "fanout/plugin.hpp"
+#include "fanout/sql/checkpoint_table.hpp"
+#include "fanout/sql/connection.hpp"
+#include "fanout/sql/errors.hpp"
 #include "schema.hpp"
 #include "settings.hpp"
 
 namespace fanout::plugins::analytics {
 
 /// A database call failed (server down, connection lost, lock timeout...).
-class StoreError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
-
+using StoreError = sql::DatabaseError;
 /// A version-guarded write found rows another writer changed since they were
 /// loaded (a stale consumer of the same partition): roll back and retry.
-class ConcurrentChange : public StoreError {
-public:
-    using StoreError::StoreError;
-};
+using sql::ConcurrentChange;
 
 class Store {
 public:
@@ -43,11 +38,13 @@ public:
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
 
-    virtual Backend backend() const noexcept = 0;
+    virtual sql::Backend backend() const noexcept = 0;
 
     /// next_offset per partition for `group` (k_no_checkpoint when none);
     /// creates the missing rows. Its own transaction. Throws on failure.
-    std::vector<std::int64_t> load_checkpoints(std::string_view group, std::span<const TopicPartition> partitions);
+    std::vector<std::int64_t> load_checkpoints(std::string_view group, std::span<const TopicPartition> partitions) {
+        return sql::load_checkpoints(*session_, k_checkpoint_table, group, partitions);
+    }
 
     /// Start the batch's write transaction.
     virtual void begin() = 0;
