@@ -42,7 +42,7 @@ constexpr const sql::PreparedSql* k_all[] = {&k_load, &k_insert_posts, &k_update
 }  // namespace
 
 PostgresStore::PostgresStore(std::unique_ptr<soci::session> session)
-    : Store(std::move(session)), db_(*session_), checkpoints_(db_, "fanout_an_advance", k_checkpoint_table) {
+    : PostgresBatchStore(std::move(session), "fanout_an_advance") {
     for (const sql::PreparedSql* p : k_all) db_.prepare(*p);
 }
 

@@ -7,8 +7,7 @@ namespace fanout::plugins::analytics {
 using namespace sqlite_api;
 
 SqliteStore::SqliteStore(std::unique_ptr<soci::session> session)
-    : Store(std::move(session)),
-      db_(*session_),
+    : SqliteBatchStore(std::move(session)),
       load_post_(db_.prepare("SELECT applied_version, removed, author FROM analytics_posts WHERE post_id = ?1")),
       insert_post_(
           db_.prepare("INSERT INTO analytics_posts (post_id, author, day_posted, likes, applied_version, removed)"
@@ -25,8 +24,7 @@ SqliteStore::SqliteStore(std::unique_ptr<soci::session> session)
                            " VALUES (?1, ?2, ?3, ?4) ON CONFLICT (day) DO UPDATE SET"
                            " posts = analytics_days.posts + excluded.posts,"
                            " comments = analytics_days.comments + excluded.comments,"
-                           " likes = analytics_days.likes + excluded.likes")),
-      checkpoints_(db_, k_checkpoint_table) {}
+                           " likes = analytics_days.likes + excluded.likes")) {}
 
 void SqliteStore::load_posts(std::span<const std::string_view> ids, StoredPosts& out) {
     out.assign(ids.size(), std::nullopt);

@@ -57,9 +57,7 @@ constexpr const sql::PreparedSql* k_all[] = {
 }  // namespace
 
 PostgresStore::PostgresStore(std::unique_ptr<soci::session> session)
-    : Store(std::move(session)),
-      db_(*session_),
-      checkpoints_(db_, "fanout_rm_advance", read_model::k_checkpoint_table) {
+    : PostgresBatchStore(std::move(session), "fanout_rm_advance") {
     for (const sql::PreparedSql* p : k_all) db_.prepare(*p);
 }
 

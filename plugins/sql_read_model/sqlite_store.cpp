@@ -7,8 +7,7 @@ namespace fanout::plugins::sql_read_model {
 using namespace sqlite_api;
 
 SqliteStore::SqliteStore(std::unique_ptr<soci::session> session)
-    : Store(std::move(session)),
-      db_(*session_),
+    : SqliteBatchStore(std::move(session)),
       load_post_(db_.prepare("SELECT applied_version, 0 FROM posts WHERE post_id = ?1"
                              " UNION ALL SELECT applied_version, 1 FROM removed_posts WHERE post_id = ?1")),
       insert_post_(db_.prepare("INSERT INTO posts (post_id, author, message, date_posted, likes, applied_version)"
@@ -25,8 +24,7 @@ SqliteStore::SqliteStore(std::unique_ptr<soci::session> session)
                                   " WHERE comments.post_id = excluded.post_id")),
       update_comment_(db_.prepare("UPDATE comments SET comment = ?3, comment_date = ?4, edited = 1"
                                   " WHERE comment_id = ?1 AND post_id = ?2")),
-      delete_comment_(db_.prepare("DELETE FROM comments WHERE comment_id = ?1 AND post_id = ?2")),
-      checkpoints_(db_, read_model::k_checkpoint_table) {}
+      delete_comment_(db_.prepare("DELETE FROM comments WHERE comment_id = ?1 AND post_id = ?2")) {}
 
 void SqliteStore::load_posts(std::span<const std::string_view> ids, StoredPosts& out) {
     out.assign(ids.size(), std::nullopt);
