@@ -33,7 +33,7 @@ AnalyticsPlugin::AnalyticsPlugin(Settings settings, Context& context)
 void AnalyticsPlugin::start() {
     const std::string where = sql::redacted(settings_.database.connection);
     try {
-        store_ = Store::open(settings_);
+        store_ = open_store(settings_);
     } catch (const std::exception& e) {
         if (!is_transient(e.what())) {
             throw std::runtime_error("cannot use the analytics database " + where + ": " + one_line(e.what()));
@@ -56,7 +56,7 @@ bool AnalyticsPlugin::connect() {
     const auto now = Clock::now();
     if (now < next_connect_) return false;
     try {
-        store_ = Store::open(settings_);
+        store_ = open_store(settings_);
         if (resync_ && !positions_.empty()) {
             std::vector<TopicPartition> known;
             for (const auto& [key, offset] : positions_) known.push_back({key.first, key.second});
@@ -190,7 +190,7 @@ void AnalyticsPlugin::handle(std::span<const Event* const> events, std::span<Out
     try {
         const std::vector<std::string_view>& ids = projection_.prepare(accepted_);
         store_->begin();
-        store_->load_posts(ids, stored_);
+        store_->load(ids, stored_);
         store_->write(projection_.project(stored_, verdicts_));
 
         // A partition's checkpoint stops at its first rejected event: the

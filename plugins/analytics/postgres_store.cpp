@@ -42,11 +42,11 @@ constexpr const sql::PreparedSql* k_all[] = {&k_load, &k_insert_posts, &k_update
 }  // namespace
 
 PostgresStore::PostgresStore(std::unique_ptr<soci::session> session)
-    : PostgresBatchStore(std::move(session), "fanout_an_advance") {
+    : sql::PostgresBatchStore<Store>(std::move(session), k_checkpoint_table, "fanout_an_advance") {
     for (const sql::PreparedSql* p : k_all) db_.prepare(*p);
 }
 
-void PostgresStore::load_posts(std::span<const std::string_view> ids, StoredPosts& out) {
+void PostgresStore::load(std::span<const std::string_view> ids, StoredPosts& out) {
     out.assign(ids.size(), std::nullopt);
     if (ids.empty()) return;
     sql::PgArray& array = a_[0];

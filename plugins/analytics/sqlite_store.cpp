@@ -7,7 +7,7 @@ namespace fanout::plugins::analytics {
 using namespace sqlite_api;
 
 SqliteStore::SqliteStore(std::unique_ptr<soci::session> session)
-    : SqliteBatchStore(std::move(session)),
+    : sql::SqliteBatchStore<Store>(std::move(session), k_checkpoint_table),
       load_post_(db_.prepare("SELECT applied_version, removed, author FROM analytics_posts WHERE post_id = ?1")),
       insert_post_(
           db_.prepare("INSERT INTO analytics_posts (post_id, author, day_posted, likes, applied_version, removed)"
@@ -26,7 +26,7 @@ SqliteStore::SqliteStore(std::unique_ptr<soci::session> session)
                            " comments = analytics_days.comments + excluded.comments,"
                            " likes = analytics_days.likes + excluded.likes")) {}
 
-void SqliteStore::load_posts(std::span<const std::string_view> ids, StoredPosts& out) {
+void SqliteStore::load(std::span<const std::string_view> ids, StoredPosts& out) {
     out.assign(ids.size(), std::nullopt);
     sqlite3_stmt* s = load_post_.get();
     for (std::size_t i = 0; i < ids.size(); ++i) {

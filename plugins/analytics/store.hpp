@@ -5,10 +5,6 @@
 //
 // Threading: one Store per plugin instance, used from its pipeline thread.
 #include <memory>
-#include <span>
-#include <string_view>
-
-#include <soci/soci.h>
 
 #include "change_set.hpp"
 #include "fanout/sql/batch_store.hpp"
@@ -24,19 +20,11 @@ using StoreError = sql::DatabaseError;
 /// loaded (a stale consumer of the same partition): roll back and retry.
 using sql::ConcurrentChange;
 
-class Store : public sql::BatchStore {
-public:
-    /// Connect, apply the session settings, create or migrate the tables.
-    /// Throws std::exception (soci::soci_error, StoreError) on failure.
-    static std::unique_ptr<Store> open(const Settings& settings);
+/// load(): the stored state of the batch's posts; write(): its ChangeSet.
+using Store = sql::ProjectionStore<StoredPosts, ChangeSet>;
 
-    /// Stored state of `ids`: out[i] for ids[i] (`out` is resized and reset).
-    virtual void load_posts(std::span<const std::string_view> ids, StoredPosts& out) = 0;
-    /// Write the batch's changes. Throws ConcurrentChange when a guarded row moved.
-    virtual void write(const ChangeSet& changes) = 0;
-
-protected:
-    explicit Store(std::unique_ptr<soci::session> session) : BatchStore(std::move(session), k_checkpoint_table) {}
-};
+/// Connect, apply the session settings, create or migrate the tables.
+/// Throws std::exception (soci::soci_error, StoreError) on failure.
+std::unique_ptr<Store> open_store(const Settings& settings);
 
 }  // namespace fanout::plugins::analytics

@@ -14,7 +14,7 @@ public:
     /// `session` is an open postgresql SOCI session with the schema in place.
     explicit PostgresStore(std::unique_ptr<soci::session> session);
 
-    void load_posts(std::span<const std::string_view> ids, StoredPosts& out) override;
+    void load(std::span<const std::string_view> ids, StoredPosts& out) override;
     void write(const ChangeSet& changes) override;
 
 private:

@@ -35,7 +35,7 @@ ReadModelPlugin::ReadModelPlugin(Settings settings, Context& context)
 void ReadModelPlugin::start() {
     const std::string where = sql::redacted(settings_.database.connection);
     try {
-        store_ = Store::open(settings_);
+        store_ = open_store(settings_);
     } catch (const std::exception& e) {
         if (!is_transient(e.what())) {
             throw std::runtime_error("cannot use the read model database " + where + ": " + one_line(e.what()));
@@ -59,7 +59,7 @@ bool ReadModelPlugin::connect() {
     if (now < next_connect_) return false;
     try {
         known_.clear();
-        store_ = Store::open(settings_);
+        store_ = open_store(settings_);
         if (resync_ && !positions_.empty()) {
             std::vector<TopicPartition> known;
             for (const auto& [key, offset] : positions_) known.push_back({key.first, key.second});
@@ -273,7 +273,7 @@ void ReadModelPlugin::load_stored(std::span<const std::string_view> ids) {
         }
     }
     if (lookup_ids_.empty()) return;
-    store_->load_posts(lookup_ids_, looked_up_);
+    store_->load(lookup_ids_, looked_up_);
     for (std::size_t k = 0; k < lookup_at_.size(); ++k) stored_[lookup_at_[k]] = looked_up_[k];
 }
 
@@ -290,7 +290,7 @@ const ChangeSet& ReadModelPlugin::project_batch(std::span<const std::string_view
         lookup_at_.push_back(post);
     }
     if (lookup_ids_.empty()) return *changes;
-    store_->load_posts(lookup_ids_, looked_up_);
+    store_->load(lookup_ids_, looked_up_);
     for (std::size_t k = 0; k < lookup_at_.size(); ++k) stored_[lookup_at_[k]] = looked_up_[k];
     return projection_.project(stored_, verdicts_);
 }

@@ -7,7 +7,7 @@ namespace fanout::plugins::sql_read_model {
 using namespace sqlite_api;
 
 SqliteStore::SqliteStore(std::unique_ptr<soci::session> session)
-    : SqliteBatchStore(std::move(session)),
+    : sql::SqliteBatchStore<Store>(std::move(session), read_model::k_checkpoint_table),
       load_post_(db_.prepare("SELECT applied_version, 0 FROM posts WHERE post_id = ?1"
                              " UNION ALL SELECT applied_version, 1 FROM removed_posts WHERE post_id = ?1")),
       insert_post_(db_.prepare("INSERT INTO posts (post_id, author, message, date_posted, likes, applied_version)"
@@ -26,7 +26,7 @@ SqliteStore::SqliteStore(std::unique_ptr<soci::session> session)
                                   " WHERE comment_id = ?1 AND post_id = ?2")),
       delete_comment_(db_.prepare("DELETE FROM comments WHERE comment_id = ?1 AND post_id = ?2")) {}
 
-void SqliteStore::load_posts(std::span<const std::string_view> ids, StoredPosts& out) {
+void SqliteStore::load(std::span<const std::string_view> ids, StoredPosts& out) {
     out.assign(ids.size(), std::nullopt);
     sqlite3_stmt* s = load_post_.get();
     for (std::size_t i = 0; i < ids.size(); ++i) {

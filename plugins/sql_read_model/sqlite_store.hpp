@@ -14,7 +14,7 @@ public:
     /// `session` is an open sqlite3 SOCI session with the schema in place.
     explicit SqliteStore(std::unique_ptr<soci::session> session);
 
-    void load_posts(std::span<const std::string_view> ids, StoredPosts& out) override;
+    void load(std::span<const std::string_view> ids, StoredPosts& out) override;
     void write(const ChangeSet& changes) override;
 
 private:

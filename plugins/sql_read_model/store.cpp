@@ -7,7 +7,7 @@
 
 namespace fanout::plugins::sql_read_model {
 
-std::unique_ptr<Store> Store::open(const Settings& settings) {
+std::unique_ptr<Store> open_store(const Settings& settings) {
     std::unique_ptr<soci::session> session = sql::connect(settings.database);
     if (sql::backend_of(*session) == sql::Backend::postgresql) {
         read_model::migrate(*session);

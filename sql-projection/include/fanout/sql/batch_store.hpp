@@ -1,15 +1,14 @@
 #pragma once
 // The part of a projection's store that every projection shares: one write
 // transaction per batch on its connection, and the fenced advance of its
-// checkpoint table in that transaction. A projection's store derives from
-// BatchStore, adds its own loads and writes, and gets the backend part from
-// SqliteBatchStore<Store> or PostgresBatchStore<Store>:
+// checkpoint table in that transaction. A projection names its store
+// interface and implements its loads and writes per backend on db_:
 //
-//   class Store : public sql::BatchStore {       // + virtual load / write
-//   protected:
-//       explicit Store(std::unique_ptr<soci::session> s) : BatchStore(std::move(s), "my_checkpoints") {}
+//   using Store = sql::ProjectionStore<MyStoredRows, MyChangeSet>;
+//   class SqliteStore final : public sql::SqliteBatchStore<Store> {
+//       explicit SqliteStore(std::unique_ptr<soci::session> s)
+//           : sql::SqliteBatchStore<Store>(std::move(s), "my_checkpoints"), ... statements on db_ ...
 //   };
-//   class SqliteStore final : public sql::SqliteBatchStore<Store> { ... statements on db_ ... };
 //
 // Threading: one store per plugin instance, used from its pipeline thread.
 #include <cstdint>
@@ -71,36 +70,29 @@ private:
     std::string checkpoint_table_;
 };
 
-/// SQLite: `Store` (a BatchStore taking the session in its constructor) on a
-/// SqliteConnection, `db_`, for the derived class's statements.
-template <typename Store>
-class SqliteBatchStore : public Store {
+/// A projection's store: the batch transaction, plus loading what a batch
+/// must see of the rows it touches (`Stored`, for their ids) and writing the
+/// batch's changes.
+template <typename Stored, typename Changes>
+class ProjectionStore : public BatchStore {
 public:
-    Backend backend() const noexcept final { return Backend::sqlite; }
-    void begin() final { db_.begin(); }
-    bool advance(std::string_view group, std::span<const CheckpointAdvance> advances) final {
-        return checkpoints_.advance(group, advances);
-    }
-    void commit() final { db_.commit(); }
-    bool rollback() noexcept final { return db_.rollback(); }
-    bool usable() const noexcept final { return db_.usable(); }
+    /// Stored state of `ids`: out[i] for ids[i] (`out` is resized and reset).
+    virtual void load(std::span<const std::string_view> ids, Stored& out) = 0;
+    /// Write the batch's changes in the open transaction. Throws
+    /// ConcurrentChange when a guarded row moved, DatabaseError otherwise.
+    virtual void write(const Changes& changes) = 0;
 
 protected:
-    explicit SqliteBatchStore(std::unique_ptr<soci::session> session)
-        : Store(std::move(session)), db_(this->session()), checkpoints_(db_, this->checkpoint_table()) {}
-
-    SqliteConnection db_;
-
-private:
-    SqliteCheckpoints checkpoints_;
+    using BatchStore::BatchStore;
 };
 
-/// PostgreSQL: `Store` on a PostgresConnection, `db_`, for the derived
-/// class's statements; the advance is prepared as `advance_statement`.
-template <typename Store>
-class PostgresBatchStore : public Store {
+/// `Store` (a BatchStore) on one backend: the transaction and the fenced
+/// advance on `Connection`, which the derived class's statements use as
+/// `db_`. Use SqliteBatchStore or PostgresBatchStore.
+template <typename Store, typename Connection, typename Checkpoints, Backend kind>
+class BatchStoreOn : public Store {
 public:
-    Backend backend() const noexcept final { return Backend::postgresql; }
+    Backend backend() const noexcept final { return kind; }
     void begin() final { db_.begin(); }
     bool advance(std::string_view group, std::span<const CheckpointAdvance> advances) final {
         return checkpoints_.advance(group, advances);
@@ -110,15 +102,25 @@ public:
     bool usable() const noexcept final { return db_.usable(); }
 
 protected:
-    PostgresBatchStore(std::unique_ptr<soci::session> session, std::string advance_statement)
-        : Store(std::move(session)),
+    /// `extra`: what Checkpoints takes before the table (PostgreSQL: the
+    /// advance's statement name).
+    template <typename... Extra>
+    BatchStoreOn(std::unique_ptr<soci::session> session, std::string_view checkpoint_table, Extra&&... extra)
+        : Store(std::move(session), checkpoint_table),
           db_(this->session()),
-          checkpoints_(db_, std::move(advance_statement), this->checkpoint_table()) {}
+          checkpoints_(db_, std::forward<Extra>(extra)..., checkpoint_table) {}
 
-    PostgresConnection db_;
+    Connection db_;
 
 private:
-    PostgresCheckpoints checkpoints_;
+    Checkpoints checkpoints_;
 };
+
+/// Constructed with (session, checkpoint table).
+template <typename Store>
+using SqliteBatchStore = BatchStoreOn<Store, SqliteConnection, SqliteCheckpoints, Backend::sqlite>;
+/// Constructed with (session, checkpoint table, name of the advance statement).
+template <typename Store>
+using PostgresBatchStore = BatchStoreOn<Store, PostgresConnection, PostgresCheckpoints, Backend::postgresql>;
 
 }  // namespace fanout::sql
