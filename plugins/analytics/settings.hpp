@@ -1,7 +1,5 @@
 #pragma once
 // The plugin's declared options and the typed settings made from them.
-#include <iterator>
-
 #include "fanout/options.hpp"
 #include "fanout/sql/settings.hpp"
 
@@ -13,14 +11,9 @@ struct Settings {
 };
 
 /// The option schema handed to the host (unknown keys are refused there).
-inline constexpr OptionSpec k_options[] = {
-    {"connection", OptionType::string, nullptr,
-     "analytics database: sqlite:/path/file.db, or PostgreSQL as postgresql://user:pass@host:port/db or "
-     "\"host=... dbname=...\" (may be the read model's database: every table is prefixed analytics_)"},
-    sql::k_lock_timeout_option,
-    sql::k_connect_timeout_option,
-    sql::k_reconnect_interval_option,
-};
+inline constexpr auto k_options = sql::database_options(
+    "analytics database: sqlite:/path/file.db, or PostgreSQL as postgresql://user:pass@host:port/db or "
+    "\"host=... dbname=...\" (may be the read model's database: every table is prefixed analytics_)");
 
 /// Typed settings from validated options. Throws std::invalid_argument for
 /// values outside their range and a connection string that does not parse.

@@ -150,3 +150,19 @@ TEST(SqlProjectionConnection, AnUnreadableSqliteDatabaseIsAnError) {
     soci::session session;
     EXPECT_THROW(sql::open_session(session, "sqlite:" + (dir / "missing" / "p.db").string()), std::exception);
 }
+
+TEST(SqlProjectionSettings, TheDatabaseOptionsKeepTheirKeysTypesAndDefaults) {
+    constexpr auto options = sql::database_options("my database");
+    ASSERT_EQ(options.size(), 4u);
+    EXPECT_STREQ(options[0].key, "connection");
+    EXPECT_EQ(options[0].type, fanout::OptionType::string);
+    EXPECT_EQ(options[0].default_value, nullptr);  // required
+    EXPECT_STREQ(options[0].description, "my database");
+    EXPECT_STREQ(options[1].key, "lock_timeout_ms");
+    EXPECT_STREQ(options[1].default_value, "10000");
+    EXPECT_STREQ(options[2].key, "connect_timeout_s");
+    EXPECT_STREQ(options[2].default_value, "5");
+    EXPECT_STREQ(options[3].key, "reconnect_interval_ms");
+    EXPECT_STREQ(options[3].default_value, "1000");
+    for (std::size_t i = 1; i < options.size(); ++i) EXPECT_EQ(options[i].type, fanout::OptionType::integer);
+}

@@ -1,12 +1,11 @@
 #pragma once
 // The database options every SQL projection declares, and the typed settings
 // made from them. A projection embeds ConnectionSettings in its own Settings
-// and lists the options in its own schema, with its own description of
-// `connection`:
+// and declares the options with its own description of `connection`:
 //
-//   inline constexpr OptionSpec k_options[] = {
-//       {"connection", OptionType::string, nullptr, "my projection's database: ..."},
-//       sql::k_lock_timeout_option, sql::k_connect_timeout_option, sql::k_reconnect_interval_option};
+//   inline constexpr auto k_options = sql::database_options("my projection's database: ...");
+//   // descriptor: k_options.data(), k_options.size()
+#include <array>
 #include <chrono>
 #include <string>
 
@@ -35,6 +34,16 @@ inline constexpr OptionSpec k_connect_timeout_option{"connect_timeout_s", Option
 inline constexpr OptionSpec k_reconnect_interval_option{
     "reconnect_interval_ms", OptionType::integer, "1000",
     "minimum time between two reconnection attempts while the database is unreachable"};
+
+/// The option schema of a projection's database: `connection` (required,
+/// described by `connection_description`) and the three options above. A
+/// projection with options of its own lists these among them.
+constexpr std::array<OptionSpec, 4> database_options(const char* connection_description) {
+    return {{{"connection", OptionType::string, nullptr, connection_description},
+             k_lock_timeout_option,
+             k_connect_timeout_option,
+             k_reconnect_interval_option}};
+}
 
 /// Typed settings from validated options (`connection` and the three options
 /// above). Throws std::invalid_argument for values outside their range and a
