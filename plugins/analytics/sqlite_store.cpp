@@ -46,40 +46,18 @@ void SqliteStore::load(std::span<const std::string_view> ids, StoredPosts& out) 
 
 void SqliteStore::write(const ChangeSet& changes) {
     for (const NewPost& p : changes.new_posts) {
-        sqlite3_stmt* s = insert_post_.get();
-        db_.bind(s, 1, p.post_id);
-        db_.bind(s, 2, p.author);
-        db_.bind(s, 3, p.day_posted);
-        db_.bind(s, 4, p.likes);
-        db_.bind(s, 5, p.version);
-        db_.bind(s, 6, std::int64_t{p.removed ? 1 : 0});
-        db_.run(s);
+        db_.run(insert_post_.get(), p.post_id, p.author, p.day_posted, p.likes, p.version,
+                std::int64_t{p.removed ? 1 : 0});
     }
     for (const PostUpdate& p : changes.post_updates) {
-        sqlite3_stmt* s = update_post_.get();
-        db_.bind(s, 1, p.post_id);
-        db_.bind(s, 2, p.likes_added);
-        db_.bind(s, 3, p.version);
-        db_.bind(s, 4, p.expected_version);
-        db_.bind(s, 5, std::int64_t{p.removed ? 1 : 0});
-        if (db_.run(s) != 1) throw ConcurrentChange("post " + std::string(p.post_id) + " changed meanwhile");
+        if (db_.run(update_post_.get(), p.post_id, p.likes_added, p.version, p.expected_version,
+                    std::int64_t{p.removed ? 1 : 0}) != 1)
+            throw ConcurrentChange("post " + std::string(p.post_id) + " changed meanwhile");
     }
     for (const AuthorDelta& a : changes.authors) {
-        sqlite3_stmt* s = add_author_.get();
-        db_.bind(s, 1, a.author);
-        db_.bind(s, 2, a.posts);
-        db_.bind(s, 3, a.comments);
-        db_.bind(s, 4, a.likes_received);
-        db_.run(s);
+        db_.run(add_author_.get(), a.author, a.posts, a.comments, a.likes_received);
     }
-    for (const DayDelta& d : changes.days) {
-        sqlite3_stmt* s = add_day_.get();
-        db_.bind(s, 1, d.day);
-        db_.bind(s, 2, d.posts);
-        db_.bind(s, 3, d.comments);
-        db_.bind(s, 4, d.likes);
-        db_.run(s);
-    }
+    for (const DayDelta& d : changes.days) db_.run(add_day_.get(), d.day, d.posts, d.comments, d.likes);
 }
 
 }  // namespace fanout::plugins::analytics

@@ -42,65 +42,27 @@ void SqliteStore::load(std::span<const std::string_view> ids, StoredPosts& out) 
 }
 
 void SqliteStore::write(const ChangeSet& changes) {
-    for (const CommentDeletion& c : changes.comment_deletions) {
-        db_.bind(delete_comment_.get(), 1, c.comment_id);
-        db_.bind(delete_comment_.get(), 2, c.post_id);
-        db_.run(delete_comment_.get());
-    }
+    for (const CommentDeletion& c : changes.comment_deletions) db_.run(delete_comment_.get(), c.comment_id, c.post_id);
     for (const PostDeletion& p : changes.post_deletions) {
-        db_.bind(delete_post_comments_.get(), 1, p.post_id);
-        db_.run(delete_post_comments_.get());
-        db_.bind(delete_post_.get(), 1, p.post_id);
-        db_.bind(delete_post_.get(), 2, p.expected_version);
-        if (db_.run(delete_post_.get()) != 1)
+        db_.run(delete_post_comments_.get(), p.post_id);
+        if (db_.run(delete_post_.get(), p.post_id, p.expected_version) != 1)
             throw ConcurrentChange("post " + std::string(p.post_id) + " changed meanwhile");
     }
     for (const NewPost& p : changes.new_posts) {
-        sqlite3_stmt* s = insert_post_.get();
-        db_.bind(s, 1, p.post_id);
-        db_.bind(s, 2, p.author);
-        db_.bind(s, 3, p.message);
-        db_.bind(s, 4, p.date_posted);
-        db_.bind(s, 5, p.likes);
-        db_.bind(s, 6, p.version);
-        db_.run(s);
+        db_.run(insert_post_.get(), p.post_id, p.author, p.message, p.date_posted, p.likes, p.version);
     }
     for (const PostUpdate& p : changes.post_updates) {
-        sqlite3_stmt* s = update_post_.get();
-        db_.bind(s, 1, p.post_id);
-        if (p.message) {
-            db_.bind(s, 2, *p.message);
-        } else {
-            db_.bind_null(s, 2);
-        }
-        db_.bind(s, 3, p.likes_added);
-        db_.bind(s, 4, p.version);
-        db_.bind(s, 5, p.expected_version);
-        if (db_.run(s) != 1) throw ConcurrentChange("post " + std::string(p.post_id) + " changed meanwhile");
+        if (db_.run(update_post_.get(), p.post_id, p.message, p.likes_added, p.version, p.expected_version) != 1)
+            throw ConcurrentChange("post " + std::string(p.post_id) + " changed meanwhile");
     }
     for (const CommentUpsert& c : changes.comment_upserts) {
-        sqlite3_stmt* s = upsert_comment_.get();
-        db_.bind(s, 1, c.comment_id);
-        db_.bind(s, 2, c.post_id);
-        db_.bind(s, 3, c.username);
-        db_.bind(s, 4, c.comment);
-        db_.bind(s, 5, c.comment_date);
-        db_.bind(s, 6, std::int64_t{c.edited ? 1 : 0});
-        db_.run(s);
+        db_.run(upsert_comment_.get(), c.comment_id, c.post_id, c.username, c.comment, c.comment_date,
+                std::int64_t{c.edited ? 1 : 0});
     }
     for (const CommentUpdate& c : changes.comment_updates) {
-        sqlite3_stmt* s = update_comment_.get();
-        db_.bind(s, 1, c.comment_id);
-        db_.bind(s, 2, c.post_id);
-        db_.bind(s, 3, c.comment);
-        db_.bind(s, 4, c.comment_date);
-        db_.run(s);
+        db_.run(update_comment_.get(), c.comment_id, c.post_id, c.comment, c.comment_date);
     }
-    for (const Tombstone& t : changes.tombstones) {
-        db_.bind(insert_tombstone_.get(), 1, t.post_id);
-        db_.bind(insert_tombstone_.get(), 2, t.version);
-        db_.run(insert_tombstone_.get());
-    }
+    for (const Tombstone& t : changes.tombstones) db_.run(insert_tombstone_.get(), t.post_id, t.version);
 }
 
 }  // namespace fanout::plugins::sql_read_model

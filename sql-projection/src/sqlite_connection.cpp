@@ -69,6 +69,10 @@ void SqliteConnection::bind_null(sqlite3_stmt* statement, int index) {
     if (sqlite3_bind_null(statement, index) != SQLITE_OK) fail("bind");
 }
 
+void SqliteConnection::bind(sqlite3_stmt* statement, int index, std::optional<std::string_view> text) {
+    text ? bind(statement, index, *text) : bind_null(statement, index);
+}
+
 int SqliteConnection::run(sqlite3_stmt* statement) {
     const int rc = sqlite3_step(statement);
     sqlite3_reset(statement);
@@ -104,12 +108,7 @@ SqliteCheckpoints::SqliteCheckpoints(SqliteConnection& connection, std::string_v
 bool SqliteCheckpoints::advance(std::string_view group, std::span<const CheckpointAdvance> advances) {
     sqlite3_stmt* s = advance_.get();
     for (const CheckpointAdvance& a : advances) {
-        connection_.bind(s, 1, group);
-        connection_.bind(s, 2, a.topic);
-        connection_.bind(s, 3, std::int64_t{a.partition});
-        connection_.bind(s, 4, a.expected);
-        connection_.bind(s, 5, a.next);
-        if (connection_.run(s) != 1) return false;
+        if (connection_.run(s, group, a.topic, std::int64_t{a.partition}, a.expected, a.next) != 1) return false;
     }
     return true;
 }

@@ -7,6 +7,7 @@
 // pipeline thread (the checkpointer has its own thread and connection).
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -41,10 +42,19 @@ public:
     void exec(const char* sql);
     /// Step a bound statement that returns no rows; returns sqlite3_changes().
     int run(sqlite3_stmt* statement);
+    /// Bind `values` to parameters 1, 2, ... (see bind()), then run().
+    template <typename... Values>
+    requires(sizeof...(Values) > 0) int run(sqlite3_stmt* statement, const Values&... values) {
+        int index = 0;
+        (bind(statement, ++index, values), ...);
+        return run(statement);
+    }
     /// Bind text that outlives the step (SQLITE_STATIC: not copied).
     void bind(sqlite3_stmt* statement, int index, std::string_view text);
     void bind(sqlite3_stmt* statement, int index, std::int64_t value);
     void bind_null(sqlite3_stmt* statement, int index);
+    /// Text, or NULL when empty.
+    void bind(sqlite3_stmt* statement, int index, std::optional<std::string_view> text);
     /// Throw DatabaseError for the last call's error, marking the connection
     /// unusable unless the error leaves it usable (busy, locked, full,
     /// constraint).
