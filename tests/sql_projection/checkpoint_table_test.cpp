@@ -40,6 +40,24 @@ protected:
         return next;
     }
 
+    /// One transaction that only advances: committed when every row held
+    /// its expected offset, rolled back (and the connection still usable)
+    /// when one was fenced.
+    bool advance_in_transaction(const std::string& group, std::vector<sql::CheckpointAdvance> advances) {
+        if (!db_) {
+            db_ = std::make_unique<sql::SqliteConnection>(session_);
+            checkpoints_ = std::make_unique<sql::SqliteCheckpoints>(*db_, k_table);
+        }
+        db_->begin();
+        if (checkpoints_->advance(group, advances)) {
+            db_->commit();
+            return true;
+        }
+        EXPECT_TRUE(db_->rollback());
+        EXPECT_TRUE(db_->usable());
+        return false;
+    }
+
     int rows() {
         int n = -1;
         session_ << "SELECT count(*) FROM projection_checkpoints", soci::into(n);
@@ -48,6 +66,8 @@ protected:
 
     fanout::test::TempDir dir_;
     soci::session session_;
+    std::unique_ptr<sql::SqliteConnection> db_;
+    std::unique_ptr<sql::SqliteCheckpoints> checkpoints_;
 };
 
 }  // namespace
@@ -63,31 +83,17 @@ TEST_F(SqlProjectionCheckpoints, LoadingCreatesMissingRowsWithoutACheckpoint) {
 
 TEST_F(SqlProjectionCheckpoints, AnAdvanceMovesEachPartitionFromExpectedToNext) {
     load("g", {{"posts", 0}, {"posts", 1}});
-    sql::SqliteConnection db(session_);
-    sql::SqliteCheckpoints checkpoints(db, k_table);
-    const sql::CheckpointAdvance advances[] = {{"posts", 0, k_no_checkpoint, 10}, {"posts", 1, k_no_checkpoint, 3}};
-    db.begin();
-    EXPECT_TRUE(checkpoints.advance("g", advances));
-    db.commit();
+    EXPECT_TRUE(advance_in_transaction("g", {{"posts", 0, k_no_checkpoint, 10}, {"posts", 1, k_no_checkpoint, 3}}));
     EXPECT_EQ(load("g", {{"posts", 0}, {"posts", 1}}), (std::vector<std::int64_t>{10, 3}));
 }
 
 TEST_F(SqlProjectionCheckpoints, AStaleExpectedOffsetIsFencedAndChangesNothing) {
     load("g", {{"posts", 0}, {"posts", 1}});
-    sql::SqliteConnection db(session_);
-    sql::SqliteCheckpoints checkpoints(db, k_table);
-    const sql::CheckpointAdvance first[] = {{"posts", 0, k_no_checkpoint, 10}, {"posts", 1, k_no_checkpoint, 5}};
-    db.begin();
-    ASSERT_TRUE(checkpoints.advance("g", first));
-    db.commit();
+    ASSERT_TRUE(advance_in_transaction("g", {{"posts", 0, k_no_checkpoint, 10}, {"posts", 1, k_no_checkpoint, 5}}));
 
     // A writer that still expects partition 1 at the start: partition 0 moves
     // in the transaction, partition 1 is fenced, and the rollback undoes both.
-    const sql::CheckpointAdvance stale[] = {{"posts", 0, 10, 20}, {"posts", 1, k_no_checkpoint, 7}};
-    db.begin();
-    EXPECT_FALSE(checkpoints.advance("g", stale));
-    EXPECT_TRUE(db.rollback());
-    EXPECT_TRUE(db.usable());
+    EXPECT_FALSE(advance_in_transaction("g", {{"posts", 0, 10, 20}, {"posts", 1, k_no_checkpoint, 7}}));
     EXPECT_EQ(stored("g", "posts", 0), 10);
     EXPECT_EQ(stored("g", "posts", 1), 5);
 }
@@ -95,12 +101,7 @@ TEST_F(SqlProjectionCheckpoints, AStaleExpectedOffsetIsFencedAndChangesNothing) 
 TEST_F(SqlProjectionCheckpoints, GroupsKeepTheirOwnPositions) {
     load("a", {{"posts", 0}});
     load("b", {{"posts", 0}});
-    sql::SqliteConnection db(session_);
-    sql::SqliteCheckpoints checkpoints(db, k_table);
-    const sql::CheckpointAdvance advance[] = {{"posts", 0, k_no_checkpoint, 42}};
-    db.begin();
-    ASSERT_TRUE(checkpoints.advance("a", advance));
-    db.commit();
+    ASSERT_TRUE(advance_in_transaction("a", {{"posts", 0, k_no_checkpoint, 42}}));
     EXPECT_EQ(load("a", {{"posts", 0}}), std::vector<std::int64_t>{42});
     EXPECT_EQ(load("b", {{"posts", 0}}), std::vector<std::int64_t>{k_no_checkpoint});
 }
