@@ -24,10 +24,15 @@ find_library(SOCI_SQLITE3_LIBRARY soci_sqlite3 REQUIRED)
 find_library(SOCI_POSTGRESQL_LIBRARY soci_postgresql REQUIRED)
 find_package(PostgreSQL REQUIRED)
 find_package(SQLite3 REQUIRED)
+# Exported with the plugin SDK as Fanout::soci (fanout_sql_projection's
+# dependency): installed, it names the libraries for the linker to find.
 add_library(fanout_soci INTERFACE)
 target_link_libraries(fanout_soci INTERFACE
-  ${SOCI_CORE_LIBRARY} ${SOCI_SQLITE3_LIBRARY} ${SOCI_POSTGRESQL_LIBRARY} PostgreSQL::PostgreSQL SQLite::SQLite3)
+  "$<BUILD_INTERFACE:${SOCI_CORE_LIBRARY};${SOCI_SQLITE3_LIBRARY};${SOCI_POSTGRESQL_LIBRARY}>"
+  "$<INSTALL_INTERFACE:soci_core;soci_sqlite3;soci_postgresql>"
+  PostgreSQL::PostgreSQL SQLite::SQLite3)
 target_include_directories(fanout_soci SYSTEM INTERFACE ${PostgreSQL_INCLUDE_DIRS})
+set_target_properties(fanout_soci PROPERTIES EXPORT_NAME soci)
 
 # cpp-httplib for the HTTP services and the admin endpoint.
 pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)

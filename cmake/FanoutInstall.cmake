@@ -4,7 +4,8 @@
 #   share/fanout/scripts/    Lua scripts
 #   etc/fanout/              example configuration
 #   lib/systemd/system/      units
-#   include/fanout/          the plugin API
+#   include/fanout/          the plugin API; include/fanout/sql/ the SQL projection library
+#   lib/                     libfanout_sql_projection.a and what it links
 #   lib/cmake/Fanout/        CMake package (find_package(Fanout))
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
@@ -35,9 +36,14 @@ foreach(unit fanoutd post-command post-query)
   install(FILES ${CMAKE_BINARY_DIR}/systemd/${unit}.service DESTINATION lib/systemd/system)
 endforeach()
 
-# The plugin API as a CMake package.
-install(TARGETS fanout_plugin_api EXPORT FanoutTargets)
+# The plugin SDK as a CMake package: the plugin API (header-only) and the
+# SQL projection library, with what that links (SOCI, and the connection
+# string parser of fanout_common, split out so that the package does not
+# carry fanout_common's yaml-cpp and daemon code).
+install(TARGETS fanout_plugin_api fanout_sql_projection fanout_connection_string fanout_soci EXPORT FanoutTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/plugin-api/include/fanout DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/sql-projection/include/fanout DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT FanoutTargets NAMESPACE Fanout:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/Fanout)
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/FanoutConfig.cmake.in
   ${CMAKE_BINARY_DIR}/FanoutConfig.cmake

@@ -1,47 +1,16 @@
 #include "analytics_plugin.hpp"
 
 #include <algorithm>
-#include <array>
-#include <cctype>
 #include <stdexcept>
+
+#include "fanout/sql/errors.hpp"
+#include "fanout/sql/settings.hpp"
 
 namespace fanout::plugins::analytics {
 namespace {
 
-/// Failures that go away by themselves (the server is down, restarting or
-/// busy), as opposed to a wrong path, password or database name.
-bool looks_transient(std::string message) {
-    std::transform(message.begin(), message.end(), message.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    static constexpr std::array k_transient = {
-        "connection refused", "could not connect",
-        "timeout expired",    "timed out",
-        "starting up",        "shutting down",
-        "in recovery",        "server closed the connection",
-        "too many clients",   "could not translate host",
-        "no route to host",   "network is unreachable",
-        "connection reset",   "terminating connection",
-        "database is locked", "lock timeout",
-    };
-    return std::any_of(k_transient.begin(), k_transient.end(),
-                       [&](const char* phrase) { return message.find(phrase) != std::string::npos; });
-}
-
-/// Database messages span lines (libpq adds hints); log lines must not.
-std::string one_line(std::string_view text) {
-    std::string out;
-    bool space = false;
-    for (const char c : text) {
-        if (c == '\n' || c == '\t' || c == '\r' || c == ' ') {
-            space = !out.empty();
-            continue;
-        }
-        if (space) out += ' ';
-        space = false;
-        out += c;
-    }
-    return out;
-}
+using sql::is_transient;
+using sql::one_line;
 
 std::string partition_name(std::string_view topic, std::int32_t partition) {
     return std::string(topic) + "[" + std::to_string(partition) + "]";
@@ -62,16 +31,16 @@ AnalyticsPlugin::AnalyticsPlugin(Settings settings, Context& context)
       db_errors_(context.counter("db_errors")) {}
 
 void AnalyticsPlugin::start() {
-    const std::string where = redacted(settings_.connection);
+    const std::string where = sql::redacted(settings_.database.connection);
     try {
-        store_ = Store::open(settings_);
+        store_ = open_store(settings_);
     } catch (const std::exception& e) {
-        if (!looks_transient(e.what())) {
+        if (!is_transient(e.what())) {
             throw std::runtime_error("cannot use the analytics database " + where + ": " + one_line(e.what()));
         }
         last_error_ = one_line(e.what());
         was_down_ = true;
-        next_connect_ = Clock::now() + settings_.reconnect_interval;
+        next_connect_ = Clock::now() + settings_.database.reconnect_interval;
         db_errors_.add(1);
         context_.logger().warning("database unavailable at start, retrying until it answers: connection=" + where +
                                   " error=" + last_error_);
@@ -87,7 +56,7 @@ bool AnalyticsPlugin::connect() {
     const auto now = Clock::now();
     if (now < next_connect_) return false;
     try {
-        store_ = Store::open(settings_);
+        store_ = open_store(settings_);
         if (resync_ && !positions_.empty()) {
             std::vector<TopicPartition> known;
             for (const auto& [key, offset] : positions_) known.push_back({key.first, key.second});
@@ -98,13 +67,14 @@ bool AnalyticsPlugin::connect() {
         store_.reset();
         last_error_ = one_line(e.what());
         was_down_ = true;
-        next_connect_ = now + settings_.reconnect_interval;
+        next_connect_ = now + settings_.database.reconnect_interval;
         db_errors_.add(1);
         context_.logger().warning("cannot reach the database, next attempt in " +
-                                  std::to_string(settings_.reconnect_interval.count()) + "ms: " + last_error_);
+                                  std::to_string(settings_.database.reconnect_interval.count()) + "ms: " + last_error_);
         return false;
     }
-    if (was_down_) context_.logger().info("database connection restored: " + redacted(settings_.connection));
+    if (was_down_)
+        context_.logger().info("database connection restored: " + sql::redacted(settings_.database.connection));
     was_down_ = false;
     return true;
 }
@@ -220,7 +190,7 @@ void AnalyticsPlugin::handle(std::span<const Event* const> events, std::span<Out
     try {
         const std::vector<std::string_view>& ids = projection_.prepare(accepted_);
         store_->begin();
-        store_->load_posts(ids, stored_);
+        store_->load(ids, stored_);
         store_->write(projection_.project(stored_, verdicts_));
 
         // A partition's checkpoint stops at its first rejected event: the

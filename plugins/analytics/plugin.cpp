@@ -21,8 +21,8 @@ const PluginDescriptor descriptor{
     "analytics",
     "1.0.0",
     "counts posts, comments and likes per author, per day and per post in SQL (SQLite or PostgreSQL), exactly once",
-    k_options,
-    std::size(k_options),
+    k_options.data(),
+    k_options.size(),
     &create,
 };
 

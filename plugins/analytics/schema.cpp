@@ -1,9 +1,7 @@
 #include "schema.hpp"
 
-#include <soci/postgresql/soci-postgresql.h>
-#include <soci/sqlite3/soci-sqlite3.h>
-
-#include "fanout/common/connection_string.hpp"
+#include "fanout/sql/checkpoint_table.hpp"
+#include "fanout/sql/connection.hpp"
 
 #include <stdexcept>
 #include <vector>
@@ -33,12 +31,7 @@ const std::vector<std::vector<std::string>> k_migrations = {
         " posts BIGINT NOT NULL DEFAULT 0,"
         " comments BIGINT NOT NULL DEFAULT 0,"
         " likes BIGINT NOT NULL DEFAULT 0)",
-        "CREATE TABLE IF NOT EXISTS analytics_checkpoints ("
-        " consumer_group TEXT NOT NULL,"
-        " topic TEXT NOT NULL,"
-        " partition_id INTEGER NOT NULL,"
-        " next_offset BIGINT NOT NULL,"
-        " PRIMARY KEY (consumer_group, topic, partition_id))",
+        sql::checkpoint_table_ddl(k_checkpoint_table),
     },
 };
 
@@ -53,13 +46,9 @@ int current_version(soci::session& session) {
 
 }  // namespace
 
-Backend backend_of(soci::session& session) {
-    return session.get_backend_name() == "postgresql" ? Backend::postgresql : Backend::sqlite;
-}
-
 void migrate(soci::session& session) {
     soci::transaction tx(session);
-    if (backend_of(session) == Backend::postgresql) {
+    if (sql::backend_of(session) == sql::Backend::postgresql) {
         session << "SELECT pg_advisory_xact_lock(74658)";  // released at commit
     }
     const int from = current_version(session);
@@ -81,25 +70,6 @@ void migrate(soci::session& session) {
             soci::use(k_schema_version);
     }
     tx.commit();
-}
-
-bool is_postgresql(const std::string& connection) {
-    try {
-        return common::parse_connection_string(connection).is_postgresql();
-    } catch (const common::ConnectionStringError&) {
-        return false;
-    }
-}
-
-void open_session(soci::session& session, const std::string& connection) {
-    const common::ConnectionString target = common::parse_connection_string(connection);
-    if (target.is_postgresql()) {
-        session.open(soci::postgresql, target.soci_connect_string());
-        return;
-    }
-    session.open(soci::sqlite3, target.soci_connect_string() + " timeout=30");
-    session << "PRAGMA journal_mode=WAL";
-    session << "PRAGMA synchronous=NORMAL";
 }
 
 }  // namespace fanout::plugins::analytics

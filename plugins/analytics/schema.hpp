@@ -9,7 +9,7 @@
 //   analytics_days           per UTC day (YYYY-MM-DD): posts, comments, likes
 //   analytics_checkpoints    the plugin's Kafka positions
 //   analytics_schema_version
-#include <string>
+#include <string_view>
 
 #include <soci/soci.h>
 
@@ -19,22 +19,12 @@ namespace fanout::plugins::analytics {
 ///   1: analytics_posts, analytics_authors, analytics_days, analytics_checkpoints
 inline constexpr int k_schema_version = 1;
 
-enum class Backend { sqlite, postgresql };
-
-/// From the session's backend name.
-Backend backend_of(soci::session& session);
+/// The plugin's checkpoint table (fanout/sql/checkpoint_table.hpp).
+inline constexpr std::string_view k_checkpoint_table = "analytics_checkpoints";
 
 /// Create or migrate the tables to k_schema_version in one transaction.
 /// Idempotent; several processes starting at once on PostgreSQL are
 /// serialised by an advisory lock. Throws soci::soci_error.
 void migrate(soci::session& session);
-
-/// True when `connection` names a PostgreSQL database (a postgres:// or
-/// postgresql:// URL, or a libpq "key=value ..." string); false for SQLite.
-bool is_postgresql(const std::string& connection);
-
-/// Open a SOCI session: `sqlite:/path/file.db` (also sqlite3:, sqlite://,
-/// sqlite3://) with WAL and synchronous=NORMAL, or PostgreSQL.
-void open_session(soci::session& session, const std::string& connection);
 
 }  // namespace fanout::plugins::analytics

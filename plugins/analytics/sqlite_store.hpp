@@ -1,46 +1,26 @@
 #pragma once
 // SQLite: one IMMEDIATE transaction per batch (WAL), one reused prepared
-// statement per kind of row change, bound without copying.
+// statement per kind of row change, bound without copying
+// (fanout/sql/sqlite_connection.hpp).
 #include <memory>
 
-// SOCI declares the SQLite API inside namespace sqlite_api.
-#include <soci/sqlite3/soci-sqlite3.h>
-
+#include "fanout/sql/batch_store.hpp"
 #include "store.hpp"
 
 namespace fanout::plugins::analytics {
 
-class SqliteStore final : public Store {
+class SqliteStore final : public sql::SqliteBatchStore<Store> {
 public:
-    /// `session` is an open sqlite3 SOCI session with the schema in place.
+    /// `session` is an open sqlite3 SOCI session with the tables in place.
     explicit SqliteStore(std::unique_ptr<soci::session> session);
-    ~SqliteStore() override;
 
-    Backend backend() const noexcept override { return Backend::sqlite; }
-    void begin() override;
-    void load_posts(std::span<const std::string_view> ids, StoredPosts& out) override;
+    void load(std::span<const std::string_view> ids, StoredPosts& out) override;
     void write(const ChangeSet& changes) override;
-    bool advance(std::string_view group, std::span<const CheckpointAdvance> advances) override;
-    void commit() override;
-    bool rollback() noexcept override;
-    bool usable() const noexcept override { return !broken_; }
 
 private:
-    using sqlite3 = sqlite_api::sqlite3;
-    using sqlite3_stmt = sqlite_api::sqlite3_stmt;
-    using Statement = std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>;
+    using Statement = sql::SqliteConnection::Statement;
 
-    Statement prepare(const char* sql);
-    void exec(const char* sql);
-    /// Step a bound statement that returns no rows; returns sqlite3_changes().
-    int run(sqlite3_stmt* statement);
-    void bind(sqlite3_stmt* statement, int index, std::string_view text);
-    void bind(sqlite3_stmt* statement, int index, std::int64_t value);
-    [[noreturn]] void fail(const char* what);
-
-    sqlite3* db_;
-    bool broken_ = false;
-    Statement load_post_, insert_post_, update_post_, add_author_, add_day_, advance_;
+    Statement load_post_, insert_post_, update_post_, add_author_, add_day_;
 };
 
 }  // namespace fanout::plugins::analytics

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "fanout/sql/checkpoint_table.hpp"
+
 namespace fanout::plugins::sql_read_model {
 
 /// What the database holds for one post before the batch.
@@ -82,13 +84,7 @@ struct ChangeSet {
     }
 };
 
-/// New position of one partition, written in the batch's transaction only
-/// where the row still holds `expected` (fences a stale consumer).
-struct CheckpointAdvance {
-    std::string_view topic;
-    std::int32_t partition = 0;
-    std::int64_t expected = -1;
-    std::int64_t next = -1;
-};
+/// New position of one partition (fenced advance of the checkpoint table).
+using sql::CheckpointAdvance;
 
 }  // namespace fanout::plugins::sql_read_model

@@ -21,8 +21,8 @@ const PluginDescriptor descriptor{
     "sql_read_model",
     "1.0.0",
     "projects post events into the SQL read model (SQLite or PostgreSQL) with an exactly-once effect",
-    k_options,
-    std::size(k_options),
+    k_options.data(),
+    k_options.size(),
     &create,
 };
 

@@ -1,130 +1,73 @@
 #include "postgres_store.hpp"
 
-#include <soci/postgresql/soci-postgresql.h>
-
 #include <cstdlib>
-#include <cstring>
-#include <vector>
 
 namespace fanout::plugins::sql_read_model {
 namespace {
 
-struct PreparedSql {
-    const char* name;
-    const char* sql;
-};
-
 // Each post / comment id appears once per statement (the ChangeSet folds a
 // batch), so ON CONFLICT never meets the same row twice. Guarded writes
 // compare applied_version and the caller counts the rows.
-constexpr PreparedSql k_load{
+constexpr sql::PreparedSql k_load{
     "fanout_rm_load",
     "SELECT u.i, p.applied_version, 0 FROM unnest($1::text[]) WITH ORDINALITY AS u(id, i)"
     " JOIN posts p ON p.post_id = u.id"
     " UNION ALL SELECT u.i, r.applied_version, 1 FROM unnest($1::text[]) WITH ORDINALITY AS u(id, i)"
     " JOIN removed_posts r ON r.post_id = u.id"};
-constexpr PreparedSql k_delete_comments{
+constexpr sql::PreparedSql k_delete_comments{
     "fanout_rm_delete_comments",
     "DELETE FROM comments c USING unnest($1::text[], $2::text[]) AS u(comment_id, post_id)"
     " WHERE c.comment_id = u.comment_id AND c.post_id = u.post_id"};
-constexpr PreparedSql k_delete_post_comments{"fanout_rm_delete_post_comments",
-                                             "DELETE FROM comments WHERE post_id = ANY($1::text[])"};
-constexpr PreparedSql k_delete_posts{
+constexpr sql::PreparedSql k_delete_post_comments{"fanout_rm_delete_post_comments",
+                                                  "DELETE FROM comments WHERE post_id = ANY($1::text[])"};
+constexpr sql::PreparedSql k_delete_posts{
     "fanout_rm_delete_posts",
     "DELETE FROM posts p USING unnest($1::text[], $2::bigint[]) AS u(post_id, expected)"
     " WHERE p.post_id = u.post_id AND p.applied_version = u.expected"};
-constexpr PreparedSql k_insert_posts{
+constexpr sql::PreparedSql k_insert_posts{
     "fanout_rm_insert_posts",
     "INSERT INTO posts (post_id, author, message, date_posted, likes, applied_version)"
     " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])"};
-constexpr PreparedSql k_update_posts{
+constexpr sql::PreparedSql k_update_posts{
     "fanout_rm_update_posts",
     "UPDATE posts AS p SET message = COALESCE(u.message, p.message), likes = p.likes + u.likes,"
     " applied_version = u.version"
     " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])"
     " AS u(post_id, message, likes, version, expected)"
     " WHERE p.post_id = u.post_id AND p.applied_version = u.expected"};
-constexpr PreparedSql k_upsert_comments{
+constexpr sql::PreparedSql k_upsert_comments{
     "fanout_rm_upsert_comments",
     "INSERT INTO comments (comment_id, post_id, username, comment, comment_date, edited)"
     " SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[])"
     " ON CONFLICT (comment_id) DO UPDATE SET username = EXCLUDED.username, comment = EXCLUDED.comment,"
     " comment_date = EXCLUDED.comment_date, edited = EXCLUDED.edited WHERE comments.post_id = EXCLUDED.post_id"};
-constexpr PreparedSql k_update_comments{
+constexpr sql::PreparedSql k_update_comments{
     "fanout_rm_update_comments",
     "UPDATE comments AS c SET comment = u.comment, comment_date = u.comment_date, edited = 1"
     " FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS u(comment_id, post_id, comment, comment_date)"
     " WHERE c.comment_id = u.comment_id AND c.post_id = u.post_id"};
-constexpr PreparedSql k_insert_tombstones{
+constexpr sql::PreparedSql k_insert_tombstones{
     "fanout_rm_insert_tombstones",
     "INSERT INTO removed_posts (post_id, applied_version) SELECT * FROM unnest($1::text[], $2::bigint[])"};
-constexpr PreparedSql k_advance{
-    "fanout_rm_advance",
-    "UPDATE checkpoints AS c SET next_offset = u.next"
-    " FROM unnest($2::text[], $3::int[], $4::bigint[], $5::bigint[]) AS u(topic, partition_id, expected, next)"
-    " WHERE c.consumer_group = $1 AND c.topic = u.topic AND c.partition_id = u.partition_id"
-    " AND c.next_offset = u.expected"};
 
-constexpr const PreparedSql* k_all[] = {
-    &k_load,         &k_delete_comments, &k_delete_post_comments, &k_delete_posts,      &k_insert_posts,
-    &k_update_posts, &k_upsert_comments, &k_update_comments,      &k_insert_tombstones, &k_advance};
-
-std::string trimmed(const char* message) {
-    std::string s = message ? message : "";
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-    return s;
-}
+constexpr const sql::PreparedSql* k_all[] = {
+    &k_load,         &k_delete_comments, &k_delete_post_comments, &k_delete_posts,     &k_insert_posts,
+    &k_update_posts, &k_upsert_comments, &k_update_comments,      &k_insert_tombstones};
 
 }  // namespace
 
 PostgresStore::PostgresStore(std::unique_ptr<soci::session> session)
-    : Store(std::move(session)), conn_(static_cast<soci::postgresql_session_backend*>(session_->get_backend())->conn_) {
-    for (const PreparedSql* p : k_all) {
-        check(PQprepare(conn_, p->name, p->sql, 0, nullptr), PGRES_COMMAND_OK, p->name);
-    }
+    : sql::PostgresBatchStore<Store>(std::move(session), read_model::k_checkpoint_table, "fanout_rm_advance") {
+    for (const sql::PreparedSql* p : k_all) db_.prepare(*p);
 }
 
-PostgresStore::Result PostgresStore::check(PGresult* raw, ExecStatusType expected, const char* what) {
-    Result result(raw);
-    if (result && PQresultStatus(result.get()) == expected) return result;
-    std::string message = "postgresql: " + std::string(what) + ": ";
-    if (result) {
-        message += trimmed(PQresultErrorMessage(result.get()));
-        if (const char* state = PQresultErrorField(result.get(), PG_DIAG_SQLSTATE)) {
-            message += std::string(" (sqlstate ") + state + ")";
-        }
-    } else {
-        message += trimmed(PQerrorMessage(conn_));
-    }
-    if (PQstatus(conn_) != CONNECTION_OK) broken_ = true;
-    throw StoreError(message);
-}
-
-PostgresStore::Result PostgresStore::run(const char* name, std::initializer_list<const std::string*> params,
-                                         ExecStatusType expected) {
-    const char* values[8];
-    int n = 0;
-    for (const std::string* p : params) values[n++] = p->c_str();
-    return check(PQexecPrepared(conn_, name, n, values, nullptr, nullptr, 0), expected, name);
-}
-
-PostgresStore::Result PostgresStore::exec(const char* sql, ExecStatusType expected) {
-    return check(PQexec(conn_, sql), expected, sql);
-}
-
-long PostgresStore::affected(const Result& result) { return std::strtol(PQcmdTuples(result.get()), nullptr, 10); }
-
-bool PostgresStore::usable() const noexcept { return !broken_ && PQstatus(conn_) == CONNECTION_OK; }
-
-void PostgresStore::begin() { exec("BEGIN", PGRES_COMMAND_OK); }
-
-void PostgresStore::load_posts(std::span<const std::string_view> ids, StoredPosts& out) {
+void PostgresStore::load(std::span<const std::string_view> ids, StoredPosts& out) {
     out.assign(ids.size(), std::nullopt);
     if (ids.empty()) return;
-    PgArray& array = a_[0];
+    sql::PgArray& array = a_[0];
     array.clear();
     for (const std::string_view id : ids) array.add(id);
-    const Result r = run(k_load.name, {&array.literal()}, PGRES_TUPLES_OK);
+    const sql::PostgresConnection::Result r = db_.run(k_load.name, {&array.literal()}, PGRES_TUPLES_OK);
     for (int row = 0, rows = PQntuples(r.get()); row < rows; ++row) {
         const long index = std::strtol(PQgetvalue(r.get(), row, 0), nullptr, 10);
         if (index < 1 || static_cast<std::size_t>(index) > ids.size()) throw StoreError("postgresql: bad row index");
@@ -143,7 +86,7 @@ void PostgresStore::write(const ChangeSet& changes) {
             a_[0].add(c.comment_id);
             a_[1].add(c.post_id);
         }
-        run(k_delete_comments.name, {&a_[0].literal(), &a_[1].literal()}, PGRES_COMMAND_OK);
+        db_.run(k_delete_comments.name, {&a_[0].literal(), &a_[1].literal()}, PGRES_COMMAND_OK);
     }
     if (!changes.post_deletions.empty()) {
         reset(2);
@@ -152,9 +95,10 @@ void PostgresStore::write(const ChangeSet& changes) {
             a_[1].add(p.expected_version);
         }
         const std::string& ids = a_[0].literal();
-        run(k_delete_post_comments.name, {&ids}, PGRES_COMMAND_OK);
-        const Result r = run(k_delete_posts.name, {&ids, &a_[1].literal()}, PGRES_COMMAND_OK);
-        if (affected(r) != static_cast<long>(changes.post_deletions.size())) {
+        db_.run(k_delete_post_comments.name, {&ids}, PGRES_COMMAND_OK);
+        const sql::PostgresConnection::Result r =
+            db_.run(k_delete_posts.name, {&ids, &a_[1].literal()}, PGRES_COMMAND_OK);
+        if (sql::PostgresConnection::affected(r) != static_cast<long>(changes.post_deletions.size())) {
             throw ConcurrentChange("removed posts changed meanwhile");
         }
     }
@@ -168,10 +112,10 @@ void PostgresStore::write(const ChangeSet& changes) {
             a_[4].add(p.likes);
             a_[5].add(p.version);
         }
-        run(k_insert_posts.name,
-            {&a_[0].literal(), &a_[1].literal(), &a_[2].literal(), &a_[3].literal(), &a_[4].literal(),
-             &a_[5].literal()},
-            PGRES_COMMAND_OK);
+        db_.run(k_insert_posts.name,
+                {&a_[0].literal(), &a_[1].literal(), &a_[2].literal(), &a_[3].literal(), &a_[4].literal(),
+                 &a_[5].literal()},
+                PGRES_COMMAND_OK);
     }
     if (!changes.post_updates.empty()) {
         reset(5);
@@ -182,10 +126,11 @@ void PostgresStore::write(const ChangeSet& changes) {
             a_[3].add(p.version);
             a_[4].add(p.expected_version);
         }
-        const Result r = run(k_update_posts.name,
-                             {&a_[0].literal(), &a_[1].literal(), &a_[2].literal(), &a_[3].literal(), &a_[4].literal()},
-                             PGRES_COMMAND_OK);
-        if (affected(r) != static_cast<long>(changes.post_updates.size())) {
+        const sql::PostgresConnection::Result r =
+            db_.run(k_update_posts.name,
+                    {&a_[0].literal(), &a_[1].literal(), &a_[2].literal(), &a_[3].literal(), &a_[4].literal()},
+                    PGRES_COMMAND_OK);
+        if (sql::PostgresConnection::affected(r) != static_cast<long>(changes.post_updates.size())) {
             throw ConcurrentChange("posts changed meanwhile");
         }
     }
@@ -199,10 +144,10 @@ void PostgresStore::write(const ChangeSet& changes) {
             a_[4].add(c.comment_date);
             a_[5].add(std::int64_t{c.edited ? 1 : 0});
         }
-        run(k_upsert_comments.name,
-            {&a_[0].literal(), &a_[1].literal(), &a_[2].literal(), &a_[3].literal(), &a_[4].literal(),
-             &a_[5].literal()},
-            PGRES_COMMAND_OK);
+        db_.run(k_upsert_comments.name,
+                {&a_[0].literal(), &a_[1].literal(), &a_[2].literal(), &a_[3].literal(), &a_[4].literal(),
+                 &a_[5].literal()},
+                PGRES_COMMAND_OK);
     }
     if (!changes.comment_updates.empty()) {
         reset(4);
@@ -212,8 +157,8 @@ void PostgresStore::write(const ChangeSet& changes) {
             a_[2].add(c.comment);
             a_[3].add(c.comment_date);
         }
-        run(k_update_comments.name, {&a_[0].literal(), &a_[1].literal(), &a_[2].literal(), &a_[3].literal()},
-            PGRES_COMMAND_OK);
+        db_.run(k_update_comments.name, {&a_[0].literal(), &a_[1].literal(), &a_[2].literal(), &a_[3].literal()},
+                PGRES_COMMAND_OK);
     }
     if (!changes.tombstones.empty()) {
         reset(2);
@@ -221,44 +166,8 @@ void PostgresStore::write(const ChangeSet& changes) {
             a_[0].add(t.post_id);
             a_[1].add(t.version);
         }
-        run(k_insert_tombstones.name, {&a_[0].literal(), &a_[1].literal()}, PGRES_COMMAND_OK);
+        db_.run(k_insert_tombstones.name, {&a_[0].literal(), &a_[1].literal()}, PGRES_COMMAND_OK);
     }
-}
-
-bool PostgresStore::advance(std::string_view group, std::span<const CheckpointAdvance> advances) {
-    if (advances.empty()) return true;
-    group_.assign(group);
-    for (int i = 0; i < 4; ++i) a_[i].clear();
-    for (const CheckpointAdvance& a : advances) {
-        a_[0].add(a.topic);
-        a_[1].add(std::int64_t{a.partition});
-        a_[2].add(a.expected);
-        a_[3].add(a.next);
-    }
-    const Result r =
-        run(k_advance.name, {&group_, &a_[0].literal(), &a_[1].literal(), &a_[2].literal(), &a_[3].literal()},
-            PGRES_COMMAND_OK);
-    return affected(r) == static_cast<long>(advances.size());
-}
-
-void PostgresStore::commit() {
-    const Result r = exec("COMMIT", PGRES_COMMAND_OK);
-    // COMMIT of a failed transaction "succeeds" as ROLLBACK.
-    if (std::strcmp(PQcmdStatus(r.get()), "COMMIT") != 0) throw StoreError("postgresql: transaction rolled back");
-}
-
-bool PostgresStore::rollback() noexcept {
-    switch (PQtransactionStatus(conn_)) {
-        case PQTRANS_IDLE: return usable();
-        case PQTRANS_UNKNOWN:
-        case PQTRANS_ACTIVE: broken_ = true; return false;
-        default: break;
-    }
-    PGresult* r = PQexec(conn_, "ROLLBACK");
-    const bool ok = r != nullptr && PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    if (!ok) broken_ = true;
-    return ok && usable();
 }
 
 }  // namespace fanout::plugins::sql_read_model

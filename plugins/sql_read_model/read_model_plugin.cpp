@@ -1,47 +1,16 @@
 #include "read_model_plugin.hpp"
 
 #include <algorithm>
-#include <array>
-#include <cctype>
 #include <stdexcept>
+
+#include "fanout/sql/errors.hpp"
+#include "fanout/sql/settings.hpp"
 
 namespace fanout::plugins::sql_read_model {
 namespace {
 
-/// Failures that go away by themselves (the server is down, restarting or
-/// busy), as opposed to a wrong path, password or database name.
-bool looks_transient(std::string message) {
-    std::transform(message.begin(), message.end(), message.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    static constexpr std::array k_transient = {
-        "connection refused", "could not connect",
-        "timeout expired",    "timed out",
-        "starting up",        "shutting down",
-        "in recovery",        "server closed the connection",
-        "too many clients",   "could not translate host",
-        "no route to host",   "network is unreachable",
-        "connection reset",   "terminating connection",
-        "database is locked", "lock timeout",
-    };
-    return std::any_of(k_transient.begin(), k_transient.end(),
-                       [&](const char* phrase) { return message.find(phrase) != std::string::npos; });
-}
-
-/// Database messages span lines (libpq adds hints); log lines must not.
-std::string one_line(std::string_view text) {
-    std::string out;
-    bool space = false;
-    for (const char c : text) {
-        if (c == '\n' || c == '\t' || c == '\r' || c == ' ') {
-            space = !out.empty();
-            continue;
-        }
-        if (space) out += ' ';
-        space = false;
-        out += c;
-    }
-    return out;
-}
+using sql::is_transient;
+using sql::one_line;
 
 /// Most posts known_ holds (about 100 bytes each) before it starts over.
 constexpr std::size_t k_known_posts_limit = 500'000;
@@ -64,16 +33,16 @@ ReadModelPlugin::ReadModelPlugin(Settings settings, Context& context)
       db_errors_(context.counter("db_errors")) {}
 
 void ReadModelPlugin::start() {
-    const std::string where = redacted(settings_.connection);
+    const std::string where = sql::redacted(settings_.database.connection);
     try {
-        store_ = Store::open(settings_);
+        store_ = open_store(settings_);
     } catch (const std::exception& e) {
-        if (!looks_transient(e.what())) {
+        if (!is_transient(e.what())) {
             throw std::runtime_error("cannot use the read model database " + where + ": " + one_line(e.what()));
         }
         last_error_ = one_line(e.what());
         was_down_ = true;
-        next_connect_ = Clock::now() + settings_.reconnect_interval;
+        next_connect_ = Clock::now() + settings_.database.reconnect_interval;
         db_errors_.add(1);
         context_.logger().warning("database unavailable at start, retrying until it answers: connection=" + where +
                                   " error=" + last_error_);
@@ -90,7 +59,7 @@ bool ReadModelPlugin::connect() {
     if (now < next_connect_) return false;
     try {
         known_.clear();
-        store_ = Store::open(settings_);
+        store_ = open_store(settings_);
         if (resync_ && !positions_.empty()) {
             std::vector<TopicPartition> known;
             for (const auto& [key, offset] : positions_) known.push_back({key.first, key.second});
@@ -101,13 +70,14 @@ bool ReadModelPlugin::connect() {
         store_.reset();
         last_error_ = one_line(e.what());
         was_down_ = true;
-        next_connect_ = now + settings_.reconnect_interval;
+        next_connect_ = now + settings_.database.reconnect_interval;
         db_errors_.add(1);
         context_.logger().warning("cannot reach the database, next attempt in " +
-                                  std::to_string(settings_.reconnect_interval.count()) + "ms: " + last_error_);
+                                  std::to_string(settings_.database.reconnect_interval.count()) + "ms: " + last_error_);
         return false;
     }
-    if (was_down_) context_.logger().info("database connection restored: " + redacted(settings_.connection));
+    if (was_down_)
+        context_.logger().info("database connection restored: " + sql::redacted(settings_.database.connection));
     was_down_ = false;
     return true;
 }
@@ -303,7 +273,7 @@ void ReadModelPlugin::load_stored(std::span<const std::string_view> ids) {
         }
     }
     if (lookup_ids_.empty()) return;
-    store_->load_posts(lookup_ids_, looked_up_);
+    store_->load(lookup_ids_, looked_up_);
     for (std::size_t k = 0; k < lookup_at_.size(); ++k) stored_[lookup_at_[k]] = looked_up_[k];
 }
 
@@ -320,7 +290,7 @@ const ChangeSet& ReadModelPlugin::project_batch(std::span<const std::string_view
         lookup_at_.push_back(post);
     }
     if (lookup_ids_.empty()) return *changes;
-    store_->load_posts(lookup_ids_, looked_up_);
+    store_->load(lookup_ids_, looked_up_);
     for (std::size_t k = 0; k < lookup_at_.size(); ++k) stored_[lookup_at_[k]] = looked_up_[k];
     return projection_.project(stored_, verdicts_);
 }

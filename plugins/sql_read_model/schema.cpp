@@ -1,9 +1,6 @@
 #include "schema.hpp"
 
-#include <soci/postgresql/soci-postgresql.h>
-#include <soci/sqlite3/soci-sqlite3.h>
-
-#include "fanout/common/connection_string.hpp"
+#include "fanout/sql/checkpoint_table.hpp"
 
 #include <stdexcept>
 #include <vector>
@@ -31,12 +28,7 @@ const std::vector<std::vector<std::string>> k_migrations = {
         " comment_date TEXT NOT NULL,"
         " edited INTEGER NOT NULL DEFAULT 0)",
         "CREATE INDEX IF NOT EXISTS comments_post ON comments (post_id)",
-        "CREATE TABLE IF NOT EXISTS checkpoints ("
-        " consumer_group TEXT NOT NULL,"
-        " topic TEXT NOT NULL,"
-        " partition_id INTEGER NOT NULL,"
-        " next_offset BIGINT NOT NULL,"
-        " PRIMARY KEY (consumer_group, topic, partition_id))",
+        sql::checkpoint_table_ddl(k_checkpoint_table),
     },
     {
         // Tombstones of removed posts: PostRemovedEvent deletes the post row
@@ -50,10 +42,6 @@ const std::vector<std::vector<std::string>> k_migrations = {
 };
 
 }  // namespace
-
-Backend backend_of(soci::session& session) {
-    return session.get_backend_name() == "postgresql" ? Backend::postgresql : Backend::sqlite;
-}
 
 int current_version(soci::session& session) {
     session << "CREATE TABLE IF NOT EXISTS schema_version (component TEXT PRIMARY KEY, version INTEGER NOT NULL)";
@@ -88,26 +76,9 @@ void migrate(soci::session& session) {
     tx.commit();
 }
 
-bool is_postgresql(const std::string& connection) {
-    try {
-        return common::parse_connection_string(connection).is_postgresql();
-    } catch (const common::ConnectionStringError&) {
-        return false;
-    }
-}
-
 void open_session(soci::session& session, const std::string& connection) {
-    const common::ConnectionString target = common::parse_connection_string(connection);
-    if (target.is_postgresql()) {
-        session.open(soci::postgresql, target.soci_connect_string());
-        return;
-    }
-    session.open(soci::sqlite3, target.soci_connect_string() + " timeout=30");
-    // Before journal_mode: only a file without pages takes a page size.
-    session << "PRAGMA page_size = " + std::to_string(k_sqlite_page_size);
-    session << "PRAGMA journal_mode=WAL";
-    session << "PRAGMA synchronous=NORMAL";
-    session << "PRAGMA foreign_keys=ON";
+    sql::open_session(session, connection);
+    if (backend_of(session) == Backend::sqlite) session << "PRAGMA foreign_keys=ON";
 }
 
 }  // namespace fanout::read_model

@@ -9,8 +9,11 @@
 // is deleted from posts, its id and last version are kept here so replays
 // stay idempotent; readers never need to look at it), schema_version.
 #include <string>
+#include <string_view>
 
 #include <soci/soci.h>
+
+#include "fanout/sql/connection.hpp"
 
 namespace fanout::read_model {
 
@@ -19,16 +22,11 @@ namespace fanout::read_model {
 ///   2: removed_posts (tombstones: post id + the version that removed it)
 inline constexpr int k_schema_version = 2;
 
-enum class Backend { sqlite, postgresql };
+using sql::Backend;
+using sql::backend_of;
 
-/// Page size of a SQLite database that open_session creates; a file that
-/// exists keeps its own (changing it takes a VACUUM outside WAL mode).
-inline constexpr int k_sqlite_page_size = 16384;
-/// Longest WAL, in bytes, before a commit checkpoints it (wal_autocheckpoint).
-inline constexpr int k_sqlite_wal_bytes = 256 << 20;
-
-/// "sqlite3" or "postgresql", from the session's backend.
-Backend backend_of(soci::session& session);
+/// The sql_read_model plugin's checkpoint table (fanout/sql/checkpoint_table.hpp).
+inline constexpr std::string_view k_checkpoint_table = "checkpoints";
 
 /// Create or migrate the schema to k_schema_version in one transaction.
 /// Idempotent; safe when several processes start at once on PostgreSQL
@@ -38,16 +36,8 @@ void migrate(soci::session& session);
 /// The version recorded in the database (0 when the schema is absent).
 int current_version(soci::session& session);
 
-/// True when `connection` names a PostgreSQL database (a postgres:// or
-/// postgresql:// URL, or a libpq "key=value ..." string); false for SQLite.
-bool is_postgresql(const std::string& connection);
-
-/// Open a SOCI session from a connection string:
-///   sqlite:/path/to/file.db   (or sqlite3://..., or a plain path ending .db)
-///   postgresql://user:pass@host:port/db  or  "dbname=... host=..." (libpq;
-//   any string with '=' that has no sqlite prefix)
-/// SQLite sessions get WAL, synchronous=NORMAL and a busy timeout; a new
-/// file gets k_sqlite_page_size.
+/// sql::open_session (fanout/sql/connection.hpp), and foreign keys checked
+/// on SQLite.
 void open_session(soci::session& session, const std::string& connection);
 
 }  // namespace fanout::read_model

@@ -32,16 +32,16 @@
 
 #include "child_process.hpp"
 #include "events.hpp"
+#include "fanout/sql/connection.hpp"
 #include "kafka_topic.hpp"
 #include "report_format.hpp"
-#include "schema.hpp"
 #include "tables.hpp"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using fanout::test::Tables;
 using namespace fanout::bench;
-namespace an = fanout::plugins::analytics;
+namespace sql = fanout::sql;
 
 namespace {
 
@@ -235,7 +235,7 @@ int main(int argc, char** argv) {
                     if (s.pg.empty()) throw std::runtime_error("scenario postgresql needs --pg");
                     schema = "anbench_" + std::to_string(::getpid());
                     soci::session admin_pg;
-                    an::open_session(admin_pg, s.pg);
+                    sql::open_session(admin_pg, s.pg);
                     admin_pg << "CREATE SCHEMA " + schema;
                     connection = s.pg + " options='-c search_path=" + schema + "' application_name=" + schema;
                 }
@@ -243,7 +243,7 @@ int main(int argc, char** argv) {
                     "    type: library\n    path: " + yaml_quote((s.lib_dir / "libfanout_analytics.so").string()) +
                     "\n    options:\n      connection: " + yaml_quote(connection) + "\n";
                 session = std::make_unique<soci::session>();
-                an::open_session(*session, connection);
+                sql::open_session(*session, connection);
                 soci::session* sql = session.get();
                 target.progress = [sql, group]() -> std::int64_t {
                     return fanout::test::analytics_checkpoint_sum(*sql, group);
@@ -264,7 +264,7 @@ int main(int argc, char** argv) {
             if (!schema.empty() && !s.keep) {
                 session.reset();
                 soci::session admin_pg;
-                an::open_session(admin_pg, s.pg);
+                sql::open_session(admin_pg, s.pg);
                 admin_pg << "SET client_min_messages = warning";
                 admin_pg << "DROP SCHEMA " + schema + " CASCADE";
             }

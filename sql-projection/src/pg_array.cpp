@@ -1,8 +1,8 @@
-#include "pg_array.hpp"
+#include "fanout/sql/pg_array.hpp"
 
 #include <charconv>
 
-namespace fanout::plugins::sql_read_model {
+namespace fanout::sql {
 
 void PgArray::add(std::string_view value) {
     separator();
@@ -25,4 +25,4 @@ void PgArray::add_null() {
     text_ += "NULL";
 }
 
-}  // namespace fanout::plugins::sql_read_model
+}  // namespace fanout::sql

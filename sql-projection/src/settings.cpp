@@ -1,10 +1,10 @@
-#include "settings.hpp"
+#include "fanout/sql/settings.hpp"
 
 #include <stdexcept>
 
 #include "fanout/common/connection_string.hpp"
 
-namespace fanout::plugins::sql_read_model {
+namespace fanout::sql {
 namespace {
 
 std::int64_t in_range(const Options& options, const char* key, std::int64_t min, std::int64_t max) {
@@ -18,8 +18,8 @@ std::int64_t in_range(const Options& options, const char* key, std::int64_t min,
 
 }  // namespace
 
-Settings parse_settings(const Options& options) {
-    Settings s;
+ConnectionSettings parse_connection_settings(const Options& options) {
+    ConnectionSettings s;
     s.connection = options.get_string("connection");
     if (s.connection.empty()) throw std::invalid_argument("option 'connection' must not be empty");
     try {
@@ -33,7 +33,7 @@ Settings parse_settings(const Options& options) {
     return s;
 }
 
-std::string connection_with_timeout(const Settings& settings) {
+std::string connection_with_timeout(const ConnectionSettings& settings) {
     common::ConnectionString target = common::parse_connection_string(settings.connection);
     if (target.is_sqlite()) return settings.connection;
     target.set_default("connect_timeout", std::to_string(settings.connect_timeout.count()));
@@ -42,4 +42,4 @@ std::string connection_with_timeout(const Settings& settings) {
 
 std::string redacted(const std::string& connection) { return common::redact_connection_string(connection); }
 
-}  // namespace fanout::plugins::sql_read_model
+}  // namespace fanout::sql

@@ -3,9 +3,9 @@
 // so that the batch's commit rarely waits for one.
 //
 // A checkpoint syncs the WAL, copies each page's newest frame into the
-// database file and syncs that: with a long WAL (Store::open) much of it is
-// waiting for the disk. SqliteStore's WAL hook asks for one here once the
-// WAL is half its limit; it runs PASSIVE (never blocking the writer or the
+// database file and syncs that: with a long WAL (k_sqlite_wal_bytes) much of
+// it is waiting for the disk. SqliteConnection's WAL hook asks for one here
+// once the WAL is half its limit; it runs PASSIVE (never blocking the writer or the
 // readers) while the batches go on, again after each commit until the WAL
 // starts over. The commit that reaches the limit still checkpoints in place:
 // only a writer can start the WAL over (when it begins while every frame is
@@ -21,11 +21,11 @@
 // SOCI declares the SQLite API inside namespace sqlite_api.
 #include <soci/sqlite3/soci-sqlite3.h>
 
-namespace fanout::plugins::sql_read_model {
+namespace fanout::sql {
 
 class WalCheckpointer {
 public:
-    /// Opens `path` (an existing database in WAL mode). Throws StoreError.
+    /// Opens `path` (an existing database in WAL mode). Throws DatabaseError.
     explicit WalCheckpointer(const std::string& path);
     ~WalCheckpointer();
 
@@ -55,4 +55,4 @@ private:
     std::thread thread_;
 };
 
-}  // namespace fanout::plugins::sql_read_model
+}  // namespace fanout::sql

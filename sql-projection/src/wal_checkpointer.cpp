@@ -1,8 +1,8 @@
-#include "wal_checkpointer.hpp"
+#include "fanout/sql/wal_checkpointer.hpp"
 
-#include "store.hpp"
+#include "fanout/sql/errors.hpp"
 
-namespace fanout::plugins::sql_read_model {
+namespace fanout::sql {
 
 using namespace sqlite_api;
 
@@ -12,14 +12,14 @@ WalCheckpointer::WalCheckpointer(const std::string& path) {
     if (rc != SQLITE_OK) {
         const std::string message = db_ != nullptr ? sqlite3_errmsg(db_) : sqlite3_errstr(rc);
         sqlite3_close(db_);
-        throw StoreError("sqlite: cannot open " + path + " for WAL checkpoints: " + message);
+        throw DatabaseError("sqlite: cannot open " + path + " for WAL checkpoints: " + message);
     }
     // A connection opens the WAL at its first read; until then a checkpoint
     // through it does nothing.
     if (sqlite3_exec(db_, "SELECT count(*) FROM sqlite_schema", nullptr, nullptr, nullptr) != SQLITE_OK) {
         const std::string message = sqlite3_errmsg(db_);
         sqlite3_close(db_);
-        throw StoreError("sqlite: cannot read " + path + " for WAL checkpoints: " + message);
+        throw DatabaseError("sqlite: cannot read " + path + " for WAL checkpoints: " + message);
     }
     thread_ = std::thread([this] { run(); });
 }
@@ -70,4 +70,4 @@ void WalCheckpointer::run() {
     }
 }
 
-}  // namespace fanout::plugins::sql_read_model
+}  // namespace fanout::sql

@@ -8,11 +8,11 @@
 #include <string>
 #include <thread>
 
+#include "fanout/sql/wal_checkpointer.hpp"
 #include "process.hpp"
-#include "wal_checkpointer.hpp"
 
 using namespace sqlite_api;
-using fanout::plugins::sql_read_model::WalCheckpointer;
+using fanout::sql::WalCheckpointer;
 namespace fs = std::filesystem;
 
 namespace {
@@ -49,7 +49,7 @@ bool eventually(const std::function<bool()>& condition) {
 
 }  // namespace
 
-TEST(SqlReadModelWalCheckpointer, ARequestCopiesTheCommitsIntoTheDatabaseFile) {
+TEST(SqlProjectionWalCheckpointer, ARequestCopiesTheCommitsIntoTheDatabaseFile) {
     fanout::test::TempDir dir;
     const fs::path file = dir / "model.db";
     Database writer(file);
@@ -68,7 +68,7 @@ TEST(SqlReadModelWalCheckpointer, ARequestCopiesTheCommitsIntoTheDatabaseFile) {
     EXPECT_EQ(copied, frames);
 }
 
-TEST(SqlReadModelWalCheckpointer, WithoutARequestNothingIsCopied) {
+TEST(SqlProjectionWalCheckpointer, WithoutARequestNothingIsCopied) {
     fanout::test::TempDir dir;
     const fs::path file = dir / "model.db";
     Database writer(file);
@@ -83,7 +83,7 @@ TEST(SqlReadModelWalCheckpointer, WithoutARequestNothingIsCopied) {
     EXPECT_EQ(fs::file_size(file), size_before);
 }
 
-TEST(SqlReadModelWalCheckpointer, AMissingDatabaseIsAClearError) {
+TEST(SqlProjectionWalCheckpointer, AMissingDatabaseIsAClearError) {
     fanout::test::TempDir dir;
     try {
         WalCheckpointer checkpointer((dir / "missing" / "model.db").string());

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-namespace fanout::plugins::sql_read_model {
+namespace fanout::sql {
 
 class PgArray {
 public:
@@ -39,4 +39,4 @@ private:
     bool closed_ = false;
 };
 
-}  // namespace fanout::plugins::sql_read_model
+}  // namespace fanout::sql
