@@ -28,7 +28,7 @@ using fanout::testing::RecordSpec;
 
 FakeEvent raw(std::string payload, std::vector<std::pair<std::string, std::string>> headers = {},
               std::string key = "k-1") {
-    return FakeEvent(RecordSpec{.key = std::move(key), .payload = std::move(payload), .headers = std::move(headers)});
+    return FakeEvent::from_record({.key = std::move(key), .payload = std::move(payload), .headers = std::move(headers)});
 }
 
 TEST(FakeEvent, FieldsMakeADocumentedEnvelope) {
@@ -188,7 +188,7 @@ void expect_same_as_fanoutd(std::string_view text) {
     const fanout::daemon::EventRecord record{fanout::daemon::KafkaMessage(memory.message())};
     RecordSpec spec{.key = std::string(r.key), .payload = std::string(r.payload)};
     for (const auto& [name, value] : r.headers) spec.headers.emplace_back(name, value);
-    const FakeEvent fake(std::move(spec));
+    const FakeEvent fake = FakeEvent::from_record(std::move(spec));
     EXPECT_EQ(digest(fake), digest(record)) << "record: " << text;
 }
 

@@ -33,6 +33,7 @@ inline const char* to_string(LogLevel level) noexcept {
 struct LogLine {
     LogLevel level;
     std::string message;
+    bool operator==(const LogLine&) const = default;
 };
 
 /// Keeps every line logged at or above `min_level`. Thread-safe, like the host's.

@@ -141,11 +141,12 @@ inline std::string envelope_json(const EventSpec& spec, std::string_view event_i
 /// Not thread-safe (neither is a consumed record): use it on one thread.
 class FakeEvent final : public Event, private DataView {
 public:
-    explicit FakeEvent(EventSpec spec = {}) : FakeEvent(to_record(std::move(spec))) {}
+    explicit FakeEvent(EventSpec spec = {}) : FakeEvent(to_record(std::move(spec)), RecordTag{}) {}
     FakeEvent(std::string type, std::string aggregate_id, std::int64_t version, std::string data = "{}")
         : FakeEvent(EventSpec{.type = std::move(type), .aggregate_id = std::move(aggregate_id), .version = version,
                               .data = std::move(data)}) {}
-    explicit FakeEvent(RecordSpec record) : record_(std::move(record)) { index_headers(); }
+    /// A record with any value, headers and key (a malformed one included).
+    static FakeEvent from_record(RecordSpec record) { return FakeEvent(std::move(record), RecordTag{}); }
 
     // Views point into the event's own strings: copies rebuild them.
     FakeEvent(const FakeEvent& other) : record_(other.record_) { copied_from(other); }
@@ -173,7 +174,7 @@ public:
         r.topic = std::move(topic);
         r.partition = partition;
         r.offset = offset;
-        return FakeEvent(std::move(r));
+        return from_record(std::move(r));
     }
     /// Parse the envelope now rather than on first use (as fanoutd's parse-ahead
     /// does); false when the value is not a JSON object.
@@ -238,6 +239,10 @@ public:
     const DataView& data() const override { return *this; }
 
 private:
+    // A tag, so that `FakeEvent({.offset = 1})` means an EventSpec.
+    struct RecordTag {};
+    FakeEvent(RecordSpec record, RecordTag) : record_(std::move(record)) { index_headers(); }
+
     static RecordSpec to_record(EventSpec spec) {
         if (spec.event_id.empty()) {
             spec.event_id = detail::uuid_from(spec.aggregate_id + '\n' + std::to_string(spec.version) + '\n' + spec.type);
