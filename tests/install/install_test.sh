@@ -20,7 +20,7 @@ stage=$work/stage
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 cmake --install "$build" --prefix "$stage" >/dev/null
-for f in bin/fanoutd lib/fanout/plugins/libfanout_example.so include/fanout/plugin.hpp \
+for f in bin/fanoutd lib/fanout/plugins/libfanout_example.so include/fanout/plugin.hpp include/fanout/testing.hpp \
          lib/cmake/Fanout/FanoutConfig.cmake lib/systemd/system/fanoutd.service etc/fanout/example.yaml; do
   [[ -e $stage/$f ]] || fail "missing $f in the staged install"
 done
@@ -29,6 +29,7 @@ cmake -S "$src/tests/install/oot_plugin" -B "$work/oot" -G Ninja -DCMAKE_PREFIX_
 cmake --build "$work/oot" >/dev/null
 plugin=$work/oot/libkey_logger.so
 [[ -f $plugin ]] || fail "out-of-tree plugin not built"
+"$work/oot/key_logger_test" || fail "the out-of-tree plugin's test on fanout/testing.hpp"
 
 topic=install-test-$$-$RANDOM
 cat >"$work/fanoutd.yaml" <<YAML

@@ -3,7 +3,7 @@
 // fanoutd reads a consumed record (docs/events.md).
 #include <algorithm>
 #include <cstdint>
-#include <deque>
+#include <forward_list>
 #include <optional>
 #include <span>
 #include <string>
@@ -75,8 +75,8 @@ struct RecordSpec {
     std::string topic = "post-events";
     std::int32_t partition = 0;
     std::int64_t offset = 0;
-    std::string key;
-    std::string payload;
+    std::string key = {};
+    std::string payload = {};
     std::vector<std::pair<std::string, std::string>> headers = {};
     std::int64_t record_timestamp_ms = -1;
 };
@@ -139,7 +139,8 @@ inline std::string envelope_json(const EventSpec& spec, std::string_view event_i
 /// reads back the same (fanoutd's writer agrees on all but rare last digits).
 ///
 /// Not thread-safe (neither is a consumed record): use it on one thread.
-class FakeEvent final : public Event, private DataView {
+/// A test may derive from it to add constructors of its own.
+class FakeEvent : public Event, private DataView {
 public:
     explicit FakeEvent(EventSpec spec = {}) : FakeEvent(to_record(std::move(spec)), RecordTag{}) {}
     FakeEvent(std::string type, std::string aggregate_id, std::int64_t version, std::string data = "{}")
@@ -238,10 +239,12 @@ public:
     std::int64_t occurred_at_ms() const override { return parse_rfc3339_ms(occurred_at()); }
     const DataView& data() const override { return *this; }
 
-private:
+protected:
     // A tag, so that `FakeEvent({.offset = 1})` means an EventSpec.
     struct RecordTag {};
     FakeEvent(RecordSpec record, RecordTag) : record_(std::move(record)) { index_headers(); }
+
+private:
 
     static RecordSpec to_record(EventSpec spec) {
         if (spec.event_id.empty()) {
@@ -363,7 +366,7 @@ private:
     mutable std::vector<detail::JsonMember> root_;
     mutable std::vector<detail::JsonMember> data_;
     mutable std::string_view data_raw_;
-    mutable std::deque<std::string> strings_;
+    mutable std::forward_list<std::string> strings_;  // decoded strings that had escapes
     mutable int data_reads_ = 0;
 };
 

@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
-#include <deque>
+#include <forward_list>
 #include <limits>
 #include <string>
 #include <string_view>
@@ -116,7 +116,7 @@ class JsonReader {
 public:
     /// `strings` keeps decoded strings that had escapes; it must outlive the
     /// views. Returns false on anything the daemon's parser refuses.
-    bool read(std::string_view text, std::deque<std::string>& strings, std::vector<JsonMember>* root,
+    bool read(std::string_view text, std::forward_list<std::string>& strings, std::vector<JsonMember>* root,
               std::string_view nested, std::vector<JsonMember>* nested_members, bool* nested_finite,
               std::string* compact = nullptr) {
         text_ = text;
@@ -134,7 +134,7 @@ public:
 
     /// `raw` (a valid JSON value) written compactly.
     static std::string compact(std::string_view raw) {
-        std::deque<std::string> strings;
+        std::forward_list<std::string> strings;
         std::string out;
         JsonReader reader;
         if (!reader.read(raw, strings, nullptr, {}, nullptr, nullptr, &out)) return "{}";
@@ -305,7 +305,7 @@ private:
             const char c = text_[at_];
             if (c == '"') {
                 ++at_;
-                result = strings_->emplace_back(std::move(decoded));
+                result = strings_->emplace_front(std::move(decoded));
                 return true;
             }
             if (static_cast<unsigned char>(c) < 0x20) return false;
@@ -421,7 +421,7 @@ private:
 
     std::string_view text_;
     std::size_t at_ = 0;
-    std::deque<std::string>* strings_ = nullptr;
+    std::forward_list<std::string>* strings_ = nullptr;
     std::string* out_ = nullptr;
 };
 
