@@ -7,31 +7,23 @@
 
 namespace fanout::test {
 
-void FakeContext::log(LogLevel level, std::string_view message) {
-    static constexpr const char* k_levels[] = {"debug", "info", "warning", "error"};
-    std::lock_guard lock(mutex_);
-    log_ += std::string(k_levels[static_cast<int>(level)]) + " [" + name_ + "] " + std::string(message) + "\n";
-}
-
-std::string FakeContext::log_text() const {
-    std::lock_guard lock(mutex_);
-    return log_;
-}
-
 PluginUnderTest::PluginUnderTest(const std::string& options_yaml, std::string group)
     : library_(daemon::PluginLibrary::load(lib_dir() / "libfanout_sql_read_model.so")),
       context_("read-model", std::move(group)) {
     const auto options = daemon::OptionValues::validate(library_->descriptor().option_specs(), YAML::Load(options_yaml),
                                                         "test.yaml", "plugin 'read-model'");
     plugin_ = library_->descriptor().create(options, context_);
+    driver_.emplace(*plugin_);
 }
 
-PluginUnderTest::~PluginUnderTest() { plugin_.reset(); }
+PluginUnderTest::~PluginUnderTest() {
+    driver_.reset();
+    plugin_.reset();
+}
 
 std::vector<Outcome> PluginUnderTest::handle(const std::vector<FakeEvent>& events) {
     std::vector<Outcome> outcomes(events.size());
-    const auto ptrs = pointers(events);
-    plugin_->handle(ptrs, outcomes);
+    plugin_->handle(pointers(events), outcomes);
     return outcomes;
 }
 
@@ -39,14 +31,14 @@ std::vector<std::int64_t> PluginUnderTest::assign(const std::string& topic, cons
     std::vector<TopicPartition> tps;
     for (int p : partitions) tps.push_back({topic, p});
     std::vector<std::int64_t> out;
-    for (const PartitionOffset& po : plugin_->checkpointing()->on_assigned(tps)) out.push_back(po.next_offset);
+    for (const PartitionOffset& po : driver_->assign(tps)) out.push_back(po.next_offset);
     return out;
 }
 
 void PluginUnderTest::revoke(const std::string& topic, const std::vector<int>& partitions) {
     std::vector<TopicPartition> tps;
     for (int p : partitions) tps.push_back({topic, p});
-    plugin_->checkpointing()->on_revoked(tps);
+    driver_->revoke(tps);
 }
 
 }  // namespace fanout::test

@@ -8,6 +8,9 @@
 //
 // Header-only and standard C++20 only (no JSON library): include it from a
 // test linked to Fanout::plugin_api. See docs/plugins.md, "Testing a plugin".
+//
+// With GoogleTest and `using namespace fanout;` in one file, `testing::` is
+// ambiguous: write `::testing::Test` for GoogleTest's, `fanout::testing::` for these.
 #include "fanout/testing/batch_driver.hpp"
 #include "fanout/testing/fake_context.hpp"
 #include "fanout/testing/fake_event.hpp"

@@ -28,7 +28,8 @@ using fanout::testing::RecordSpec;
 
 FakeEvent raw(std::string payload, std::vector<std::pair<std::string, std::string>> headers = {},
               std::string key = "k-1") {
-    return FakeEvent::from_record({.key = std::move(key), .payload = std::move(payload), .headers = std::move(headers)});
+    return FakeEvent::from_record(
+        {.key = std::move(key), .payload = std::move(payload), .headers = std::move(headers)});
 }
 
 TEST(FakeEvent, FieldsMakeADocumentedEnvelope) {
@@ -101,7 +102,8 @@ TEST(FakeEvent, DataFieldsReadWithTheirJsonTypes) {
 }
 
 TEST(FakeEvent, JsonIsCompactWithTheDaemonsNumbersAndEscapes) {
-    const FakeEvent e("T", "p", 1, "{ \"a\" : 1.50 , \"b\":1e2, \"c\":-0.0, \"d\":\"\\u0001\\/\", \"e\":1e21, \"f\":1.5e-7 }");
+    const FakeEvent e("T", "p", 1,
+                      "{ \"a\" : 1.50 , \"b\":1e2, \"c\":-0.0, \"d\":\"\\u0001\\/\", \"e\":1e21, \"f\":1.5e-7 }");
     EXPECT_EQ(e.data().json(), R"({"a":1.5,"b":100.0,"c":-0.0,"d":"\u0001/","e":1e21,"f":1.5e-7})");
 }
 
@@ -169,9 +171,9 @@ TEST(FakeEvent, CountsReadsOfTheData) {
 // The same record through fanoutd's EventRecord and through FakeEvent.
 std::string digest(const Event& e) {
     std::ostringstream out;
-    out << e.envelope_valid() << '|' << e.type() << '|' << e.aggregate_id() << '|' << e.event_id() << '|'
-        << e.version() << '|' << e.global_sequence() << '|' << e.occurred_at() << '|' << e.occurred_at_ms() << '|'
-        << e.key() << '|' << e.headers().size() << '|' << e.header("x").value_or("-") << '|';
+    out << e.envelope_valid() << '|' << e.type() << '|' << e.aggregate_id() << '|' << e.event_id() << '|' << e.version()
+        << '|' << e.global_sequence() << '|' << e.occurred_at() << '|' << e.occurred_at_ms() << '|' << e.key() << '|'
+        << e.headers().size() << '|' << e.header("x").value_or("-") << '|';
     const auto& d = e.data();
     out << d.valid() << '|' << d.json() << '|';
     for (const char* f : {"author", "n", "i", "b", "s", "missing"}) {
@@ -193,24 +195,31 @@ void expect_same_as_fanoutd(std::string_view text) {
 }
 
 TEST(FakeEvent, ReadsEveryRecordAsFanoutdDoes) {
-    for (const char* text : {
-             R"({"eventId":"e","type":"T","aggregateId":"a","aggregateType":"Post","version":1,"globalSequence":7,)"
-             R"("occurredAt":"2026-11-22T10:00:00.123Z","data":{"author":"x","n":1.25,"i":-3,"b":false,"s":"q\"\u00e9"}})",
-             "x:1\nx:2\nevent-type:H\n\n{\"type\":\"T\",\"aggregateId\":\"a\",\"version\":1,\"data\":{\"i\":9223372036854775807}}",
-             "@key:k\n\n{\"type\":\"T\",\"version\":3,\"data\":{\"i\":-9223372036854775808,\"n\":1e-400}}",
-             R"({"type":"T","aggregateId":"a","version":1,"data":{"n":1.8e308}})",
-             R"({"type":"T","aggregateId":"a","version":1,"data":{"n":1e400}})",
-             R"({"type":"T","aggregateId":"a","version":1,"data":{"n":12345678901234567890123}})",
-             R"({"type":"T","aggregateId":"a","version":1,"data":{"s":"\udc00","author":"\ud83d\ude00"}})",
-             R"({"type":"T","aggregateId":"a","version":1,"data":{"s":"a\tb"}})",
-             R"({"type":"T","aggregateId":"a","version":1,"data":{"author":"a","author":1},"data":5})",
-             R"({"type":"T","aggregateId":"a","version":1,"data":{"n":0.1,"i":-0,"b":true,"s":[1,{"x":null}]}})",
-             R"({"type":"T","aggregateId":"a","version":1.0,"data":{}})",
-             R"({"type":"T","aggregateId":"a","version":01,"data":{}})",
-             R"(  {"type":"T","aggregateId":"a","version":1,"data":{}}  )",
-             R"({"eventId":"\u0065","type":"T\u0041","aggregateId":"a","version":1,"occurredAt":"2026-02-30T00:00:00Z","data":{}})",
-             R"([1,2])", "", "null", R"({"data":{})", R"({"data":{"a":1,}})", R"({"data":{"a":"\x"}})",
-         }) {
+    for (
+        const char* text : {
+            R"({"eventId":"e","type":"T","aggregateId":"a","aggregateType":"Post","version":1,"globalSequence":7,)"
+            R"("occurredAt":"2026-11-22T10:00:00.123Z","data":{"author":"x","n":1.25,"i":-3,"b":false,"s":"q\"\u00e9"}})",
+            "x:1\nx:2\nevent-type:H\n\n{\"type\":\"T\",\"aggregateId\":\"a\",\"version\":1,\"data\":{\"i\":"
+            "9223372036854775807}}",
+            "@key:k\n\n{\"type\":\"T\",\"version\":3,\"data\":{\"i\":-9223372036854775808,\"n\":1e-400}}",
+            R"({"type":"T","aggregateId":"a","version":1,"data":{"n":1.8e308}})",
+            R"({"type":"T","aggregateId":"a","version":1,"data":{"n":1e400}})",
+            R"({"type":"T","aggregateId":"a","version":1,"data":{"n":12345678901234567890123}})",
+            R"({"type":"T","aggregateId":"a","version":1,"data":{"s":"\udc00","author":"\ud83d\ude00"}})",
+            R"({"type":"T","aggregateId":"a","version":1,"data":{"s":"a\tb"}})",
+            R"({"type":"T","aggregateId":"a","version":1,"data":{"author":"a","author":1},"data":5})",
+            R"({"type":"T","aggregateId":"a","version":1,"data":{"n":0.1,"i":-0,"b":true,"s":[1,{"x":null}]}})",
+            R"({"type":"T","aggregateId":"a","version":1.0,"data":{}})",
+            R"({"type":"T","aggregateId":"a","version":01,"data":{}})",
+            R"(  {"type":"T","aggregateId":"a","version":1,"data":{}}  )",
+            R"({"eventId":"\u0065","type":"T\u0041","aggregateId":"a","version":1,"occurredAt":"2026-02-30T00:00:00Z","data":{}})",
+            R"([1,2])",
+            "",
+            "null",
+            R"({"data":{})",
+            R"({"data":{"a":1,}})",
+            R"({"data":{"a":"\x"}})",
+        }) {
         expect_same_as_fanoutd(text);
     }
 }
@@ -280,6 +289,8 @@ TEST(FakeOptions, DefaultsComeFromTheSchema) {
     EXPECT_FALSE(options.is_set("batch"));
     EXPECT_THROW((void)options.get_integer("connection"), std::out_of_range);
     EXPECT_THROW((void)options.get_string("nope"), std::out_of_range);
+    const FakeOptions one(k_schema, {{"connection", std::string("x")}, {"tables", std::string("posts")}});
+    EXPECT_EQ(one.get_list("tables"), (std::vector<std::string>{"posts"})) << "one scalar is a one-item list";
 }
 
 TEST(FakeOptions, RefusesWhatTheHostRefuses) {
@@ -309,7 +320,8 @@ public:
     Checkpointing* checkpointing() noexcept override { return checkpointing_ ? this : nullptr; }
     std::vector<PartitionOffset> on_assigned(std::span<const TopicPartition> partitions) override {
         std::vector<PartitionOffset> out;
-        for (const auto& tp : partitions) out.push_back({tp.topic, tp.partition, tp.partition == 1 ? 2 : fanout::k_no_checkpoint});
+        for (const auto& tp : partitions)
+            out.push_back({tp.topic, tp.partition, tp.partition == 1 ? 2 : fanout::k_no_checkpoint});
         return out;
     }
     void on_revoked(std::span<const TopicPartition> partitions) override { revoked += partitions.size(); }

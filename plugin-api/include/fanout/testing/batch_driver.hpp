@@ -70,7 +70,8 @@ public:
     /// the plugin will see (its offset set).
     const FakeEvent& publish(const FakeEvent& event) {
         Partition& p = partitions_[{std::string(event.topic()), event.partition()}];
-        p.log.push_back(event.at(std::string(event.topic()), event.partition(), static_cast<std::int64_t>(p.log.size())));
+        p.log.push_back(
+            event.at(std::string(event.topic()), event.partition(), static_cast<std::int64_t>(p.log.size())));
         return p.log.back();
     }
     const FakeEvent& publish(EventSpec spec) { return publish(FakeEvent(std::move(spec))); }
@@ -112,7 +113,8 @@ public:
     void revoke(const std::vector<TopicPartition>& partitions) {
         if (Checkpointing* c = plugin_->checkpointing()) c->on_revoked(partitions);
         for (const TopicPartition& tp : partitions) {
-            if (auto it = partitions_.find({tp.topic, tp.partition}); it != partitions_.end()) it->second.position.reset();
+            if (auto it = partitions_.find({tp.topic, tp.partition}); it != partitions_.end())
+                it->second.position.reset();
         }
     }
     void revoke_all() {
@@ -175,9 +177,9 @@ public:
                 if (o.kind() == Outcome::Kind::reject) {
                     dead_letters_.push_back({tp.first, tp.second, e.offset(), "rejected: " + o.reason()});
                 } else if (o.kind() == Outcome::Kind::retry_later) {
-                    dead_letters_.push_back({tp.first, tp.second, e.offset(),
-                                             "retries exhausted after " + std::to_string(attempt) +
-                                                 " attempts: " + o.reason()});
+                    dead_letters_.push_back(
+                        {tp.first, tp.second, e.offset(),
+                         "retries exhausted after " + std::to_string(attempt) + " attempts: " + o.reason()});
                 }
                 p.position = e.offset() + 1;
                 p.committed = e.offset() + 1;

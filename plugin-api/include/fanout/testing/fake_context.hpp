@@ -225,6 +225,10 @@ private:
         if (spec.type == OptionType::number && std::holds_alternative<std::int64_t>(v)) {
             return static_cast<double>(std::get<std::int64_t>(v));
         }
+        // One scalar is a one-item list, as in the config file.
+        if (spec.type == OptionType::string_list && std::holds_alternative<std::string>(v)) {
+            return std::vector<std::string>{std::get<std::string>(v)};
+        }
         const bool fits = (spec.type == OptionType::string && std::holds_alternative<std::string>(v)) ||
                           (spec.type == OptionType::integer && std::holds_alternative<std::int64_t>(v)) ||
                           (spec.type == OptionType::number && std::holds_alternative<double>(v)) ||
@@ -239,7 +243,8 @@ private:
     static Value parse_default(const OptionSpec& spec) {
         const std::string text = spec.default_value;
         const auto fail = [&] {
-            return std::invalid_argument("option '" + std::string(spec.key) + "' has an invalid default '" + text + "'");
+            return std::invalid_argument("option '" + std::string(spec.key) + "' has an invalid default '" + text +
+                                         "'");
         };
         switch (spec.type) {
             case OptionType::string: return text;

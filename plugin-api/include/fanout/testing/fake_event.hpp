@@ -144,7 +144,9 @@ class FakeEvent : public Event, private DataView {
 public:
     explicit FakeEvent(EventSpec spec = {}) : FakeEvent(to_record(std::move(spec)), RecordTag{}) {}
     FakeEvent(std::string type, std::string aggregate_id, std::int64_t version, std::string data = "{}")
-        : FakeEvent(EventSpec{.type = std::move(type), .aggregate_id = std::move(aggregate_id), .version = version,
+        : FakeEvent(EventSpec{.type = std::move(type),
+                              .aggregate_id = std::move(aggregate_id),
+                              .version = version,
                               .data = std::move(data)}) {}
     /// A record with any value, headers and key (a malformed one included).
     static FakeEvent from_record(RecordSpec record) { return FakeEvent(std::move(record), RecordTag{}); }
@@ -200,8 +202,8 @@ public:
     std::int64_t record_timestamp_ms() const override { return record_.record_timestamp_ms; }
 
     bool envelope_valid() const override {
-        return parsed() && data_valid_ && !envelope_string("type").empty() &&
-               !envelope_string("aggregateId").empty() && envelope_integer("version") > 0;
+        return parsed() && data_valid_ && !envelope_string("type").empty() && !envelope_string("aggregateId").empty() &&
+               envelope_integer("version") > 0;
     }
     std::string_view event_id() const override {
         if (auto h = header("event-id"); h && !h->empty()) return *h;
@@ -245,10 +247,10 @@ protected:
     FakeEvent(RecordSpec record, RecordTag) : record_(std::move(record)) { index_headers(); }
 
 private:
-
     static RecordSpec to_record(EventSpec spec) {
         if (spec.event_id.empty()) {
-            spec.event_id = detail::uuid_from(spec.aggregate_id + '\n' + std::to_string(spec.version) + '\n' + spec.type);
+            spec.event_id =
+                detail::uuid_from(spec.aggregate_id + '\n' + std::to_string(spec.version) + '\n' + spec.type);
         }
         RecordSpec r;
         r.payload = envelope_json(spec, spec.event_id);

@@ -7,7 +7,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <cstdio>
 #include <cstring>
 #include <forward_list>
 #include <limits>
@@ -15,6 +14,8 @@
 #include <string_view>
 #include <system_error>
 #include <vector>
+
+#include "fanout/testing/json_write.hpp"
 
 namespace fanout::testing::detail {
 
@@ -34,80 +35,6 @@ struct JsonMember {
     std::string_view name;
     JsonValue value;
 };
-
-/// `text` as a JSON string literal, escaped as the daemon writes it.
-inline void append_json_string(std::string& out, std::string_view text) {
-    static constexpr char k_hex[] = "0123456789ABCDEF";
-    out += '"';
-    for (const char c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (u < 0x20) {
-                    out += "\\u00";
-                    out += k_hex[u >> 4];
-                    out += k_hex[u & 15];
-                } else {
-                    out += c;
-                }
-        }
-    }
-    out += '"';
-}
-
-/// A double as the daemon writes it: shortest digits, `.0` on whole numbers.
-inline void append_json_double(std::string& out, double d) {
-    if (std::signbit(d)) {
-        out += '-';
-        d = -d;
-    }
-    if (d == 0) {
-        out += "0.0";
-        return;
-    }
-    char buffer[64];
-    const auto r = std::to_chars(buffer, buffer + sizeof buffer, d, std::chars_format::scientific);
-    const std::string_view sci(buffer, static_cast<std::size_t>(r.ptr - buffer));
-    const auto e_at = sci.find('e');
-    std::string digits;
-    for (char c : sci.substr(0, e_at)) {
-        if (c != '.') digits += c;
-    }
-    int exponent = 0;
-    const std::string_view exp_text = sci.substr(e_at + 1);
-    std::from_chars(exp_text.data() + (exp_text[0] == '+' ? 1 : 0), exp_text.data() + exp_text.size(), exponent);
-    const int length = static_cast<int>(digits.size());
-    const int k = exponent - (length - 1);  // d = digits * 10^k
-    const int kk = length + k;
-    if (k >= 0 && kk <= 21) {
-        out += digits;
-        out.append(static_cast<std::size_t>(k), '0');
-        out += ".0";
-    } else if (kk > 0 && kk <= 21) {
-        out.append(digits, 0, static_cast<std::size_t>(kk));
-        out += '.';
-        out.append(digits, static_cast<std::size_t>(kk));
-    } else if (kk > -6 && kk <= 0) {
-        out += "0.";
-        out.append(static_cast<std::size_t>(-kk), '0');
-        out += digits;
-    } else {
-        out += digits[0];
-        if (length > 1) {
-            out += '.';
-            out.append(digits, 1);
-        }
-        out += 'e';
-        out += std::to_string(kk - 1);
-    }
-}
 
 /// Reads one JSON text: the members of the root object, and of the root's
 /// first member named `nested` when that is an object. Optionally writes the
@@ -168,15 +95,28 @@ private:
         bool ok = false;
         switch (text_[at_]) {
             case '{': ok = parse_object(v, depth, members, nested, nested_members, nested_finite, finite); break;
-            case '[': ok = parse_array(depth, finite); v.kind = JsonKind::array; break;
+            case '[':
+                ok = parse_array(depth, finite);
+                v.kind = JsonKind::array;
+                break;
             case '"':
                 ok = parse_string(v.string);
                 v.kind = JsonKind::string;
                 if (ok && out_ != nullptr) append_json_string(*out_, v.string);
                 break;
-            case 't': ok = literal("true"); v.kind = JsonKind::boolean; v.boolean = true; break;
-            case 'f': ok = literal("false"); v.kind = JsonKind::boolean; break;
-            case 'n': ok = literal("null"); v.kind = JsonKind::null; break;
+            case 't':
+                ok = literal("true");
+                v.kind = JsonKind::boolean;
+                v.boolean = true;
+                break;
+            case 'f':
+                ok = literal("false");
+                v.kind = JsonKind::boolean;
+                break;
+            case 'n':
+                ok = literal("null");
+                v.kind = JsonKind::null;
+                break;
             default: ok = parse_number(v, finite);
         }
         v.raw = text_.substr(begin, at_ - begin);
@@ -260,10 +200,15 @@ private:
         for (int i = 0; i < 4; ++i) {
             const char c = text_[at_++];
             out <<= 4;
-            if (c >= '0' && c <= '9') out |= static_cast<unsigned>(c - '0');
-            else if (c >= 'a' && c <= 'f') out |= static_cast<unsigned>(c - 'a' + 10);
-            else if (c >= 'A' && c <= 'F') out |= static_cast<unsigned>(c - 'A' + 10);
-            else return false;
+            if (c >= '0' && c <= '9') {
+                out |= static_cast<unsigned>(c - '0');
+            } else if (c >= 'a' && c <= 'f') {
+                out |= static_cast<unsigned>(c - 'a' + 10);
+            } else if (c >= 'A' && c <= 'F') {
+                out |= static_cast<unsigned>(c - 'A' + 10);
+            } else {
+                return false;
+            }
         }
         return true;
     }
@@ -404,8 +349,8 @@ private:
         const auto r = std::from_chars(text.data(), text.data() + text.size(), d);
         if (r.ec == std::errc::result_out_of_range) {
             // Overflow reads as infinity, underflow as zero.
-            const bool huge = text.find_first_of("eE") == std::string_view::npos ||
-                              text[text.find_first_of("eE") + 1] != '-';
+            const bool huge =
+                text.find_first_of("eE") == std::string_view::npos || text[text.find_first_of("eE") + 1] != '-';
             d = huge ? std::numeric_limits<double>::infinity() : 0.0;
             if (minus) d = -d;
         }
@@ -424,25 +369,5 @@ private:
     std::forward_list<std::string>* strings_ = nullptr;
     std::string* out_ = nullptr;
 };
-
-/// FNV-1a, for ids derived from an event's fields.
-inline std::uint64_t fnv1a(std::string_view text, std::uint64_t seed = 0xcbf29ce484222325ULL) {
-    for (const char c : text) {
-        seed ^= static_cast<unsigned char>(c);
-        seed *= 0x100000001b3ULL;
-    }
-    return seed;
-}
-
-/// A UUID-shaped id (version 4 layout) that depends only on `text`.
-inline std::string uuid_from(std::string_view text) {
-    const std::uint64_t a = fnv1a(text), b = fnv1a(text, a ^ 0x9e3779b97f4a7c15ULL);
-    char out[37];
-    std::snprintf(out, sizeof out, "%08x-%04x-4%03x-%04x-%012llx", static_cast<unsigned>(a >> 32),
-                  static_cast<unsigned>((a >> 16) & 0xffff), static_cast<unsigned>(a & 0xfff),
-                  static_cast<unsigned>(0x8000 | ((b >> 48) & 0x3fff)),
-                  static_cast<unsigned long long>(b & 0xffffffffffffULL));
-    return out;
-}
 
 }  // namespace fanout::testing::detail
