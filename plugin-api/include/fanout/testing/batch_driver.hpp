@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,7 +42,9 @@ struct DeadLetter {
 ///    offset of its partition;
 ///  - assign() calls Checkpointing::on_assigned (when the plugin has it) and
 ///    starts each partition where the plugin says (k_no_checkpoint: at the
-///    beginning); a plugin without it starts at the committed offset;
+///    beginning); a plugin without it starts at the committed offset; an
+///    answer of another size, or an offset outside the partition, throws
+///    (fanoutd stops such a plugin);
 ///  - run() hands every pending event to handle() in batches of `batch_size`
 ///    (partitions interleaved, offsets in order within each), outcomes all
 ///    `done` on the way in; after each batch a partition moves past its done
@@ -96,8 +99,19 @@ public:
                 positions.push_back({tp.topic, tp.partition, committed});
             }
         }
+        // fanoutd stops a plugin that breaks on_assigned's contract: so does the driver.
+        if (positions.size() != partitions.size()) {
+            throw std::logic_error("on_assigned returned " + std::to_string(positions.size()) + " positions for " +
+                                   std::to_string(partitions.size()) + " partitions");
+        }
         for (const PartitionOffset& po : positions) {
             Partition& p = partitions_[{po.topic, po.partition}];
+            const auto end = static_cast<std::int64_t>(p.log.size());
+            if (po.next_offset != k_no_checkpoint && (po.next_offset < 0 || po.next_offset > end)) {
+                throw std::out_of_range("on_assigned returned offset " + std::to_string(po.next_offset) + " for " +
+                                        po.topic + "[" + std::to_string(po.partition) + "], outside [0, " +
+                                        std::to_string(end) + "]");
+            }
             p.position = po.next_offset == k_no_checkpoint ? 0 : po.next_offset;
         }
         return positions;

@@ -133,10 +133,11 @@ inline std::string envelope_json(const EventSpec& spec, std::string_view event_i
 /// of a name; `envelope_valid()` needs a non-empty `type` and `aggregateId`,
 /// `version` ≥ 1 and a `data` object whose numbers all fit a double.
 ///
-/// Differences from fanoutd, none visible through fanout::Event: a payload
-/// holding a NUL byte or nesting deeper than 1,000 levels reads as invalid;
-/// doubles are written back by `data().json()` in the shortest form that
-/// reads back the same (fanoutd's writer agrees on all but rare last digits).
+/// Differences from fanoutd: doubles are read correctly rounded and written
+/// back by `data().json()` in the shortest form that reads back the same;
+/// fanoutd's parser and writer can differ in the last digits of numbers with
+/// more than 17 significant digits (whole numbers beyond 64 bits, say).
+/// tests/unit/sdk/testing_test.cpp compares the two on many records.
 ///
 /// Not thread-safe (neither is a consumed record): use it on one thread.
 /// A test may derive from it to add constructors of its own.
