@@ -13,13 +13,9 @@ PluginUnderTest::PluginUnderTest(const std::string& options_yaml, std::string gr
     const auto options = daemon::OptionValues::validate(library_->descriptor().option_specs(), YAML::Load(options_yaml),
                                                         "test.yaml", "plugin 'read-model'");
     plugin_ = library_->descriptor().create(options, context_);
-    driver_.emplace(*plugin_);
 }
 
-PluginUnderTest::~PluginUnderTest() {
-    driver_.reset();
-    plugin_.reset();
-}
+PluginUnderTest::~PluginUnderTest() { plugin_.reset(); }
 
 std::vector<Outcome> PluginUnderTest::handle(const std::vector<FakeEvent>& events) {
     std::vector<Outcome> outcomes(events.size());
@@ -31,14 +27,14 @@ std::vector<std::int64_t> PluginUnderTest::assign(const std::string& topic, cons
     std::vector<TopicPartition> tps;
     for (int p : partitions) tps.push_back({topic, p});
     std::vector<std::int64_t> out;
-    for (const PartitionOffset& po : driver_->assign(tps)) out.push_back(po.next_offset);
+    for (const PartitionOffset& po : plugin_->checkpointing()->on_assigned(tps)) out.push_back(po.next_offset);
     return out;
 }
 
 void PluginUnderTest::revoke(const std::string& topic, const std::vector<int>& partitions) {
     std::vector<TopicPartition> tps;
     for (int p : partitions) tps.push_back({topic, p});
-    driver_->revoke(tps);
+    plugin_->checkpointing()->on_revoked(tps);
 }
 
 }  // namespace fanout::test

@@ -3,7 +3,6 @@
 // PluginLibrary and driven like a pipeline drives it, without Kafka.
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,7 +36,6 @@ private:
     std::shared_ptr<daemon::PluginLibrary> library_;
     FakeContext context_;
     std::unique_ptr<Plugin> plugin_;
-    std::optional<testing::BatchDriver> driver_;
 };
 
 }  // namespace fanout::test
