@@ -28,7 +28,7 @@ public:
     std::vector<std::int64_t> assign(const std::string& topic, const std::vector<int>& partitions);
 
     std::uint64_t counter(const std::string& name) { return context_.counter(name).value(); }
-    std::string log() const { return context_.log_text(); }
+    std::string log() const { return context_.log().text(); }
 
 private:
     // The library outlives the plugin it made.

@@ -20,7 +20,7 @@ stage=$work/stage
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 cmake --install "$build" --prefix "$stage" >/dev/null
-for f in bin/fanoutd lib/fanout/plugins/libfanout_example.so include/fanout/plugin.hpp \
+for f in bin/fanoutd lib/fanout/plugins/libfanout_example.so include/fanout/plugin.hpp include/fanout/testing.hpp \
          include/fanout/sql/batch_store.hpp lib/libfanout_sql_projection.a \
          lib/cmake/Fanout/FanoutConfig.cmake lib/systemd/system/fanoutd.service etc/fanout/example.yaml; do
   [[ -e $stage/$f ]] || fail "missing $f in the staged install"
@@ -31,6 +31,7 @@ cmake --build "$work/oot" >/dev/null
 plugin=$work/oot/libkey_logger.so
 [[ -f $plugin ]] || fail "out-of-tree plugin not built"
 "$work/oot/sql_projection_check" "$work/oot.db" || fail "Fanout::sql_projection from the staged package"
+"$work/oot/key_logger_test" || fail "the out-of-tree plugin's test on fanout/testing.hpp"
 
 topic=install-test-$$-$RANDOM
 cat >"$work/fanoutd.yaml" <<YAML

@@ -22,10 +22,10 @@ TEST(LuaHostApi, LogLevelsReachTheLogger) {
     EXPECT_TRUE(h.run_one(make_event(0)).is_done());
     const auto lines = h.context.log().lines();
     ASSERT_EQ(lines.size(), 4u);
-    EXPECT_EQ(lines[0], std::make_pair(LogLevel::debug, std::string("d 1")));
-    EXPECT_EQ(lines[1], std::make_pair(LogLevel::info, std::string("i")));
-    EXPECT_EQ(lines[2], std::make_pair(LogLevel::warning, std::string("w")));
-    EXPECT_EQ(lines[3], std::make_pair(LogLevel::error, std::string("e nil true")));
+    EXPECT_EQ(lines[0], (LogLine{LogLevel::debug, "d 1"}));
+    EXPECT_EQ(lines[1], (LogLine{LogLevel::info, "i"}));
+    EXPECT_EQ(lines[2], (LogLine{LogLevel::warning, "w"}));
+    EXPECT_EQ(lines[3], (LogLine{LogLevel::error, "e nil true"}));
 }
 
 TEST(LuaHostApi, CountersAndGaugesReachTheContext) {

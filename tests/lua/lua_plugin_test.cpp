@@ -122,7 +122,7 @@ TEST(LuaPluginEvent, FieldsHaveTheEventsValues) {
             e.timestamp, e.occurred_at, e.event_id, h["event-type"], tostring(e.missing), tostring(e)}, "|"))
         end
     )lua");
-    FakeEvent::Fields f;
+    EventFields f;
     f.topic = "post-events";
     f.partition = 3;
     f.offset = 42;
@@ -134,9 +134,9 @@ TEST(LuaPluginEvent, FieldsHaveTheEventsValues) {
     f.headers = {{"event-type", "PostLikedEvent"}, {"event-type", "shadowed"}};
     EXPECT_TRUE(h.run_one(FakeEvent(f)).is_done());
     EXPECT_TRUE(h.context.log().contains(
-        "PostLikedEvent|p-9|7|1234|p-9|post-events|3|42|1795340400123|2026-11-22T10:00:00.123Z|"
+        "PostLikedEvent|p-9|7|1234|p-9|post-events|3|42|1795341600123|2026-11-22T10:00:00.123Z|"
         "11111111-2222-4333-8444-555555555555|PostLikedEvent|nil|event(PostLikedEvent post-events[3]@42)"))
-        << h.context.log().lines().back().second;
+        << h.context.log().lines().back().message;
 }
 
 TEST(LuaPluginEvent, DataFieldsAreReadLazilyWithTheirJsonTypes) {

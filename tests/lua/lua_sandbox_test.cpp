@@ -85,8 +85,8 @@ TEST(LuaSandbox, GlobalsAreExactlyTheAllowedSet) {
     )lua");
     const auto lines = h.context.log().lines();
     ASSERT_EQ(lines.size(), 2u);
-    EXPECT_EQ(lines[0].second, "os:clock,date,time");
-    EXPECT_EQ(lines[1].second,
+    EXPECT_EQ(lines[0].message, "os:clock,date,time");
+    EXPECT_EQ(lines[1].message,
               "_G,_VERSION,assert,error,fanout,getmetatable,ipairs,math,next,os,pairs,pcall,print,select,"
               "setmetatable,string,table,tonumber,tostring,type,utf8,warn,xpcall");
 }
@@ -140,8 +140,8 @@ TEST(LuaSandbox, PrintGoesToTheLogNotStdout) {
     EXPECT_TRUE(h.run_one(make_event(0)).is_done());
     const auto lines = h.context.log().lines();
     ASSERT_FALSE(lines.empty());
-    EXPECT_EQ(lines.back().first, LogLevel::info);
-    EXPECT_EQ(lines.back().second, "hello 42 true");
+    EXPECT_EQ(lines.back().level, LogLevel::info);
+    EXPECT_EQ(lines.back().message, "hello 42 true");
 }
 
 }  // namespace

@@ -7,17 +7,6 @@
 
 namespace fanout::test {
 
-void FakeContext::log(LogLevel level, std::string_view message) {
-    static constexpr const char* k_levels[] = {"debug", "info", "warning", "error"};
-    std::lock_guard lock(mutex_);
-    log_ += std::string(k_levels[static_cast<int>(level)]) + " [" + name_ + "] " + std::string(message) + "\n";
-}
-
-std::string FakeContext::log_text() const {
-    std::lock_guard lock(mutex_);
-    return log_;
-}
-
 PluginUnderTest::PluginUnderTest(const std::string& options_yaml, std::string group)
     : library_(daemon::PluginLibrary::load(lib_dir() / "libfanout_sql_read_model.so")),
       context_("read-model", std::move(group)) {
@@ -30,8 +19,7 @@ PluginUnderTest::~PluginUnderTest() { plugin_.reset(); }
 
 std::vector<Outcome> PluginUnderTest::handle(const std::vector<FakeEvent>& events) {
     std::vector<Outcome> outcomes(events.size());
-    const auto ptrs = pointers(events);
-    plugin_->handle(ptrs, outcomes);
+    plugin_->handle(pointers(events), outcomes);
     return outcomes;
 }
 

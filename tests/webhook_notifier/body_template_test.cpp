@@ -5,11 +5,13 @@
 #include "fake_event.hpp"
 
 using namespace fanout::plugins::webhook;
+using fanout::plugins::webhook::test::example_event;
 using fanout::plugins::webhook::test::FakeEvent;
 
 TEST(WebhookBodyTemplate, DefaultTemplateRendersTheEnvelopeAndRawData) {
-    FakeEvent e;
-    e.payload_data.raw_json = R"({"author":"maria","message":"hi"})";
+    auto spec = example_event();
+    spec.data = R"({"author":"maria","message":"hi"})";
+    const FakeEvent e(spec);
     EXPECT_EQ(BodyTemplate(k_default_body_template).render(e),
               R"({"event":"PostCreatedEvent","postId":"b8a1f3a2-6c0e-4d5e-9f1a-2b3c4d5e6f70",)"
               R"("eventId":"0d6f7c1e-3b0a-4d2f-8a53-5f1e2c9b7a01","version":1,)"
@@ -17,21 +19,20 @@ TEST(WebhookBodyTemplate, DefaultTemplateRendersTheEnvelopeAndRawData) {
 }
 
 TEST(WebhookBodyTemplate, DataFieldsAreJsonEscapedInsideQuotes) {
-    FakeEvent e;
-    e.event_type = "CommentAddedEvent";
-    e.payload_data.fields["comment"] = std::string("say \"hi\"\\ then\nbye\t\x01 \xc3\xa9");
-    e.payload_data.fields["username"] = std::string("reader7");
+    auto spec = example_event();
+    spec.type = "CommentAddedEvent";
+    spec.data = R"({"comment":"say \"hi\"\\ then\nbye\t\u0001 \u00e9","username":"reader7"})";
+    const FakeEvent e(spec);
     const BodyTemplate t(R"({"text":"{{data.comment}}","by":"{{ data.username }}"})");
     EXPECT_EQ(t.render(e), "{\"text\":\"say \\\"hi\\\"\\\\ then\\nbye\\t\\u0001 \xc3\xa9\",\"by\":\"reader7\"}");
 }
 
 TEST(WebhookBodyTemplate, NumbersBooleansAndMissingFields) {
-    FakeEvent e;
-    e.version_number = 7;
-    e.sequence = 99;
-    e.payload_data.fields["likes"] = std::int64_t{12};
-    e.payload_data.fields["pinned"] = true;
-    e.payload_data.fields["score"] = 0.5;
+    auto spec = example_event();
+    spec.version = 7;
+    spec.global_sequence = 99;
+    spec.data = R"({"likes":12,"pinned":true,"score":0.5})";
+    const FakeEvent e(spec);
     const BodyTemplate t(
         "v={{version}} g={{global_sequence}} p={{partition}} o={{offset}} l={{data.likes}} b={{data.pinned}} "
         "s={{data.score}} m=[{{data.missing}}] t={{topic}} k={{key}}");
@@ -40,13 +41,14 @@ TEST(WebhookBodyTemplate, NumbersBooleansAndMissingFields) {
 }
 
 TEST(WebhookBodyTemplate, EnvelopeStringsAreEscapedToo) {
-    FakeEvent e;
-    e.aggregate = "a\"b";
+    auto spec = example_event();
+    spec.aggregate_id = "a\"b";
+    const FakeEvent e(spec);
     EXPECT_EQ(BodyTemplate("{{aggregate_id}}").render(e), "a\\\"b");
 }
 
 TEST(WebhookBodyTemplate, TextWithoutPlaceholdersAndSingleBracesIsKept) {
-    FakeEvent e;
+    const FakeEvent e(example_event());
     EXPECT_EQ(BodyTemplate(R"({"static":true})").render(e), R"({"static":true})");
     EXPECT_EQ(BodyTemplate("").render(e), "");
 }

@@ -45,7 +45,7 @@ TEST(ShippedScripts, EveryValueTheRuleAllowsPassesThroughAnalyticsAndTrending) {
     const auto texts = valid_values(strings, event_data::Kind::text, 60);
     std::vector<FakeEvent> events;
     for (std::size_t i = 0; i < names.size(); ++i) {
-        FakeEvent::Fields f;
+        EventFields f;
         f.offset = static_cast<std::int64_t>(events.size());
         f.aggregate_id = f.key = "post-" + std::to_string(i);
         f.data = "{\"author\":" + json_literal(names[i]) + ",\"message\":" + json_literal(texts[i % texts.size()]) +

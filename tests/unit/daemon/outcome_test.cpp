@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "fanout/plugin.hpp"
+#include "fanout/testing.hpp"
 
 using fanout::Outcome;
 
@@ -29,36 +30,11 @@ public:
     }
     int calls = 0;
 };
-
-class FakeEvent final : public fanout::Event {
-public:
-    explicit FakeEvent(std::int64_t offset) : offset_(offset) {}
-    std::string_view topic() const override { return "t"; }
-    std::int32_t partition() const override { return 0; }
-    std::int64_t offset() const override { return offset_; }
-    std::string_view key() const override { return {}; }
-    std::span<const fanout::Header> headers() const override { return {}; }
-    std::optional<std::string_view> header(std::string_view) const override { return std::nullopt; }
-    std::string_view payload() const override { return {}; }
-    std::int64_t record_timestamp_ms() const override { return -1; }
-    bool envelope_valid() const override { return false; }
-    std::string_view event_id() const override { return {}; }
-    std::string_view type() const override { return {}; }
-    std::string_view aggregate_id() const override { return {}; }
-    std::int64_t version() const override { return 0; }
-    std::int64_t global_sequence() const override { return 0; }
-    std::string_view occurred_at() const override { return {}; }
-    std::int64_t occurred_at_ms() const override { return -1; }
-    const fanout::DataView& data() const override { throw std::logic_error("unused"); }
-
-private:
-    std::int64_t offset_;
-};
 }  // namespace
 
 TEST(EventPlugin, MapsEachEventToItsOwnOutcome) {
     Counting plugin;
-    FakeEvent a(0), b(1), c(2);
+    const fanout::testing::FakeEvent a({.offset = 0}), b({.offset = 1}), c({.offset = 2});
     const fanout::Event* events[] = {&a, &b, &c};
     std::vector<Outcome> outcomes(3);
     plugin.handle(events, outcomes);
