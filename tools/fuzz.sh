@@ -55,6 +55,15 @@ build_only=0
 runs_limit=
 seed=
 targets=()
+# positive OPTION VALUE WHAT: VALUE when it is a whole number above 0, else exit 2 saying WHAT.
+positive() {
+  if [[ $2 =~ ^[0-9]+$ && $2 -gt 0 ]]; then
+    echo "$2"
+  else
+    echo "fuzz: $1 needs $3" >&2
+    exit 2
+  fi
+}
 while (($#)); do
   case $1 in
     --list)
@@ -62,27 +71,15 @@ while (($#)); do
       exit 0
       ;;
     --time)
-      [[ ${2:-} =~ ^[0-9]+$ && $2 -gt 0 ]] || {
-        echo "fuzz: --time needs a number of seconds" >&2
-        exit 2
-      }
-      seconds=$2
+      seconds=$(positive "$1" "${2:-}" "a number of seconds")
       shift
       ;;
     --runs)
-      [[ ${2:-} =~ ^[0-9]+$ && $2 -gt 0 ]] || {
-        echo "fuzz: --runs needs a number of inputs" >&2
-        exit 2
-      }
-      runs_limit=$2
+      runs_limit=$(positive "$1" "${2:-}" "a number of inputs")
       shift
       ;;
     --seed)
-      [[ ${2:-} =~ ^[0-9]+$ && $2 -gt 0 ]] || {
-        echo "fuzz: --seed needs a positive number" >&2
-        exit 2
-      }
-      seed=$2
+      seed=$(positive "$1" "${2:-}" "a positive number")
       shift
       ;;
     --merge) merge=1 ;;
