@@ -1,13 +1,8 @@
 #pragma once
 // The analytics plugin: counts posts, comments and likes per author, per
-// UTC day and per post, with an exactly-once effect.
-//
-// One transaction per batch holds the counter deltas and, per partition, the
-// checkpoint move from the offset this instance expects to the new one
-// (fanout/sql/projection_plugin.hpp). A stale instance (its partition
-// reassigned) finds another offset there and rolls back. Events below the
-// expected offset were applied before a crash and are skipped. Version
-// checks make any replay a no-op as well.
+// UTC day and per post. Exactly once through fanout/sql/projection_plugin.hpp:
+// each batch's counter deltas commit with its checkpoints; replays count
+// nothing (positions and versions).
 #include <memory>
 #include <span>
 #include <string_view>

@@ -1,13 +1,8 @@
 #pragma once
-// The sql_read_model plugin: projects post events into the read model with
-// an exactly-once effect.
-//
-// One transaction per batch holds the model changes and, per partition, the
-// checkpoint move from the offset this instance expects to the new one
-// (fanout/sql/projection_plugin.hpp). A stale instance (its partition
-// reassigned) finds another offset there and rolls back. Events below the
-// expected offset were applied before a crash and are skipped. Version
-// checks make any replay a no-op as well.
+// The sql_read_model plugin: post events into the read model, exactly once
+// (fanout/sql/projection_plugin.hpp keeps the checkpoints, fencing and
+// retries). What it adds is the projection and known_, a cache of committed
+// post versions that spares a batch the lookups of posts it saw before.
 #include <cstdint>
 #include <memory>
 #include <span>
