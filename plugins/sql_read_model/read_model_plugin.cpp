@@ -1,264 +1,21 @@
 #include "read_model_plugin.hpp"
 
-#include <algorithm>
-#include <stdexcept>
-
-#include "fanout/sql/errors.hpp"
-#include "fanout/sql/settings.hpp"
+#include <cstdint>
+#include <utility>
 
 namespace fanout::plugins::sql_read_model {
 namespace {
 
-using sql::is_transient;
-using sql::one_line;
-
 /// Most posts known_ holds (about 100 bytes each) before it starts over.
 constexpr std::size_t k_known_posts_limit = 500'000;
-
-std::string partition_name(std::string_view topic, std::int32_t partition) {
-    return std::string(topic) + "[" + std::to_string(partition) + "]";
-}
 
 }  // namespace
 
 ReadModelPlugin::ReadModelPlugin(Settings settings, Context& context)
-    : settings_(std::move(settings)),
-      context_(context),
-      group_(context.consumer_group()),
-      applied_(context.counter("applied")),
-      duplicates_(context.counter("duplicates")),
-      ignored_(context.counter("ignored")),
-      rejected_(context.counter("rejected")),
-      fenced_(context.counter("fenced")),
-      db_errors_(context.counter("db_errors")) {}
+    : ProjectionPlugin(settings.database, context, "read model", read_model::k_schema_version),
+      settings_(std::move(settings)) {}
 
-void ReadModelPlugin::start() {
-    const std::string where = sql::redacted(settings_.database.connection);
-    try {
-        store_ = open_store(settings_);
-    } catch (const std::exception& e) {
-        if (!is_transient(e.what())) {
-            throw std::runtime_error("cannot use the read model database " + where + ": " + one_line(e.what()));
-        }
-        last_error_ = one_line(e.what());
-        was_down_ = true;
-        next_connect_ = Clock::now() + settings_.database.reconnect_interval;
-        db_errors_.add(1);
-        context_.logger().warning("database unavailable at start, retrying until it answers: connection=" + where +
-                                  " error=" + last_error_);
-        return;
-    }
-    context_.logger().info("read model ready: connection=" + where +
-                           " schema_version=" + std::to_string(read_model::k_schema_version));
-}
-
-bool ReadModelPlugin::connect() {
-    if (store_ && store_->usable()) return true;
-    store_.reset();
-    const auto now = Clock::now();
-    if (now < next_connect_) return false;
-    try {
-        known_.clear();
-        store_ = open_store(settings_);
-        if (resync_ && !positions_.empty()) {
-            std::vector<TopicPartition> known;
-            for (const auto& [key, offset] : positions_) known.push_back({key.first, key.second});
-            load_positions(known);
-        }
-        resync_ = false;
-    } catch (const std::exception& e) {
-        store_.reset();
-        last_error_ = one_line(e.what());
-        was_down_ = true;
-        next_connect_ = now + settings_.database.reconnect_interval;
-        db_errors_.add(1);
-        context_.logger().warning("cannot reach the database, next attempt in " +
-                                  std::to_string(settings_.database.reconnect_interval.count()) + "ms: " + last_error_);
-        return false;
-    }
-    if (was_down_)
-        context_.logger().info("database connection restored: " + sql::redacted(settings_.database.connection));
-    was_down_ = false;
-    return true;
-}
-
-void ReadModelPlugin::after_failure() noexcept {
-    known_.clear();  // the batch rolled back, or another writer moved a post
-    if (store_ && !store_->rollback()) {
-        store_.reset();  // reconnect on the next call
-        was_down_ = true;
-    }
-}
-
-std::vector<std::int64_t> ReadModelPlugin::load_positions(std::span<const TopicPartition> partitions) {
-    std::vector<std::int64_t> offsets = store_->load_checkpoints(group_, partitions);
-    for (std::size_t i = 0; i < partitions.size(); ++i) {
-        positions_[{partitions[i].topic, partitions[i].partition}] = offsets[i];
-    }
-    return offsets;
-}
-
-std::vector<PartitionOffset> ReadModelPlugin::on_assigned(std::span<const TopicPartition> partitions) {
-    if (!connect()) throw std::runtime_error("database unavailable: " + last_error_);
-    std::vector<std::int64_t> offsets;
-    try {
-        offsets = load_positions(partitions);
-    } catch (const std::exception& e) {
-        db_errors_.add(1);
-        after_failure();
-        throw std::runtime_error("loading checkpoints failed: " + one_line(e.what()));
-    }
-    std::vector<PartitionOffset> out;
-    std::string resumed;
-    for (std::size_t i = 0; i < partitions.size(); ++i) {
-        out.push_back({partitions[i].topic, partitions[i].partition, offsets[i]});
-        resumed += (resumed.empty() ? "" : ",") + partition_name(partitions[i].topic, partitions[i].partition) + "@" +
-                   (offsets[i] == k_no_checkpoint ? std::string("none") : std::to_string(offsets[i]));
-    }
-    context_.logger().info("checkpoints loaded: " + resumed);
-    return out;
-}
-
-void ReadModelPlugin::on_revoked(std::span<const TopicPartition> partitions) {
-    known_.clear();  // their next owner writes those posts now
-    for (const TopicPartition& tp : partitions) {
-        const auto it = positions_.find(std::pair<std::string_view, std::int32_t>{tp.topic, tp.partition});
-        if (it != positions_.end()) positions_.erase(it);
-    }
-}
-
-bool ReadModelPlugin::know_every_partition(std::span<const Event* const> events) {
-    std::vector<TopicPartition> unknown;
-    for (const Event* e : events) {
-        const std::pair<std::string_view, std::int32_t> key{e->topic(), e->partition()};
-        if (positions_.find(key) != positions_.end()) continue;
-        if (std::none_of(unknown.begin(), unknown.end(), [&](const TopicPartition& tp) {
-                return tp.partition == key.second && tp.topic == key.first;
-            })) {
-            unknown.push_back({std::string(key.first), key.second});
-        }
-    }
-    if (unknown.empty()) return true;
-    if (!connect()) return false;
-    try {
-        load_positions(unknown);  // the host always assigns first; this is a fallback
-        return true;
-    } catch (const std::exception& e) {
-        last_error_ = one_line(e.what());
-        db_errors_.add(1);
-        after_failure();
-        return false;
-    }
-}
-
-void ReadModelPlugin::retry_accepted(std::span<Outcome> outcomes, const std::string& reason) {
-    for (const std::size_t i : accepted_index_) outcomes[i] = Outcome::retry_later(reason);
-}
-
-void ReadModelPlugin::handle(std::span<const Event* const> events, std::span<Outcome> outcomes) {
-    accepted_.clear();
-    accepted_index_.clear();
-    accepted_slot_.clear();
-    advances_.clear();
-    if (!know_every_partition(events)) {
-        for (auto& o : outcomes) o = Outcome::retry_later("database unavailable: " + last_error_);
-        return;
-    }
-
-    std::uint64_t replayed = 0;
-    for (std::size_t i = 0; i < events.size(); ++i) {
-        const Event& e = *events[i];
-        const auto position = positions_.find(std::pair<std::string_view, std::int32_t>{e.topic(), e.partition()});
-        const std::int64_t expected = position->second;
-        if (expected != k_no_checkpoint && e.offset() < expected) {
-            ++replayed;  // committed before a crash; the Kafka offset lagged behind
-            continue;
-        }
-        std::size_t slot = 0;
-        while (slot < advances_.size() &&
-               (advances_[slot].partition != e.partition() || advances_[slot].topic != e.topic())) {
-            ++slot;
-        }
-        if (slot == advances_.size()) advances_.push_back({position->first.first, e.partition(), expected, expected});
-        accepted_.push_back(&e);
-        accepted_index_.push_back(i);
-        accepted_slot_.push_back(slot);
-    }
-    duplicates_.add(replayed);
-    if (accepted_.empty()) return;
-
-    if (!connect()) {
-        retry_accepted(outcomes, "database unavailable: " + last_error_);
-        return;
-    }
-    bool committing = false;
-    try {
-        const std::vector<std::string_view>& ids = projection_.prepare(accepted_);
-        store_->begin();
-        load_stored(ids);
-        const ChangeSet& changes = project_batch(ids);
-        store_->write(changes);
-
-        // A partition's checkpoint stops at its first rejected event: the
-        // host may fail to dead-letter it and redeliver it, which must not
-        // look like a replay. Later events are applied now and are
-        // duplicates by version if they come again.
-        std::vector<bool> stopped(advances_.size(), false);
-        for (std::size_t k = 0; k < accepted_.size(); ++k) {
-            const std::size_t slot = accepted_slot_[k];
-            if (stopped[slot]) continue;
-            if (verdicts_[k].kind == Verdict::Kind::rejected) {
-                advances_[slot].next = accepted_[k]->offset();
-                stopped[slot] = true;
-            } else {
-                advances_[slot].next = accepted_[k]->offset() + 1;
-            }
-        }
-        if (!store_->advance(group_, advances_)) {
-            after_failure();
-            fenced_.add(1);
-            std::string which;
-            for (const auto& a : advances_) {
-                which += (which.empty() ? "" : ",") + partition_name(a.topic, a.partition) + "@" +
-                         std::to_string(a.expected);
-            }
-            const std::string reason =
-                "fenced: the checkpoint of " + which + " moved (another consumer of group " + group_ + " owns it now)";
-            context_.logger().warning(reason + "; batch of " + std::to_string(accepted_.size()) +
-                                      " events rolled back");
-            retry_accepted(outcomes, reason);
-            return;
-        }
-        committing = true;
-        store_->commit();
-        try {
-            remember(changes);
-        } catch (...) {
-            known_.clear();  // only a hint; the batch is committed and must count as done
-        }
-    } catch (const ConcurrentChange& e) {
-        after_failure();
-        fenced_.add(1);
-        const std::string reason = "concurrent writer: " + one_line(e.what());
-        context_.logger().warning(reason + "; batch of " + std::to_string(accepted_.size()) + " events rolled back");
-        retry_accepted(outcomes, reason);
-        return;
-    } catch (const std::exception& e) {
-        after_failure();
-        // The connection died during COMMIT: it may have landed. Re-read the
-        // positions after reconnecting, or the next batch would look fenced.
-        if (committing && !store_) resync_ = true;
-        db_errors_.add(1);
-        const std::string reason = "database error: " + one_line(e.what());
-        context_.logger().warning(reason + "; batch of " + std::to_string(accepted_.size()) +
-                                  " events will be retried");
-        retry_accepted(outcomes, reason);
-        return;
-    }
-    commit_batch(outcomes);
-}
-
-void ReadModelPlugin::load_stored(std::span<const std::string_view> ids) {
+void ReadModelPlugin::load_stored(Store& store, std::span<const std::string_view> ids) {
     stored_.assign(ids.size(), std::nullopt);
     from_known_.assign(ids.size(), false);
     lookup_ids_.clear();
@@ -273,16 +30,18 @@ void ReadModelPlugin::load_stored(std::span<const std::string_view> ids) {
         }
     }
     if (lookup_ids_.empty()) return;
-    store_->load(lookup_ids_, looked_up_);
+    store.load(lookup_ids_, looked_up_);
     for (std::size_t k = 0; k < lookup_at_.size(); ++k) stored_[lookup_at_[k]] = looked_up_[k];
 }
 
-const ChangeSet& ReadModelPlugin::project_batch(std::span<const std::string_view> ids) {
-    const ChangeSet* changes = &projection_.project(stored_, verdicts_);
+const ChangeSet& ReadModelPlugin::project(Store& store, std::vector<Verdict>& verdicts) {
+    const std::vector<std::string_view>& ids = *ids_;
+    load_stored(store, ids);
+    const ChangeSet* changes = &projection_.project(stored_, verdicts);
     lookup_ids_.clear();
     lookup_at_.clear();
-    for (std::size_t k = 0; k < verdicts_.size(); ++k) {
-        if (verdicts_[k].kind != Verdict::Kind::rejected) continue;
+    for (std::size_t k = 0; k < verdicts.size(); ++k) {
+        if (verdicts[k].kind != Verdict::Kind::rejected) continue;
         const std::size_t post = projection_.post_of(k);
         if (post == SIZE_MAX || !from_known_[post]) continue;
         from_known_[post] = false;
@@ -290,12 +49,12 @@ const ChangeSet& ReadModelPlugin::project_batch(std::span<const std::string_view
         lookup_at_.push_back(post);
     }
     if (lookup_ids_.empty()) return *changes;
-    store_->load(lookup_ids_, looked_up_);
+    store.load(lookup_ids_, looked_up_);
     for (std::size_t k = 0; k < lookup_at_.size(); ++k) stored_[lookup_at_[k]] = looked_up_[k];
-    return projection_.project(stored_, verdicts_);
+    return projection_.project(stored_, verdicts);
 }
 
-void ReadModelPlugin::remember(const ChangeSet& changes) {
+void ReadModelPlugin::committed(const ChangeSet& changes, std::span<const Verdict>) {
     const std::size_t adding = changes.new_posts.size() + changes.tombstones.size();
     if (known_.size() + adding > k_known_posts_limit) known_.clear();
     const auto set = [this](std::string_view id, StoredPost post) {
@@ -308,30 +67,6 @@ void ReadModelPlugin::remember(const ChangeSet& changes) {
     for (const NewPost& p : changes.new_posts) set(p.post_id, {false, p.version});
     for (const PostUpdate& p : changes.post_updates) set(p.post_id, {false, p.version});
     for (const Tombstone& t : changes.tombstones) set(t.post_id, {true, t.version});
-}
-
-void ReadModelPlugin::commit_batch(std::span<Outcome> outcomes) {
-    for (const CheckpointAdvance& a : advances_) {
-        positions_.find(std::pair<std::string_view, std::int32_t>{a.topic, a.partition})->second = a.next;
-    }
-    std::uint64_t counts[4] = {0, 0, 0, 0};
-    for (std::size_t k = 0; k < accepted_.size(); ++k) {
-        Verdict& v = verdicts_[k];
-        ++counts[static_cast<int>(v.kind)];
-        if (v.kind == Verdict::Kind::rejected) {
-            if (context_.logger().enabled(LogLevel::debug)) {
-                const Event& e = *accepted_[k];
-                context_.logger().debug("rejected topic=" + std::string(e.topic()) +
-                                        " partition=" + std::to_string(e.partition()) +
-                                        " offset=" + std::to_string(e.offset()) + " reason=" + v.reason);
-            }
-            outcomes[accepted_index_[k]] = Outcome::reject(std::move(v.reason));
-        }
-    }
-    applied_.add(counts[static_cast<int>(Verdict::Kind::applied)]);
-    duplicates_.add(counts[static_cast<int>(Verdict::Kind::duplicate)]);
-    ignored_.add(counts[static_cast<int>(Verdict::Kind::ignored)]);
-    rejected_.add(counts[static_cast<int>(Verdict::Kind::rejected)]);
 }
 
 }  // namespace fanout::plugins::sql_read_model

@@ -1,0 +1,149 @@
+#pragma once
+// The exactly-once loop of a SQL projection, without the projection: the
+// connection and its reconnection, the positions per partition (loaded on
+// assignment, forgotten on revocation, re-read after a COMMIT whose outcome
+// is unknown), the replay skip, the fenced advance in the batch's
+// transaction, the classification of failures (a database failure retries
+// the batch, never rejects it) and the counters every projection reports.
+//
+// A projection does not derive from this directly: ProjectionPlugin<Derived>
+// (projection_plugin.hpp) adds the batch itself, with the projection's own
+// verdicts and changes and no virtual call per event.
+//
+// Threading: the pipeline thread only, as Plugin and Checkpointing.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "fanout/context.hpp"
+#include "fanout/event.hpp"
+#include "fanout/outcome.hpp"
+#include "fanout/plugin.hpp"
+#include "fanout/sql/batch_store.hpp"
+#include "fanout/sql/checkpoint_table.hpp"
+#include "fanout/sql/errors.hpp"
+#include "fanout/sql/settings.hpp"
+
+namespace fanout::sql {
+
+class ProjectionLoop : public Plugin, public Checkpointing {
+public:
+    /// Connect and migrate. Throws when the database cannot be used at all
+    /// (bad path, authentication, unknown database); an unreachable server
+    /// is only logged: batches are retried until it answers.
+    void start();
+
+    Checkpointing* checkpointing() noexcept override { return this; }
+    std::vector<PartitionOffset> on_assigned(std::span<const TopicPartition> partitions) override;
+    void on_revoked(std::span<const TopicPartition> partitions) override;
+
+protected:
+    /// `name` names the projection in messages ("read model": "read model
+    /// ready: ...", "cannot use the read model database ..."); `schema_version`
+    /// is logged when ready.
+    ProjectionLoop(ConnectionSettings database, Context& context, std::string name, int schema_version);
+
+    /// A new store: connect, session settings, migrations. Throws std::exception.
+    virtual std::unique_ptr<BatchStore> open() = 0;
+    /// Drop what the projection keeps of earlier batches: called on any
+    /// failure, revocation and reconnection, and when a post-commit hook throws.
+    virtual void forget() noexcept {}
+
+    /// Start of a batch: the positions of every partition in `events`, the
+    /// events to apply (accepted_; those below their partition's position
+    /// were committed before and are counted as duplicates), a usable store.
+    /// False when there is nothing more to do (`outcomes` are set).
+    bool select(std::span<const Event* const> events, std::span<Outcome> outcomes);
+    /// Each partition's checkpoint stops at its first rejected accepted event
+    /// (`rejected(k)`): the host may fail to dead-letter it and redeliver it,
+    /// which must not look like a replay. Later events are applied now and
+    /// are duplicates by version if they come again.
+    template <typename Rejected>
+    void plan_advances(Rejected&& rejected) {
+        stopped_.assign(advances_.size(), false);
+        for (std::size_t k = 0; k < accepted_.size(); ++k) {
+            const std::size_t slot = accepted_slot_[k];
+            if (stopped_[slot]) continue;
+            if (rejected(k)) {
+                advances_[slot].next = accepted_[k]->offset();
+                stopped_[slot] = true;
+            } else {
+                advances_[slot].next = accepted_[k]->offset() + 1;
+            }
+        }
+    }
+    /// The fenced advance in the open transaction; false (batch rolled back,
+    /// logged, counted, `outcomes` set) when another consumer moved a checkpoint.
+    bool advance(std::span<Outcome> outcomes);
+    /// The batch failed: roll back, count, log, retry its accepted events.
+    /// `committing`: the failure came from COMMIT, whose outcome is unknown.
+    void concurrent_change(std::span<Outcome> outcomes, const ConcurrentChange& e);
+    void database_error(std::span<Outcome> outcomes, const std::exception& e, bool committing);
+    /// After the commit: the partitions' positions move to the advances'.
+    void advance_positions() noexcept;
+    /// Log one rejected event at debug level.
+    void log_rejected(const Event& event, const std::string& reason);
+    void count(std::uint64_t applied, std::uint64_t duplicates, std::uint64_t ignored, std::uint64_t rejected);
+
+    Context& context() noexcept { return context_; }
+    BatchStore& store() noexcept { return *store_; }
+
+    // The batch: events to apply, their index in the batch, their partition's
+    // slot in advances_. Kept to reuse allocations.
+    std::vector<const Event*> accepted_;
+    std::vector<std::size_t> accepted_index_;
+    std::vector<std::size_t> accepted_slot_;
+    std::vector<CheckpointAdvance> advances_;
+
+private:
+    using Clock = std::chrono::steady_clock;
+    struct PartitionLess {
+        using is_transparent = void;
+        template <typename A, typename B>
+        bool operator()(const A& a, const B& b) const noexcept {
+            return a.second != b.second ? a.second < b.second : std::string_view(a.first) < std::string_view(b.first);
+        }
+    };
+    /// Next offset this instance expects per partition (k_no_checkpoint: none yet).
+    using Positions = std::map<std::pair<std::string, std::int32_t>, std::int64_t, PartitionLess>;
+
+    /// A usable store, reconnecting at most every reconnect_interval; false
+    /// (with last_error_) while the database is unavailable.
+    bool connect();
+    /// Load positions of partitions seen in `events` but never assigned.
+    bool know_every_partition(std::span<const Event* const> events);
+    /// Read positions for `partitions` into positions_; throws.
+    std::vector<std::int64_t> load_positions(std::span<const TopicPartition> partitions);
+    /// The store failed: drop it if its connection is gone.
+    void after_failure() noexcept;
+    void retry_accepted(std::span<Outcome> outcomes, const std::string& reason);
+
+    ConnectionSettings database_;
+    Context& context_;
+    std::string name_;
+    int schema_version_;
+    std::string group_;
+    Counter& applied_;
+    Counter& duplicates_;
+    Counter& ignored_;
+    Counter& rejected_;
+    Counter& fenced_;
+    Counter& db_errors_;
+
+    std::unique_ptr<BatchStore> store_;
+    std::string last_error_;
+    Clock::time_point next_connect_{};
+    bool was_down_ = false;
+    /// A COMMIT failed without telling whether it landed: re-read positions.
+    bool resync_ = false;
+    Positions positions_;
+    std::vector<bool> stopped_;  ///< per advances_ slot: at a rejected event
+};
+
+}  // namespace fanout::sql

@@ -1,0 +1,100 @@
+#pragma once
+// An exactly-once SQL projection as a fanout::Plugin with Checkpointing:
+// derive from ProjectionPlugin<YourPlugin> and state only the store and how
+// a batch becomes verdicts and changes. The loop (projection_loop.hpp) does
+// the rest: connection, positions, replay skip, the fenced advance in the
+// batch's transaction, retries of database failures, counters.
+//
+//   // MyVerdict: .kind of an enum Kind {applied, duplicate, ignored, rejected}, .reason
+//   class MyPlugin final : public sql::ProjectionPlugin<MyPlugin, MyVerdict> {
+//   public:
+//       using Store = sql::ProjectionStore<MyStored, MyChanges>;
+//       MyPlugin(MySettings s, Context& c)
+//           : ProjectionPlugin(s.database, c, "my projection", k_schema_version), ... {}
+//       std::unique_ptr<Store> open_store();                     // connect, migrate
+//       void prepare(std::span<const Event* const> events);      // before the transaction
+//       const MyChanges& project(Store& store, std::vector<Verdict>& verdicts);  // in it: load, fold
+//       // optional:
+//       void committed(const MyChanges& changes, std::span<const Verdict> verdicts);
+//       void forget() noexcept override;  // drop caches: failure, revocation, reconnection
+//   };
+//
+// Calls into the derived class are static (CRTP): one per batch, none per event.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "fanout/sql/projection_loop.hpp"
+
+namespace fanout::sql {
+
+template <typename Derived, typename Verdict>
+class ProjectionPlugin : public ProjectionLoop {
+public:
+    void handle(std::span<const Event* const> events, std::span<Outcome> outcomes) final {
+        if (!select(events, outcomes)) return;
+        Derived& self = static_cast<Derived&>(*this);
+        using Store = typename Derived::Store;
+        using Kind = typename Verdict::Kind;
+        bool committing = false;
+        try {
+            self.prepare(accepted_);
+            // The store is the one open() made from the derived open_store().
+            Store& store = static_cast<Store&>(this->store());
+            store.begin();
+            const auto& changes = self.project(store, verdicts_);
+            store.write(changes);
+            plan_advances([this](std::size_t k) { return verdicts_[k].kind == Kind::rejected; });
+            if (!advance(outcomes)) return;
+            committing = true;
+            store.commit();
+            try {
+                self.committed(changes, std::span<const Verdict>(verdicts_));
+            } catch (...) {
+                forget();  // only a hint; the batch is committed and must count as done
+            }
+        } catch (const ConcurrentChange& e) {
+            concurrent_change(outcomes, e);
+            return;
+        } catch (const std::exception& e) {
+            database_error(outcomes, e, committing);
+            return;
+        }
+        commit_batch(outcomes);
+    }
+
+protected:
+    using ProjectionLoop::ProjectionLoop;
+
+    /// Default hook: nothing to do after a commit.
+    template <typename Changes>
+    void committed(const Changes&, std::span<const Verdict>) {}
+
+private:
+    std::vector<Verdict> verdicts_;  ///< per accepted event; kept to reuse allocations
+
+    std::unique_ptr<BatchStore> open() final { return static_cast<Derived&>(*this).open_store(); }
+
+    void commit_batch(std::span<Outcome> outcomes) {
+        using Kind = typename Verdict::Kind;
+        static_assert(static_cast<int>(Kind::applied) == 0 && static_cast<int>(Kind::duplicate) == 1 &&
+                          static_cast<int>(Kind::ignored) == 2 && static_cast<int>(Kind::rejected) == 3,
+                      "Verdict::Kind: applied, duplicate, ignored, rejected, in that order");
+        advance_positions();
+        std::uint64_t counts[4] = {0, 0, 0, 0};
+        for (std::size_t k = 0; k < accepted_.size(); ++k) {
+            auto& v = verdicts_[k];
+            ++counts[static_cast<int>(v.kind)];
+            if (v.kind == Kind::rejected) {
+                log_rejected(*accepted_[k], v.reason);
+                outcomes[accepted_index_[k]] = Outcome::reject(std::move(v.reason));
+            }
+        }
+        count(counts[static_cast<int>(Kind::applied)], counts[static_cast<int>(Kind::duplicate)],
+              counts[static_cast<int>(Kind::ignored)], counts[static_cast<int>(Kind::rejected)]);
+    }
+};
+
+}  // namespace fanout::sql

@@ -1,0 +1,242 @@
+#include "fanout/sql/projection_loop.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace fanout::sql {
+namespace {
+
+std::string partition_name(std::string_view topic, std::int32_t partition) {
+    return std::string(topic) + "[" + std::to_string(partition) + "]";
+}
+
+}  // namespace
+
+ProjectionLoop::ProjectionLoop(ConnectionSettings database, Context& context, std::string name, int schema_version)
+    : database_(std::move(database)),
+      context_(context),
+      name_(std::move(name)),
+      schema_version_(schema_version),
+      group_(context.consumer_group()),
+      applied_(context.counter("applied")),
+      duplicates_(context.counter("duplicates")),
+      ignored_(context.counter("ignored")),
+      rejected_(context.counter("rejected")),
+      fenced_(context.counter("fenced")),
+      db_errors_(context.counter("db_errors")) {}
+
+void ProjectionLoop::start() {
+    const std::string where = redacted(database_.connection);
+    try {
+        store_ = open();
+    } catch (const std::exception& e) {
+        if (!is_transient(e.what())) {
+            throw std::runtime_error("cannot use the " + name_ + " database " + where + ": " + one_line(e.what()));
+        }
+        last_error_ = one_line(e.what());
+        was_down_ = true;
+        next_connect_ = Clock::now() + database_.reconnect_interval;
+        db_errors_.add(1);
+        context_.logger().warning("database unavailable at start, retrying until it answers: connection=" + where +
+                                  " error=" + last_error_);
+        return;
+    }
+    context_.logger().info(name_ + " ready: connection=" + where + " schema_version=" + std::to_string(schema_version_));
+}
+
+bool ProjectionLoop::connect() {
+    if (store_ && store_->usable()) return true;
+    store_.reset();
+    const auto now = Clock::now();
+    if (now < next_connect_) return false;
+    try {
+        forget();
+        store_ = open();
+        if (resync_ && !positions_.empty()) {
+            std::vector<TopicPartition> known;
+            for (const auto& [key, offset] : positions_) known.push_back({key.first, key.second});
+            load_positions(known);
+        }
+        resync_ = false;
+    } catch (const std::exception& e) {
+        store_.reset();
+        last_error_ = one_line(e.what());
+        was_down_ = true;
+        next_connect_ = now + database_.reconnect_interval;
+        db_errors_.add(1);
+        context_.logger().warning("cannot reach the database, next attempt in " +
+                                  std::to_string(database_.reconnect_interval.count()) + "ms: " + last_error_);
+        return false;
+    }
+    if (was_down_) context_.logger().info("database connection restored: " + redacted(database_.connection));
+    was_down_ = false;
+    return true;
+}
+
+void ProjectionLoop::after_failure() noexcept {
+    forget();  // the batch rolled back, or another writer moved a row
+    if (store_ && !store_->rollback()) {
+        store_.reset();  // reconnect on the next call
+        was_down_ = true;
+    }
+}
+
+std::vector<std::int64_t> ProjectionLoop::load_positions(std::span<const TopicPartition> partitions) {
+    std::vector<std::int64_t> offsets = store_->load_checkpoints(group_, partitions);
+    for (std::size_t i = 0; i < partitions.size(); ++i) {
+        positions_[{partitions[i].topic, partitions[i].partition}] = offsets[i];
+    }
+    return offsets;
+}
+
+std::vector<PartitionOffset> ProjectionLoop::on_assigned(std::span<const TopicPartition> partitions) {
+    if (!connect()) throw std::runtime_error("database unavailable: " + last_error_);
+    std::vector<std::int64_t> offsets;
+    try {
+        offsets = load_positions(partitions);
+    } catch (const std::exception& e) {
+        db_errors_.add(1);
+        after_failure();
+        throw std::runtime_error("loading checkpoints failed: " + one_line(e.what()));
+    }
+    std::vector<PartitionOffset> out;
+    std::string resumed;
+    for (std::size_t i = 0; i < partitions.size(); ++i) {
+        out.push_back({partitions[i].topic, partitions[i].partition, offsets[i]});
+        resumed += (resumed.empty() ? "" : ",") + partition_name(partitions[i].topic, partitions[i].partition) + "@" +
+                   (offsets[i] == k_no_checkpoint ? std::string("none") : std::to_string(offsets[i]));
+    }
+    context_.logger().info("checkpoints loaded: " + resumed);
+    return out;
+}
+
+void ProjectionLoop::on_revoked(std::span<const TopicPartition> partitions) {
+    forget();  // their next owner writes those rows now
+    for (const TopicPartition& tp : partitions) {
+        const auto it = positions_.find(std::pair<std::string_view, std::int32_t>{tp.topic, tp.partition});
+        if (it != positions_.end()) positions_.erase(it);
+    }
+}
+
+bool ProjectionLoop::know_every_partition(std::span<const Event* const> events) {
+    std::vector<TopicPartition> unknown;
+    for (const Event* e : events) {
+        const std::pair<std::string_view, std::int32_t> key{e->topic(), e->partition()};
+        if (positions_.find(key) != positions_.end()) continue;
+        if (std::none_of(unknown.begin(), unknown.end(), [&](const TopicPartition& tp) {
+                return tp.partition == key.second && tp.topic == key.first;
+            })) {
+            unknown.push_back({std::string(key.first), key.second});
+        }
+    }
+    if (unknown.empty()) return true;
+    if (!connect()) return false;
+    try {
+        load_positions(unknown);  // the host always assigns first; this is a fallback
+        return true;
+    } catch (const std::exception& e) {
+        last_error_ = one_line(e.what());
+        db_errors_.add(1);
+        after_failure();
+        return false;
+    }
+}
+
+void ProjectionLoop::retry_accepted(std::span<Outcome> outcomes, const std::string& reason) {
+    for (const std::size_t i : accepted_index_) outcomes[i] = Outcome::retry_later(reason);
+}
+
+bool ProjectionLoop::select(std::span<const Event* const> events, std::span<Outcome> outcomes) {
+    accepted_.clear();
+    accepted_index_.clear();
+    accepted_slot_.clear();
+    advances_.clear();
+    if (!know_every_partition(events)) {
+        for (auto& o : outcomes) o = Outcome::retry_later("database unavailable: " + last_error_);
+        return false;
+    }
+
+    std::uint64_t replayed = 0;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        const Event& e = *events[i];
+        const auto position = positions_.find(std::pair<std::string_view, std::int32_t>{e.topic(), e.partition()});
+        const std::int64_t expected = position->second;
+        if (expected != k_no_checkpoint && e.offset() < expected) {
+            ++replayed;  // committed before a crash; the Kafka offset lagged behind
+            continue;
+        }
+        std::size_t slot = 0;
+        while (slot < advances_.size() &&
+               (advances_[slot].partition != e.partition() || advances_[slot].topic != e.topic())) {
+            ++slot;
+        }
+        if (slot == advances_.size()) advances_.push_back({position->first.first, e.partition(), expected, expected});
+        accepted_.push_back(&e);
+        accepted_index_.push_back(i);
+        accepted_slot_.push_back(slot);
+    }
+    duplicates_.add(replayed);
+    if (accepted_.empty()) return false;
+
+    if (!connect()) {
+        retry_accepted(outcomes, "database unavailable: " + last_error_);
+        return false;
+    }
+    return true;
+}
+
+bool ProjectionLoop::advance(std::span<Outcome> outcomes) {
+    if (store_->advance(group_, advances_)) return true;
+    after_failure();
+    fenced_.add(1);
+    std::string which;
+    for (const auto& a : advances_) {
+        which += (which.empty() ? "" : ",") + partition_name(a.topic, a.partition) + "@" + std::to_string(a.expected);
+    }
+    const std::string reason =
+        "fenced: the checkpoint of " + which + " moved (another consumer of group " + group_ + " owns it now)";
+    context_.logger().warning(reason + "; batch of " + std::to_string(accepted_.size()) + " events rolled back");
+    retry_accepted(outcomes, reason);
+    return false;
+}
+
+void ProjectionLoop::concurrent_change(std::span<Outcome> outcomes, const ConcurrentChange& e) {
+    after_failure();
+    fenced_.add(1);
+    const std::string reason = "concurrent writer: " + one_line(e.what());
+    context_.logger().warning(reason + "; batch of " + std::to_string(accepted_.size()) + " events rolled back");
+    retry_accepted(outcomes, reason);
+}
+
+void ProjectionLoop::database_error(std::span<Outcome> outcomes, const std::exception& e, bool committing) {
+    after_failure();
+    // The connection died during COMMIT: it may have landed. Re-read the
+    // positions after reconnecting, or the next batch would look fenced.
+    if (committing && !store_) resync_ = true;
+    db_errors_.add(1);
+    const std::string reason = "database error: " + one_line(e.what());
+    context_.logger().warning(reason + "; batch of " + std::to_string(accepted_.size()) + " events will be retried");
+    retry_accepted(outcomes, reason);
+}
+
+void ProjectionLoop::advance_positions() noexcept {
+    for (const CheckpointAdvance& a : advances_) {
+        positions_.find(std::pair<std::string_view, std::int32_t>{a.topic, a.partition})->second = a.next;
+    }
+}
+
+void ProjectionLoop::log_rejected(const Event& e, const std::string& reason) {
+    if (!context_.logger().enabled(LogLevel::debug)) return;
+    context_.logger().debug("rejected topic=" + std::string(e.topic()) + " partition=" + std::to_string(e.partition()) +
+                            " offset=" + std::to_string(e.offset()) + " reason=" + reason);
+}
+
+void ProjectionLoop::count(std::uint64_t applied, std::uint64_t duplicates, std::uint64_t ignored,
+                           std::uint64_t rejected) {
+    applied_.add(applied);
+    duplicates_.add(duplicates);
+    ignored_.add(ignored);
+    rejected_.add(rejected);
+}
+
+}  // namespace fanout::sql
