@@ -1,26 +1,14 @@
 #include "event_record.hpp"
 
-#include <charconv>
 #include <cmath>
-#include <vector>
-#include <chrono>
 #include <cstring>
+#include <vector>
 
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 namespace fanout::daemon {
 namespace {
-
-bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
-    if (pos + n > s.size()) return false;
-    out = 0;
-    for (std::size_t i = pos; i < pos + n; ++i) {
-        if (s[i] < '0' || s[i] > '9') return false;
-        out = out * 10 + (s[i] - '0');
-    }
-    return true;
-}
 
 /// JSON allows numbers a double cannot hold (`1e400`); the parser reads them
 /// as infinity, which no JSON writer can give back. Data holding one is not
@@ -48,43 +36,6 @@ bool all_numbers_finite(const Value& root) {
 }
 
 }  // namespace
-
-std::int64_t parse_rfc3339_ms(std::string_view s) {
-    int y, mo, d, h, mi, sec;
-    if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
-        !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') || !digits(s, 11, 2, h) ||
-        s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' || !digits(s, 17, 2, sec)) {
-        return -1;
-    }
-    std::size_t pos = 19;
-    int ms = 0;
-    if (pos < s.size() && s[pos] == '.') {
-        ++pos;
-        int scale = 100;
-        while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
-            ms += (s[pos] - '0') * scale;
-            scale /= 10;
-            ++pos;
-        }
-    }
-    int offset_min = 0;
-    if (pos < s.size() && (s[pos] == 'Z' || s[pos] == 'z')) {
-        ++pos;
-    } else if (pos < s.size() && (s[pos] == '+' || s[pos] == '-')) {
-        int oh, om;
-        if (!digits(s, pos + 1, 2, oh) || pos + 3 >= s.size() || s[pos + 3] != ':' || !digits(s, pos + 4, 2, om)) return -1;
-        offset_min = (s[pos] == '+' ? 1 : -1) * (oh * 60 + om);
-        pos += 6;
-    } else {
-        return -1;
-    }
-    if (pos != s.size() || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return -1;
-    using namespace std::chrono;
-    const year_month_day ymd{year{y}, month{static_cast<unsigned>(mo)}, day{static_cast<unsigned>(d)}};
-    if (!ymd.ok()) return -1;
-    const auto tp = sys_days{ymd} + hours{h} + minutes{mi} + seconds{sec} + milliseconds{ms} - minutes{offset_min};
-    return duration_cast<milliseconds>(tp.time_since_epoch()).count();
-}
 
 EventRecord::EventRecord(KafkaMessage message, JsonArena* arena) : message_(std::move(message)), arena_(arena) {
     if (message_->rkt != nullptr) topic_ = rd_kafka_topic_name(message_->rkt);

@@ -7,6 +7,7 @@
 #include <rapidjson/document.h>
 
 #include "fanout/event.hpp"
+#include "fanout/timestamp.hpp"
 #include "json_arena.hpp"
 #include "kafka.hpp"
 
@@ -26,8 +27,7 @@ inline constexpr const char* header_type = "event-type";
 inline constexpr const char* header_id = "event-id";
 }  // namespace envelope
 
-/// Parse `2026-11-22T10:00:00.123Z` (or with an offset); -1 when invalid.
-std::int64_t parse_rfc3339_ms(std::string_view text);
+using fanout::parse_rfc3339_ms;  // fanout/timestamp.hpp
 
 class EventRecord final : public Event, private DataView {
 public:

@@ -6,3 +6,4 @@
 #include "fanout/options.hpp"
 #include "fanout/outcome.hpp"
 #include "fanout/plugin.hpp"
+#include "fanout/timestamp.hpp"
