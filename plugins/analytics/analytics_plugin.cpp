@@ -6,8 +6,7 @@
 namespace fanout::plugins::analytics {
 
 AnalyticsPlugin::AnalyticsPlugin(Settings settings, Context& context)
-    : ProjectionPlugin(settings.database, context, "analytics", k_schema_version),
-      settings_(std::move(settings)),
+    : ProjectionPlugin(settings.database, context, "analytics", schema()),
       unknown_posts_(context.counter("unknown_posts")) {}
 
 void AnalyticsPlugin::committed(const ChangeSet&, std::span<const Verdict> verdicts) {

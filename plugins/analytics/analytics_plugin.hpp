@@ -12,6 +12,8 @@
 #include "fanout/sql/projection_plugin.hpp"
 #include "projection.hpp"
 #include "settings.hpp"
+#include "postgres_store.hpp"
+#include "sqlite_store.hpp"
 #include "store.hpp"
 
 namespace fanout::plugins::analytics {
@@ -19,11 +21,12 @@ namespace fanout::plugins::analytics {
 class AnalyticsPlugin final : public sql::ProjectionPlugin<AnalyticsPlugin, Verdict> {
 public:
     using Store = analytics::Store;
+    using SqliteStore = analytics::SqliteStore;
+    using PostgresStore = analytics::PostgresStore;
 
     AnalyticsPlugin(Settings settings, Context& context);
 
     // The projection, as ProjectionPlugin calls it.
-    std::unique_ptr<Store> open_store() { return analytics::open_store(settings_); }
     void prepare(std::span<const Event* const> events) { ids_ = &projection_.prepare(events); }
     const ChangeSet& project(Store& store, std::vector<Verdict>& verdicts) {
         store.load(*ids_, stored_);
@@ -33,7 +36,6 @@ public:
     void committed(const ChangeSet& changes, std::span<const Verdict> verdicts);
 
 private:
-    Settings settings_;
     Counter& unknown_posts_;
     Projection projection_;
 

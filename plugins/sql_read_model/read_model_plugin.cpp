@@ -12,8 +12,21 @@ constexpr std::size_t k_known_posts_limit = 500'000;
 }  // namespace
 
 ReadModelPlugin::ReadModelPlugin(Settings settings, Context& context)
-    : ProjectionPlugin(settings.database, context, "read model", read_model::k_schema_version),
-      settings_(std::move(settings)) {}
+    : ProjectionPlugin(settings.database, context, "read model", read_model::schema()) {}
+
+void ReadModelPlugin::configure_session(soci::session& session, sql::Backend backend) {
+    if (backend != sql::Backend::sqlite) return;
+    // The plugin's writes keep the comments' foreign key by construction:
+    // every batch that adds a comment also inserts its post or moves the
+    // post's version under a guard (a post gone meanwhile rolls the batch
+    // back), and a removed post's comments are deleted before the post. The
+    // check would cost a posts lookup per added comment.
+    session << "PRAGMA foreign_keys = OFF";
+    // Batches touch pages all over the posts and comments b-trees: mmap that
+    // holds the working set avoids a read() per page (sql::connect sizes the
+    // page cache).
+    session << "PRAGMA mmap_size = 268435456";
+}
 
 void ReadModelPlugin::load_stored(Store& store, std::span<const std::string_view> ids) {
     stored_.assign(ids.size(), std::nullopt);

@@ -15,6 +15,8 @@
 #include "fanout/sql/projection_plugin.hpp"
 #include "projection.hpp"
 #include "settings.hpp"
+#include "postgres_store.hpp"
+#include "sqlite_store.hpp"
 #include "store.hpp"
 
 namespace fanout::plugins::sql_read_model {
@@ -22,11 +24,14 @@ namespace fanout::plugins::sql_read_model {
 class ReadModelPlugin final : public sql::ProjectionPlugin<ReadModelPlugin, Verdict> {
 public:
     using Store = sql_read_model::Store;
+    using SqliteStore = sql_read_model::SqliteStore;
+    using PostgresStore = sql_read_model::PostgresStore;
 
     ReadModelPlugin(Settings settings, Context& context);
 
     // The projection, as ProjectionPlugin calls it.
-    std::unique_ptr<Store> open_store() { return sql_read_model::open_store(settings_); }
+    /// SQLite: no foreign-key checks, a memory map for the working set.
+    static void configure_session(soci::session& session, sql::Backend backend);
     void prepare(std::span<const Event* const> events) { ids_ = &projection_.prepare(events); }
     /// Load the batch's posts (from known_, the rest from the store) and
     /// project; an event rejected against a post taken from known_ is
@@ -41,7 +46,6 @@ private:
     /// stored_ for `ids`: from known_, the rest from the store.
     void load_stored(Store& store, std::span<const std::string_view> ids);
 
-    Settings settings_;
     Projection projection_;
 
     struct TextHash {

@@ -23,8 +23,4 @@ using sql::ConcurrentChange;
 /// load(): the stored state of the batch's posts; write(): its ChangeSet.
 using Store = sql::ProjectionStore<StoredPosts, ChangeSet>;
 
-/// Connect, apply the session settings, create or migrate the schema.
-/// Throws std::exception (soci::soci_error, StoreError) on failure.
-std::unique_ptr<Store> open_store(const Settings& settings);
-
 }  // namespace fanout::plugins::sql_read_model

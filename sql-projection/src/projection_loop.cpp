@@ -12,11 +12,11 @@ std::string partition_name(std::string_view topic, std::int32_t partition) {
 
 }  // namespace
 
-ProjectionLoop::ProjectionLoop(ConnectionSettings database, Context& context, std::string name, int schema_version)
+ProjectionLoop::ProjectionLoop(ConnectionSettings database, Context& context, std::string name, Schema schema)
     : database_(std::move(database)),
       context_(context),
       name_(std::move(name)),
-      schema_version_(schema_version),
+      schema_(std::move(schema)),
       group_(context.consumer_group()),
       applied_(context.counter("applied")),
       duplicates_(context.counter("duplicates")),
@@ -24,6 +24,18 @@ ProjectionLoop::ProjectionLoop(ConnectionSettings database, Context& context, st
       rejected_(context.counter("rejected")),
       fenced_(context.counter("fenced")),
       db_errors_(context.counter("db_errors")) {}
+
+std::unique_ptr<BatchStore> ProjectionLoop::open() {
+    std::unique_ptr<soci::session> session = sql::connect(database_);
+    const Backend backend = backend_of(*session);
+    configure(*session, backend);
+    const MigrationResult migrated = migrate(*session, schema_);
+    if (migrated.from != migrated.to) {
+        context_.logger().info(name_ + " schema migrated: component=" + schema_.component +
+                               " from=" + std::to_string(migrated.from) + " to=" + std::to_string(migrated.to));
+    }
+    return make_store(std::move(session), backend);
+}
 
 void ProjectionLoop::start() {
     const std::string where = redacted(database_.connection);
@@ -41,7 +53,7 @@ void ProjectionLoop::start() {
                                   " error=" + last_error_);
         return;
     }
-    context_.logger().info(name_ + " ready: connection=" + where + " schema_version=" + std::to_string(schema_version_));
+    context_.logger().info(name_ + " ready: connection=" + where + " schema_version=" + std::to_string(schema_.version()));
 }
 
 bool ProjectionLoop::connect() {

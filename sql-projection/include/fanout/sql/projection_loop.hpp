@@ -28,6 +28,7 @@
 #include "fanout/sql/batch_store.hpp"
 #include "fanout/sql/checkpoint_table.hpp"
 #include "fanout/sql/errors.hpp"
+#include "fanout/sql/migrations.hpp"
 #include "fanout/sql/settings.hpp"
 
 namespace fanout::sql {
@@ -35,8 +36,9 @@ namespace fanout::sql {
 class ProjectionLoop : public Plugin, public Checkpointing {
 public:
     /// Connect and migrate. Throws when the database cannot be used at all
-    /// (bad path, authentication, unknown database); an unreachable server
-    /// is only logged: batches are retried until it answers.
+    /// (bad path, authentication, unknown database, a schema this build
+    /// cannot use); an unreachable server is only logged: batches are
+    /// retried until it answers.
     void start();
 
     Checkpointing* checkpointing() noexcept override { return this; }
@@ -45,12 +47,15 @@ public:
 
 protected:
     /// `name` names the projection in messages ("read model": "read model
-    /// ready: ...", "cannot use the read model database ..."); `schema_version`
-    /// is logged when ready.
-    ProjectionLoop(ConnectionSettings database, Context& context, std::string name, int schema_version);
+    /// ready: ...", "cannot use the read model database ..."); `schema`: its
+    /// tables, migrated on every (re)connection before the store is made.
+    ProjectionLoop(ConnectionSettings database, Context& context, std::string name, Schema schema);
 
-    /// A new store: connect, session settings, migrations. Throws std::exception.
-    virtual std::unique_ptr<BatchStore> open() = 0;
+    /// Session settings of the projection's own, before the migrations
+    /// (e.g. PRAGMAs). Throws std::exception.
+    virtual void configure(soci::session& session, Backend backend) = 0;
+    /// The store on a connected, migrated session. Throws std::exception.
+    virtual std::unique_ptr<BatchStore> make_store(std::unique_ptr<soci::session> session, Backend backend) = 0;
     /// Drop what the projection keeps of earlier batches: called on any
     /// failure, revocation and reconnection, and when a post-commit hook throws.
     virtual void forget() noexcept {}
@@ -113,6 +118,8 @@ private:
     /// Next offset this instance expects per partition (k_no_checkpoint: none yet).
     using Positions = std::map<std::pair<std::string, std::int32_t>, std::int64_t, PartitionLess>;
 
+    /// A new store: connect, configure, migrate, make_store. Throws.
+    std::unique_ptr<BatchStore> open();
     /// A usable store, reconnecting at most every reconnect_interval; false
     /// (with last_error_) while the database is unavailable.
     bool connect();
@@ -127,7 +134,7 @@ private:
     ConnectionSettings database_;
     Context& context_;
     std::string name_;
-    int schema_version_;
+    Schema schema_;
     std::string group_;
     Counter& applied_;
     Counter& duplicates_;

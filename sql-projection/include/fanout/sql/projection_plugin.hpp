@@ -9,12 +9,15 @@
 //   class MyPlugin final : public sql::ProjectionPlugin<MyPlugin, MyVerdict> {
 //   public:
 //       using Store = sql::ProjectionStore<MyStored, MyChanges>;
+//       using SqliteStore = MySqliteStore;      // each constructed from a std::unique_ptr<soci::session>,
+//       using PostgresStore = MyPostgresStore;  // connected and migrated (sql::SqliteBatchStore...)
 //       MyPlugin(MySettings s, Context& c)
-//           : ProjectionPlugin(s.database, c, "my projection", k_schema_version), ... {}
-//       std::unique_ptr<Store> open_store();                     // connect, migrate
+//           : ProjectionPlugin(s.database, c, "my projection", k_schema), ... {}  // sql::Schema
 //       void prepare(std::span<const Event* const> events);      // before the transaction
 //       const MyChanges& project(Store& store, std::vector<Verdict>& verdicts);  // in it: load, fold
 //       // optional:
+//       std::unique_ptr<Store> open_store(std::unique_ptr<soci::session> s, sql::Backend b);  // instead of the two
+//       void configure_session(soci::session& s, sql::Backend b);  // before migrations: PRAGMAs...
 //       void committed(const MyChanges& changes, std::span<const Verdict> verdicts);
 //       void forget() noexcept override;  // drop caches: failure, revocation, reconnection
 //   };
@@ -41,7 +44,7 @@ public:
         bool committing = false;
         try {
             self.prepare(accepted_);
-            // The store is the one open() made from the derived open_store().
+            // The store is the one the loop made with the derived open_store().
             Store& store = static_cast<Store&>(this->store());
             store.begin();
             const auto& changes = self.project(store, verdicts_);
@@ -75,7 +78,20 @@ protected:
 private:
     std::vector<Verdict> verdicts_;  ///< per accepted event; kept to reuse allocations
 
-    std::unique_ptr<BatchStore> open() final { return static_cast<Derived&>(*this).open_store(); }
+    void configure(soci::session& session, Backend backend) final {
+        if constexpr (requires(Derived& d) { d.configure_session(session, backend); }) {
+            static_cast<Derived&>(*this).configure_session(session, backend);
+        }
+    }
+    std::unique_ptr<BatchStore> make_store(std::unique_ptr<soci::session> session, Backend backend) final {
+        Derived& self = static_cast<Derived&>(*this);
+        if constexpr (requires { self.open_store(std::move(session), backend); }) {
+            return self.open_store(std::move(session), backend);
+        } else {
+            if (backend == Backend::postgresql) return std::make_unique<typename Derived::PostgresStore>(std::move(session));
+            return std::make_unique<typename Derived::SqliteStore>(std::move(session));
+        }
+    }
 
     void commit_batch(std::span<Outcome> outcomes) {
         using Kind = typename Verdict::Kind;
