@@ -5,8 +5,8 @@
 
 namespace fanout::plugins::analytics {
 
-AnalyticsPlugin::AnalyticsPlugin(Settings settings, Context& context)
-    : ProjectionPlugin(settings.database, context, "analytics", schema()),
+AnalyticsPlugin::AnalyticsPlugin(sql::ConnectionSettings database, Context& context)
+    : ProjectionPlugin(std::move(database), context, "analytics", schema()),
       unknown_posts_(context.counter("unknown_posts")) {}
 
 void AnalyticsPlugin::committed(const ChangeSet&, std::span<const Verdict> verdicts) {

@@ -11,7 +11,6 @@
 #include "fanout/fanout.hpp"
 #include "fanout/sql/projection_plugin.hpp"
 #include "projection.hpp"
-#include "settings.hpp"
 #include "postgres_store.hpp"
 #include "sqlite_store.hpp"
 #include "store.hpp"
@@ -24,7 +23,7 @@ public:
     using SqliteStore = analytics::SqliteStore;
     using PostgresStore = analytics::PostgresStore;
 
-    AnalyticsPlugin(Settings settings, Context& context);
+    AnalyticsPlugin(sql::ConnectionSettings database, Context& context);
 
     // The projection, as ProjectionPlugin calls it.
     void prepare(std::span<const Event* const> events) { ids_ = &projection_.prepare(events); }

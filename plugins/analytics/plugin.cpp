@@ -1,30 +1,21 @@
-// The analytics plugin's factory and exported descriptor.
+// The analytics plugin's options and exported descriptor.
 #include "analytics_plugin.hpp"
 #include "fanout/fanout.hpp"
-#include "settings.hpp"
 
 namespace fanout::plugins::analytics {
 namespace {
 
-std::unique_ptr<Plugin> create(const Options& options, Context& context) {
-    auto plugin = std::make_unique<AnalyticsPlugin>(parse_settings(options), context);
-    plugin->start();
-    return plugin;
-}
+constexpr auto k_options = sql::database_options(
+    "analytics database: sqlite:/path/file.db, or PostgreSQL as postgresql://user:pass@host:port/db or "
+    "\"host=... dbname=...\" (may be the read model's database: every table is prefixed analytics_)");
 
 }  // namespace
 
 extern const PluginDescriptor descriptor;
-const PluginDescriptor descriptor{
-    k_descriptor_magic,
-    k_abi_version,
-    "analytics",
-    "1.0.0",
+const PluginDescriptor descriptor = sql::projection_descriptor<AnalyticsPlugin>(
+    "analytics", "1.0.0",
     "counts posts, comments and likes per author, per day and per post in SQL (SQLite or PostgreSQL), exactly once",
-    k_options.data(),
-    k_options.size(),
-    &create,
-};
+    k_options);
 
 }  // namespace fanout::plugins::analytics
 

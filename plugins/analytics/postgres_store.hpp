@@ -16,9 +16,6 @@ public:
 
     void load(std::span<const std::string_view> ids, StoredPosts& out) override;
     void write(const ChangeSet& changes) override;
-
-private:
-    sql::PgArray a_[6];
 };
 
 }  // namespace fanout::plugins::analytics

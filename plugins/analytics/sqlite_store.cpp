@@ -28,31 +28,19 @@ SqliteStore::SqliteStore(std::unique_ptr<soci::session> session)
 
 void SqliteStore::load(std::span<const std::string_view> ids, StoredPosts& out) {
     out.assign(ids.size(), std::nullopt);
-    sqlite3_stmt* s = load_post_.get();
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        db_.bind(s, 1, ids[i]);
-        int rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW) {
-            const auto* author = reinterpret_cast<const char*>(sqlite3_column_text(s, 2));
-            out[i] =
-                StoredPost{sqlite3_column_int(s, 1) != 0, sqlite3_column_int64(s, 0),
-                           std::string(author ? author : "", static_cast<std::size_t>(sqlite3_column_bytes(s, 2)))};
-            rc = SQLITE_DONE;
-        }
-        sqlite3_reset(s);
-        if (rc != SQLITE_DONE) db_.fail("load posts");
-    }
+    db_.lookup(load_post_.get(), ids, [&](std::size_t i, sqlite3_stmt* s) {
+        out[i] = StoredPost{sqlite3_column_int(s, 1) != 0, sqlite3_column_int64(s, 0), std::string(db_.text(s, 2))};
+    });
 }
 
 void SqliteStore::write(const ChangeSet& changes) {
     for (const NewPost& p : changes.new_posts) {
-        db_.run(insert_post_.get(), p.post_id, p.author, p.day_posted, p.likes, p.version,
-                std::int64_t{p.removed ? 1 : 0});
+        db_.run(insert_post_.get(), p.post_id, p.author, p.day_posted, p.likes, p.version, p.removed);
     }
     for (const PostUpdate& p : changes.post_updates) {
-        if (db_.run(update_post_.get(), p.post_id, p.likes_added, p.version, p.expected_version,
-                    std::int64_t{p.removed ? 1 : 0}) != 1)
+        if (db_.run(update_post_.get(), p.post_id, p.likes_added, p.version, p.expected_version, p.removed) != 1) {
             throw ConcurrentChange("post " + std::string(p.post_id) + " changed meanwhile");
+        }
     }
     for (const AuthorDelta& a : changes.authors) {
         db_.run(add_author_.get(), a.author, a.posts, a.comments, a.likes_received);

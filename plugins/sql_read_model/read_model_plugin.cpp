@@ -1,3 +1,4 @@
+// The sql_read_model plugin: its batch on the projection engine, its options and exported descriptor.
 #include "read_model_plugin.hpp"
 
 #include <cstdint>
@@ -9,10 +10,19 @@ namespace {
 /// Most posts known_ holds (about 100 bytes each) before it starts over.
 constexpr std::size_t k_known_posts_limit = 500'000;
 
+constexpr auto k_options = sql::database_options(
+    "read model database: sqlite:/path/file.db, or PostgreSQL as postgresql://user:pass@host:port/db or "
+    "\"host=... dbname=...\"");
+
 }  // namespace
 
-ReadModelPlugin::ReadModelPlugin(Settings settings, Context& context)
-    : ProjectionPlugin(settings.database, context, "read model", read_model::schema()) {}
+extern const PluginDescriptor descriptor;
+const PluginDescriptor descriptor = sql::projection_descriptor<ReadModelPlugin>(
+    "sql_read_model", "1.0.0",
+    "projects post events into the SQL read model (SQLite or PostgreSQL) with an exactly-once effect", k_options);
+
+ReadModelPlugin::ReadModelPlugin(sql::ConnectionSettings database, Context& context)
+    : ProjectionPlugin(std::move(database), context, "read model", read_model::schema()) {}
 
 void ReadModelPlugin::configure_session(soci::session& session, sql::Backend backend) {
     if (backend != sql::Backend::sqlite) return;
@@ -83,3 +93,5 @@ void ReadModelPlugin::committed(const ChangeSet& changes, std::span<const Verdic
 }
 
 }  // namespace fanout::plugins::sql_read_model
+
+FANOUT_EXPORT_PLUGIN(fanout::plugins::sql_read_model::descriptor)

@@ -14,7 +14,6 @@
 #include "fanout/fanout.hpp"
 #include "fanout/sql/projection_plugin.hpp"
 #include "projection.hpp"
-#include "settings.hpp"
 #include "postgres_store.hpp"
 #include "sqlite_store.hpp"
 #include "store.hpp"
@@ -27,7 +26,7 @@ public:
     using SqliteStore = sql_read_model::SqliteStore;
     using PostgresStore = sql_read_model::PostgresStore;
 
-    ReadModelPlugin(Settings settings, Context& context);
+    ReadModelPlugin(sql::ConnectionSettings database, Context& context);
 
     // The projection, as ProjectionPlugin calls it.
     /// SQLite: no foreign-key checks, a memory map for the working set.

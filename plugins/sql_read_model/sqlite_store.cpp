@@ -28,17 +28,9 @@ SqliteStore::SqliteStore(std::unique_ptr<soci::session> session)
 
 void SqliteStore::load(std::span<const std::string_view> ids, StoredPosts& out) {
     out.assign(ids.size(), std::nullopt);
-    sqlite3_stmt* s = load_post_.get();
-    for (std::size_t i = 0; i < ids.size(); ++i) {
-        db_.bind(s, 1, ids[i]);
-        int rc = sqlite3_step(s);
-        if (rc == SQLITE_ROW) {
-            out[i] = StoredPost{sqlite3_column_int(s, 1) != 0, sqlite3_column_int64(s, 0)};
-            rc = SQLITE_DONE;
-        }
-        sqlite3_reset(s);
-        if (rc != SQLITE_DONE) db_.fail("load posts");
-    }
+    db_.lookup(load_post_.get(), ids, [&](std::size_t i, sqlite3_stmt* s) {
+        out[i] = StoredPost{sqlite3_column_int(s, 1) != 0, sqlite3_column_int64(s, 0)};
+    });
 }
 
 void SqliteStore::write(const ChangeSet& changes) {
@@ -56,8 +48,7 @@ void SqliteStore::write(const ChangeSet& changes) {
             throw ConcurrentChange("post " + std::string(p.post_id) + " changed meanwhile");
     }
     for (const CommentUpsert& c : changes.comment_upserts) {
-        db_.run(upsert_comment_.get(), c.comment_id, c.post_id, c.username, c.comment, c.comment_date,
-                std::int64_t{c.edited ? 1 : 0});
+        db_.run(upsert_comment_.get(), c.comment_id, c.post_id, c.username, c.comment, c.comment_date, c.edited);
     }
     for (const CommentUpdate& c : changes.comment_updates) {
         db_.run(update_comment_.get(), c.comment_id, c.post_id, c.comment, c.comment_date);

@@ -10,7 +10,6 @@
 #include "fanout/sql/batch_store.hpp"
 #include "fanout/sql/errors.hpp"
 #include "schema.hpp"
-#include "settings.hpp"
 
 namespace fanout::plugins::sql_read_model {
 

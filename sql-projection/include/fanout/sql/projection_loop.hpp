@@ -4,7 +4,18 @@
 // assignment, forgotten on revocation, re-read after a COMMIT whose outcome
 // is unknown), the replay skip, the fenced advance in the batch's
 // transaction, the classification of failures (a database failure retries
-// the batch, never rejects it) and the counters every projection reports.
+// the batch, never rejects it) and the metrics every projection reports:
+//
+//   counters  applied, duplicates, ignored, rejected   events, by verdict
+//             fenced        batches rolled back: another writer moved a row
+//             db_errors     database failures (each retries its batch)
+//             batches       committed batches
+//             rows_written  rows changed by committed batches' statements
+//             transaction_us  time from BEGIN to the end of COMMIT, summed
+//                           over committed batches (/ batches: the mean)
+//             reconnects    connections made again after one was lost
+//   gauges    last_transaction_ms  the last committed batch's transaction
+//             database_up   1 while the store is usable, 0 while it is not
 //
 // A projection does not derive from this directly: ProjectionPlugin<Derived>
 // (projection_plugin.hpp) adds the batch itself, with the projection's own
@@ -92,6 +103,9 @@ protected:
     void database_error(std::span<Outcome> outcomes, const std::exception& e, bool committing);
     /// After the commit: the partitions' positions move to the advances'.
     void advance_positions() noexcept;
+    /// A batch committed: `rows` written by its statements, its transaction
+    /// opened at `began`.
+    void committed_batch(std::uint64_t rows, std::chrono::steady_clock::time_point began) noexcept;
     /// Log one rejected event at debug level.
     void log_rejected(const Event& event, const std::string& reason);
     void count(std::uint64_t applied, std::uint64_t duplicates, std::uint64_t ignored, std::uint64_t rejected);
@@ -142,6 +156,12 @@ private:
     Counter& rejected_;
     Counter& fenced_;
     Counter& db_errors_;
+    Counter& batches_;
+    Counter& rows_written_;
+    Counter& transaction_us_;
+    Counter& reconnects_;
+    Gauge& last_transaction_ms_;
+    Gauge& database_up_;
 
     std::unique_ptr<BatchStore> store_;
     std::string last_error_;
