@@ -1,4 +1,8 @@
-#include "postgres_store.hpp"
+// PostgreSQL: one statement per kind of row change per batch (a column array per
+// parameter, unnested server-side), prepared once per connection.
+#include "change_set.hpp"
+#include "fanout/sql/errors.hpp"
+#include "schema.hpp"
 
 #include <string>
 
@@ -39,32 +43,39 @@ constexpr sql::PreparedSql k_add_days{
 
 constexpr const sql::PreparedSql* k_all[] = {&k_load, &k_insert_posts, &k_update_posts, &k_add_authors, &k_add_days};
 
+class PostgresStore final : public sql::PostgresBatchStore<Store> {
+public:
+    explicit PostgresStore(std::unique_ptr<soci::session> session)
+        : sql::PostgresBatchStore<Store>(std::move(session), k_checkpoint_table, "fanout_an_advance") {
+        for (const sql::PreparedSql* p : k_all) db_.prepare(*p);
+    }
+
+    void load(std::span<const std::string_view> ids, StoredPosts& out) override {
+        out.assign(ids.size(), std::nullopt);
+        db_.lookup(k_load, ids, [&](std::size_t i, const auto& r, int row) {
+            out[i] = StoredPost{db_.text(r, row, 2) == "1", db_.integer(r, row, 1), std::string(db_.text(r, row, 3))};
+        });
+    }
+
+    void write(const ChangeSet& changes) override {
+        db_.run_columns(k_insert_posts, changes.new_posts, &NewPost::post_id, &NewPost::author, &NewPost::day_posted,
+                        &NewPost::likes, &NewPost::version, &NewPost::removed);
+        if (db_.run_columns(k_update_posts, changes.post_updates, &PostUpdate::post_id, &PostUpdate::likes_added,
+                            &PostUpdate::version, &PostUpdate::expected_version, &PostUpdate::removed) !=
+            static_cast<long>(changes.post_updates.size())) {
+            throw sql::ConcurrentChange("posts changed meanwhile");
+        }
+        db_.run_columns(k_add_authors, changes.authors, &AuthorDelta::author, &AuthorDelta::posts, &AuthorDelta::comments,
+                        &AuthorDelta::likes_received);
+        db_.run_columns(k_add_days, changes.days, &DayDelta::day, &DayDelta::posts, &DayDelta::comments,
+                        &DayDelta::likes);
+    }
+};
+
 }  // namespace
 
-PostgresStore::PostgresStore(std::unique_ptr<soci::session> session)
-    : sql::PostgresBatchStore<Store>(std::move(session), k_checkpoint_table, "fanout_an_advance") {
-    for (const sql::PreparedSql* p : k_all) db_.prepare(*p);
-}
-
-void PostgresStore::load(std::span<const std::string_view> ids, StoredPosts& out) {
-    out.assign(ids.size(), std::nullopt);
-    db_.lookup(k_load, ids, [&](std::size_t i, const auto& r, int row) {
-        out[i] = StoredPost{db_.text(r, row, 2) == "1", db_.integer(r, row, 1), std::string(db_.text(r, row, 3))};
-    });
-}
-
-void PostgresStore::write(const ChangeSet& changes) {
-    db_.run_columns(k_insert_posts, changes.new_posts, &NewPost::post_id, &NewPost::author, &NewPost::day_posted,
-                    &NewPost::likes, &NewPost::version, &NewPost::removed);
-    if (db_.run_columns(k_update_posts, changes.post_updates, &PostUpdate::post_id, &PostUpdate::likes_added,
-                        &PostUpdate::version, &PostUpdate::expected_version, &PostUpdate::removed) !=
-        static_cast<long>(changes.post_updates.size())) {
-        throw ConcurrentChange("posts changed meanwhile");
-    }
-    db_.run_columns(k_add_authors, changes.authors, &AuthorDelta::author, &AuthorDelta::posts, &AuthorDelta::comments,
-                    &AuthorDelta::likes_received);
-    db_.run_columns(k_add_days, changes.days, &DayDelta::day, &DayDelta::posts, &DayDelta::comments,
-                    &DayDelta::likes);
+std::unique_ptr<Store> make_postgres_store(std::unique_ptr<soci::session> session) {
+    return std::make_unique<PostgresStore>(std::move(session));
 }
 
 }  // namespace fanout::plugins::analytics

@@ -1,5 +1,8 @@
-#include "postgres_store.hpp"
-
+// The read model on PostgreSQL: each kind of row change is one prepared
+// statement per batch over column arrays (unnest), so a batch costs a few round trips.
+#include "change_set.hpp"
+#include "fanout/sql/errors.hpp"
+#include "schema.hpp"
 
 namespace fanout::plugins::sql_read_model {
 namespace {
@@ -53,43 +56,50 @@ constexpr const sql::PreparedSql* k_all[] = {
     &k_load,         &k_delete_comments, &k_delete_post_comments, &k_delete_posts,     &k_insert_posts,
     &k_update_posts, &k_upsert_comments, &k_update_comments,      &k_insert_tombstones};
 
+class PostgresStore final : public sql::PostgresBatchStore<Store> {
+public:
+    explicit PostgresStore(std::unique_ptr<soci::session> session)
+        : sql::PostgresBatchStore<Store>(std::move(session), read_model::k_checkpoint_table, "fanout_rm_advance") {
+        for (const sql::PreparedSql* p : k_all) db_.prepare(*p);
+    }
+
+    void load(std::span<const std::string_view> ids, StoredPosts& out) override {
+        out.assign(ids.size(), std::nullopt);
+        db_.lookup(k_load, ids, [&](std::size_t i, const auto& r, int row) {
+            out[i] = StoredPost{db_.text(r, row, 2) == "1", db_.integer(r, row, 1)};
+        });
+    }
+
+    void write(const ChangeSet& changes) override {
+        const auto all = [](long rows, std::size_t expected) { return rows == static_cast<long>(expected); };
+        db_.run_columns(k_delete_comments, changes.comment_deletions, &CommentDeletion::comment_id,
+                        &CommentDeletion::post_id);
+        db_.run_columns(k_delete_post_comments, changes.post_deletions, &PostDeletion::post_id);
+        if (!all(db_.run_columns(k_delete_posts, changes.post_deletions, &PostDeletion::post_id,
+                                 &PostDeletion::expected_version),
+                 changes.post_deletions.size())) {
+            throw sql::ConcurrentChange("removed posts changed meanwhile");
+        }
+        db_.run_columns(k_insert_posts, changes.new_posts, &NewPost::post_id, &NewPost::author, &NewPost::message,
+                        &NewPost::date_posted, &NewPost::likes, &NewPost::version);
+        if (!all(db_.run_columns(k_update_posts, changes.post_updates, &PostUpdate::post_id, &PostUpdate::message,
+                                 &PostUpdate::likes_added, &PostUpdate::version, &PostUpdate::expected_version),
+                 changes.post_updates.size())) {
+            throw sql::ConcurrentChange("posts changed meanwhile");
+        }
+        db_.run_columns(k_upsert_comments, changes.comment_upserts, &CommentUpsert::comment_id, &CommentUpsert::post_id,
+                        &CommentUpsert::username, &CommentUpsert::comment, &CommentUpsert::comment_date,
+                        &CommentUpsert::edited);
+        db_.run_columns(k_update_comments, changes.comment_updates, &CommentUpdate::comment_id, &CommentUpdate::post_id,
+                        &CommentUpdate::comment, &CommentUpdate::comment_date);
+        db_.run_columns(k_insert_tombstones, changes.tombstones, &Tombstone::post_id, &Tombstone::version);
+    }
+};
+
 }  // namespace
 
-PostgresStore::PostgresStore(std::unique_ptr<soci::session> session)
-    : sql::PostgresBatchStore<Store>(std::move(session), read_model::k_checkpoint_table, "fanout_rm_advance") {
-    for (const sql::PreparedSql* p : k_all) db_.prepare(*p);
-}
-
-void PostgresStore::load(std::span<const std::string_view> ids, StoredPosts& out) {
-    out.assign(ids.size(), std::nullopt);
-    db_.lookup(k_load, ids, [&](std::size_t i, const auto& r, int row) {
-        out[i] = StoredPost{db_.text(r, row, 2) == "1", db_.integer(r, row, 1)};
-    });
-}
-
-void PostgresStore::write(const ChangeSet& changes) {
-    const auto all = [](long rows, std::size_t expected) { return rows == static_cast<long>(expected); };
-    db_.run_columns(k_delete_comments, changes.comment_deletions, &CommentDeletion::comment_id,
-                    &CommentDeletion::post_id);
-    db_.run_columns(k_delete_post_comments, changes.post_deletions, &PostDeletion::post_id);
-    if (!all(db_.run_columns(k_delete_posts, changes.post_deletions, &PostDeletion::post_id,
-                             &PostDeletion::expected_version),
-             changes.post_deletions.size())) {
-        throw ConcurrentChange("removed posts changed meanwhile");
-    }
-    db_.run_columns(k_insert_posts, changes.new_posts, &NewPost::post_id, &NewPost::author, &NewPost::message,
-                    &NewPost::date_posted, &NewPost::likes, &NewPost::version);
-    if (!all(db_.run_columns(k_update_posts, changes.post_updates, &PostUpdate::post_id, &PostUpdate::message,
-                             &PostUpdate::likes_added, &PostUpdate::version, &PostUpdate::expected_version),
-             changes.post_updates.size())) {
-        throw ConcurrentChange("posts changed meanwhile");
-    }
-    db_.run_columns(k_upsert_comments, changes.comment_upserts, &CommentUpsert::comment_id, &CommentUpsert::post_id,
-                    &CommentUpsert::username, &CommentUpsert::comment, &CommentUpsert::comment_date,
-                    &CommentUpsert::edited);
-    db_.run_columns(k_update_comments, changes.comment_updates, &CommentUpdate::comment_id, &CommentUpdate::post_id,
-                    &CommentUpdate::comment, &CommentUpdate::comment_date);
-    db_.run_columns(k_insert_tombstones, changes.tombstones, &Tombstone::post_id, &Tombstone::version);
+std::unique_ptr<Store> make_postgres_store(std::unique_ptr<soci::session> session) {
+    return std::make_unique<PostgresStore>(std::move(session));
 }
 
 }  // namespace fanout::plugins::sql_read_model

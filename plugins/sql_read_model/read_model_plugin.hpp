@@ -14,19 +14,21 @@
 #include "fanout/fanout.hpp"
 #include "fanout/sql/projection_plugin.hpp"
 #include "projection.hpp"
-#include "postgres_store.hpp"
-#include "sqlite_store.hpp"
-#include "store.hpp"
+#include "schema.hpp"
 
 namespace fanout::plugins::sql_read_model {
 
 class ReadModelPlugin final : public sql::ProjectionPlugin<ReadModelPlugin, Verdict> {
 public:
     using Store = sql_read_model::Store;
-    using SqliteStore = sql_read_model::SqliteStore;
-    using PostgresStore = sql_read_model::PostgresStore;
 
     ReadModelPlugin(sql::ConnectionSettings database, Context& context);
+
+    /// The store of the session's backend (SQLite or PostgreSQL).
+    static std::unique_ptr<Store> open_store(std::unique_ptr<soci::session> session, sql::Backend backend) {
+        return backend == sql::Backend::postgresql ? make_postgres_store(std::move(session))
+                                                   : make_sqlite_store(std::move(session));
+    }
 
     // The projection, as ProjectionPlugin calls it.
     /// SQLite: no foreign-key checks, a memory map for the working set.

@@ -72,6 +72,13 @@ private:
     std::string checkpoint_table_;
 };
 
+/// Empty every list of a projection's batch changes, keeping their
+/// allocations: `void clear() { sql::clear_all(new_rows, updates, ...); }`.
+template <typename... Lists>
+void clear_all(Lists&... lists) noexcept {
+    (lists.clear(), ...);
+}
+
 /// A projection's store that only writes: the batch transaction and the
 /// batch's changes (counters, appends: nothing to read first).
 template <typename Changes>
