@@ -1,14 +1,13 @@
 #pragma once
 // Kafka for the benchmark: clients, topic admin, loading generated events.
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <librdkafka/rdkafka.h>
-
-#include "model.hpp"
 
 namespace fanout::bench {
 
@@ -21,9 +20,10 @@ void create_topic(rd_kafka_t* rk, const std::string& topic, int partitions);
 void delete_topics(rd_kafka_t* rk, const std::vector<std::string>& topics);
 /// High watermark per partition.
 std::vector<std::int64_t> end_offsets(rd_kafka_t* rk, const std::string& topic, int partitions);
-/// Produce `events` generated events over `posts` posts; returns the model
-/// computed directly from them (empty unless `reference_model`).
-test::Model load_topic(const std::string& brokers, const std::string& topic, std::size_t events, std::size_t posts,
-                       bool reference_model);
+/// Produce `events` generated events (fanout/tests/support/events.hpp,
+/// seed 42) over `posts` posts; `each(value)` sees every event's JSON value
+/// in production order (to fold a reference), when set.
+void load_topic(const std::string& brokers, const std::string& topic, std::size_t events, std::size_t posts,
+                const std::function<void(const std::string& value)>& each = {});
 
 }  // namespace fanout::bench
