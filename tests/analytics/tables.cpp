@@ -9,10 +9,6 @@
 namespace fanout::test {
 namespace {
 
-std::string text(const rapidjson::Value& object, const char* field) {
-    return json_text(object, field, "reference counts");
-}
-
 std::string day_of(const std::string& timestamp) { return timestamp.substr(0, 10); }
 
 std::string counts(const char* names, std::int64_t a, std::int64_t b, std::int64_t c) {
@@ -59,37 +55,31 @@ std::int64_t analytics_checkpoint_sum(soci::session& session, const std::string&
 }
 
 void ReferenceCounts::apply(std::string_view envelope) {
-    rapidjson::Document doc;
-    doc.Parse(envelope.data(), envelope.size());
-    if (doc.HasParseError() || !doc.IsObject()) throw std::runtime_error("reference counts: not JSON");
-    const std::string type = text(doc, "type");
-    const std::string post_id = text(doc, "aggregateId");
-    const std::int64_t version = doc["version"].GetInt64();
-    const rapidjson::Value& data = doc["data"];
-
-    auto post = tables_.posts.find(post_id);
-    if (type == "PostCreatedEvent") {
+    const ParsedEnvelope e(envelope, "reference counts");
+    auto post = tables_.posts.find(e.post_id);
+    if (e.type == "PostCreatedEvent") {
         if (post != tables_.posts.end()) return;
-        const std::string author = text(data, "author");
-        const std::string day = day_of(text(data, "datePosted"));
-        tables_.posts[post_id] = {author, day, 0, version, false};
+        const std::string author = e.data_text("author");
+        const std::string day = day_of(e.data_text("datePosted"));
+        tables_.posts[e.post_id] = {author, day, 0, e.version, false};
         ++tables_.authors[author].posts;
         ++tables_.days[day].posts;
         return;
     }
-    if (post == tables_.posts.end()) throw std::runtime_error("reference counts: " + type + " for unknown post");
+    if (post == tables_.posts.end()) throw std::runtime_error("reference counts: " + e.type + " for unknown post");
     PostCounts& p = post->second;
-    if (version <= p.version) return;
-    if (version != p.version + 1 || p.removed) throw std::runtime_error("reference counts: version gap in " + post_id);
-    p.version = version;
-    if (type == "PostLikedEvent") {
+    if (e.version <= p.version) return;
+    if (e.version != p.version + 1 || p.removed)
+        throw std::runtime_error("reference counts: version gap in " + e.post_id);
+    p.version = e.version;
+    if (e.type == "PostLikedEvent") {
         ++p.likes;
         ++tables_.authors[p.author].likes_received;
-        ++tables_.days[day_of(text(doc, "occurredAt"))].likes;
-    } else if (type == "CommentAddedEvent") {
-        ++tables_.authors[text(data, "username")].comments;
-        ++tables_.days[day_of(text(data, "commentDate"))].comments;
-    } else if (type == "PostRemovedEvent") {
+        ++tables_.days[day_of(e.envelope_text("occurredAt"))].likes;
+    } else if (e.type == "CommentAddedEvent") {
+        ++tables_.authors[e.data_text("username")].comments;
+        ++tables_.days[day_of(e.data_text("commentDate"))].comments;
+    } else if (e.type == "PostRemovedEvent") {
         p.removed = true;
     }
 }

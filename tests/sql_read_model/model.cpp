@@ -7,12 +7,6 @@
 #include "projection_reading.hpp"
 
 namespace fanout::test {
-namespace {
-
-std::string text(const rapidjson::Value& data, const char* field) { return json_text(data, field, "reference model"); }
-
-}  // namespace
-
 std::int64_t Model::total_likes() const { return sum_of_likes(posts); }
 
 Model read_model(soci::session& session) {
@@ -47,47 +41,41 @@ std::string differences(const Model& expected, const Model& actual, std::size_t 
 }
 
 void ReferenceModel::apply(std::string_view envelope) {
-    rapidjson::Document doc;
-    doc.Parse(envelope.data(), envelope.size());
-    if (doc.HasParseError() || !doc.IsObject()) throw std::runtime_error("reference model: not JSON");
-    const std::string type = text(doc, "type");
-    const std::string post_id = text(doc, "aggregateId");
-    const std::int64_t version = doc["version"].GetInt64();
-    const rapidjson::Value& data = doc["data"];
-
-    auto removed = model_.removed.find(post_id);
+    const ParsedEnvelope e(envelope, "reference model");
+    auto removed = model_.removed.find(e.post_id);
     if (removed != model_.removed.end()) return;
-    auto post = model_.posts.find(post_id);
-    if (type == "PostCreatedEvent") {
+    auto post = model_.posts.find(e.post_id);
+    if (e.type == "PostCreatedEvent") {
         if (post != model_.posts.end()) return;
-        model_.posts[post_id] = {text(data, "author"), text(data, "message"), text(data, "datePosted"), 0, version};
+        model_.posts[e.post_id] = {e.data_text("author"), e.data_text("message"), e.data_text("datePosted"), 0,
+                                   e.version};
         return;
     }
     if (post == model_.posts.end())
-        throw std::runtime_error("reference model: " + type + " for unknown post " + post_id);
+        throw std::runtime_error("reference model: " + e.type + " for unknown post " + e.post_id);
     PostRow& p = post->second;
-    if (version <= p.version) return;
-    if (version != p.version + 1) throw std::runtime_error("reference model: version gap in " + post_id);
-    p.version = version;
-    if (type == "MessageUpdatedEvent") {
-        p.message = text(data, "message");
-    } else if (type == "PostLikedEvent") {
+    if (e.version <= p.version) return;
+    if (e.version != p.version + 1) throw std::runtime_error("reference model: version gap in " + e.post_id);
+    p.version = e.version;
+    if (e.type == "MessageUpdatedEvent") {
+        p.message = e.data_text("message");
+    } else if (e.type == "PostLikedEvent") {
         ++p.likes;
-    } else if (type == "CommentAddedEvent") {
-        model_.comments[text(data, "commentId")] = {post_id, text(data, "username"), text(data, "comment"),
-                                                    text(data, "commentDate"), 0};
-    } else if (type == "CommentUpdatedEvent") {
-        auto c = model_.comments.find(text(data, "commentId"));
+    } else if (e.type == "CommentAddedEvent") {
+        model_.comments[e.data_text("commentId")] = {e.post_id, e.data_text("username"), e.data_text("comment"),
+                                                     e.data_text("commentDate"), 0};
+    } else if (e.type == "CommentUpdatedEvent") {
+        auto c = model_.comments.find(e.data_text("commentId"));
         if (c != model_.comments.end()) {
-            c->second.comment = text(data, "comment");
-            c->second.comment_date = text(data, "editDate");
+            c->second.comment = e.data_text("comment");
+            c->second.comment_date = e.data_text("editDate");
             c->second.edited = 1;
         }
-    } else if (type == "CommentRemovedEvent") {
-        model_.comments.erase(text(data, "commentId"));
-    } else if (type == "PostRemovedEvent") {
-        std::erase_if(model_.comments, [&](const auto& c) { return c.second.post_id == post_id; });
-        model_.removed[post_id] = version;
+    } else if (e.type == "CommentRemovedEvent") {
+        model_.comments.erase(e.data_text("commentId"));
+    } else if (e.type == "PostRemovedEvent") {
+        std::erase_if(model_.comments, [&](const auto& c) { return c.second.post_id == e.post_id; });
+        model_.removed[e.post_id] = e.version;
         model_.posts.erase(post);
     }
 }

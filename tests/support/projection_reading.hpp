@@ -7,6 +7,8 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include <rapidjson/document.h>
 #include <soci/soci.h>
@@ -49,6 +51,28 @@ inline std::string json_text(const rapidjson::Value& object, const char* field, 
     }
     return {it->value.GetString(), it->value.GetStringLength()};
 }
+
+/// An event envelope (docs/events.md) parsed for a reference to fold.
+struct ParsedEnvelope {
+    /// Throws naming `reader` when `envelope` is not a JSON envelope.
+    ParsedEnvelope(std::string_view envelope, std::string reader) : reader_(std::move(reader)) {
+        doc.Parse(envelope.data(), envelope.size());
+        if (doc.HasParseError() || !doc.IsObject()) throw std::runtime_error(reader_ + ": not JSON");
+        type = envelope_text("type");
+        post_id = envelope_text("aggregateId");
+        version = doc["version"].GetInt64();
+    }
+    /// A string field of the envelope, or of its data; throws when missing.
+    std::string envelope_text(const char* field) const { return json_text(doc, field, reader_); }
+    std::string data_text(const char* field) const { return json_text(doc["data"], field, reader_); }
+
+    rapidjson::Document doc;
+    std::string type, post_id;
+    std::int64_t version = 0;
+
+private:
+    std::string reader_;
+};
 
 /// The next offset stored in the checkpoint table `table`, or -2 when there is no row.
 inline std::int64_t stored_checkpoint(soci::session& session, const std::string& table, const std::string& group,
