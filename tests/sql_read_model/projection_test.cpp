@@ -116,7 +116,7 @@ TEST_P(SqlReadModel, PostRemovedDeletesThePostAndItsCommentsAndKeepsATombstone) 
 TEST_P(SqlReadModel, ACommentIdOfAPostRemovedEarlierInTheBatchIsFreeForAnotherPost) {
     PartitionEvents p;
     std::vector<FakeEvent> batch = commented_post(p);
-    batch.insert(batch.end(), {
+    const std::vector<FakeEvent> then = {
         p.next("PostRemovedEvent", "p1", 4),
         p.next("PostCreatedEvent", "p2", 1, created_data("dave", "Next", k_day)),
         p.next("CommentAddedEvent", "p2", 2, comment_added_data("c1", "again", "erin", k_day)),
@@ -124,7 +124,8 @@ TEST_P(SqlReadModel, ACommentIdOfAPostRemovedEarlierInTheBatchIsFreeForAnotherPo
         p.next("CommentUpdatedEvent", "p2", 3, comment_updated_data("c2", "edited", "erin", k_day)),
         // A comment of a live post stays its own.
         p.next("CommentAddedEvent", "p1", 5, comment_added_data("c3", "late", "bob", k_day)),
-    });
+    };
+    batch.insert(batch.end(), then.begin(), then.end());
     const auto outcomes = handle(batch);
     ASSERT_EQ(outcomes.size(), 8u);
     for (std::size_t i = 0; i < 7; ++i) EXPECT_TRUE(outcomes[i].is_done()) << "event " << i;
