@@ -9,7 +9,8 @@
 
 #include <gtest/gtest.h>
 
-#include "schema.hpp"
+#include "fanout/sql/connection.hpp"
+#include "projection_reading.hpp"
 
 namespace fanout::test {
 
@@ -36,18 +37,18 @@ std::string yaml_quote(const std::string& value) {
 
 TestDatabase::TestDatabase(DbBackend backend, std::string server) : backend_(backend) {
     static std::atomic<int> counter{0};
-    schema_ = "rm_" + std::to_string(::getpid()) + "_" +
+    schema_ = "proj_" + std::to_string(::getpid()) + "_" +
               std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1'000'000'000) + "_" +
               std::to_string(counter++);
     if (backend == DbBackend::sqlite) {
         dir_ = std::make_unique<TempDir>();
-        connection_ = "sqlite:" + (dir_->path() / "read_model.db").string();
+        connection_ = "sqlite:" + (dir_->path() / "projection.db").string();
         return;
     }
     server_ = server.empty() ? postgres_server() : std::move(server);
     {
         soci::session admin;
-        read_model::open_session(admin, server_);
+        sql::open_session(admin, server_);
         admin << "CREATE SCHEMA " + schema_;
     }
     connection_ = with_options(plugin_application_name());
@@ -58,7 +59,7 @@ TestDatabase::~TestDatabase() {
     if (backend_ != DbBackend::postgresql) return;
     try {
         soci::session admin;
-        read_model::open_session(admin, server_ + " connect_timeout=5");
+        sql::open_session(admin, server_ + " connect_timeout=5");
         admin << "SET client_min_messages = warning";
         admin << "DROP SCHEMA IF EXISTS " + schema_ + " CASCADE";
     } catch (const std::exception&) {
@@ -77,30 +78,30 @@ std::string TestDatabase::with_options(const std::string& application_name) cons
 soci::session& TestDatabase::session() {
     if (!session_) {
         session_ = std::make_unique<soci::session>();
-        read_model::open_session(*session_,
-                                 backend_ == DbBackend::sqlite ? connection_ : with_options(schema_ + "_test"));
+        sql::open_session(*session_, backend_ == DbBackend::sqlite ? connection_ : with_options(schema_ + "_test"));
     }
     return *session_;
 }
 
-std::int64_t TestDatabase::checkpoint(const std::string& group, const std::string& topic, int partition) {
-    long long next = -2;
-    soci::indicator ind = soci::i_null;
-    session() << "SELECT next_offset FROM checkpoints WHERE consumer_group = :g AND topic = :t AND partition_id = :p",
-        soci::into(next, ind), soci::use(group), soci::use(topic), soci::use(partition);
-    return session().got_data() && ind == soci::i_ok ? next : -2;
+int TestDatabase::terminate_plugin_sessions() {
+    int terminated = 0;
+    const std::string application = plugin_application_name();
+    session() << "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = :a",
+        soci::into(terminated), soci::use(application);
+    return terminated;
 }
 
-std::int64_t TestDatabase::checkpoint_sum(const std::string& group) {
-    long long sum = 0;
+std::int64_t TestDatabase::checkpoint(const std::string& table, const std::string& group, const std::string& topic,
+                                      int partition) {
+    return stored_checkpoint(session(), table, group, topic, partition);
+}
+
+std::int64_t TestDatabase::checkpoint_sum(const std::string& table, const std::string& group) {
     try {
-        session() << "SELECT CAST(COALESCE(SUM(next_offset), 0) AS BIGINT) FROM checkpoints"
-                     " WHERE consumer_group = :g AND next_offset > 0",
-            soci::into(sum), soci::use(group);
+        return stored_checkpoint_sum(session(), table, group);
     } catch (const soci::soci_error&) {
-        return -1;  // no schema yet, or the server is restarting
+        return -1;  // the server is restarting: no session
     }
-    return sum;
 }
 
 }  // namespace fanout::test

@@ -60,7 +60,15 @@ FakeEvent PartitionEvents::next(const std::string& type, const std::string& post
 FakeEvent PartitionEvents::raw(const std::string& payload) { return raw_keyed(payload, "k"); }
 
 FakeEvent PartitionEvents::raw_keyed(const std::string& payload, const std::string& key) {
-    return FakeEvent(k_topic, partition_, offset_++, payload, key);
+    return record(k_topic, partition_, offset_++, payload, key);
+}
+
+FakeEvent record(std::string topic, std::int32_t partition, std::int64_t offset, std::string payload, std::string key) {
+    return FakeEvent::from_record({.topic = std::move(topic),
+                                   .partition = partition,
+                                   .offset = offset,
+                                   .key = std::move(key),
+                                   .payload = std::move(payload)});
 }
 
 std::vector<std::string> describe(const std::vector<Outcome>& outcomes) {

@@ -1,15 +1,21 @@
 #pragma once
-// Post event envelopes as FakeEvents at consecutive offsets of one partition.
+// Post event envelopes (docs/events.md) as the SDK's FakeEvents at
+// consecutive offsets of one partition, and outcomes as text.
 #include <cstdint>
 #include <string>
 #include <vector>
 
-#include "fake_event.hpp"
 #include "fanout/outcome.hpp"
+#include "fanout/testing.hpp"
 
 namespace fanout::test {
 
+using FakeEvent = fanout::testing::FakeEvent;
+
 inline constexpr const char* k_topic = "post-events";
+
+/// A record as fanoutd reads it from Kafka.
+FakeEvent record(std::string topic, std::int32_t partition, std::int64_t offset, std::string payload, std::string key);
 
 /// `text` as a JSON string literal.
 std::string json_string(const std::string& text);
