@@ -319,6 +319,53 @@ TYPED_TEST_P(ProjectionConformance, InvalidEventsAreRejectedWithTheirReasonAndCh
     }
 }
 
+TYPED_TEST_P(ProjectionConformance, ADatabaseOfThePreviousReleaseOpensAndKeepsWorking) {
+    // Written by the release before the engine (previous_release/*.sql): the
+    // tables, the version row, checkpoints; no migration history.
+    constexpr const char* k_group = "fanout.previous-release";
+    soci::session& db = this->db_->session();
+    const std::string fixture = read_file(std::string(FANOUT_CONFORMANCE_FIXTURES) + "/" +
+                                          TypeParam::Traits::k_names.schema_component + ".sql");
+    std::string statement;
+    for (std::size_t at = 0, end; at < fixture.size(); at = end + 1) {
+        end = fixture.find('\n', at);
+        if (end == std::string::npos) end = fixture.size();
+        const std::string line = fixture.substr(at, end - at);
+        if (line.starts_with("--") || line == "BEGIN TRANSACTION;" || line == "COMMIT;") continue;
+        statement += line + "\n";
+        if (line.ends_with(";")) {
+            db << statement;
+            statement.clear();
+        }
+    }
+    const auto before = this->tables();
+    std::vector<std::int64_t> stored;
+    for (int p = 0; p < 4; ++p) stored.push_back(this->checkpoint(p, k_group));
+    ASSERT_EQ(stored, (std::vector<std::int64_t>{41, 64, 55, 40}));
+
+    auto plugin = this->plugin(k_group);
+    EXPECT_EQ(plugin->assign(k_topic, {0, 1, 2, 3}), stored) << "the checkpoints are where they were";
+    this->expect_tables(before);
+    int version = 0, history = 0;
+    db << "SELECT version FROM " + std::string(TypeParam::Traits::k_names.version_table) + " WHERE component = :c",
+        soci::into(version), soci::use(std::string(TypeParam::Traits::k_names.schema_component));
+    db << "SELECT COUNT(*) FROM fanout_schema_history WHERE component = :c", soci::into(history),
+        soci::use(std::string(TypeParam::Traits::k_names.schema_component));
+    EXPECT_EQ(version, TypeParam::Traits::k_names.schema_version);
+    EXPECT_EQ(history, TypeParam::Traits::k_names.schema_version) << "the migrations it had are recorded";
+
+    // A record below a checkpoint is a replay; the next one applies.
+    PartitionEvents replayed(0, 40), next(0, 41);
+    EXPECT_TRUE(all_done(plugin->handle({replayed.next("PostLikedEvent", "anything", 99)})));
+    EXPECT_EQ(plugin->counter("duplicates"), 1u);
+    this->expect_tables(before);
+    EXPECT_TRUE(all_done(plugin->handle({next.next("PostCreatedEvent", "after-upgrade", 1,
+                                                   created_data("carol", "Still here", k_day))})));
+    EXPECT_EQ(plugin->counter("applied"), 1u);
+    EXPECT_EQ(this->checkpoint(0, k_group), 42);
+    EXPECT_FALSE(this->tables() == before);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(ProjectionConformance, CheckpointLoadReturnsWhatWasCommittedAndSkipsWhatItCovers,
                             StaleWriterIsFencedAndItsBatchRolledBack,
                             RejectedEventHoldsTheCheckpointUntilTheHostMovesPastIt, ReplayingTheStreamChangesNothing,
@@ -326,6 +373,7 @@ REGISTER_TYPED_TEST_SUITE_P(ProjectionConformance, CheckpointLoadReturnsWhatWasC
                             RevokedMidBatchThePartitionMovesToAnotherInstanceAndBack,
                             TransientErrorsAreRetriedNeverRejectedNorDeadLettered,
                             ReopeningKeepsTheTablesAndTheRecordedSchemaVersion,
-                            InvalidEventsAreRejectedWithTheirReasonAndChangeNothing);
+                            InvalidEventsAreRejectedWithTheirReasonAndChangeNothing,
+                            ADatabaseOfThePreviousReleaseOpensAndKeepsWorking);
 
 }  // namespace fanout::test
