@@ -37,10 +37,10 @@ foreach(unit fanoutd post-command post-query)
 endforeach()
 
 # The plugin SDK as a CMake package: the plugin API (header-only) and the
-# SQL projection library, with what that links (SOCI, and the connection
-# string parser of fanout_common, split out so that the package does not
-# carry fanout_common's yaml-cpp and daemon code).
-install(TARGETS fanout_plugin_api fanout_sql_projection fanout_connection_string fanout_soci EXPORT FanoutTargets
+# SQL projection library, with what that links (SOCI, and the dependency-free
+# part of fanout_common, split out so that the package does not carry
+# fanout_common's yaml-cpp and daemon code).
+install(TARGETS fanout_plugin_api fanout_sql_projection fanout_common_core fanout_soci EXPORT FanoutTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/plugin-api/include/fanout DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/sql-projection/include/fanout DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})

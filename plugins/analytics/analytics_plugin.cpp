@@ -1,3 +1,4 @@
+// The analytics plugin: what it adds after a commit, its options and exported descriptor.
 #include "analytics_plugin.hpp"
 
 #include <cstdint>
@@ -5,9 +6,8 @@
 
 namespace fanout::plugins::analytics {
 
-AnalyticsPlugin::AnalyticsPlugin(Settings settings, Context& context)
-    : ProjectionPlugin(settings.database, context, "analytics", k_schema_version),
-      settings_(std::move(settings)),
+AnalyticsPlugin::AnalyticsPlugin(sql::ConnectionSettings database, Context& context)
+    : ProjectionPlugin(std::move(database), context, "analytics", schema()),
       unknown_posts_(context.counter("unknown_posts")) {}
 
 void AnalyticsPlugin::committed(const ChangeSet&, std::span<const Verdict> verdicts) {
@@ -18,4 +18,15 @@ void AnalyticsPlugin::committed(const ChangeSet&, std::span<const Verdict> verdi
     unknown_posts_.add(unknown);
 }
 
+/// Options: the database only (fanout/sql/settings.hpp).
+constexpr auto k_options = sql::database_options(
+    "analytics database: sqlite:/path/file.db, or PostgreSQL as postgresql://user:pass@host:port/db or "
+    "\"host=... dbname=...\" (may be the read model's database: every table is prefixed analytics_)");
+const PluginDescriptor descriptor = sql::projection_descriptor<AnalyticsPlugin>(
+    "analytics", "1.0.0",
+    "counts posts, comments and likes per author, per day and per post in SQL (SQLite or PostgreSQL), exactly once",
+    k_options);
+
 }  // namespace fanout::plugins::analytics
+
+FANOUT_EXPORT_PLUGIN(fanout::plugins::analytics::descriptor)

@@ -8,22 +8,23 @@
 #include <string_view>
 #include <vector>
 
-#include "fanout/fanout.hpp"
 #include "fanout/sql/projection_plugin.hpp"
-#include "projection.hpp"
-#include "settings.hpp"
-#include "store.hpp"
+#include "projection.hpp"  // Verdict, the fold
+#include "schema.hpp"      // the tables and their migrations
 
 namespace fanout::plugins::analytics {
 
 class AnalyticsPlugin final : public sql::ProjectionPlugin<AnalyticsPlugin, Verdict> {
 public:
+    AnalyticsPlugin(sql::ConnectionSettings database, Context& context);
+
     using Store = analytics::Store;
 
-    AnalyticsPlugin(Settings settings, Context& context);
-
     // The projection, as ProjectionPlugin calls it.
-    std::unique_ptr<Store> open_store() { return analytics::open_store(settings_); }
+    std::unique_ptr<Store> open_store(std::unique_ptr<soci::session> session, sql::Backend backend) {
+        if (backend == sql::Backend::sqlite) return make_sqlite_store(std::move(session));
+        return make_postgres_store(std::move(session));
+    }
     void prepare(std::span<const Event* const> events) { ids_ = &projection_.prepare(events); }
     const ChangeSet& project(Store& store, std::vector<Verdict>& verdicts) {
         store.load(*ids_, stored_);
@@ -33,7 +34,6 @@ public:
     void committed(const ChangeSet& changes, std::span<const Verdict> verdicts);
 
 private:
-    Settings settings_;
     Counter& unknown_posts_;
     Projection projection_;
 

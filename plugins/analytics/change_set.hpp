@@ -5,12 +5,13 @@
 // the StoredPosts loaded for it: a ChangeSet is built and written within one
 // Plugin::handle() call.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "fanout/sql/checkpoint_table.hpp"
+#include "fanout/sql/batch_store.hpp"
 
 namespace fanout::plugins::analytics {
 
@@ -61,15 +62,17 @@ struct ChangeSet {
     std::vector<AuthorDelta> authors;
     std::vector<DayDelta> days;
 
-    void clear() {
-        new_posts.clear();
-        post_updates.clear();
-        authors.clear();
-        days.clear();
-    }
+    void clear() { sql::clear_all(new_posts, post_updates, authors, days); }
 };
 
-/// New position of one partition (fenced advance of the checkpoint table).
-using sql::CheckpointAdvance;
+/// The analytics database as a batch sees it (fanout/sql/batch_store.hpp):
+/// load() the batch's posts, write() its ChangeSet, in the transaction that
+/// also advances the checkpoints.
+using Store = sql::ProjectionStore<StoredPosts, ChangeSet>;
+
+/// The store on a connected session with the tables in place: SQLite
+/// (sqlite_store.cpp) or PostgreSQL (postgres_store.cpp).
+std::unique_ptr<Store> make_sqlite_store(std::unique_ptr<soci::session> session);
+std::unique_ptr<Store> make_postgres_store(std::unique_ptr<soci::session> session);
 
 }  // namespace fanout::plugins::analytics

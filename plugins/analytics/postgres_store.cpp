@@ -1,6 +1,10 @@
-#include "postgres_store.hpp"
+// PostgreSQL: one statement per kind of row change per batch (a column array per
+// parameter, unnested server-side), prepared once per connection.
+#include "change_set.hpp"
+#include "fanout/sql/errors.hpp"
+#include "schema.hpp"
 
-#include <cstdlib>
+#include <string>
 
 namespace fanout::plugins::analytics {
 namespace {
@@ -39,87 +43,39 @@ constexpr sql::PreparedSql k_add_days{
 
 constexpr const sql::PreparedSql* k_all[] = {&k_load, &k_insert_posts, &k_update_posts, &k_add_authors, &k_add_days};
 
+class PostgresStore final : public sql::PostgresBatchStore<Store> {
+public:
+    explicit PostgresStore(std::unique_ptr<soci::session> session)
+        : sql::PostgresBatchStore<Store>(std::move(session), k_checkpoint_table, "fanout_an_advance") {
+        for (const sql::PreparedSql* p : k_all) db_.prepare(*p);
+    }
+
+    void load(std::span<const std::string_view> ids, StoredPosts& out) override {
+        out.assign(ids.size(), std::nullopt);
+        db_.lookup(k_load, ids, [&](std::size_t i, const auto& r, int row) {
+            out[i] = StoredPost{db_.text(r, row, 2) == "1", db_.integer(r, row, 1), std::string(db_.text(r, row, 3))};
+        });
+    }
+
+    void write(const ChangeSet& changes) override {
+        db_.run_columns(k_insert_posts, changes.new_posts, &NewPost::post_id, &NewPost::author, &NewPost::day_posted,
+                        &NewPost::likes, &NewPost::version, &NewPost::removed);
+        if (db_.run_columns(k_update_posts, changes.post_updates, &PostUpdate::post_id, &PostUpdate::likes_added,
+                            &PostUpdate::version, &PostUpdate::expected_version, &PostUpdate::removed) !=
+            static_cast<long>(changes.post_updates.size())) {
+            throw sql::ConcurrentChange("posts changed meanwhile");
+        }
+        db_.run_columns(k_add_authors, changes.authors, &AuthorDelta::author, &AuthorDelta::posts, &AuthorDelta::comments,
+                        &AuthorDelta::likes_received);
+        db_.run_columns(k_add_days, changes.days, &DayDelta::day, &DayDelta::posts, &DayDelta::comments,
+                        &DayDelta::likes);
+    }
+};
+
 }  // namespace
 
-PostgresStore::PostgresStore(std::unique_ptr<soci::session> session)
-    : sql::PostgresBatchStore<Store>(std::move(session), k_checkpoint_table, "fanout_an_advance") {
-    for (const sql::PreparedSql* p : k_all) db_.prepare(*p);
-}
-
-void PostgresStore::load(std::span<const std::string_view> ids, StoredPosts& out) {
-    out.assign(ids.size(), std::nullopt);
-    if (ids.empty()) return;
-    sql::PgArray& array = a_[0];
-    array.clear();
-    for (const std::string_view id : ids) array.add(id);
-    const sql::PostgresConnection::Result r = db_.run(k_load.name, {&array.literal()}, PGRES_TUPLES_OK);
-    for (int row = 0, rows = PQntuples(r.get()); row < rows; ++row) {
-        const long index = std::strtol(PQgetvalue(r.get(), row, 0), nullptr, 10);
-        if (index < 1 || static_cast<std::size_t>(index) > ids.size()) throw StoreError("postgresql: bad row index");
-        out[static_cast<std::size_t>(index - 1)] = StoredPost{
-            PQgetvalue(r.get(), row, 2)[0] == '1', std::strtoll(PQgetvalue(r.get(), row, 1), nullptr, 10),
-            std::string(PQgetvalue(r.get(), row, 3), static_cast<std::size_t>(PQgetlength(r.get(), row, 3)))};
-    }
-}
-
-void PostgresStore::write(const ChangeSet& changes) {
-    auto reset = [this](int columns) {
-        for (int i = 0; i < columns; ++i) a_[i].clear();
-    };
-    if (!changes.new_posts.empty()) {
-        reset(6);
-        for (const NewPost& p : changes.new_posts) {
-            a_[0].add(p.post_id);
-            a_[1].add(p.author);
-            a_[2].add(p.day_posted);
-            a_[3].add(p.likes);
-            a_[4].add(p.version);
-            a_[5].add(std::int64_t{p.removed ? 1 : 0});
-        }
-        db_.run(k_insert_posts.name,
-                {&a_[0].literal(), &a_[1].literal(), &a_[2].literal(), &a_[3].literal(), &a_[4].literal(),
-                 &a_[5].literal()},
-                PGRES_COMMAND_OK);
-    }
-    if (!changes.post_updates.empty()) {
-        reset(5);
-        for (const PostUpdate& p : changes.post_updates) {
-            a_[0].add(p.post_id);
-            a_[1].add(p.likes_added);
-            a_[2].add(p.version);
-            a_[3].add(p.expected_version);
-            a_[4].add(std::int64_t{p.removed ? 1 : 0});
-        }
-        const sql::PostgresConnection::Result r =
-            db_.run(k_update_posts.name,
-                    {&a_[0].literal(), &a_[1].literal(), &a_[2].literal(), &a_[3].literal(), &a_[4].literal()},
-                    PGRES_COMMAND_OK);
-        if (sql::PostgresConnection::affected(r) != static_cast<long>(changes.post_updates.size())) {
-            throw ConcurrentChange("posts changed meanwhile");
-        }
-    }
-    if (!changes.authors.empty()) {
-        reset(4);
-        for (const AuthorDelta& a : changes.authors) {
-            a_[0].add(a.author);
-            a_[1].add(a.posts);
-            a_[2].add(a.comments);
-            a_[3].add(a.likes_received);
-        }
-        db_.run(k_add_authors.name, {&a_[0].literal(), &a_[1].literal(), &a_[2].literal(), &a_[3].literal()},
-                PGRES_COMMAND_OK);
-    }
-    if (!changes.days.empty()) {
-        reset(4);
-        for (const DayDelta& d : changes.days) {
-            a_[0].add(d.day);
-            a_[1].add(d.posts);
-            a_[2].add(d.comments);
-            a_[3].add(d.likes);
-        }
-        db_.run(k_add_days.name, {&a_[0].literal(), &a_[1].literal(), &a_[2].literal(), &a_[3].literal()},
-                PGRES_COMMAND_OK);
-    }
+std::unique_ptr<Store> make_postgres_store(std::unique_ptr<soci::session> session) {
+    return std::make_unique<PostgresStore>(std::move(session));
 }
 
 }  // namespace fanout::plugins::analytics

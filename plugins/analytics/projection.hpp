@@ -1,12 +1,10 @@
 #pragma once
 // Events -> analytics deltas, in memory, for one batch.
 //
-// Idempotent and strict by the aggregate version, like the read model: an
-// event at or below a post's applied version is a duplicate and counts
-// nothing; the next version applies; anything else (a gap, an unknown or
-// removed post, a malformed envelope, data that is not valid event data by
-// fanout/common/event_data.hpp) is rejected with a reason.
-// The batch folds into one row change per post, author and day.
+// Idempotent and strict by the aggregate version (fanout/sql/aggregate_batch.hpp):
+// an event at or below a post's applied version is a duplicate and counts
+// nothing; the next version applies; anything else is rejected with a
+// reason. The batch folds into one row change per post, author and day.
 #include <cstdint>
 #include <span>
 #include <string>
@@ -16,6 +14,7 @@
 
 #include "change_set.hpp"
 #include "fanout/event.hpp"
+#include "fanout/sql/aggregate_batch.hpp"
 
 namespace fanout::plugins::analytics {
 
@@ -45,33 +44,23 @@ public:
     const ChangeSet& project(const StoredPosts& stored, std::vector<Verdict>& verdicts);
 
 private:
-    enum class State { absent, live, removed };
-    struct Head {
-        const Event* event = nullptr;
-        std::string_view type;
-        std::int64_t version = 0;
-        std::uint32_t post = 0;           ///< index into ids_
-        const char* malformed = nullptr;  ///< why the envelope is unusable
-    };
+    using State = sql::AggregateBatch::State;
+    using Head = sql::AggregateBatch::Head;
+    /// What the batch adds to a post besides its state and version.
     struct PostWork {
-        State stored_state = State::absent;
-        std::int64_t stored_version = 0;
-        State state = State::absent;
-        std::int64_t version = 0;
         std::string_view author, day_posted;
         std::int64_t likes = 0;
     };
 
     Verdict apply(const Head& head);
-    Verdict apply_type(const Event& event, std::string_view type, PostWork& post);
+    Verdict apply_type(const Event& event, std::string_view type, sql::AggregateBatch::Aggregate& state,
+                       PostWork& post);
     AuthorDelta& author(std::string_view name);
     DayDelta& day(std::string_view day);
     void emit();
 
-    std::vector<Head> heads_;
-    std::unordered_map<std::string_view, std::uint32_t> index_;
-    std::vector<std::string_view> ids_;
-    std::vector<PostWork> posts_;  ///< aligned with ids_
+    sql::AggregateBatch batch_;
+    std::vector<PostWork> posts_;  ///< aligned with batch_.ids()
     std::unordered_map<std::string_view, AuthorDelta> authors_;
     std::unordered_map<std::string_view, DayDelta> days_;
     ChangeSet changes_;

@@ -13,6 +13,8 @@
 
 #include <soci/soci.h>
 
+#include "fanout/sql/migrations.hpp"
+
 namespace fanout::plugins::analytics {
 
 /// Current schema version.
@@ -22,9 +24,12 @@ inline constexpr int k_schema_version = 1;
 /// The plugin's checkpoint table (fanout/sql/checkpoint_table.hpp).
 inline constexpr std::string_view k_checkpoint_table = "analytics_checkpoints";
 
-/// Create or migrate the tables to k_schema_version in one transaction.
-/// Idempotent; several processes starting at once on PostgreSQL are
-/// serialised by an advisory lock. Throws soci::soci_error.
-void migrate(soci::session& session);
+/// The plugin's migrations (k_schema_version of them), component "analytics"
+/// in the table analytics_schema_version (fanout/sql/migrations.hpp).
+const sql::Schema& schema();
+
+/// Create or migrate the tables to k_schema_version in one transaction
+/// (sql::migrate). Idempotent; safe when several processes start at once.
+inline void migrate(soci::session& session) { sql::migrate(session, schema()); }
 
 }  // namespace fanout::plugins::analytics

@@ -4,11 +4,12 @@
 // Every string_view points into an Event of the batch being handled: a
 // ChangeSet is built and written within one Plugin::handle() call.
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string_view>
 #include <vector>
 
-#include "fanout/sql/checkpoint_table.hpp"
+#include "fanout/sql/batch_store.hpp"
 
 namespace fanout::plugins::sql_read_model {
 
@@ -74,17 +75,18 @@ struct ChangeSet {
     std::vector<CommentDeletion> comment_deletions;
 
     void clear() {
-        new_posts.clear();
-        post_updates.clear();
-        post_deletions.clear();
-        tombstones.clear();
-        comment_upserts.clear();
-        comment_updates.clear();
-        comment_deletions.clear();
+        sql::clear_all(new_posts, post_updates, post_deletions, tombstones, comment_upserts, comment_updates,
+                       comment_deletions);
     }
 };
 
-/// New position of one partition (fenced advance of the checkpoint table).
-using sql::CheckpointAdvance;
+/// What the plugin needs of the read model database: per batch, the stored
+/// version of its posts (load), then its ChangeSet (write), committed with
+/// the checkpoints (fanout/sql/batch_store.hpp).
+using Store = sql::ProjectionStore<StoredPosts, ChangeSet>;
+
+/// Made on a session that is connected and migrated.
+std::unique_ptr<Store> make_sqlite_store(std::unique_ptr<soci::session> session);    // sqlite_store.cpp
+std::unique_ptr<Store> make_postgres_store(std::unique_ptr<soci::session> session);  // postgres_store.cpp
 
 }  // namespace fanout::plugins::sql_read_model

@@ -1,6 +1,8 @@
-#include "postgres_store.hpp"
-
-#include <cstdlib>
+// The read model on PostgreSQL: each kind of row change is one prepared
+// statement per batch over column arrays (unnest), so a batch costs a few round trips.
+#include "change_set.hpp"
+#include "fanout/sql/errors.hpp"
+#include "schema.hpp"
 
 namespace fanout::plugins::sql_read_model {
 namespace {
@@ -54,120 +56,50 @@ constexpr const sql::PreparedSql* k_all[] = {
     &k_load,         &k_delete_comments, &k_delete_post_comments, &k_delete_posts,     &k_insert_posts,
     &k_update_posts, &k_upsert_comments, &k_update_comments,      &k_insert_tombstones};
 
+class PostgresStore final : public sql::PostgresBatchStore<Store> {
+public:
+    explicit PostgresStore(std::unique_ptr<soci::session> session)
+        : sql::PostgresBatchStore<Store>(std::move(session), read_model::k_checkpoint_table, "fanout_rm_advance") {
+        for (const sql::PreparedSql* p : k_all) db_.prepare(*p);
+    }
+
+    void load(std::span<const std::string_view> ids, StoredPosts& out) override {
+        out.assign(ids.size(), std::nullopt);
+        db_.lookup(k_load, ids, [&](std::size_t i, const auto& r, int row) {
+            out[i] = StoredPost{db_.text(r, row, 2) == "1", db_.integer(r, row, 1)};
+        });
+    }
+
+    void write(const ChangeSet& changes) override {
+        const auto all = [](long rows, std::size_t expected) { return rows == static_cast<long>(expected); };
+        db_.run_columns(k_delete_comments, changes.comment_deletions, &CommentDeletion::comment_id,
+                        &CommentDeletion::post_id);
+        db_.run_columns(k_delete_post_comments, changes.post_deletions, &PostDeletion::post_id);
+        if (!all(db_.run_columns(k_delete_posts, changes.post_deletions, &PostDeletion::post_id,
+                                 &PostDeletion::expected_version),
+                 changes.post_deletions.size())) {
+            throw sql::ConcurrentChange("removed posts changed meanwhile");
+        }
+        db_.run_columns(k_insert_posts, changes.new_posts, &NewPost::post_id, &NewPost::author, &NewPost::message,
+                        &NewPost::date_posted, &NewPost::likes, &NewPost::version);
+        if (!all(db_.run_columns(k_update_posts, changes.post_updates, &PostUpdate::post_id, &PostUpdate::message,
+                                 &PostUpdate::likes_added, &PostUpdate::version, &PostUpdate::expected_version),
+                 changes.post_updates.size())) {
+            throw sql::ConcurrentChange("posts changed meanwhile");
+        }
+        db_.run_columns(k_upsert_comments, changes.comment_upserts, &CommentUpsert::comment_id, &CommentUpsert::post_id,
+                        &CommentUpsert::username, &CommentUpsert::comment, &CommentUpsert::comment_date,
+                        &CommentUpsert::edited);
+        db_.run_columns(k_update_comments, changes.comment_updates, &CommentUpdate::comment_id, &CommentUpdate::post_id,
+                        &CommentUpdate::comment, &CommentUpdate::comment_date);
+        db_.run_columns(k_insert_tombstones, changes.tombstones, &Tombstone::post_id, &Tombstone::version);
+    }
+};
+
 }  // namespace
 
-PostgresStore::PostgresStore(std::unique_ptr<soci::session> session)
-    : sql::PostgresBatchStore<Store>(std::move(session), read_model::k_checkpoint_table, "fanout_rm_advance") {
-    for (const sql::PreparedSql* p : k_all) db_.prepare(*p);
-}
-
-void PostgresStore::load(std::span<const std::string_view> ids, StoredPosts& out) {
-    out.assign(ids.size(), std::nullopt);
-    if (ids.empty()) return;
-    sql::PgArray& array = a_[0];
-    array.clear();
-    for (const std::string_view id : ids) array.add(id);
-    const sql::PostgresConnection::Result r = db_.run(k_load.name, {&array.literal()}, PGRES_TUPLES_OK);
-    for (int row = 0, rows = PQntuples(r.get()); row < rows; ++row) {
-        const long index = std::strtol(PQgetvalue(r.get(), row, 0), nullptr, 10);
-        if (index < 1 || static_cast<std::size_t>(index) > ids.size()) throw StoreError("postgresql: bad row index");
-        out[static_cast<std::size_t>(index - 1)] =
-            StoredPost{PQgetvalue(r.get(), row, 2)[0] == '1', std::strtoll(PQgetvalue(r.get(), row, 1), nullptr, 10)};
-    }
-}
-
-void PostgresStore::write(const ChangeSet& changes) {
-    auto reset = [this](int columns) {
-        for (int i = 0; i < columns; ++i) a_[i].clear();
-    };
-    if (!changes.comment_deletions.empty()) {
-        reset(2);
-        for (const CommentDeletion& c : changes.comment_deletions) {
-            a_[0].add(c.comment_id);
-            a_[1].add(c.post_id);
-        }
-        db_.run(k_delete_comments.name, {&a_[0].literal(), &a_[1].literal()}, PGRES_COMMAND_OK);
-    }
-    if (!changes.post_deletions.empty()) {
-        reset(2);
-        for (const PostDeletion& p : changes.post_deletions) {
-            a_[0].add(p.post_id);
-            a_[1].add(p.expected_version);
-        }
-        const std::string& ids = a_[0].literal();
-        db_.run(k_delete_post_comments.name, {&ids}, PGRES_COMMAND_OK);
-        const sql::PostgresConnection::Result r =
-            db_.run(k_delete_posts.name, {&ids, &a_[1].literal()}, PGRES_COMMAND_OK);
-        if (sql::PostgresConnection::affected(r) != static_cast<long>(changes.post_deletions.size())) {
-            throw ConcurrentChange("removed posts changed meanwhile");
-        }
-    }
-    if (!changes.new_posts.empty()) {
-        reset(6);
-        for (const NewPost& p : changes.new_posts) {
-            a_[0].add(p.post_id);
-            a_[1].add(p.author);
-            a_[2].add(p.message);
-            a_[3].add(p.date_posted);
-            a_[4].add(p.likes);
-            a_[5].add(p.version);
-        }
-        db_.run(k_insert_posts.name,
-                {&a_[0].literal(), &a_[1].literal(), &a_[2].literal(), &a_[3].literal(), &a_[4].literal(),
-                 &a_[5].literal()},
-                PGRES_COMMAND_OK);
-    }
-    if (!changes.post_updates.empty()) {
-        reset(5);
-        for (const PostUpdate& p : changes.post_updates) {
-            a_[0].add(p.post_id);
-            a_[1].add(p.message);
-            a_[2].add(p.likes_added);
-            a_[3].add(p.version);
-            a_[4].add(p.expected_version);
-        }
-        const sql::PostgresConnection::Result r =
-            db_.run(k_update_posts.name,
-                    {&a_[0].literal(), &a_[1].literal(), &a_[2].literal(), &a_[3].literal(), &a_[4].literal()},
-                    PGRES_COMMAND_OK);
-        if (sql::PostgresConnection::affected(r) != static_cast<long>(changes.post_updates.size())) {
-            throw ConcurrentChange("posts changed meanwhile");
-        }
-    }
-    if (!changes.comment_upserts.empty()) {
-        reset(6);
-        for (const CommentUpsert& c : changes.comment_upserts) {
-            a_[0].add(c.comment_id);
-            a_[1].add(c.post_id);
-            a_[2].add(c.username);
-            a_[3].add(c.comment);
-            a_[4].add(c.comment_date);
-            a_[5].add(std::int64_t{c.edited ? 1 : 0});
-        }
-        db_.run(k_upsert_comments.name,
-                {&a_[0].literal(), &a_[1].literal(), &a_[2].literal(), &a_[3].literal(), &a_[4].literal(),
-                 &a_[5].literal()},
-                PGRES_COMMAND_OK);
-    }
-    if (!changes.comment_updates.empty()) {
-        reset(4);
-        for (const CommentUpdate& c : changes.comment_updates) {
-            a_[0].add(c.comment_id);
-            a_[1].add(c.post_id);
-            a_[2].add(c.comment);
-            a_[3].add(c.comment_date);
-        }
-        db_.run(k_update_comments.name, {&a_[0].literal(), &a_[1].literal(), &a_[2].literal(), &a_[3].literal()},
-                PGRES_COMMAND_OK);
-    }
-    if (!changes.tombstones.empty()) {
-        reset(2);
-        for (const Tombstone& t : changes.tombstones) {
-            a_[0].add(t.post_id);
-            a_[1].add(t.version);
-        }
-        db_.run(k_insert_tombstones.name, {&a_[0].literal(), &a_[1].literal()}, PGRES_COMMAND_OK);
-    }
+std::unique_ptr<Store> make_postgres_store(std::unique_ptr<soci::session> session) {
+    return std::make_unique<PostgresStore>(std::move(session));
 }
 
 }  // namespace fanout::plugins::sql_read_model

@@ -16,19 +16,15 @@
 
 #include "change_set.hpp"
 #include "fanout/event.hpp"
+#include "fanout/sql/aggregate_batch.hpp"
+#include "fanout/sql/projection_plugin.hpp"
 
 namespace fanout::plugins::sql_read_model {
 
-struct Verdict {
-    enum class Kind {
-        applied,    ///< changes the model
-        duplicate,  ///< at or below the applied version: nothing to do
-        ignored,    ///< an event type the read model does not show: only the version moves
-        rejected,   ///< dead-letter it, with `reason`
-    };
-    Kind kind = Kind::applied;
-    std::string reason;
-};
+/// applied (changes the model), duplicate (at or below the applied version:
+/// nothing to do), ignored (a type the read model does not show: only the
+/// version moves), rejected (dead-letter it, with the reason).
+using Verdict = sql::Verdict;
 
 /// Reused across batches (keeps its allocations). Not thread-safe.
 class Projection {
@@ -45,25 +41,13 @@ public:
 
     /// The index into prepare()'s ids of event `i`'s post; SIZE_MAX for a
     /// malformed envelope.
-    std::size_t post_of(std::size_t i) const noexcept {
-        return heads_[i].malformed != nullptr ? SIZE_MAX : heads_[i].post;
-    }
+    std::size_t post_of(std::size_t i) const noexcept { return batch_.aggregate_of(i); }
 
 private:
-    enum class State { absent, live, removed };
-    /// The envelope fields of one event, read once.
-    struct Head {
-        const Event* event = nullptr;
-        std::string_view type;
-        std::int64_t version = 0;
-        std::uint32_t post = 0;           ///< index into ids_
-        const char* malformed = nullptr;  ///< why the envelope is unusable
-    };
+    using State = sql::AggregateBatch::State;
+    using Head = sql::AggregateBatch::Head;
+    /// What the batch adds to a post besides its state and version.
     struct PostWork {
-        State stored_state = State::absent;
-        std::int64_t stored_version = 0;
-        State state = State::absent;
-        std::int64_t version = 0;
         std::string_view author, date_posted, created_message;  ///< set when created in this batch
         std::optional<std::string_view> message;                ///< last MessageUpdated
         std::int64_t likes = 0;
@@ -71,20 +55,17 @@ private:
     enum class CommentChange { upsert, update, deletion };
     struct CommentWork {
         CommentChange change = CommentChange::upsert;
-        std::uint32_t post = 0;  ///< its post: index into ids_ and posts_
+        std::uint32_t post = 0;  ///< its post: index into batch_.ids() and posts_
         std::string_view username, comment, date;
         bool edited = false;
     };
 
-    Verdict apply(const Head& head);
-    Verdict apply_type(const Event& event, std::string_view type, std::uint32_t post_index, PostWork& post);
-    Verdict change_comment(const Event& event, std::string_view type, std::uint32_t post, CommentChange change);
+    Verdict apply_type(const Event& event, std::string_view type, std::uint32_t post_index);
+    Verdict change_comment(const Event& event, std::uint32_t post, CommentChange change);
     void emit();
 
-    std::vector<Head> heads_;
-    std::unordered_map<std::string_view, std::uint32_t> index_;
-    std::vector<std::string_view> ids_;
-    std::vector<PostWork> posts_;  ///< aligned with ids_
+    sql::AggregateBatch batch_;
+    std::vector<PostWork> posts_;  ///< aligned with batch_.ids()
     std::unordered_map<std::string_view, CommentWork> comments_;
     std::vector<std::string_view> comment_order_;
     ChangeSet changes_;

@@ -1,3 +1,4 @@
+// The sql_read_model plugin: its batch on the projection engine, its options and exported descriptor.
 #include "read_model_plugin.hpp"
 
 #include <cstdint>
@@ -9,11 +10,33 @@ namespace {
 /// Most posts known_ holds (about 100 bytes each) before it starts over.
 constexpr std::size_t k_known_posts_limit = 500'000;
 
+constexpr auto k_options = sql::database_options(
+    "read model database: sqlite:/path/file.db, or PostgreSQL as postgresql://user:pass@host:port/db or "
+    "\"host=... dbname=...\"");
+
 }  // namespace
 
-ReadModelPlugin::ReadModelPlugin(Settings settings, Context& context)
-    : ProjectionPlugin(settings.database, context, "read model", read_model::k_schema_version),
-      settings_(std::move(settings)) {}
+extern const PluginDescriptor descriptor;
+const PluginDescriptor descriptor = sql::projection_descriptor<ReadModelPlugin>(
+    "sql_read_model", "1.0.0",
+    "projects post events into the SQL read model (SQLite or PostgreSQL) with an exactly-once effect", k_options);
+
+ReadModelPlugin::ReadModelPlugin(sql::ConnectionSettings database, Context& context)
+    : ProjectionPlugin(std::move(database), context, "read model", read_model::schema()) {}
+
+void ReadModelPlugin::configure_session(soci::session& session, sql::Backend backend) {
+    if (backend != sql::Backend::sqlite) return;
+    // The plugin's writes keep the comments' foreign key by construction:
+    // every batch that adds a comment also inserts its post or moves the
+    // post's version under a guard (a post gone meanwhile rolls the batch
+    // back), and a removed post's comments are deleted before the post. The
+    // check would cost a posts lookup per added comment.
+    session << "PRAGMA foreign_keys = OFF";
+    // Batches touch pages all over the posts and comments b-trees: mmap that
+    // holds the working set avoids a read() per page (sql::connect sizes the
+    // page cache).
+    session << "PRAGMA mmap_size = 268435456";
+}
 
 void ReadModelPlugin::load_stored(Store& store, std::span<const std::string_view> ids) {
     stored_.assign(ids.size(), std::nullopt);
@@ -70,3 +93,5 @@ void ReadModelPlugin::committed(const ChangeSet& changes, std::span<const Verdic
 }
 
 }  // namespace fanout::plugins::sql_read_model
+
+FANOUT_EXPORT_PLUGIN(fanout::plugins::sql_read_model::descriptor)

@@ -14,8 +14,7 @@
 #include "fanout/fanout.hpp"
 #include "fanout/sql/projection_plugin.hpp"
 #include "projection.hpp"
-#include "settings.hpp"
-#include "store.hpp"
+#include "schema.hpp"
 
 namespace fanout::plugins::sql_read_model {
 
@@ -23,10 +22,17 @@ class ReadModelPlugin final : public sql::ProjectionPlugin<ReadModelPlugin, Verd
 public:
     using Store = sql_read_model::Store;
 
-    ReadModelPlugin(Settings settings, Context& context);
+    ReadModelPlugin(sql::ConnectionSettings database, Context& context);
+
+    /// The store of the session's backend (SQLite or PostgreSQL).
+    static std::unique_ptr<Store> open_store(std::unique_ptr<soci::session> session, sql::Backend backend) {
+        return backend == sql::Backend::postgresql ? make_postgres_store(std::move(session))
+                                                   : make_sqlite_store(std::move(session));
+    }
 
     // The projection, as ProjectionPlugin calls it.
-    std::unique_ptr<Store> open_store() { return sql_read_model::open_store(settings_); }
+    /// SQLite: no foreign-key checks, a memory map for the working set.
+    static void configure_session(soci::session& session, sql::Backend backend);
     void prepare(std::span<const Event* const> events) { ids_ = &projection_.prepare(events); }
     /// Load the batch's posts (from known_, the rest from the store) and
     /// project; an event rejected against a post taken from known_ is
@@ -41,7 +47,6 @@ private:
     /// stored_ for `ids`: from known_, the rest from the store.
     void load_stored(Store& store, std::span<const std::string_view> ids);
 
-    Settings settings_;
     Projection projection_;
 
     struct TextHash {

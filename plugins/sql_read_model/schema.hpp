@@ -14,6 +14,7 @@
 #include <soci/soci.h>
 
 #include "fanout/sql/connection.hpp"
+#include "fanout/sql/migrations.hpp"
 
 namespace fanout::read_model {
 
@@ -28,9 +29,13 @@ using sql::backend_of;
 /// The sql_read_model plugin's checkpoint table (fanout/sql/checkpoint_table.hpp).
 inline constexpr std::string_view k_checkpoint_table = "checkpoints";
 
-/// Create or migrate the schema to k_schema_version in one transaction.
-/// Idempotent; safe when several processes start at once on PostgreSQL
-/// (an advisory lock serialises them). Throws soci::soci_error.
+/// The read model's migrations (k_schema_version of them), component
+/// "read_model" in the table schema_version (fanout/sql/migrations.hpp).
+const sql::Schema& schema();
+
+/// Create or migrate the schema to k_schema_version in one transaction
+/// (sql::migrate). Idempotent; safe when several processes start at once.
+/// Throws sql::SchemaError or the driver's error.
 void migrate(soci::session& session);
 
 /// The version recorded in the database (0 when the schema is absent).

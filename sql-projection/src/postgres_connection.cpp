@@ -50,7 +50,26 @@ PostgresConnection::Result PostgresConnection::run(const char* name, std::initia
     const char* values[k_max_params];
     int n = 0;
     for (const std::string* p : params) values[n++] = p->c_str();
-    return check(PQexecPrepared(conn_, name, n, values, nullptr, nullptr, 0), expected, name);
+    Result r = check(PQexecPrepared(conn_, name, n, values, nullptr, nullptr, 0), expected, name);
+    if (expected == PGRES_COMMAND_OK) rows_ += static_cast<std::uint64_t>(affected(r));
+    return r;
+}
+
+std::int64_t PostgresConnection::integer(const Result& result, int row, int column) {
+    return std::strtoll(PQgetvalue(result.get(), row, column), nullptr, 10);
+}
+
+void PostgresConnection::bad_position(const char* statement) {
+    throw DatabaseError(std::string("postgresql: ") + statement + ": a row's position is outside the keys");
+}
+
+PostgresConnection::Result PostgresConnection::run_arrays(const char* name, std::size_t n) {
+    const char* values[k_max_params];
+    for (std::size_t k = 0; k < n; ++k) values[k] = columns_[k].literal().c_str();
+    Result r =
+        check(PQexecPrepared(conn_, name, static_cast<int>(n), values, nullptr, nullptr, 0), PGRES_COMMAND_OK, name);
+    rows_ += static_cast<std::uint64_t>(affected(r));
+    return r;
 }
 
 PostgresConnection::Result PostgresConnection::exec(const char* sql, ExecStatusType expected) {
@@ -61,7 +80,10 @@ long PostgresConnection::affected(const Result& result) { return std::strtol(PQc
 
 bool PostgresConnection::usable() const noexcept { return !broken_ && PQstatus(conn_) == CONNECTION_OK; }
 
-void PostgresConnection::begin() { exec("BEGIN", PGRES_COMMAND_OK); }
+void PostgresConnection::begin() {
+    exec("BEGIN", PGRES_COMMAND_OK);
+    rows_ = 0;
+}
 
 void PostgresConnection::commit() {
     const Result r = exec("COMMIT", PGRES_COMMAND_OK);

@@ -12,18 +12,36 @@ std::string partition_name(std::string_view topic, std::int32_t partition) {
 
 }  // namespace
 
-ProjectionLoop::ProjectionLoop(ConnectionSettings database, Context& context, std::string name, int schema_version)
+ProjectionLoop::ProjectionLoop(ConnectionSettings database, Context& context, std::string name, Schema schema)
     : database_(std::move(database)),
       context_(context),
       name_(std::move(name)),
-      schema_version_(schema_version),
+      schema_(std::move(schema)),
       group_(context.consumer_group()),
       applied_(context.counter("applied")),
       duplicates_(context.counter("duplicates")),
       ignored_(context.counter("ignored")),
       rejected_(context.counter("rejected")),
       fenced_(context.counter("fenced")),
-      db_errors_(context.counter("db_errors")) {}
+      db_errors_(context.counter("db_errors")),
+      batches_(context.counter("batches")),
+      rows_written_(context.counter("rows_written")),
+      transaction_us_(context.counter("transaction_us")),
+      reconnects_(context.counter("reconnects")),
+      last_transaction_ms_(context.gauge("last_transaction_ms")),
+      database_up_(context.gauge("database_up")) {}
+
+std::unique_ptr<BatchStore> ProjectionLoop::open() {
+    std::unique_ptr<soci::session> session = sql::connect(database_);
+    const Backend backend = backend_of(*session);
+    configure(*session, backend);
+    const MigrationResult migrated = migrate(*session, schema_);
+    if (migrated.from != migrated.to) {
+        context_.logger().info(name_ + " schema migrated: component=" + schema_.component +
+                               " from=" + std::to_string(migrated.from) + " to=" + std::to_string(migrated.to));
+    }
+    return make_store(std::move(session), backend);
+}
 
 void ProjectionLoop::start() {
     const std::string where = redacted(database_.connection);
@@ -37,11 +55,13 @@ void ProjectionLoop::start() {
         was_down_ = true;
         next_connect_ = Clock::now() + database_.reconnect_interval;
         db_errors_.add(1);
+        database_up_.set(0);
         context_.logger().warning("database unavailable at start, retrying until it answers: connection=" + where +
                                   " error=" + last_error_);
         return;
     }
-    context_.logger().info(name_ + " ready: connection=" + where + " schema_version=" + std::to_string(schema_version_));
+    database_up_.set(1);
+    context_.logger().info(name_ + " ready: connection=" + where + " schema_version=" + std::to_string(schema_.version()));
 }
 
 bool ProjectionLoop::connect() {
@@ -62,14 +82,19 @@ bool ProjectionLoop::connect() {
         store_.reset();
         last_error_ = one_line(e.what());
         was_down_ = true;
+        database_up_.set(0);
         next_connect_ = now + database_.reconnect_interval;
         db_errors_.add(1);
         context_.logger().warning("cannot reach the database, next attempt in " +
                                   std::to_string(database_.reconnect_interval.count()) + "ms: " + last_error_);
         return false;
     }
-    if (was_down_) context_.logger().info("database connection restored: " + redacted(database_.connection));
+    if (was_down_) {
+        reconnects_.add(1);
+        context_.logger().info("database connection restored: " + redacted(database_.connection));
+    }
     was_down_ = false;
+    database_up_.set(1);
     return true;
 }
 
@@ -78,6 +103,7 @@ void ProjectionLoop::after_failure() noexcept {
     if (store_ && !store_->rollback()) {
         store_.reset();  // reconnect on the next call
         was_down_ = true;
+        database_up_.set(0);
     }
 }
 
@@ -223,6 +249,14 @@ void ProjectionLoop::advance_positions() noexcept {
     for (const CheckpointAdvance& a : advances_) {
         positions_.find(std::pair<std::string_view, std::int32_t>{a.topic, a.partition})->second = a.next;
     }
+}
+
+void ProjectionLoop::committed_batch(std::uint64_t rows, Clock::time_point began) noexcept {
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - began).count();
+    batches_.add(1);
+    rows_written_.add(rows);
+    transaction_us_.add(static_cast<std::uint64_t>(us));
+    last_transaction_ms_.set(static_cast<double>(us) / 1000.0);
 }
 
 void ProjectionLoop::log_rejected(const Event& e, const std::string& reason) {

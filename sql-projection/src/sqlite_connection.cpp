@@ -55,6 +55,12 @@ void SqliteConnection::exec(const char* sql) {
     if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) fail(sql);
 }
 
+std::string_view SqliteConnection::text(sqlite3_stmt* statement, int column) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(statement, column));
+    if (text == nullptr) return {};
+    return {text, static_cast<std::size_t>(sqlite3_column_bytes(statement, column))};
+}
+
 void SqliteConnection::bind(sqlite3_stmt* statement, int index, std::string_view text) {
     if (sqlite3_bind_text(statement, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC) != SQLITE_OK) {
         fail("bind");
@@ -77,13 +83,16 @@ int SqliteConnection::run(sqlite3_stmt* statement) {
     const int rc = sqlite3_step(statement);
     sqlite3_reset(statement);
     if (rc != SQLITE_DONE) fail(sqlite3_sql(statement));
-    return sqlite3_changes(db_);
+    const int changes = sqlite3_changes(db_);
+    rows_ += static_cast<std::uint64_t>(changes);
+    return changes;
 }
 
 void SqliteConnection::begin() {
     // IMMEDIATE: take the write lock now (waiting up to the busy timeout), so
     // two writers never deadlock upgrading a read snapshot.
     exec("BEGIN IMMEDIATE");
+    rows_ = 0;
 }
 
 void SqliteConnection::commit() { exec("COMMIT"); }

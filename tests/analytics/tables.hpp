@@ -43,9 +43,6 @@ Tables read_tables(soci::session& session);
 /// Up to `limit` differences, one per line ("" when equal).
 std::string differences(const Tables& expected, const Tables& actual, std::size_t limit = 10);
 
-/// The stored next offset in analytics_checkpoints, or -2 when there is no row.
-std::int64_t analytics_checkpoint(soci::session& session, const std::string& group, const std::string& topic,
-                                  int partition);
 /// Sum of the group's positive next offsets: events consumed when every
 /// partition started at 0. -1 while the database cannot tell.
 std::int64_t analytics_checkpoint_sum(soci::session& session, const std::string& group);

@@ -8,31 +8,6 @@
 
 namespace fanout::test {
 
-std::string make_config(const std::string& group_prefix, const std::string& dead_letter_topic, const std::string& topic,
-                        const std::vector<PluginSpec>& plugins, int drain_timeout_ms) {
-    std::ostringstream y;
-    y << "kafka:\n"
-      << "  brokers: " << brokers() << "\n"
-      << "  properties:\n"
-      << "    auto.commit.interval.ms: \"200\"\n"
-      << "    session.timeout.ms: \"6000\"\n"
-      << "    heartbeat.interval.ms: \"500\"\n"
-      << "    topic.metadata.refresh.interval.ms: \"1000\"\n"
-      << "group_prefix: " << group_prefix << "\n"
-      << "dead_letter_topic: " << dead_letter_topic << "\n"
-      << "drain_timeout_ms: " << drain_timeout_ms << "\n"
-      << "plugins:\n";
-    for (const auto& p : plugins) {
-        y << "  - name: " << p.name << "\n"
-          << "    type: library\n"
-          << "    path: " << (lib_dir() / p.library).string() << "\n"
-          << "    topics: [" << topic << "]\n"
-          << p.extra << "    options:\n"
-          << p.options;
-    }
-    return y.str();
-}
-
 std::vector<GeneratedEvent> produce_events(const std::string& topic, std::size_t count, std::size_t posts,
                                            std::size_t flush_every) {
     EventGenerator gen(posts);

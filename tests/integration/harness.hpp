@@ -1,5 +1,6 @@
 #pragma once
-// Shared pieces of the integration tests: config text, audit log reading.
+// Shared pieces of the integration tests: producing, audit log reading,
+// topic administration. Config text: fanoutd_config.hpp.
 #include <map>
 #include <set>
 #include <string>
@@ -7,22 +8,11 @@
 #include <vector>
 
 #include "events.hpp"
+#include "fanoutd_config.hpp"
 #include "kafka_test.hpp"
 #include "process.hpp"
 
 namespace fanout::test {
-
-struct PluginSpec {
-    std::string name;
-    std::string library;     ///< file name in build/lib
-    std::string options;     ///< YAML lines under `options:` (6-space indent)
-    std::string extra = {};  ///< YAML lines at plugin level (4-space indent)
-};
-
-/// A fanoutd config for one topic. Kafka settings are tuned for tests:
-/// fast commits and fast failure detection.
-std::string make_config(const std::string& group_prefix, const std::string& dead_letter_topic, const std::string& topic,
-                        const std::vector<PluginSpec>& plugins, int drain_timeout_ms = 10000);
 
 /// Produce `count` generated events to `topic`; returns them in order.
 /// `flush_every` > 0 flushes after each that many events: small record batches.

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "events.hpp"
+#include "fanoutd_config.hpp"
 #include "kafka_test.hpp"
 #include "process.hpp"
 
@@ -43,16 +44,7 @@ struct Names {
 std::string make_config(const Names& s, const std::string& topic, const std::vector<LuaSpec>& scripts,
                         const std::vector<LibrarySpec>& libraries = {}) {
     std::ostringstream y;
-    y << "kafka:\n"
-      << "  brokers: " << brokers() << "\n"
-      << "  properties:\n"
-      << "    auto.commit.interval.ms: \"200\"\n"
-      << "    session.timeout.ms: \"6000\"\n"
-      << "    heartbeat.interval.ms: \"500\"\n"
-      << "    topic.metadata.refresh.interval.ms: \"1000\"\n"
-      << "group_prefix: " << s.prefix << "\n"
-      << "dead_letter_topic: " << s.dead_letters << "\n"
-      << "drain_timeout_ms: 10000\n";
+    y << config_header({.group_prefix = s.prefix, .dead_letter_topic = s.dead_letters});
     if (s.admin) y << "admin:\n  listen: 127.0.0.1:0\n";
     y << "plugins:\n";
     for (const auto& p : scripts) {

@@ -111,8 +111,7 @@ std::string audit_plugin(const std::string& name, const std::filesystem::path& f
 }
 
 std::string daemon_config(const std::string& prefix, const std::string& dlq, const std::vector<std::string>& plugins) {
-    // make_config's header (test-tuned Kafka settings) without its plugins.
-    std::string y = make_config(prefix, dlq, "unused", {});
+    std::string y = config_header({.group_prefix = prefix, .dead_letter_topic = dlq}) + "plugins:\n";
     for (const auto& p : plugins) y += p;
     return y;
 }
@@ -143,7 +142,7 @@ std::map<std::string, std::int64_t> analytics_posts_per_author(soci::session& se
 
 bool read_model_complete(TestDatabase& db, const Model& expected) {
     try {
-        return db.model() == expected;
+        return read_model(db.session()) == expected;
     } catch (const std::exception&) {
         return false;  // the schema is not there yet, or the database is busy
     }
@@ -193,7 +192,7 @@ TEST(SideBySide, EachPluginSeesEveryEventAndADownReceiverStallsOnlyTheNotifier) 
 
     // The read model and the analytics get through all of it while the notifier waits.
     ASSERT_TRUE(wait_until([&] { return read_model_complete(read_db, stream.reference.model()); }, 180s))
-        << differences(stream.reference.model(), read_db.model()) << fanoutd.log();
+        << differences(stream.reference.model(), read_model(read_db.session())) << fanoutd.log();
     ASSERT_TRUE(wait_until([&] { return analytics_complete(analytics_db, stream.analytics); }, 180s)) << fanoutd.log();
     EXPECT_EQ(analytics_posts_per_author(analytics_db.session()), stream.analytics.posts_per_author);
 
@@ -284,7 +283,7 @@ TEST(SideBySide, APluginAddedLaterStartsWhereConfiguredWithoutDisturbingTheOther
 
     produce(k_second);
     ASSERT_TRUE(wait_until([&] { return read_model_complete(read_db, reference.model()); }, 60s))
-        << differences(reference.model(), read_db.model());
+        << differences(reference.model(), read_model(read_db.session()));
     ASSERT_TRUE(wait_until([&] { return analytics_complete(analytics_db, expected); }, 60s));
     for (const char* group : {".keep", ".from_earliest", ".from_latest"}) {
         ASSERT_TRUE(wait_until([&] { return fully_committed(admin, prefix + group, topic, k_partitions); }, 60s))

@@ -14,6 +14,7 @@
 
 #include "fanout/sql/batch_store.hpp"
 #include "fanout/sql/connection.hpp"
+#include "fanout/sql/migrations.hpp"
 
 namespace fanout::sql::test {
 
@@ -46,11 +47,19 @@ private:
     SqliteConnection::Statement load_, add_;
 };
 
+inline const Schema& counter_schema() {
+    static const Schema k_schema{
+        "counter",
+        {{"counters and checkpoints",
+          {"CREATE TABLE counters (id TEXT PRIMARY KEY, n BIGINT NOT NULL)", checkpoint_table_ddl("counter_checkpoints")}}},
+    };
+    return k_schema;
+}
+
 /// Connect to `settings.connection` (a SQLite file) and create the tables.
 inline std::unique_ptr<CounterStore> open_counter_store(const ConnectionSettings& settings) {
     auto session = connect(settings);
-    *session << "CREATE TABLE IF NOT EXISTS counters (id TEXT PRIMARY KEY, n BIGINT NOT NULL)";
-    *session << checkpoint_table_ddl("counter_checkpoints");
+    migrate(*session, counter_schema());
     return std::make_unique<SqliteCounterStore>(std::move(session));
 }
 

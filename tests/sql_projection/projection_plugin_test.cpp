@@ -39,10 +39,12 @@ class CounterPlugin final : public sql::ProjectionPlugin<CounterPlugin, CounterV
 public:
     using Store = sql::test::CounterStore;
 
-    CounterPlugin(sql::ConnectionSettings settings, fanout::Context& context)
-        : ProjectionPlugin(settings, context, "counter", 1), settings_(std::move(settings)) {}
+    using SqliteStore = sql::test::SqliteCounterStore;
+    using PostgresStore = sql::test::SqliteCounterStore;  // the tests use SQLite only
 
-    std::unique_ptr<Store> open_store() { return sql::test::open_counter_store(settings_); }
+    CounterPlugin(sql::ConnectionSettings settings, fanout::Context& context)
+        : ProjectionPlugin(std::move(settings), context, "counter", sql::test::counter_schema()) {}
+
     void prepare(std::span<const fanout::Event* const> events) { events_ = events; }
     const Additions& project(Store&, std::vector<CounterVerdict>& verdicts) {
         additions_.clear();
@@ -58,7 +60,6 @@ public:
     }
 
 private:
-    sql::ConnectionSettings settings_;
     std::span<const fanout::Event* const> events_;
     Additions additions_;
 };

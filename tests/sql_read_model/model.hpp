@@ -46,6 +46,8 @@ public:
     /// post's version are ignored, as a replay would be.
     void apply(std::string_view envelope);
     const Model& model() const { return model_; }
+    /// The same, by the name the projection conformance suites use.
+    const Model& tables() const { return model_; }
 
 private:
     Model model_;

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -123,6 +124,11 @@ void FanoutdProcess::start() {
     std::vector<std::string> argv = {(bin_dir() / "fanoutd").string(), "--config", config_.string(), "--log-format",
                                      "plain"};
     argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+    // Chasing a rare failure: FANOUT_TEST_FANOUTD_LOG_LEVEL=debug runs every
+    // daemon a test starts at that level.
+    if (const char* level = std::getenv("FANOUT_TEST_FANOUTD_LOG_LEVEL"); level != nullptr && *level != '\0') {
+        argv.insert(argv.end(), {"--log-level", level});
+    }
     {
         std::ofstream mark(log_file_, std::ios::app);
         mark << "---- start ----\n";

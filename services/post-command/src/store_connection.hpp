@@ -39,13 +39,12 @@ struct SqliteTuning {
 void open_store_session(soci::session& session, const StoreLocation& location, const SqliteTuning& tuning = {});
 
 /// Create or migrate the event store schema (events, snapshots,
-/// outbox_position) in one transaction. Idempotent; PostgreSQL serialises
-/// concurrent starts with an advisory lock.
+/// outbox_position) in one transaction (fanout/sql/migrations.hpp: component
+/// "event_store"). Idempotent; safe when several processes start at once.
 void migrate_store(soci::session& session, Backend backend);
 
 /// Advisory lock keys (PostgreSQL) of this service.
 namespace advisory_lock {
-inline constexpr long long migrate = 0x46414e4f5554'01;  // "FANOUT" + 1
 inline constexpr long long append = 0x46414e4f5554'02;   // serialises appends: commit order = sequence order
 inline constexpr long long relay = 0x46414e4f5554'03;    // one relay publishes per store
 }  // namespace advisory_lock

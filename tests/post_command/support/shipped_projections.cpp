@@ -2,18 +2,19 @@
 
 #include <algorithm>
 
-#include "analytics_driver.hpp"
+#include "analytics_traits.hpp"
 #include "envelope.hpp"
 #include "event_builder.hpp"
-#include "plugin_driver.hpp"
+#include "projection_test.hpp"
+#include "read_model_traits.hpp"
 
 namespace fanout::test {
 
 ShippedProjections::ShippedProjections(DbBackend backend)
     : read_db_(backend),
       analytics_db_(backend),
-      read_model_(std::make_unique<PluginUnderTest>(read_db_.connection_option())),
-      analytics_(std::make_unique<AnalyticsUnderTest>(analytics_db_.connection_option())) {
+      read_model_(make_plugin<ReadModelTraits>(read_db_.connection_option())),
+      analytics_(make_plugin<AnalyticsTraits>(analytics_db_.connection_option())) {
     read_model_->assign(k_topic, {0});
     analytics_->assign(k_topic, {0});
 }
@@ -28,7 +29,8 @@ std::vector<std::string> ShippedProjections::feed(const std::vector<post_command
         std::vector<FakeEvent> records;
         records.reserve(to - from);
         for (std::size_t i = from; i < to; ++i) {
-            records.emplace_back(k_topic, 0, offset_++, post_command::make_envelope(events[i]), events[i].aggregate_id);
+            records.push_back(
+                record(k_topic, 0, offset_++, post_command::make_envelope(events[i]), events[i].aggregate_id));
         }
         const auto check = [&](const char* plugin, const std::vector<Outcome>& outcomes) {
             for (std::size_t i = 0; i < outcomes.size(); ++i) {

@@ -12,7 +12,6 @@
 
 namespace fanout::test {
 
-class AnalyticsUnderTest;
 class PluginUnderTest;
 
 class ShippedProjections {
@@ -28,7 +27,7 @@ public:
 private:
     TestDatabase read_db_, analytics_db_;
     std::unique_ptr<PluginUnderTest> read_model_;
-    std::unique_ptr<AnalyticsUnderTest> analytics_;
+    std::unique_ptr<PluginUnderTest> analytics_;
     std::int64_t offset_ = 0;
 };
 

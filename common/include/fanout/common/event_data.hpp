@@ -14,6 +14,17 @@
 
 namespace fanout::event_data {
 
+/// The seven event types (docs/events.md, "The seven event types").
+namespace types {
+inline constexpr std::string_view post_created = "PostCreatedEvent";
+inline constexpr std::string_view message_updated = "MessageUpdatedEvent";
+inline constexpr std::string_view post_liked = "PostLikedEvent";
+inline constexpr std::string_view comment_added = "CommentAddedEvent";
+inline constexpr std::string_view comment_updated = "CommentUpdatedEvent";
+inline constexpr std::string_view comment_removed = "CommentRemovedEvent";
+inline constexpr std::string_view post_removed = "PostRemovedEvent";
+}  // namespace types
+
 /// What a field holds. Each kind has one rule.
 enum class Kind {
     id,         ///< post and comment ids: 1..k_max_id_bytes bytes of UTF-8, no control character

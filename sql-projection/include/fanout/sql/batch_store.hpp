@@ -54,6 +54,8 @@ public:
     virtual bool rollback() noexcept = 0;
     /// False once the connection is known to be unusable.
     virtual bool usable() const noexcept = 0;
+    /// Rows the open transaction's statements changed so far.
+    virtual std::uint64_t rows_written() const noexcept = 0;
 
 protected:
     /// `session`: open, with the projection's tables in place (checkpoint
@@ -70,20 +72,36 @@ private:
     std::string checkpoint_table_;
 };
 
-/// A projection's store: the batch transaction, plus loading what a batch
-/// must see of the rows it touches (`Stored`, for their ids) and writing the
-/// batch's changes.
-template <typename Stored, typename Changes>
-class ProjectionStore : public BatchStore {
+/// Empty every list of a projection's batch changes, keeping their
+/// allocations: `void clear() { sql::clear_all(new_rows, updates, ...); }`.
+template <typename... Lists>
+void clear_all(Lists&... lists) noexcept {
+    (lists.clear(), ...);
+}
+
+/// A projection's store that only writes: the batch transaction and the
+/// batch's changes (counters, appends: nothing to read first).
+template <typename Changes>
+class ChangeStore : public BatchStore {
 public:
-    /// Stored state of `ids`: out[i] for ids[i] (`out` is resized and reset).
-    virtual void load(std::span<const std::string_view> ids, Stored& out) = 0;
     /// Write the batch's changes in the open transaction. Throws
     /// ConcurrentChange when a guarded row moved, DatabaseError otherwise.
     virtual void write(const Changes& changes) = 0;
 
 protected:
     using BatchStore::BatchStore;
+};
+
+/// A projection's store that also loads what a batch must see of the rows it
+/// touches (`Stored`, for their ids) before folding it.
+template <typename Stored, typename Changes>
+class ProjectionStore : public ChangeStore<Changes> {
+public:
+    /// Stored state of `ids`: out[i] for ids[i] (`out` is resized and reset).
+    virtual void load(std::span<const std::string_view> ids, Stored& out) = 0;
+
+protected:
+    using ChangeStore<Changes>::ChangeStore;
 };
 
 /// `Store` (a BatchStore) on one backend: the transaction and the fenced
@@ -100,6 +118,7 @@ public:
     void commit() final { db_.commit(); }
     bool rollback() noexcept final { return db_.rollback(); }
     bool usable() const noexcept final { return db_.usable(); }
+    std::uint64_t rows_written() const noexcept final { return db_.rows_written(); }
 
 protected:
     /// `extra`: what Checkpoints takes before the table (PostgreSQL: the

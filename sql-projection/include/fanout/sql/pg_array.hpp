@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace fanout::sql {
 
@@ -21,6 +22,20 @@ public:
     void add(std::optional<std::string_view> value) { value ? add(*value) : add_null(); }
     void add(std::int64_t value);
     void add_null();
+    /// Any column value: text (std::string, string_view, const char*),
+    /// integers, bool (0/1), and std::optional of those (NULL when empty).
+    template <typename T>
+    void add_value(const T& value) {
+        if constexpr (std::is_same_v<T, bool>) {
+            add(std::int64_t{value ? 1 : 0});
+        } else if constexpr (std::is_integral_v<T>) {
+            add(static_cast<std::int64_t>(value));
+        } else if constexpr (requires { value.has_value(); *value; }) {
+            value ? add_value(*value) : add_null();
+        } else {
+            add(std::string_view(value));
+        }
+    }
     /// The literal; valid until clear(). Add nothing after this.
     const std::string& literal() {
         if (!closed_) text_ += '}';

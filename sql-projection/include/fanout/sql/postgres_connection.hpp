@@ -7,7 +7,11 @@
 //
 // Threading: one PostgresConnection per store, used from the projection's
 // pipeline thread.
+#include <array>
+#include <cstdint>
+#include <functional>
 #include <initializer_list>
+#include <iterator>
 #include <memory>
 #include <span>
 #include <string>
@@ -47,6 +51,46 @@ public:
     /// Run a prepared statement with text parameters; throws DatabaseError
     /// unless the result has the `expected` status.
     Result run(const char* name, std::initializer_list<const std::string*> params, ExecStatusType expected);
+    /// Run a prepared statement once for all `rows`, set-based: parameter k
+    /// is the array of column k's values (`columns`: member pointers or
+    /// callables taking a row; values as PgArray::add_value takes them), and
+    /// the statement unnests them ("... FROM unnest($1::text[], $2::bigint[])").
+    /// Nothing runs when `rows` is empty. Returns the rows the command touched;
+    /// throws DatabaseError.
+    template <typename Rows, typename... Columns>
+    long run_columns(const PreparedSql& statement, const Rows& rows, Columns... columns) {
+        static_assert(sizeof...(Columns) >= 1 && sizeof...(Columns) <= k_max_params, "1 to k_max_params columns");
+        if (std::empty(rows)) return 0;
+        constexpr std::size_t n = sizeof...(Columns);
+        for (std::size_t k = 0; k < n; ++k) columns_[k].clear();
+        for (const auto& row : rows) {
+            std::size_t k = 0;
+            (columns_[k++].add_value(std::invoke(columns, row)), ...);
+        }
+        return affected(run_arrays(statement.name, n));
+    }
+    /// Run `statement` with $1 the text array of `keys`; its first column is
+    /// the key's 1-based position (FROM unnest($1::text[]) WITH ORDINALITY AS
+    /// u(id, i) ... SELECT u.i, ...). `found(i, result, row)` per row, i
+    /// 0-based (columns via text(), integer()). Nothing runs for no keys.
+    /// Throws DatabaseError.
+    template <typename Found>
+    void lookup(const PreparedSql& statement, std::span<const std::string_view> keys, Found&& found) {
+        if (keys.empty()) return;
+        columns_[0].clear();
+        for (const std::string_view key : keys) columns_[0].add(key);
+        const Result r = run(statement.name, {&columns_[0].literal()}, PGRES_TUPLES_OK);
+        for (int row = 0, rows = PQntuples(r.get()); row < rows; ++row) {
+            const std::int64_t position = integer(r, row, 0);
+            if (position < 1 || static_cast<std::size_t>(position) > keys.size()) bad_position(statement.name);
+            found(static_cast<std::size_t>(position - 1), r, row);
+        }
+    }
+    /// A column of a result row: text ("" for NULL), or a text column read as an integer.
+    static std::string_view text(const Result& result, int row, int column) {
+        return {PQgetvalue(result.get(), row, column), static_cast<std::size_t>(PQgetlength(result.get(), row, column))};
+    }
+    static std::int64_t integer(const Result& result, int row, int column);
     /// Run SQL without parameters; throws DatabaseError like run().
     Result exec(const char* sql, ExecStatusType expected);
     /// Rows a command touched.
@@ -60,14 +104,21 @@ public:
     bool rollback() noexcept;
     /// False once the connection is known to be unusable.
     bool usable() const noexcept;
+    /// Rows changed by commands (run, run_columns) since begin().
+    std::uint64_t rows_written() const noexcept { return rows_; }
 
     PGconn* handle() const noexcept { return conn_; }
 
 private:
     Result check(PGresult* result, ExecStatusType expected, const char* what);
+    [[noreturn]] static void bad_position(const char* statement);
+    /// `name` with the first `n` of columns_ as its parameters.
+    Result run_arrays(const char* name, std::size_t n);
 
     PGconn* conn_;
     bool broken_ = false;
+    std::uint64_t rows_ = 0;
+    std::array<PgArray, k_max_params> columns_;  ///< run_columns' scratch, kept to reuse allocations
 };
 
 /// The fenced advance of a checkpoint table (checkpoint_table.hpp) on

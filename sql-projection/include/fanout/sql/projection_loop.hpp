@@ -4,7 +4,18 @@
 // assignment, forgotten on revocation, re-read after a COMMIT whose outcome
 // is unknown), the replay skip, the fenced advance in the batch's
 // transaction, the classification of failures (a database failure retries
-// the batch, never rejects it) and the counters every projection reports.
+// the batch, never rejects it) and the metrics every projection reports:
+//
+//   counters  applied, duplicates, ignored, rejected   events, by verdict
+//             fenced        batches rolled back: another writer moved a row
+//             db_errors     database failures (each retries its batch)
+//             batches       committed batches
+//             rows_written  rows changed by committed batches' statements
+//             transaction_us  time from BEGIN to the end of COMMIT, summed
+//                           over committed batches (/ batches: the mean)
+//             reconnects    connections made again after one was lost
+//   gauges    last_transaction_ms  the last committed batch's transaction
+//             database_up   1 while the store is usable, 0 while it is not
 //
 // A projection does not derive from this directly: ProjectionPlugin<Derived>
 // (projection_plugin.hpp) adds the batch itself, with the projection's own
@@ -28,6 +39,7 @@
 #include "fanout/sql/batch_store.hpp"
 #include "fanout/sql/checkpoint_table.hpp"
 #include "fanout/sql/errors.hpp"
+#include "fanout/sql/migrations.hpp"
 #include "fanout/sql/settings.hpp"
 
 namespace fanout::sql {
@@ -35,8 +47,9 @@ namespace fanout::sql {
 class ProjectionLoop : public Plugin, public Checkpointing {
 public:
     /// Connect and migrate. Throws when the database cannot be used at all
-    /// (bad path, authentication, unknown database); an unreachable server
-    /// is only logged: batches are retried until it answers.
+    /// (bad path, authentication, unknown database, a schema this build
+    /// cannot use); an unreachable server is only logged: batches are
+    /// retried until it answers.
     void start();
 
     Checkpointing* checkpointing() noexcept override { return this; }
@@ -45,12 +58,15 @@ public:
 
 protected:
     /// `name` names the projection in messages ("read model": "read model
-    /// ready: ...", "cannot use the read model database ..."); `schema_version`
-    /// is logged when ready.
-    ProjectionLoop(ConnectionSettings database, Context& context, std::string name, int schema_version);
+    /// ready: ...", "cannot use the read model database ..."); `schema`: its
+    /// tables, migrated on every (re)connection before the store is made.
+    ProjectionLoop(ConnectionSettings database, Context& context, std::string name, Schema schema);
 
-    /// A new store: connect, session settings, migrations. Throws std::exception.
-    virtual std::unique_ptr<BatchStore> open() = 0;
+    /// Session settings of the projection's own, before the migrations
+    /// (e.g. PRAGMAs). Throws std::exception.
+    virtual void configure(soci::session& session, Backend backend) = 0;
+    /// The store on a connected, migrated session. Throws std::exception.
+    virtual std::unique_ptr<BatchStore> make_store(std::unique_ptr<soci::session> session, Backend backend) = 0;
     /// Drop what the projection keeps of earlier batches: called on any
     /// failure, revocation and reconnection, and when a post-commit hook throws.
     virtual void forget() noexcept {}
@@ -87,6 +103,9 @@ protected:
     void database_error(std::span<Outcome> outcomes, const std::exception& e, bool committing);
     /// After the commit: the partitions' positions move to the advances'.
     void advance_positions() noexcept;
+    /// A batch committed: `rows` written by its statements, its transaction
+    /// opened at `began`.
+    void committed_batch(std::uint64_t rows, std::chrono::steady_clock::time_point began) noexcept;
     /// Log one rejected event at debug level.
     void log_rejected(const Event& event, const std::string& reason);
     void count(std::uint64_t applied, std::uint64_t duplicates, std::uint64_t ignored, std::uint64_t rejected);
@@ -113,6 +132,8 @@ private:
     /// Next offset this instance expects per partition (k_no_checkpoint: none yet).
     using Positions = std::map<std::pair<std::string, std::int32_t>, std::int64_t, PartitionLess>;
 
+    /// A new store: connect, configure, migrate, make_store. Throws.
+    std::unique_ptr<BatchStore> open();
     /// A usable store, reconnecting at most every reconnect_interval; false
     /// (with last_error_) while the database is unavailable.
     bool connect();
@@ -127,7 +148,7 @@ private:
     ConnectionSettings database_;
     Context& context_;
     std::string name_;
-    int schema_version_;
+    Schema schema_;
     std::string group_;
     Counter& applied_;
     Counter& duplicates_;
@@ -135,6 +156,12 @@ private:
     Counter& rejected_;
     Counter& fenced_;
     Counter& db_errors_;
+    Counter& batches_;
+    Counter& rows_written_;
+    Counter& transaction_us_;
+    Counter& reconnects_;
+    Gauge& last_transaction_ms_;
+    Gauge& database_up_;
 
     std::unique_ptr<BatchStore> store_;
     std::string last_error_;

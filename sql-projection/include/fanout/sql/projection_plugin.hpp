@@ -9,49 +9,69 @@
 //   class MyPlugin final : public sql::ProjectionPlugin<MyPlugin, MyVerdict> {
 //   public:
 //       using Store = sql::ProjectionStore<MyStored, MyChanges>;
+//       using SqliteStore = MySqliteStore;      // each constructed from a std::unique_ptr<soci::session>,
+//       using PostgresStore = MyPostgresStore;  // connected and migrated (sql::SqliteBatchStore...)
 //       MyPlugin(MySettings s, Context& c)
-//           : ProjectionPlugin(s.database, c, "my projection", k_schema_version), ... {}
-//       std::unique_ptr<Store> open_store();                     // connect, migrate
+//           : ProjectionPlugin(s.database, c, "my projection", k_schema), ... {}  // sql::Schema
 //       void prepare(std::span<const Event* const> events);      // before the transaction
 //       const MyChanges& project(Store& store, std::vector<Verdict>& verdicts);  // in it: load, fold
 //       // optional:
+//       std::unique_ptr<Store> open_store(std::unique_ptr<soci::session> s, sql::Backend b);  // instead of the two
+//       void configure_session(soci::session& s, sql::Backend b);  // before migrations: PRAGMAs...
 //       void committed(const MyChanges& changes, std::span<const Verdict> verdicts);
 //       void forget() noexcept override;  // drop caches: failure, revocation, reconnection
 //   };
 //
 // Calls into the derived class are static (CRTP): one per batch, none per event.
+#include <array>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <span>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "fanout/abi.hpp"
+#include "fanout/options.hpp"
 #include "fanout/sql/projection_loop.hpp"
+#include "fanout/sql/settings.hpp"
 
 namespace fanout::sql {
 
-template <typename Derived, typename Verdict>
+/// What a projection decided about one event; a projection may use its own
+/// type with the same `kind` and `reason` (and more fields).
+struct Verdict {
+    enum class Kind { applied, duplicate, ignored, rejected };
+    Kind kind = Kind::applied;
+    std::string reason;  ///< for rejected: why (sent with the dead letter)
+};
+
+template <typename Derived, typename VerdictType = Verdict>
 class ProjectionPlugin : public ProjectionLoop {
 public:
     void handle(std::span<const Event* const> events, std::span<Outcome> outcomes) final {
         if (!select(events, outcomes)) return;
         Derived& self = static_cast<Derived&>(*this);
         using Store = typename Derived::Store;
-        using Kind = typename Verdict::Kind;
+        using Kind = typename VerdictType::Kind;
         bool committing = false;
         try {
             self.prepare(accepted_);
-            // The store is the one open() made from the derived open_store().
+            // The store is the one the loop made with the derived open_store().
             Store& store = static_cast<Store&>(this->store());
+            const auto began = std::chrono::steady_clock::now();
             store.begin();
             const auto& changes = self.project(store, verdicts_);
             store.write(changes);
+            const std::uint64_t rows = store.rows_written();  // before the checkpoint rows
             plan_advances([this](std::size_t k) { return verdicts_[k].kind == Kind::rejected; });
             if (!advance(outcomes)) return;
             committing = true;
             store.commit();
+            committed_batch(rows, began);
             try {
-                self.committed(changes, std::span<const Verdict>(verdicts_));
+                self.committed(changes, std::span<const VerdictType>(verdicts_));
             } catch (...) {
                 forget();  // only a hint; the batch is committed and must count as done
             }
@@ -70,18 +90,31 @@ protected:
 
     /// Default hook: nothing to do after a commit.
     template <typename Changes>
-    void committed(const Changes&, std::span<const Verdict>) {}
+    void committed(const Changes&, std::span<const VerdictType>) {}
 
 private:
-    std::vector<Verdict> verdicts_;  ///< per accepted event; kept to reuse allocations
+    std::vector<VerdictType> verdicts_;  ///< per accepted event; kept to reuse allocations
 
-    std::unique_ptr<BatchStore> open() final { return static_cast<Derived&>(*this).open_store(); }
+    void configure(soci::session& session, Backend backend) final {
+        if constexpr (requires(Derived& d) { d.configure_session(session, backend); }) {
+            static_cast<Derived&>(*this).configure_session(session, backend);
+        }
+    }
+    std::unique_ptr<BatchStore> make_store(std::unique_ptr<soci::session> session, Backend backend) final {
+        Derived& self = static_cast<Derived&>(*this);
+        if constexpr (requires { self.open_store(std::move(session), backend); }) {
+            return self.open_store(std::move(session), backend);
+        } else {
+            if (backend == Backend::postgresql) return std::make_unique<typename Derived::PostgresStore>(std::move(session));
+            return std::make_unique<typename Derived::SqliteStore>(std::move(session));
+        }
+    }
 
     void commit_batch(std::span<Outcome> outcomes) {
-        using Kind = typename Verdict::Kind;
+        using Kind = typename VerdictType::Kind;
         static_assert(static_cast<int>(Kind::applied) == 0 && static_cast<int>(Kind::duplicate) == 1 &&
                           static_cast<int>(Kind::ignored) == 2 && static_cast<int>(Kind::rejected) == 3,
-                      "Verdict::Kind: applied, duplicate, ignored, rejected, in that order");
+                      "VerdictType::Kind: applied, duplicate, ignored, rejected, in that order");
         advance_positions();
         std::uint64_t counts[4] = {0, 0, 0, 0};
         for (std::size_t k = 0; k < accepted_.size(); ++k) {
@@ -96,5 +129,29 @@ private:
               counts[static_cast<int>(Kind::ignored)], counts[static_cast<int>(Kind::rejected)]);
     }
 };
+
+/// The factory of a projection plugin `P` constructed from
+/// (ConnectionSettings, Context&): settings parsed from the options
+/// (parse_connection_settings), then started (connect, migrate).
+template <typename P>
+std::unique_ptr<Plugin> create_projection(const Options& options, Context& context) {
+    auto plugin = std::make_unique<P>(parse_connection_settings(options), context);
+    plugin->start();
+    return plugin;
+}
+
+/// The descriptor of a projection plugin `P` whose options are `options`
+/// (a namespace-scope array, e.g. database_options(...)):
+///
+///   constexpr auto k_options = sql::database_options("my projection's database: ...");
+///   extern const PluginDescriptor descriptor;
+///   const PluginDescriptor descriptor = sql::projection_descriptor<MyPlugin>("my", "1.0.0", "what it keeps", k_options);
+///   FANOUT_EXPORT_PLUGIN(descriptor)
+template <typename P, std::size_t N>
+constexpr PluginDescriptor projection_descriptor(const char* name, const char* version, const char* description,
+                                                 const std::array<OptionSpec, N>& options) {
+    return {k_descriptor_magic, k_abi_version, name,       version, description,
+            options.data(),     options.size(), &create_projection<P>};
+}
 
 }  // namespace fanout::sql

@@ -49,9 +49,28 @@ public:
         (bind(statement, ++index, values), ...);
         return run(statement);
     }
+    /// For each of `keys`: bind it to ?1 of `statement` and step; on a row,
+    /// `found(i, statement)` reads it (columns via text(), sqlite3_column_*).
+    /// Throws DatabaseError.
+    template <typename Found>
+    void lookup(sqlite3_stmt* statement, std::span<const std::string_view> keys, Found&& found) {
+        for (std::size_t i = 0; i < keys.size(); ++i) {
+            bind(statement, 1, keys[i]);
+            int rc = sqlite_api::sqlite3_step(statement);
+            if (rc == SQLITE_ROW) {
+                found(i, statement);
+                rc = SQLITE_DONE;
+            }
+            sqlite_api::sqlite3_reset(statement);
+            if (rc != SQLITE_DONE) fail(sqlite_api::sqlite3_sql(statement));
+        }
+    }
+    /// A text column of the current row ("" for NULL); valid until the next step or reset.
+    static std::string_view text(sqlite3_stmt* statement, int column);
     /// Bind text that outlives the step (SQLITE_STATIC: not copied).
     void bind(sqlite3_stmt* statement, int index, std::string_view text);
     void bind(sqlite3_stmt* statement, int index, std::int64_t value);
+    void bind(sqlite3_stmt* statement, int index, bool value) { bind(statement, index, std::int64_t{value ? 1 : 0}); }
     void bind_null(sqlite3_stmt* statement, int index);
     /// Text, or NULL when empty.
     void bind(sqlite3_stmt* statement, int index, std::optional<std::string_view> text);
@@ -68,6 +87,8 @@ public:
     bool rollback() noexcept;
     /// False once the connection is known to be unusable.
     bool usable() const noexcept { return !broken_; }
+    /// Rows changed by run() since begin().
+    std::uint64_t rows_written() const noexcept { return rows_; }
 
     sqlite3* handle() const noexcept { return db_; }
 
@@ -77,6 +98,7 @@ private:
 
     sqlite3* db_;
     bool broken_ = false;
+    std::uint64_t rows_ = 0;
     int wal_limit_;
     std::unique_ptr<WalCheckpointer> checkpointer_;  ///< null for an in-memory database
 };

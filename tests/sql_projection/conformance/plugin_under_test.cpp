@@ -1,0 +1,45 @@
+#include "plugin_under_test.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include "option_values.hpp"
+#include "process.hpp"
+
+namespace fanout::test {
+namespace {
+
+std::vector<TopicPartition> topic_partitions(const std::string& topic, const std::vector<int>& partitions) {
+    std::vector<TopicPartition> out;
+    for (int p : partitions) out.push_back({topic, p});
+    return out;
+}
+
+}  // namespace
+
+PluginUnderTest::PluginUnderTest(const PluginIdentity& identity, const std::string& options_yaml, std::string group)
+    : library_(daemon::PluginLibrary::load(lib_dir() / identity.library)), context_(identity.name, std::move(group)) {
+    const auto options = daemon::OptionValues::validate(library_->descriptor().option_specs(), YAML::Load(options_yaml),
+                                                        "test.yaml", "plugin '" + identity.name + "'");
+    plugin_ = library_->descriptor().create(options, context_);
+}
+
+PluginUnderTest::~PluginUnderTest() { plugin_.reset(); }
+
+std::vector<Outcome> PluginUnderTest::handle(const std::vector<fanout::testing::FakeEvent>& events) {
+    std::vector<Outcome> outcomes(events.size());
+    plugin_->handle(fanout::testing::pointers(events), outcomes);
+    return outcomes;
+}
+
+std::vector<std::int64_t> PluginUnderTest::assign(const std::string& topic, const std::vector<int>& partitions) {
+    std::vector<std::int64_t> out;
+    for (const PartitionOffset& po : plugin_->checkpointing()->on_assigned(topic_partitions(topic, partitions)))
+        out.push_back(po.next_offset);
+    return out;
+}
+
+void PluginUnderTest::revoke(const std::string& topic, const std::vector<int>& partitions) {
+    plugin_->checkpointing()->on_revoked(topic_partitions(topic, partitions));
+}
+
+}  // namespace fanout::test

@@ -1,0 +1,48 @@
+#pragma once
+// A built plugin library (build/lib/lib<name>.so), loaded by the daemon's own
+// PluginLibrary, its options validated as fanoutd validates them, and driven
+// like a pipeline drives it, without Kafka: handle() directly, or through the
+// SDK's BatchDriver (fanout/testing.hpp) on plugin().
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fanout/fanout.hpp"
+#include "fanout/testing.hpp"
+#include "plugin_library.hpp"
+
+namespace fanout::test {
+
+/// Which library, under which name.
+struct PluginIdentity {
+    std::string library;  ///< file name in build/lib
+    std::string name;     ///< the plugin's name in a fanoutd config (and its log prefix)
+};
+
+class PluginUnderTest {
+public:
+    /// `options_yaml`: the plugin's options block as YAML; `group`: the
+    /// consumer group its context reports. Throws what the host would report
+    /// (ConfigError for bad options, create()'s throw).
+    PluginUnderTest(const PluginIdentity& identity, const std::string& options_yaml, std::string group);
+    ~PluginUnderTest();
+
+    /// handle() with all-done outcomes in, the plugin's outcomes out.
+    std::vector<Outcome> handle(const std::vector<fanout::testing::FakeEvent>& events);
+    /// on_assigned for `partitions` of `topic`; returns next offsets.
+    std::vector<std::int64_t> assign(const std::string& topic, const std::vector<int>& partitions);
+    void revoke(const std::string& topic, const std::vector<int>& partitions);
+
+    Plugin& plugin() { return *plugin_; }
+    std::uint64_t counter(const std::string& name) { return context_.counter(name).value(); }
+    std::string log() const { return context_.log().text(); }
+
+private:
+    // The library outlives the plugin it made.
+    std::shared_ptr<daemon::PluginLibrary> library_;
+    fanout::testing::FakeContext context_;
+    std::unique_ptr<Plugin> plugin_;
+};
+
+}  // namespace fanout::test

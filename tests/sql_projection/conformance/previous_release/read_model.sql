@@ -1,0 +1,56 @@
+-- A read_model database as the plugin of the release before the SQL projection engine
+-- left it (200 generated events, 10 posts, checkpoints of group fanout.previous-release
+-- on post-events[0..3]): its tables and version row, no fanout_schema_history.
+-- Loaded by ProjectionConformance.ADatabaseOfThePreviousReleaseOpensAndKeepsWorking.
+BEGIN TRANSACTION;
+CREATE TABLE schema_version (component TEXT PRIMARY KEY, version INTEGER NOT NULL);
+INSERT INTO schema_version VALUES('read_model',2);
+CREATE TABLE posts ( post_id TEXT PRIMARY KEY, author TEXT NOT NULL, message TEXT NOT NULL, date_posted TEXT NOT NULL, likes BIGINT NOT NULL DEFAULT 0, applied_version BIGINT NOT NULL);
+INSERT INTO posts VALUES('b273a67d-5567-427b-86a3-0a02ed52ea10','author0','Edited message of post 0 at version 13','2026-11-28T11:06:40.222Z',11,21);
+INSERT INTO posts VALUES('b5be8560-3488-4871-a4c5-41f650fa3bc1','author9','Hello from author9, this is post number 9 on Fanout','2026-11-28T11:06:40.259Z',15,19);
+INSERT INTO posts VALUES('0b5e6ef0-5b24-4b24-9e73-f2e9d1333912','author5','Hello from author5, this is post number 5 on Fanout','2026-11-28T11:06:40.148Z',13,21);
+INSERT INTO posts VALUES('5a14baab-f6dd-4776-a9e6-6bd7912d9441','author1','Hello from author1, this is post number 1 on Fanout','2026-11-28T11:06:40.592Z',11,19);
+INSERT INTO posts VALUES('4bea081a-73b8-411c-9730-95f3271d3702','author4','Edited message of post 4 at version 14','2026-11-28T11:06:40.777Z',10,15);
+INSERT INTO posts VALUES('e7522a2c-3c3b-433c-aa84-4872eed2fb94','author6','Edited message of post 6 at version 12','2026-11-28T11:06:40.037Z',15,21);
+INSERT INTO posts VALUES('63f97d1f-d3e4-4201-9e0f-63e88a6f5668','author8','Edited message of post 8 at version 18','2026-11-28T11:06:40.555Z',13,22);
+INSERT INTO posts VALUES('35622536-1fa9-42e9-bce0-4e50fbfc196c','author7','Edited message of post 7 at version 13','2026-11-28T11:06:40.629Z',10,21);
+INSERT INTO posts VALUES('5418f5ef-1b34-4271-99d5-c874fa99191d','author2','Edited message of post 2 at version 14','2026-11-28T11:06:40.074Z',9,22);
+INSERT INTO posts VALUES('8cf5ca11-c98b-4c64-8f68-9c731ce4db71','author3','Edited message of post 3 at version 17','2026-11-28T11:06:40.370Z',10,19);
+CREATE TABLE comments ( comment_id TEXT PRIMARY KEY, post_id TEXT NOT NULL REFERENCES posts (post_id) ON DELETE CASCADE, username TEXT NOT NULL, comment TEXT NOT NULL, comment_date TEXT NOT NULL, edited INTEGER NOT NULL DEFAULT 0);
+INSERT INTO comments VALUES('b273a67d-5567-427b-86a3-1001','b273a67d-5567-427b-86a3-0a02ed52ea10','reader34','Edited comment','2026-11-28T11:06:42.664Z',1);
+INSERT INTO comments VALUES('b273a67d-5567-427b-86a3-1002','b273a67d-5567-427b-86a3-0a02ed52ea10','reader76','Edited comment','2026-11-28T11:06:45.735Z',1);
+INSERT INTO comments VALUES('5a14baab-f6dd-4776-a9e6-1001','5a14baab-f6dd-4776-a9e6-6bd7912d9441','reader85','Nice post, author1!','2026-11-28T11:06:46.512Z',0);
+INSERT INTO comments VALUES('0b5e6ef0-5b24-4b24-9e73-1001','0b5e6ef0-5b24-4b24-9e73-f2e9d1333912','reader67','Edited comment','2026-11-28T11:06:43.811Z',1);
+INSERT INTO comments VALUES('0b5e6ef0-5b24-4b24-9e73-1002','0b5e6ef0-5b24-4b24-9e73-f2e9d1333912','reader24','Nice post, author5!','2026-11-28T11:06:44.255Z',0);
+INSERT INTO comments VALUES('0b5e6ef0-5b24-4b24-9e73-1003','0b5e6ef0-5b24-4b24-9e73-f2e9d1333912','reader65','Nice post, author5!','2026-11-28T11:06:45.772Z',0);
+INSERT INTO comments VALUES('35622536-1fa9-42e9-bce0-1001','35622536-1fa9-42e9-bce0-4e50fbfc196c','reader43','Nice post, author7!','2026-11-28T11:06:41.591Z',0);
+INSERT INTO comments VALUES('63f97d1f-d3e4-4201-9e0f-1001','63f97d1f-d3e4-4201-9e0f-63e88a6f5668','reader54','Edited comment','2026-11-28T11:06:42.331Z',1);
+INSERT INTO comments VALUES('35622536-1fa9-42e9-bce0-1002','35622536-1fa9-42e9-bce0-4e50fbfc196c','reader56','Nice post, author7!','2026-11-28T11:06:45.439Z',0);
+INSERT INTO comments VALUES('e7522a2c-3c3b-433c-aa84-1001','e7522a2c-3c3b-433c-aa84-4872eed2fb94','reader6','Nice post, author6!','2026-11-28T11:06:43.589Z',0);
+INSERT INTO comments VALUES('63f97d1f-d3e4-4201-9e0f-1002','63f97d1f-d3e4-4201-9e0f-63e88a6f5668','reader7','Edited comment','2026-11-28T11:06:46.031Z',1);
+INSERT INTO comments VALUES('35622536-1fa9-42e9-bce0-1003','35622536-1fa9-42e9-bce0-4e50fbfc196c','reader60','Nice post, author7!','2026-11-28T11:06:45.587Z',0);
+INSERT INTO comments VALUES('e7522a2c-3c3b-433c-aa84-1002','e7522a2c-3c3b-433c-aa84-4872eed2fb94','reader75','Nice post, author6!','2026-11-28T11:06:46.142Z',0);
+INSERT INTO comments VALUES('e7522a2c-3c3b-433c-aa84-1003','e7522a2c-3c3b-433c-aa84-4872eed2fb94','reader88','Nice post, author6!','2026-11-28T11:06:46.623Z',0);
+INSERT INTO comments VALUES('35622536-1fa9-42e9-bce0-1004','35622536-1fa9-42e9-bce0-4e50fbfc196c','reader9','Nice post, author7!','2026-11-28T11:06:47.067Z',0);
+INSERT INTO comments VALUES('5418f5ef-1b34-4271-99d5-1001','5418f5ef-1b34-4271-99d5-c874fa99191d','reader18','Edited comment','2026-11-28T11:06:40.814Z',1);
+INSERT INTO comments VALUES('8cf5ca11-c98b-4c64-8f68-1001','8cf5ca11-c98b-4c64-8f68-9c731ce4db71','reader46','Nice post, author3!','2026-11-28T11:06:41.702Z',0);
+INSERT INTO comments VALUES('5418f5ef-1b34-4271-99d5-1002','5418f5ef-1b34-4271-99d5-c874fa99191d','reader60','Nice post, author2!','2026-11-28T11:06:42.220Z',0);
+INSERT INTO comments VALUES('8cf5ca11-c98b-4c64-8f68-1002','8cf5ca11-c98b-4c64-8f68-9c731ce4db71','reader80','Nice post, author3!','2026-11-28T11:06:42.960Z',0);
+INSERT INTO comments VALUES('5418f5ef-1b34-4271-99d5-1003','5418f5ef-1b34-4271-99d5-c874fa99191d','reader1','Nice post, author2!','2026-11-28T11:06:43.404Z',0);
+INSERT INTO comments VALUES('8cf5ca11-c98b-4c64-8f68-1003','8cf5ca11-c98b-4c64-8f68-9c731ce4db71','reader28','Nice post, author3!','2026-11-28T11:06:44.403Z',0);
+INSERT INTO comments VALUES('8cf5ca11-c98b-4c64-8f68-1004','8cf5ca11-c98b-4c64-8f68-9c731ce4db71','reader42','Edited comment','2026-11-28T11:06:45.809Z',1);
+INSERT INTO comments VALUES('5418f5ef-1b34-4271-99d5-1004','5418f5ef-1b34-4271-99d5-c874fa99191d','reader74','Nice post, author2!','2026-11-28T11:06:46.105Z',0);
+INSERT INTO comments VALUES('5418f5ef-1b34-4271-99d5-1005','5418f5ef-1b34-4271-99d5-c874fa99191d','reader78','Nice post, author2!','2026-11-28T11:06:46.253Z',0);
+INSERT INTO comments VALUES('5418f5ef-1b34-4271-99d5-1006','5418f5ef-1b34-4271-99d5-c874fa99191d','reader3','Nice post, author2!','2026-11-28T11:06:46.845Z',0);
+INSERT INTO comments VALUES('8cf5ca11-c98b-4c64-8f68-1005','8cf5ca11-c98b-4c64-8f68-9c731ce4db71','reader16','Nice post, author3!','2026-11-28T11:06:47.326Z',0);
+INSERT INTO comments VALUES('5418f5ef-1b34-4271-99d5-1007','5418f5ef-1b34-4271-99d5-c874fa99191d','reader18','Nice post, author2!','2026-11-28T11:06:47.400Z',0);
+CREATE TABLE checkpoints ( consumer_group TEXT NOT NULL, topic TEXT NOT NULL, partition_id INTEGER NOT NULL, next_offset BIGINT NOT NULL, PRIMARY KEY (consumer_group, topic, partition_id));
+INSERT INTO checkpoints VALUES('fanout.previous-release','post-events',0,41);
+INSERT INTO checkpoints VALUES('fanout.previous-release','post-events',1,64);
+INSERT INTO checkpoints VALUES('fanout.previous-release','post-events',2,55);
+INSERT INTO checkpoints VALUES('fanout.previous-release','post-events',3,40);
+CREATE TABLE removed_posts ( post_id TEXT PRIMARY KEY, applied_version BIGINT NOT NULL);
+CREATE INDEX posts_author ON posts (author);
+CREATE INDEX posts_likes ON posts (likes);
+CREATE INDEX comments_post ON comments (post_id);
+COMMIT;

@@ -1,0 +1,46 @@
+#include "fanoutd_config.hpp"
+
+#include <sstream>
+
+#include "kafka_test.hpp"
+#include "process.hpp"
+
+namespace fanout::test {
+
+std::string config_header(const DaemonSettings& settings) {
+    std::ostringstream y;
+    y << "kafka:\n"
+      << "  brokers: " << brokers() << "\n"
+      << "  properties:\n"
+      << "    auto.commit.interval.ms: \"200\"\n"
+      << "    session.timeout.ms: \"6000\"\n"
+      << "    heartbeat.interval.ms: \"500\"\n"
+      << "    topic.metadata.refresh.interval.ms: \"1000\"\n";
+    for (const auto& [key, value] : settings.kafka_properties) y << "    " << key << ": \"" << value << "\"\n";
+    y << "group_prefix: " << settings.group_prefix << "\n"
+      << "dead_letter_topic: " << settings.dead_letter_topic << "\n"
+      << "drain_timeout_ms: " << settings.drain_timeout_ms << "\n";
+    return y.str();
+}
+
+std::string make_config(const DaemonSettings& settings, const std::string& topic,
+                        const std::vector<PluginSpec>& plugins) {
+    std::ostringstream y;
+    y << config_header(settings) << "plugins:\n";
+    for (const auto& p : plugins) {
+        y << "  - name: " << p.name << "\n"
+          << "    type: library\n"
+          << "    path: " << (lib_dir() / p.library).string() << "\n"
+          << "    topics: [" << topic << "]\n"
+          << p.extra << "    options:\n"
+          << p.options;
+    }
+    return y.str();
+}
+
+std::string make_config(const std::string& group_prefix, const std::string& dead_letter_topic, const std::string& topic,
+                        const std::vector<PluginSpec>& plugins, int drain_timeout_ms) {
+    return make_config(DaemonSettings{group_prefix, dead_letter_topic, drain_timeout_ms}, topic, plugins);
+}
+
+}  // namespace fanout::test
