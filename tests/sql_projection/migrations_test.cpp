@@ -2,6 +2,7 @@
 // applied once and in order, recorded with a checksum, all or nothing, and a
 // database this build cannot use is refused with a message that says why.
 // Statements are plain CREATE TABLE (no IF NOT EXISTS), so running one twice fails.
+// The last tests run on the PostgreSQL of FANOUT_TEST_PG (a schema of their own).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -15,6 +16,7 @@
 #include "fanout/sql/connection.hpp"
 #include "fanout/sql/migrations.hpp"
 #include "process.hpp"
+#include "test_database.hpp"
 
 namespace sql = fanout::sql;
 
@@ -178,3 +180,56 @@ TEST_F(SqlMigrations, ProcessesStartingTogetherApplyEachMigrationOnce) {
 }
 
 }  // namespace
+
+// --- PostgreSQL (FANOUT_TEST_PG): a schema of the test's own --------------------
+
+namespace {
+
+std::unique_ptr<soci::session> open_on(const fanout::test::TestDatabase& db) {
+    sql::ConnectionSettings settings;
+    settings.connection = db.connection();
+    return sql::connect(settings);
+}
+
+}  // namespace
+
+TEST(SqlMigrationsPostgres, ProcessesStartingTogetherApplyEachMigrationOnce) {
+    fanout::test::TestDatabase db(fanout::test::DbBackend::postgresql);
+    const sql::Schema schema{"c", {table("a"), table("b"), table("c")}};
+    std::atomic<int> failures{0};
+    std::vector<std::thread> starters;
+    for (int i = 0; i < 6; ++i) {
+        starters.emplace_back([&] {
+            try {
+                sql::migrate(*open_on(db), schema);
+            } catch (const std::exception& e) {
+                ++failures;
+                ADD_FAILURE() << e.what();
+            }
+        });
+    }
+    for (auto& t : starters) t.join();
+    EXPECT_EQ(failures.load(), 0);
+    int history = 0;
+    db.session() << "SELECT COUNT(*) FROM fanout_schema_history WHERE component = 'c'", soci::into(history);
+    EXPECT_EQ(history, 3);
+    EXPECT_EQ(sql::recorded_version(db.session(), schema), 3);
+}
+
+TEST(SqlMigrationsPostgres, AFailingMigrationLeavesNothingBehindAndThePerBackendStatementsRun) {
+    fanout::test::TestDatabase db(fanout::test::DbBackend::postgresql);
+    const auto s = open_on(db);
+    // SQLite would not parse the PostgreSQL statement: only PostgreSQL runs it.
+    const sql::Migration ids{"ids", {"CREATE TABLE t (id INTEGER PRIMARY KEY)"}, {"CREATE TABLE t (id BIGSERIAL PRIMARY KEY)"}};
+    sql::migrate(*s, {"c", {ids}});
+    *s << "INSERT INTO t DEFAULT VALUES";
+    const sql::Schema broken{"c", {ids, table("b"), {"bad", {"NOT SQL"}}}};
+    EXPECT_THROW(sql::migrate(*s, broken), std::exception);
+    int tables = -1;
+    *s << "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'b'",
+        soci::into(tables);
+    EXPECT_EQ(tables, 0) << "migration 2 rolled back with 3";
+    EXPECT_EQ(sql::recorded_version(*s, broken), 1);
+    EXPECT_THROW(sql::migrate(*s, {"c", {{"ids", {"CREATE TABLE t (id INTEGER PRIMARY KEY)"}}}}), sql::SchemaError)
+        << "the PostgreSQL statements were recorded: other statements are an edit";
+}
