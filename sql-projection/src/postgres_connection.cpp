@@ -2,6 +2,7 @@
 
 #include <soci/postgresql/soci-postgresql.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
@@ -70,6 +71,70 @@ PostgresConnection::Result PostgresConnection::run_arrays(const char* name, std:
         check(PQexecPrepared(conn_, name, static_cast<int>(n), values, nullptr, nullptr, 0), PGRES_COMMAND_OK, name);
     rows_ += static_cast<std::uint64_t>(affected(r));
     return r;
+}
+
+bool transient_sqlstate(std::string_view sqlstate) noexcept {
+    if (sqlstate.size() != 5) return false;
+    const std::string_view cls = sqlstate.substr(0, 2);
+    return cls == "08" || cls == "40" || cls == "53" || cls == "57" || cls == "58" || sqlstate == "55P03";
+}
+
+std::optional<PgCallFailure> PostgresConnection::run_pipelined(std::span<const PgCall> calls) {
+    std::vector<const char*> values;
+    for (std::size_t first = 0; first < calls.size(); first += k_pipeline_calls) {
+        const std::size_t last = std::min(calls.size(), first + k_pipeline_calls);
+        if (PQenterPipelineMode(conn_) != 1) {
+            broken_ = PQstatus(conn_) != CONNECTION_OK;
+            throw DatabaseError("postgresql: cannot enter pipeline mode: " + trimmed(PQerrorMessage(conn_)));
+        }
+        const auto lost = [&](const char* what) {
+            const std::string message = trimmed(PQerrorMessage(conn_));
+            broken_ = true;  // the pipeline's state is unknown: start over on a new connection
+            throw DatabaseError(std::string("postgresql: ") + what + ": " + message);
+        };
+        for (std::size_t i = first; i < last; ++i) {
+            values.clear();
+            for (const auto& v : calls[i].values) values.push_back(v ? v->c_str() : nullptr);
+            if (PQsendQueryPrepared(conn_, calls[i].statement, static_cast<int>(values.size()), values.data(), nullptr,
+                                    nullptr, 0) != 1) {
+                lost("sending a pipelined statement");
+            }
+        }
+        if (PQpipelineSync(conn_) != 1) lost("pipeline sync");
+        // Each call's result is followed by a null; the sync's result ends the pipeline.
+        std::optional<PgCallFailure> failure;
+        std::size_t index = first;
+        for (int nulls = 0;;) {
+            PGresult* raw = PQgetResult(conn_);
+            if (raw == nullptr) {
+                if (++nulls > 2) lost("the pipeline ended without its sync");
+                continue;
+            }
+            nulls = 0;
+            Result r(raw);
+            const ExecStatusType status = PQresultStatus(r.get());
+            if (status == PGRES_PIPELINE_SYNC) break;
+            if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+                rows_ += static_cast<std::uint64_t>(affected(r));
+            } else if (status == PGRES_FATAL_ERROR) {
+                if (!failure) {
+                    const char* state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);
+                    failure = PgCallFailure{index, trimmed(PQresultErrorMessage(r.get())), state != nullptr ? state : ""};
+                }
+            } else if (status != PGRES_PIPELINE_ABORTED) {
+                lost("unexpected pipelined result");
+            }
+            ++index;
+        }
+        if (PQexitPipelineMode(conn_) != 1) {
+            while (PGresult* rest = PQgetResult(conn_)) PQclear(rest);
+            if (PQexitPipelineMode(conn_) != 1) lost("leaving pipeline mode");
+        }
+        if (PQstatus(conn_) != CONNECTION_OK) lost("connection");
+        if (failure && failure->index >= last) lost("a pipelined result without its call");
+        if (failure) return failure;
+    }
+    return std::nullopt;
 }
 
 PostgresConnection::Result PostgresConnection::exec(const char* sql, ExecStatusType expected) {

@@ -44,7 +44,8 @@ void SqliteConnection::fail(const char* what) {
     const int code = sqlite3_extended_errcode(db_);
     // Busy/locked/full leave the connection usable; I/O or corruption may not.
     const int primary = code & 0xff;
-    if (primary != SQLITE_BUSY && primary != SQLITE_LOCKED && primary != SQLITE_FULL && primary != SQLITE_CONSTRAINT) {
+    if (primary != SQLITE_BUSY && primary != SQLITE_LOCKED && primary != SQLITE_FULL && primary != SQLITE_CONSTRAINT &&
+        primary != SQLITE_MISMATCH && primary != SQLITE_RANGE && primary != SQLITE_TOOBIG && primary != SQLITE_ERROR) {
         broken_ = true;
     }
     throw DatabaseError(std::string("sqlite: ") + what + ": " + sqlite3_errmsg(db_) + " (code " + std::to_string(code) +
@@ -65,6 +66,12 @@ void SqliteConnection::bind(sqlite3_stmt* statement, int index, std::string_view
     if (sqlite3_bind_text(statement, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC) != SQLITE_OK) {
         fail("bind");
     }
+}
+
+int SqliteConnection::last_error_code() const noexcept { return sqlite3_extended_errcode(db_); }
+
+void SqliteConnection::bind(sqlite3_stmt* statement, int index, double value) {
+    if (sqlite3_bind_double(statement, index, value) != SQLITE_OK) fail("bind");
 }
 
 void SqliteConnection::bind(sqlite3_stmt* statement, int index, std::int64_t value) {

@@ -1,5 +1,7 @@
 #include "plugin_under_test.hpp"
 
+#include <stdexcept>
+
 #include <yaml-cpp/yaml.h>
 
 #include "option_values.hpp"
@@ -20,7 +22,13 @@ PluginUnderTest::PluginUnderTest(const PluginIdentity& identity, const std::stri
     : library_(daemon::PluginLibrary::load(lib_dir() / identity.library)), context_(identity.name, std::move(group)) {
     const auto options = daemon::OptionValues::validate(library_->descriptor().option_specs(), YAML::Load(options_yaml),
                                                         "test.yaml", "plugin '" + identity.name + "'");
-    plugin_ = library_->descriptor().create(options, context_);
+    try {
+        plugin_ = library_->descriptor().create(options, context_);
+    } catch (const std::exception& e) {
+        // The exception's type may live in the library, which unwinding
+        // this constructor unloads: keep its message in a type of our own.
+        throw std::runtime_error(e.what());
+    }
 }
 
 PluginUnderTest::~PluginUnderTest() { plugin_.reset(); }

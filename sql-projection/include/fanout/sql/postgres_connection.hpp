@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <optional>
+#include <vector>
 #include <iterator>
 #include <memory>
 #include <span>
@@ -30,6 +32,25 @@ struct PreparedSql {
     const char* name;
     const char* sql;
 };
+
+/// One call of a prepared statement: its parameters as text, nullopt for NULL.
+struct PgCall {
+    const char* statement;
+    std::vector<std::optional<std::string>> values;
+};
+
+/// A call that failed in run_pipelined: which, and the server's answer.
+struct PgCallFailure {
+    std::size_t index;
+    std::string message;   ///< the server's message, on one line
+    std::string sqlstate;  ///< e.g. "23505"; empty when the server gave none
+};
+
+/// True for a SQLSTATE that passes by itself: connection exceptions (08),
+/// transaction rollbacks (40: serialization failure, deadlock), insufficient
+/// resources (53), operator intervention (57: shutdown, cancel), lock not
+/// available (55P03), system errors (58).
+bool transient_sqlstate(std::string_view sqlstate) noexcept;
 
 class PostgresConnection {
 public:
@@ -91,6 +112,13 @@ public:
         return {PQgetvalue(result.get(), row, column), static_cast<std::size_t>(PQgetlength(result.get(), row, column))};
     }
     static std::int64_t integer(const Result& result, int row, int column);
+    /// Run `calls` in order in pipeline mode: one round trip per
+    /// k_pipeline_calls calls instead of one per call. Stops at the first
+    /// call the server refuses and returns it (the calls after it did not run;
+    /// inside a transaction, roll back to a savepoint taken before); nullopt
+    /// when every call ran. Throws DatabaseError when the connection fails.
+    std::optional<PgCallFailure> run_pipelined(std::span<const PgCall> calls);
+    static constexpr std::size_t k_pipeline_calls = 256;
     /// Run SQL without parameters; throws DatabaseError like run().
     Result exec(const char* sql, ExecStatusType expected);
     /// Rows a command touched.

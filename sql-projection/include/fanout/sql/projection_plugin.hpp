@@ -42,9 +42,12 @@ namespace fanout::sql {
 /// What a projection decided about one event; a projection may use its own
 /// type with the same `kind` and `reason` (and more fields).
 struct Verdict {
-    enum class Kind { applied, duplicate, ignored, rejected };
+    /// deferred: not applied in this batch, to come again (after a rejected
+    /// event of its partition, in a projection without versions: applying it
+    /// now could apply it twice when the rejected one is delivered again).
+    enum class Kind { applied, duplicate, ignored, rejected, deferred };
     Kind kind = Kind::applied;
-    std::string reason;  ///< for rejected: why (sent with the dead letter)
+    std::string reason;  ///< for rejected and deferred: why
 };
 
 template <typename Derived, typename VerdictType = Verdict>
@@ -54,7 +57,6 @@ public:
         if (!select(events, outcomes)) return;
         Derived& self = static_cast<Derived&>(*this);
         using Store = typename Derived::Store;
-        using Kind = typename VerdictType::Kind;
         bool committing = false;
         try {
             self.prepare(accepted_);
@@ -65,7 +67,7 @@ public:
             const auto& changes = self.project(store, verdicts_);
             store.write(changes);
             const std::uint64_t rows = store.rows_written();  // before the checkpoint rows
-            plan_advances([this](std::size_t k) { return verdicts_[k].kind == Kind::rejected; });
+            plan_advances([this](std::size_t k) { return holds_checkpoint(verdicts_[k]); });
             if (!advance(outcomes)) return;
             committing = true;
             store.commit();
@@ -110,19 +112,33 @@ private:
         }
     }
 
+    static constexpr bool k_defers = requires { VerdictType::Kind::deferred; };
+
+    /// A partition's checkpoint stops at a rejected (and a deferred) event.
+    static bool holds_checkpoint(const VerdictType& v) {
+        using Kind = typename VerdictType::Kind;
+        if constexpr (k_defers) {
+            return v.kind == Kind::rejected || v.kind == Kind::deferred;
+        } else {
+            return v.kind == Kind::rejected;
+        }
+    }
+
     void commit_batch(std::span<Outcome> outcomes) {
         using Kind = typename VerdictType::Kind;
         static_assert(static_cast<int>(Kind::applied) == 0 && static_cast<int>(Kind::duplicate) == 1 &&
                           static_cast<int>(Kind::ignored) == 2 && static_cast<int>(Kind::rejected) == 3,
-                      "VerdictType::Kind: applied, duplicate, ignored, rejected, in that order");
+                      "VerdictType::Kind: applied, duplicate, ignored, rejected (then deferred), in that order");
         advance_positions();
-        std::uint64_t counts[4] = {0, 0, 0, 0};
+        std::uint64_t counts[5] = {0, 0, 0, 0, 0};
         for (std::size_t k = 0; k < accepted_.size(); ++k) {
             auto& v = verdicts_[k];
             ++counts[static_cast<int>(v.kind)];
             if (v.kind == Kind::rejected) {
                 log_rejected(*accepted_[k], v.reason);
                 outcomes[accepted_index_[k]] = Outcome::reject(std::move(v.reason));
+            } else if constexpr (k_defers) {
+                if (v.kind == Kind::deferred) outcomes[accepted_index_[k]] = Outcome::retry_later(std::move(v.reason));
             }
         }
         count(counts[static_cast<int>(Kind::applied)], counts[static_cast<int>(Kind::duplicate)],

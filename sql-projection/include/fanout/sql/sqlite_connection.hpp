@@ -70,14 +70,17 @@ public:
     /// Bind text that outlives the step (SQLITE_STATIC: not copied).
     void bind(sqlite3_stmt* statement, int index, std::string_view text);
     void bind(sqlite3_stmt* statement, int index, std::int64_t value);
+    void bind(sqlite3_stmt* statement, int index, double value);
     void bind(sqlite3_stmt* statement, int index, bool value) { bind(statement, index, std::int64_t{value ? 1 : 0}); }
     void bind_null(sqlite3_stmt* statement, int index);
     /// Text, or NULL when empty.
     void bind(sqlite3_stmt* statement, int index, std::optional<std::string_view> text);
     /// Throw DatabaseError for the last call's error, marking the connection
-    /// unusable unless the error leaves it usable (busy, locked, full,
-    /// constraint).
+    /// unusable unless the error leaves it usable (busy, locked, full, and the
+    /// errors of one statement: constraint, mismatch, range, too big, error).
     [[noreturn]] void fail(const char* what);
+    /// The last call's extended result code (sqlite3_extended_errcode).
+    int last_error_code() const noexcept;
 
     /// BEGIN IMMEDIATE, COMMIT. Throw DatabaseError.
     void begin();

@@ -1,0 +1,240 @@
+// The configuration-only SQL projection (plugins/sql_config): statements of
+// every kind bound from the event, exactly once across replays, a poison
+// event dead-lettered while the rest of its batch commits, database failures
+// retried, and a definition checked with the place of each mistake. On
+// SQLite and on the PostgreSQL of FANOUT_TEST_PG.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <soci/soci.h>
+
+#include "event_builder.hpp"
+#include "plugin_under_test.hpp"
+#include "process.hpp"
+#include "test_database.hpp"
+
+using namespace fanout::test;
+
+namespace {
+
+const PluginIdentity k_plugin{"libfanout_sql_config.so", "posts-cfg"};
+constexpr const char* k_group = "fanout.posts-cfg";
+
+const char* const k_definition = R"(component: posts_cfg
+migrations:
+  - description: posts and their likes
+    sql:
+      - >-
+        CREATE TABLE cfg_posts (post_id TEXT PRIMARY KEY, author TEXT NOT NULL, likes BIGINT NOT NULL DEFAULT 0,
+        last_by TEXT, partition_id BIGINT, first_offset BIGINT, version BIGINT)
+on:
+  PostCreatedEvent:
+    - name: insert post
+      sql: >-
+        INSERT INTO cfg_posts (post_id, author, partition_id, first_offset, version)
+        VALUES (:aggregate_id, :data.author, :partition, :offset, :version)
+  PostLikedEvent:
+    - name: count like
+      sql: UPDATE cfg_posts SET likes = likes + 1, last_by = :data.likedBy WHERE post_id = :aggregate_id
+  MessageUpdatedEvent:
+    - name: upsert post
+      sql: >-
+        INSERT INTO cfg_posts (post_id, author) VALUES (:aggregate_id, :data.nested.name)
+        ON CONFLICT (post_id) DO UPDATE SET author = excluded.author
+  PostRemovedEvent:
+    - name: delete post
+      sql: DELETE FROM cfg_posts WHERE post_id = :aggregate_id
+)";
+
+struct Row {
+    std::string author;
+    std::int64_t likes = 0;
+    std::optional<std::string> last_by;
+    bool operator==(const Row&) const = default;
+};
+
+class SqlConfig : public ::testing::TestWithParam<DbBackend> {
+protected:
+    void SetUp() override { db_ = std::make_unique<TestDatabase>(GetParam()); }
+
+    std::unique_ptr<PluginUnderTest> plugin(const std::string& definition = k_definition,
+                                            const std::string& extra = "") {
+        const auto file = dir_.write("projection.yaml", definition);
+        return std::make_unique<PluginUnderTest>(
+            k_plugin, db_->connection_option() + "definition: " + yaml_quote(file.string()) + "\n" + extra, k_group);
+    }
+
+    std::map<std::string, Row> posts() {
+        std::map<std::string, Row> out;
+        const soci::rowset<soci::row> rows =
+            (db_->session().prepare << "SELECT post_id, author, likes, last_by FROM cfg_posts");
+        for (const soci::row& r : rows) {
+            Row row{r.get<std::string>(1), static_cast<std::int64_t>(r.get<long long>(2)), std::nullopt};
+            if (r.get_indicator(3) == soci::i_ok) row.last_by = r.get<std::string>(3);
+            out[r.get<std::string>(0)] = row;
+        }
+        return out;
+    }
+
+    std::int64_t checkpoint(int partition) {
+        return db_->checkpoint("posts_cfg_checkpoints", k_group, k_topic, partition);
+    }
+
+    TempDir dir_;
+    std::unique_ptr<TestDatabase> db_;
+};
+
+TEST_P(SqlConfig, StatementsOfEveryKindRunPerEventTypeAndBindTheEvent) {
+    auto p = plugin();
+    p->assign(k_topic, {0});
+    PartitionEvents e;
+    const std::vector<FakeEvent> batch = {
+        e.next("PostCreatedEvent", "p1", 1, R"({"author":"alice"})"),
+        e.next("PostLikedEvent", "p1", 2, R"({"likedBy":"bob"})"),
+        e.next("PostLikedEvent", "p1", 3),  // no likedBy: NULL
+        e.next("PostCreatedEvent", "p2", 1, R"({"author":"carol"})"),
+        e.next("MessageUpdatedEvent", "p3", 1, R"({"nested":{"name":"zed"}})"),
+        e.next("PostCreatedEvent", "p4", 1, R"({"author":"dan"})"),
+        e.next("PostRemovedEvent", "p4", 2),
+        e.next("CommentAddedEvent", "p1", 4, R"({"commentId":"c1"})"),  // no statements: ignored
+    };
+    const auto outcomes = p->handle(batch);
+    EXPECT_TRUE(all_done(outcomes)) << ::testing::PrintToString(describe(outcomes));
+    const auto rows = posts();
+    EXPECT_EQ(rows, (std::map<std::string, Row>{{"p1", {"alice", 2, std::nullopt}},
+                                                {"p2", {"carol", 0, std::nullopt}},
+                                                {"p3", {"zed", 0, std::nullopt}}}));
+    long long partition = -1, offset = -1, version = -1;
+    db_->session() << "SELECT partition_id, first_offset, version FROM cfg_posts WHERE post_id = 'p2'",
+        soci::into(partition), soci::into(offset), soci::into(version);
+    EXPECT_EQ(partition, 0);
+    EXPECT_EQ(offset, 3);
+    EXPECT_EQ(version, 1);
+    EXPECT_EQ(p->counter("applied"), 7u);
+    EXPECT_EQ(p->counter("ignored"), 1u);
+    EXPECT_EQ(checkpoint(0), 8);
+}
+
+TEST_P(SqlConfig, ReplayedEventsChangeNothingSoIncrementsCountEachEventOnce) {
+    PartitionEvents e;
+    std::vector<FakeEvent> batch = {e.next("PostCreatedEvent", "p1", 1, R"({"author":"alice"})")};
+    for (int i = 0; i < 20; ++i) batch.push_back(e.next("PostLikedEvent", "p1", i + 2));
+    {
+        auto first = plugin();
+        first->assign(k_topic, {0});
+        ASSERT_TRUE(all_done(first->handle(batch)));
+    }
+    // A restart after the commit: Kafka's offset lagged, the whole batch comes again.
+    auto second = plugin();
+    EXPECT_EQ(second->assign(k_topic, {0}), std::vector<std::int64_t>{21});
+    EXPECT_TRUE(all_done(second->handle(batch)));
+    EXPECT_EQ(second->counter("duplicates"), 21u);
+    EXPECT_EQ(posts().at("p1").likes, 20);
+}
+
+TEST_P(SqlConfig, APoisonEventIsDeadLetteredWithItsStatementAndTheRestOfTheBatchCommits) {
+    auto p = plugin();
+    p->assign(k_topic, {0, 1});
+    PartitionEvents zero(0), one(1);
+    const std::vector<FakeEvent> batch = {
+        zero.next("PostCreatedEvent", "p1", 1, R"({"author":"alice"})"),
+        zero.next("PostCreatedEvent", "bad", 1, R"({"title":"no author"})"),  // author NOT NULL
+        zero.next("PostLikedEvent", "p1", 2),  // after the poison in its partition: comes again
+        one.next("PostCreatedEvent", "p9", 1, R"({"author":"ivy"})"),
+        one.next("PostLikedEvent", "p9", 2),
+    };
+    const auto outcomes = p->handle(batch);
+    ASSERT_EQ(kinds(outcomes), (std::vector<std::string>{"done", "reject", "retry_later", "done", "done"}));
+    EXPECT_NE(outcomes[1].reason().find("statement 'insert post' failed"), std::string::npos) << outcomes[1].reason();
+    EXPECT_NE(outcomes[1].reason().find("author"), std::string::npos) << outcomes[1].reason();
+    EXPECT_EQ(posts(), (std::map<std::string, Row>{{"p1", {"alice", 0, std::nullopt}}, {"p9", {"ivy", 1, std::nullopt}}}));
+    EXPECT_EQ(checkpoint(0), 1) << "held at the poison event until it is dead-lettered";
+    EXPECT_EQ(checkpoint(1), 2);
+    // The host dead-letters the poison and delivers the rest again.
+    EXPECT_TRUE(all_done(p->handle({batch[2]})));
+    EXPECT_EQ(posts().at("p1").likes, 1);
+    EXPECT_EQ(checkpoint(0), 3);
+}
+
+TEST_P(SqlConfig, ALockedDatabaseRetriesTheBatchAndNeverDeadLetters) {
+    auto p = plugin(k_definition, "lock_timeout_ms: 200\nreconnect_interval_ms: 0\n");
+    p->assign(k_topic, {0});
+    PartitionEvents e;
+    ASSERT_TRUE(all_done(p->handle({e.next("PostCreatedEvent", "p1", 1, R"({"author":"alice"})")})));
+    const std::vector<FakeEvent> likes = {e.next("PostLikedEvent", "p1", 2), e.next("PostLikedEvent", "p1", 3)};
+    {
+        soci::session& other = db_->session();
+        other << (GetParam() == DbBackend::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+        if (GetParam() == DbBackend::postgresql) other << "LOCK TABLE cfg_posts IN ACCESS EXCLUSIVE MODE";
+        const auto locked = p->handle(likes);
+        EXPECT_EQ(kinds(locked), (std::vector<std::string>{"retry_later", "retry_later"}));
+        other << "ROLLBACK";
+    }
+    EXPECT_TRUE(all_done(p->handle(likes)));
+    EXPECT_EQ(posts().at("p1").likes, 2);
+    EXPECT_GE(p->counter("db_errors"), 1u);
+    EXPECT_EQ(p->counter("rejected"), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, SqlConfig, ::testing::Values(DbBackend::sqlite, DbBackend::postgresql),
+                         [](const auto& info) { return to_string(info.param); });
+
+// --- The definition, checked with the place of each mistake ----------------------
+
+class SqlConfigDefinition : public ::testing::Test {
+protected:
+    /// The error starting the plugin with `definition` on SQLite.
+    std::string error(const std::string& definition) {
+        const auto file = dir_.write("projection.yaml", definition);
+        try {
+            PluginUnderTest p(k_plugin, db_.connection_option() + "definition: " + yaml_quote(file.string()) + "\n",
+                              k_group);
+        } catch (const std::exception& e) {
+            const std::string what = e.what();
+            // Messages name the file; keep what follows it.
+            const std::size_t at = what.find(file.string());
+            return at == std::string::npos ? what : what.substr(at + file.string().size());
+        }
+        ADD_FAILURE() << "accepted:\n" << definition;
+        return {};
+    }
+
+    TempDir dir_;
+    TestDatabase db_{DbBackend::sqlite};
+};
+
+TEST_F(SqlConfigDefinition, EveryMistakeNamesItsLineColumnAndWhatWasExpected) {
+    EXPECT_EQ(error("component: x\nmigration: []\n"),
+              ":2:1: unknown key 'migration' in the projection definition (expected checkpoint_table, component, "
+              "migrations, on)");
+    EXPECT_EQ(error("migrations: [{sql: CREATE TABLE t (x INT)}]\non: {A: [{name: a, sql: SELECT 1}]}\n"),
+              ":1:1: missing 'component': the projection's name in its database (e.g. likes)");
+    EXPECT_EQ(error("component: 'bad name'\nmigrations: [{sql: CREATE TABLE t (x INT)}]\non: {A: [{name: a, sql: SELECT 1}]}\n"),
+              ":1:12: component must be a name of letters, digits and _ (at most 63), not starting with a digit");
+    EXPECT_EQ(error("component: c\nmigrations: [{sql: CREATE TABLE t (x INT)}]\non:\n  A:\n    - name: a\n      sql: "
+                    "INSERT INTO t VALUES (:aggregateId)\n"),
+              ":6:12: statement 'a': unknown parameter :aggregateId (expected one of aggregate_id, version, event_id, "
+              "type, occurred_at, global_sequence, topic, partition, offset, key, timestamp_ms, data.<path>) (at "
+              "byte 23 of its SQL)");
+    EXPECT_EQ(error("component: c\nmigrations: [{sql: CREATE TABLE t (x INT)}]\non:\n  A:\n    - name: a\n"),
+              ":5:7: statement 'a' has no sql");
+    EXPECT_EQ(error("component: c\nmigrations: []\non: {A: [{name: a, sql: SELECT 1}]}\n"),
+              ":2:13: migrations must be a non-empty list (each with sql, and optionally description and postgresql)");
+    EXPECT_EQ(error("component: c\nmigrations: [{sql: CREATE TABLE t (x INT)}]\non:\n  A:\n    - {name: a, sql: SELECT 1}\n"
+                    "    - {name: a, sql: SELECT 2}\n"),
+              ":6:14: statement 'a' is named twice in A");
+    const std::string missing_table =
+        error("component: c\nmigrations: [{sql: CREATE TABLE t (x INT)}]\non:\n  A:\n    - name: a\n      sql: "
+              "INSERT INTO nope VALUES (:version)\n");
+    EXPECT_NE(missing_table.find(":6:12: statement 'a' does not compile against the schema"), std::string::npos)
+        << missing_table;
+    EXPECT_NE(missing_table.find("no such table: nope"), std::string::npos) << missing_table;
+    EXPECT_NE(error("component: c\nmigrations: [{sql: [}\n").find(":2:"), std::string::npos);
+}
+
+}  // namespace
