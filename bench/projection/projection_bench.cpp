@@ -184,7 +184,7 @@ void projection_target(Target& target, const Settings& s, const ProjectionBenchS
         connection = s.pg + " options='-c search_path=" + target.schema + "' application_name=" + target.schema;
     }
     target.plugin_entry = "    type: library\n    path: " + yaml_quote((lib_dir / spec.library).string()) +
-                          "\n    options:\n      connection: " + yaml_quote(connection) + "\n";
+                          "\n    options:\n      connection: " + yaml_quote(connection) + "\n" + spec.extra_options;
     target.session = std::make_unique<soci::session>();
     sql::open_session(*target.session, connection);
     soci::session* db = target.session.get();
