@@ -33,13 +33,13 @@ struct ProjectionBenchSpec {
     std::string checkpoint_table;  ///< where progress is read: "checkpoints"
     std::string tag;               ///< short name for topics, groups and schemas: "rm"
     int default_batch = 1000;
-    /// More plugin options, as YAML lines indented 6 spaces (after `connection:`).
-    std::string extra_options;
     /// Fold one produced event (its JSON value) into the reference.
     std::function<void(const std::string& value)> reference;
     /// The projection's tables on `session` against the reference: empty
     /// when equal, else the first differences.
     std::function<std::string(soci::session& session)> differences;
+    /// More plugin options, as YAML lines indented 6 spaces (after `connection:`).
+    std::string extra_options = {};
 };
 
 /// Parse the command line (--help lists the options) and run. Returns the
