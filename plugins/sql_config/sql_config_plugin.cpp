@@ -152,6 +152,25 @@ protected:
     virtual void savepoint() = 0;
     virtual void rollback_to_savepoint() = 0;
     virtual void release() = 0;
+
+    /// `each(i, event, statement, data)` for every statement of events[from,
+    /// to) still to apply, in order; stops at, and returns, the first failure
+    /// `each` reports. `plan`: event type -> prepared statements.
+    template <class Plan, class Each>
+    static std::optional<EventFailure> for_each_statement(const Plan& plan, std::span<const Event* const> events,
+                                                          std::span<const Verdict> verdicts, std::size_t from,
+                                                          std::size_t to, Each&& each) {
+        for (std::size_t i = from; i < to; ++i) {
+            if (verdicts[i].kind != Verdict::Kind::applied) continue;
+            const auto it = plan.find(events[i]->type());
+            if (it == plan.end()) continue;
+            std::optional<rapidjson::Document> data;
+            for (const auto& statement : it->second) {
+                if (auto failure = each(i, *events[i], statement, data)) return failure;
+            }
+        }
+        return std::nullopt;
+    }
 };
 
 std::string failed(const Statement& s, const std::string& message) {
@@ -188,44 +207,39 @@ private:
     std::optional<EventFailure> execute(std::span<const Event* const> events, std::span<const Verdict> verdicts,
                                         std::size_t from, std::size_t to) override {
         std::vector<std::string> owned;
-        for (std::size_t i = from; i < to; ++i) {
-            if (verdicts[i].kind != Verdict::Kind::applied) continue;
-            const Event& e = *events[i];
-            const auto it = plan_.find(e.type());
-            if (it == plan_.end()) continue;
-            std::optional<rapidjson::Document> data;
-            for (Prepared& p : it->second) {
-                owned.clear();
-                owned.reserve(p.parameters.size());
-                auto* s = p.statement.get();
-                for (std::size_t k = 0; k < p.parameters.size(); ++k) {
-                    const int index = static_cast<int>(k) + 1;
-                    const Value v = value_of(e, p.parameters[k], data);
-                    if (std::holds_alternative<std::monostate>(v)) {
-                        db_.bind_null(s, index);
-                    } else if (const auto* n = std::get_if<std::int64_t>(&v)) {
-                        db_.bind(s, index, *n);
-                    } else if (const auto* d = std::get_if<double>(&v)) {
-                        db_.bind(s, index, *d);
-                    } else if (const auto* t = std::get_if<std::string_view>(&v)) {
-                        db_.bind(s, index, *t);
-                    } else {
-                        owned.push_back(std::get<std::string>(v));
-                        db_.bind(s, index, std::string_view(owned.back()));
-                    }
-                }
-                try {
-                    db_.run(s);
-                } catch (const sql::DatabaseError& error) {
-                    const int primary = db_.last_error_code() & 0xff;
-                    if (!db_.usable() || primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_FULL) {
-                        throw;
-                    }
-                    return EventFailure{i, failed(*p.definition, error.what())};
+        return for_each_statement(plan_, events, verdicts, from, to,
+                                  [&](std::size_t i, const Event& e, const Prepared& p,
+                                      std::optional<rapidjson::Document>& data) -> std::optional<EventFailure> {
+            owned.clear();
+            owned.reserve(p.parameters.size());
+            auto* s = p.statement.get();
+            for (std::size_t k = 0; k < p.parameters.size(); ++k) {
+                const int index = static_cast<int>(k) + 1;
+                const Value v = value_of(e, p.parameters[k], data);
+                if (std::holds_alternative<std::monostate>(v)) {
+                    db_.bind_null(s, index);
+                } else if (const auto* n = std::get_if<std::int64_t>(&v)) {
+                    db_.bind(s, index, *n);
+                } else if (const auto* d = std::get_if<double>(&v)) {
+                    db_.bind(s, index, *d);
+                } else if (const auto* t = std::get_if<std::string_view>(&v)) {
+                    db_.bind(s, index, *t);
+                } else {
+                    owned.push_back(std::get<std::string>(v));
+                    db_.bind(s, index, std::string_view(owned.back()));
                 }
             }
-        }
-        return std::nullopt;
+            try {
+                db_.run(s);
+            } catch (const sql::DatabaseError& error) {
+                const int primary = db_.last_error_code() & 0xff;
+                if (!db_.usable() || primary == SQLITE_BUSY || primary == SQLITE_LOCKED || primary == SQLITE_FULL) {
+                    throw;
+                }
+                return EventFailure{i, failed(*p.definition, error.what())};
+            }
+            return std::nullopt;
+        });
     }
 
     void savepoint() override { db_.exec("SAVEPOINT fanout_batch"); }
@@ -281,21 +295,17 @@ private:
         calls_.clear();
         call_event_.clear();
         call_statement_.clear();
-        for (std::size_t i = from; i < to; ++i) {
-            if (verdicts[i].kind != Verdict::Kind::applied) continue;
-            const Event& e = *events[i];
-            const auto it = plan_.find(e.type());
-            if (it == plan_.end()) continue;
-            std::optional<rapidjson::Document> data;
-            for (const Prepared& p : it->second) {
-                sql::PgCall call{p.name.c_str(), {}};
-                call.values.reserve(p.parameters.size());
-                for (const sql::Parameter& parameter : p.parameters) call.values.push_back(text_of(value_of(e, parameter, data)));
-                calls_.push_back(std::move(call));
-                call_event_.push_back(i);
-                call_statement_.push_back(p.definition);
-            }
-        }
+        for_each_statement(plan_, events, verdicts, from, to,
+                           [&](std::size_t i, const Event& e, const Prepared& p,
+                               std::optional<rapidjson::Document>& data) -> std::optional<EventFailure> {
+            sql::PgCall call{p.name.c_str(), {}};
+            call.values.reserve(p.parameters.size());
+            for (const sql::Parameter& parameter : p.parameters) call.values.push_back(text_of(value_of(e, parameter, data)));
+            calls_.push_back(std::move(call));
+            call_event_.push_back(i);
+            call_statement_.push_back(p.definition);
+            return std::nullopt;
+        });
         const std::optional<sql::PgCallFailure> failure = db_.run_pipelined(calls_);
         if (!failure) return std::nullopt;
         const std::string message = failure->message + (failure->sqlstate.empty() ? "" : " (sqlstate " + failure->sqlstate + ")");
