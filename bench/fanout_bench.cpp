@@ -57,6 +57,7 @@
 
 #include <httplib.h>
 #include <librdkafka/rdkafka.h>
+#include <libpq-fe.h>
 #include <CLI/CLI.hpp>
 
 namespace fs = std::filesystem;
@@ -623,6 +624,9 @@ struct ScenarioEnv {
     fs::path work_dir;    ///< this run's scratch folder (one per fanoutd run)
     std::string topic;
     std::string webhook_url;  ///< the driver's own HTTP receiver, for the notifier
+    /// --pg: the libpq connection of a fresh schema named after `name` (its
+    /// tables are the scenario's alone); throws without --pg.
+    std::function<std::string(const std::string& name)> postgres;
 };
 
 enum class Runner {
@@ -663,6 +667,86 @@ struct Scenario {
     }
 };
 
+/// sql_config running `definition` (config/projections/) on `connection`.
+std::string sql_config_body(const ScenarioEnv& env, const std::string& connection, const std::string& definition) {
+    return "type: library\npath: " + yaml_quote((env.lib_dir / "libfanout_sql_config.so").string()) +
+           "\noptions:\n  connection: " + yaml_quote(connection) + "\n  definition: " +
+           yaml_quote((env.source_dir / "config/projections" / definition).string()) + "\n";
+}
+
+/// The scenario a projection scenario is compared with: the C++
+/// sql_read_model on the same backend ("read_model_config_pg" ->
+/// "read_model_pg"), or "" for the others.
+std::string projection_reference(const std::string& scenario) {
+    const bool pg = scenario.size() > 3 && scenario.compare(scenario.size() - 3, 3, "_pg") == 0;
+    const std::string base = pg ? scenario.substr(0, scenario.size() - 3) : scenario;
+    if (base.rfind("read_model_", 0) != 0) return {};
+    return pg ? "read_model_pg" : "read_model";
+}
+
+/// --pg: fresh schemas, one per fanoutd run of a PostgreSQL scenario,
+/// dropped at the end.
+class PostgresSchemas {
+public:
+    explicit PostgresSchemas(std::string conninfo, std::string run_id)
+        : conninfo_(std::move(conninfo)), run_id_(std::move(run_id)) {
+        for (char& c : run_id_) {
+            if (!std::isalnum(static_cast<unsigned char>(c))) c = '_';
+        }
+    }
+    ~PostgresSchemas() {
+        for (const std::string& schema : made_) {
+            try {
+                exec("SET client_min_messages TO warning; DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            } catch (const std::exception& e) {
+                std::cerr << "fanout_bench: " << e.what() << "\n";
+            }
+        }
+    }
+
+    std::string fresh(const std::string& name) {
+        if (conninfo_.empty()) throw std::runtime_error("a PostgreSQL scenario needs --pg CONNINFO");
+        const std::string schema = "fanout_bench_" + run_id_ + "_" + name + "_" + std::to_string(made_.size());
+        exec("CREATE SCHEMA " + schema);
+        made_.push_back(schema);
+        // The server's conninfo (URI or key=value) as key=value, with the schema.
+        char* error = nullptr;
+        PQconninfoOption* options = PQconninfoParse(conninfo_.c_str(), &error);
+        if (options == nullptr) {
+            const std::string message = error ? error : "out of memory";
+            PQfreemem(error);
+            throw std::runtime_error("--pg: " + message);
+        }
+        std::string out;
+        for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
+            if (o->val == nullptr || std::string_view(o->keyword) == "options") continue;
+            std::string value;
+            for (const char* c = o->val; *c; ++c) value += (*c == '\'' || *c == '\\') ? std::string("\\") + *c : std::string(1, *c);
+            out += std::string(o->keyword) + "='" + value + "' ";
+        }
+        PQconninfoFree(options);
+        return out + "options='-c search_path=" + schema + "'";
+    }
+
+private:
+    void exec(const std::string& sql) {
+        PGconn* c = PQconnectdb(conninfo_.c_str());
+        std::string error;
+        if (PQstatus(c) != CONNECTION_OK) {
+            error = PQerrorMessage(c);
+        } else {
+            PGresult* r = PQexec(c, sql.c_str());
+            if (PQresultStatus(r) != PGRES_COMMAND_OK) error = PQresultErrorMessage(r);
+            PQclear(r);
+        }
+        PQfinish(c);
+        if (!error.empty()) throw std::runtime_error("--pg: " + sql + ": " + error);
+    }
+
+    std::string conninfo_, run_id_;
+    std::vector<std::string> made_;
+};
+
 /// The scenarios this driver knows. To add one, append an entry here (or
 /// pass --scenario NAME=FILE with the plugin entry in a YAML file).
 std::vector<Scenario> builtin_scenarios() {
@@ -694,6 +778,26 @@ std::vector<Scenario> builtin_scenarios() {
              return "type: library\npath: " + yaml_quote((env.lib_dir / "libfanout_analytics.so").string()) +
                     "\noptions:\n  connection: " + yaml_quote("sqlite:" + (env.work_dir / "analytics.db").string()) +
                     "\n";
+         }},
+        {"read_model_config", Runner::fanoutd,
+         "fanoutd + sql_config with config/projections/read_model.yaml into a fresh SQLite file",
+         [](const ScenarioEnv& env) {
+             return sql_config_body(env, "sqlite:" + (env.work_dir / "read-model-config.db").string(), "read_model.yaml");
+         }},
+        {"analytics_config", Runner::fanoutd,
+         "fanoutd + sql_config with config/projections/analytics.yaml into a fresh SQLite file",
+         [](const ScenarioEnv& env) {
+             return sql_config_body(env, "sqlite:" + (env.work_dir / "analytics-config.db").string(), "analytics.yaml");
+         }},
+        {"read_model_pg", Runner::fanoutd, "fanoutd + sql_read_model into a fresh schema of --pg",
+         [](const ScenarioEnv& env) {
+             return "type: library\npath: " + yaml_quote((env.lib_dir / "libfanout_sql_read_model.so").string()) +
+                    "\noptions:\n  connection: " + yaml_quote(env.postgres("read_model")) + "\n";
+         }},
+        {"read_model_config_pg", Runner::fanoutd,
+         "fanoutd + sql_config with config/projections/read_model.yaml into a fresh schema of --pg",
+         [](const ScenarioEnv& env) {
+             return sql_config_body(env, env.postgres("read_model_config"), "read_model.yaml");
          }},
         {"notifier", Runner::fanoutd,
          "fanoutd + webhook_notifier: PostCreated and CommentAdded POSTed to a receiver in this driver",
@@ -1227,6 +1331,27 @@ void print_side_by_side(const std::vector<Result>& results, int rounds) {
     }
 }
 
+/// Every projection scenario next to the C++ sql_read_model of its backend
+/// in the same round: events/s and the share.
+void print_projections(const std::vector<Result>& results, int rounds) {
+    bool header = false;
+    for (const Result& r : results) {
+        const std::string reference = projection_reference(r.scenario);
+        if (reference.empty() || !r.ok) continue;
+        const Result* native = nullptr;
+        for (const Result& k : results) {
+            if (k.scenario == reference && k.round == r.round && k.ok) native = &k;
+        }
+        if (native == nullptr) continue;
+        if (!header) std::cout << "\nprojections vs the C++ sql_read_model on the same backend (events/s):\n";
+        header = true;
+        const std::string round = rounds > 1 ? " #" + std::to_string(r.round) : "";
+        std::cout << "  " << pad(r.scenario + round, 26, false) << with_commas(static_cast<std::uint64_t>(r.rate()))
+                  << " vs " << reference << round << " " << with_commas(static_cast<std::uint64_t>(native->rate()))
+                  << " = " << fmt_double(native->rate() > 0 ? 100.0 * r.rate() / native->rate() : 0, 0) << "%\n";
+    }
+}
+
 fs::path self_exe() {
     std::error_code ec;
     const fs::path p = fs::read_symlink("/proc/self/exe", ec);
@@ -1310,6 +1435,10 @@ int main(int argc, char** argv) {
     app.add_option("--broker-pid", broker_pid, "broker pid, to report its CPU per scenario")
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     app.add_option("--csv", csv, "also append the rows to this CSV file");
+    std::string pg;
+    app.add_option("--pg", pg,
+                   "PostgreSQL conninfo for the *_pg scenarios (e.g. \"$(tools/postgres-dev.sh conn)\"); each run gets "
+                   "a fresh schema, dropped at the end");
     CLI11_PARSE(app, argc, argv);
 
     std::vector<Scenario> known = builtin_scenarios();
@@ -1429,9 +1558,11 @@ int main(int argc, char** argv) {
             work_dir = tmpl;
         }
         fs::create_directories(work_dir);
-        s.env = {fs::absolute(lib_dir), fs::path(FANOUT_SOURCE_DIR), fs::absolute(work_dir), {}, {}};
+        s.env = {fs::absolute(lib_dir), fs::path(FANOUT_SOURCE_DIR), fs::absolute(work_dir), {}, {}, {}};
         WebhookSink webhooks;
         s.env.webhook_url = webhooks.url();
+        PostgresSchemas schemas(pg, s.run_id);
+        s.env.postgres = [&schemas](const std::string& name) { return schemas.fresh(name); };
         for (const Scenario* sc : chosen) {
             const fs::path binary = sc->fanoutd.empty() ? s.fanoutd : sc->fanoutd;
             if (sc->runner == Runner::fanoutd && !fs::exists(binary)) {
@@ -1544,6 +1675,7 @@ int main(int argc, char** argv) {
 
         print_table(results, repeat);
         print_side_by_side(results, repeat);
+        print_projections(results, repeat);
         if (webhooks.received() > 0) std::cout << "webhook receiver: " << with_commas(webhooks.received()) << " POSTs\n";
         std::cout << "\ncolumns: elapsed = process start -> last event consumed (kcat, poll) or committed (fanoutd); "
                      "events/s = events / elapsed;\n  startup = process start -> first progress seen (first line "
