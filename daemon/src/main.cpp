@@ -75,10 +75,25 @@ int main(int argc, char** argv) {
         return exit_code::config;
     }
     if (check_only) {
+        // Each plugin's own check (a definition file its options name, ...):
+        // every problem of every plugin, then one verdict.
+        std::vector<fanout::CheckReport> reports;
+        bool failed = false;
+        for (std::size_t i = 0; i < factories.size(); ++i) {
+            reports.push_back(factories[i]->check());
+            const PluginSettings& p = settings.plugins[i];
+            for (const std::string& error : reports.back().errors) {
+                std::cerr << error << " (plugin '" << p.name << "', " << p.options_location.file.string() << ":"
+                          << p.options_location.line << ")\n";
+                failed = true;
+            }
+        }
+        if (failed) return exit_code::config;
         std::cout << config_path << ": OK (" << settings.plugins.size() << " plugin"
                   << (settings.plugins.size() == 1 ? "" : "s") << ")\n";
         for (std::size_t i = 0; i < factories.size(); ++i) {
             std::cout << "  " << settings.plugins[i].name << ": " << factories[i]->describe() << '\n';
+            for (const std::string& note : reports[i].notes) std::cout << "    " << note << '\n';
         }
         return exit_code::ok;
     }

@@ -16,6 +16,18 @@ std::string LibraryPluginFactory::describe() const {
     return std::string("library ") + d.name + " " + (d.version ? d.version : "?") + " (" + library_->path().string() + ")";
 }
 
+CheckReport LibraryPluginFactory::check() const {
+    const CheckFunction check = library_->check();
+    if (check == nullptr) return {};
+    try {
+        return check(options_);
+    } catch (const std::exception& e) {
+        return CheckReport{{std::string("the plugin's check failed: ") + e.what()}, {}};
+    } catch (...) {
+        return CheckReport{{"the plugin's check failed with an unknown exception"}, {}};
+    }
+}
+
 std::vector<std::unique_ptr<PluginFactory>> prepare_plugins(const DaemonSettings& settings) {
     std::vector<std::unique_ptr<PluginFactory>> out;
     for (const PluginSettings& p : settings.plugins) {

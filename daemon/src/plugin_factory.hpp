@@ -29,6 +29,9 @@ public:
     virtual bool changed_on_disk() const { return false; }
     /// e.g. "library example 1.0.0 (/usr/lib/fanout/plugins/libexample.so)"
     virtual std::string describe() const = 0;
+    /// `fanoutd --check-config`: the plugin's own check of its options
+    /// beyond their types (fanout::CheckFunction); empty when it has none.
+    virtual CheckReport check() const { return {}; }
 };
 
 class LibraryPluginFactory final : public PluginFactory {
@@ -38,6 +41,7 @@ public:
 
     std::unique_ptr<Plugin> create(Context& context, HostServices& services) override;
     std::string describe() const override;
+    CheckReport check() const override;
 
 private:
     std::shared_ptr<PluginLibrary> library_;

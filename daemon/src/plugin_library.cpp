@@ -57,6 +57,9 @@ std::shared_ptr<PluginLibrary> PluginLibrary::load(const std::filesystem::path& 
         throw PluginLoadError("plugin library " + path.string() + " has an incomplete descriptor (no name or create)");
     }
     lib->descriptor_ = descriptor;
+    if (lib->library_.has(k_check_symbol)) {
+        lib->check_ = &lib->library_.get_alias<CheckReport(const Options&)>(k_check_symbol);
+    }
     return lib;
 }
 

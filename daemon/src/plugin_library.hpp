@@ -29,6 +29,9 @@ public:
 
     const PluginDescriptor& descriptor() const noexcept { return *descriptor_; }
     const std::filesystem::path& path() const noexcept { return path_; }
+    /// The library's deeper check of its options (FANOUT_EXPORT_PLUGIN_CHECK),
+    /// or nullptr when it exports none.
+    CheckFunction check() const noexcept { return check_; }
 
 private:
     PluginLibrary() = default;
@@ -36,6 +39,7 @@ private:
     std::filesystem::path path_;
     boost::dll::shared_library library_;
     const PluginDescriptor* descriptor_ = nullptr;
+    CheckFunction check_ = nullptr;
 };
 
 }  // namespace fanout::daemon

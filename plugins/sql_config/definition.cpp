@@ -58,6 +58,14 @@ public:
         return out;
     }
 
+    /// The places of what texts() returns for `node`.
+    static std::vector<Place> places(const YAML::Node& node) {
+        if (node.IsScalar()) return {Place{node.Mark().line + 1, node.Mark().column + 1}};
+        std::vector<Place> out;
+        for (const auto& item : node) out.push_back(Place{item.Mark().line + 1, item.Mark().column + 1});
+        return out;
+    }
+
     const std::filesystem::path& file() const { return file_; }
 
 private:
@@ -69,6 +77,10 @@ private:
 std::string where(const Definition& definition, const Statement& statement) {
     return definition.file.string() + ":" + std::to_string(statement.line) + ":" + std::to_string(statement.column) +
            ": ";
+}
+
+std::string where(const Definition& definition, Place place) {
+    return definition.file.string() + ":" + std::to_string(place.line) + ":" + std::to_string(place.column) + ": ";
 }
 
 sql::NamedStatement compile(const Definition& definition, const Statement& statement, sql::Backend backend) {
@@ -123,6 +135,7 @@ Definition load_definition(const std::filesystem::path& file) {
         migration.description =
             m["description"] ? r.text(m["description"], "description") : "migration " + std::to_string(i + 1);
         migration.statements = r.texts(m["sql"], "sql");
+        d.migration_places.push_back(Reader::places(m["sql"]));
         if (m["postgresql"]) migration.postgresql_statements = r.texts(m["postgresql"], "postgresql");
         d.schema.migrations.push_back(std::move(migration));
     }

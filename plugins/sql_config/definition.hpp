@@ -41,11 +41,19 @@ struct Statement {
     int column = 0;
 };
 
+/// Where a text is in the definition file (1-based).
+struct Place {
+    int line = 0;
+    int column = 0;
+};
+
 struct Definition {
     std::filesystem::path file;
     std::string component;
     std::string checkpoint_table;
     sql::Schema schema;  ///< component's migrations, in schema_version
+    /// Per migration, the place of each of its (SQLite) statements.
+    std::vector<std::vector<Place>> migration_places;
     /// Per event type, its statements in order.
     std::map<std::string, std::vector<Statement>, std::less<>> on;
 };
@@ -59,5 +67,16 @@ sql::NamedStatement compile(const Definition& definition, const Statement& state
 
 /// "file:line:col: " for messages about `statement`.
 std::string where(const Definition& definition, const Statement& statement);
+std::string where(const Definition& definition, Place place);
+
+/// What `fanoutd --check-config` checks beyond load_definition: the
+/// migrations applied to an empty in-memory SQLite database and every
+/// statement prepared against it (`sqlite` true), or, for PostgreSQL, the
+/// named parameters only (a note says so). Problems as "file:line:col: ...".
+struct DefinitionCheck {
+    std::vector<std::string> errors;
+    std::vector<std::string> notes;
+};
+DefinitionCheck check_definition(const std::filesystem::path& file, sql::Backend backend);
 
 }  // namespace fanout::plugins::sql_config

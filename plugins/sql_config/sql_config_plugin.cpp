@@ -371,6 +371,15 @@ std::unique_ptr<Plugin> create(const Options& options, Context& context) {
     return plugin;
 }
 
+/// `fanoutd --check-config`: the definition, its statements compiled for the
+/// connection's backend.
+CheckReport check(const Options& options) {
+    const std::string& connection = options.get_string("connection");
+    DefinitionCheck result = check_definition(
+        options.get_string("definition"), sql::is_postgresql(connection) ? sql::Backend::postgresql : sql::Backend::sqlite);
+    return CheckReport{std::move(result.errors), std::move(result.notes)};
+}
+
 }  // namespace
 
 const PluginDescriptor descriptor{
@@ -388,3 +397,4 @@ const PluginDescriptor descriptor{
 }  // namespace fanout::plugins::sql_config
 
 FANOUT_EXPORT_PLUGIN(fanout::plugins::sql_config::descriptor)
+FANOUT_EXPORT_PLUGIN_CHECK(fanout::plugins::sql_config::check)

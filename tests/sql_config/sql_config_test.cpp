@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -235,6 +236,126 @@ TEST_F(SqlConfigDefinition, EveryMistakeNamesItsLineColumnAndWhatWasExpected) {
         << missing_table;
     EXPECT_NE(missing_table.find("no such table: nope"), std::string::npos) << missing_table;
     EXPECT_NE(error("component: c\nmigrations: [{sql: [}\n").find(":2:"), std::string::npos);
+}
+
+// --- fanoutd --check-config: the definition and its statements, without a server --
+
+class SqlConfigCheckConfig : public ::testing::Test {
+protected:
+    /// fanoutd --check-config with the plugin on `connection` and `definition`.
+    RunResult check(const std::string& definition, const std::string& connection) {
+        definition_ = dir_.write("projection.yaml", definition);
+        return check_file(definition_, connection);
+    }
+    RunResult check_file(const std::filesystem::path& definition, const std::string& connection) {
+        const auto config = dir_.write("fanoutd.yaml", "kafka:\n  brokers: 127.0.0.1:1\nplugins:\n"
+                                                       "  - name: projection\n    type: library\n    path: " +
+                                                           yaml_quote((bin_dir().parent_path() / "lib" /
+                                                                       "libfanout_sql_config.so")
+                                                                          .string()) +
+                                                           "\n    topics: [posts]\n    options:\n      connection: " +
+                                                           yaml_quote(connection) + "\n      definition: " +
+                                                           yaml_quote(definition.string()) + "\n");
+        return run_command({(bin_dir() / "fanoutd").string(), "--check-config", "--config", config.string()},
+                           std::chrono::seconds(30));
+    }
+    /// The lines of `output` that start with the definition's path, without it.
+    std::vector<std::string> problems(const std::string& output) const {
+        std::vector<std::string> out;
+        std::istringstream in(output);
+        for (std::string line; std::getline(in, line);) {
+            if (line.rfind(definition_.string(), 0) == 0) out.push_back(line.substr(definition_.string().size()));
+        }
+        return out;
+    }
+
+    std::string sqlite() const { return "sqlite:" + (dir_ / "never-created.db").string(); }
+
+    TempDir dir_;
+    std::filesystem::path definition_;
+};
+
+constexpr const char* k_two_tables = R"(component: c
+migrations:
+  - description: two tables
+    sql:
+      - CREATE TABLE t (id TEXT PRIMARY KEY, n BIGINT NOT NULL DEFAULT 0)
+      - CREATE TABLE u (id TEXT PRIMARY KEY)
+on:
+)";
+
+TEST_F(SqlConfigCheckConfig, TheShippedProjectionsCompileAgainstTheirOwnSchema) {
+    for (const char* name : {"read_model.yaml", "analytics.yaml", "likes_per_author.yaml"}) {
+        const auto file = std::filesystem::path(FANOUT_SOURCE_DIR) / "config" / "projections" / name;
+        const RunResult r = check_file(file, sqlite());
+        EXPECT_EQ(r.exit_code, 0) << name << ":\n" << r.output;
+        EXPECT_NE(r.output.find("applied to an empty SQLite database"), std::string::npos) << r.output;
+    }
+    EXPECT_FALSE(std::filesystem::exists(dir_ / "never-created.db")) << "--check-config touched the database";
+}
+
+TEST_F(SqlConfigCheckConfig, EveryStatementThatDoesNotCompileIsReportedAtItsLineAndExits78) {
+    const RunResult r = check(std::string(k_two_tables) +
+                                  "  A:\n"
+                                  "    - name: fine\n"
+                                  "      sql: UPDATE t SET n = n + 1 WHERE id = :aggregate_id\n"
+                                  "    - name: no such column\n"
+                                  "      sql: UPDATE t SET likes = likes + 1 WHERE id = :aggregate_id\n"
+                                  "  B:\n"
+                                  "    - name: no such table\n"
+                                  "      sql: INSERT INTO posts (id) VALUES (:data.post.id)\n"
+                                  "    - name: not SQL\n"
+                                  "      sql: INSRT INTO t VALUES (:version)\n",
+                              sqlite());
+    EXPECT_EQ(r.exit_code, 78) << r.output;
+    const auto found = problems(r.output);
+    ASSERT_EQ(found.size(), 3u) << r.output;
+    EXPECT_EQ(found[0].rfind(":12:12: statement 'no such column' of A does not compile against the tables the "
+                             "migrations make: ", 0), 0u) << found[0];
+    EXPECT_NE(found[0].find("no such column: likes"), std::string::npos) << found[0];
+    EXPECT_NE(found[0].find("(plugin 'projection', "), std::string::npos) << found[0];
+    EXPECT_EQ(found[1].rfind(":15:12: statement 'no such table' of B", 0), 0u) << found[1];
+    EXPECT_NE(found[1].find("no such table: posts"), std::string::npos) << found[1];
+    EXPECT_EQ(found[2].rfind(":17:12: statement 'not SQL' of B", 0), 0u) << found[2];
+    EXPECT_NE(found[2].find("syntax error"), std::string::npos) << found[2];
+}
+
+TEST_F(SqlConfigCheckConfig, AMigrationThatDoesNotRunIsReportedAtItsStatement) {
+    const RunResult r = check("component: c\nmigrations:\n  - description: broken\n    sql:\n"
+                              "      - CREATE TABLE t (id TEXT PRIMARY KEY)\n"
+                              "      - CREATE INDEX t_n ON t (n)\n"
+                              "on:\n  A: [{name: a, sql: 'DELETE FROM t WHERE id = :aggregate_id'}]\n",
+                              sqlite());
+    EXPECT_EQ(r.exit_code, 78) << r.output;
+    const auto found = problems(r.output);
+    ASSERT_EQ(found.size(), 1u) << r.output;
+    EXPECT_EQ(found[0].rfind(":6:9: migration 1 ('broken') does not run on an empty SQLite database: ", 0), 0u)
+        << found[0];
+    EXPECT_NE(found[0].find("no such column: n"), std::string::npos) << found[0];
+}
+
+TEST_F(SqlConfigCheckConfig, UnknownParametersAndShapeMistakesExit78WithTheirPlace) {
+    RunResult r = check(std::string(k_two_tables) + "  A:\n    - name: a\n      sql: DELETE FROM t WHERE id = :aggregateId\n",
+                        sqlite());
+    EXPECT_EQ(r.exit_code, 78) << r.output;
+    auto found = problems(r.output);
+    ASSERT_EQ(found.size(), 1u) << r.output;
+    EXPECT_EQ(found[0].rfind(":10:12: statement 'a': unknown parameter :aggregateId", 0), 0u) << found[0];
+
+    r = check(std::string(k_two_tables) + "  A:\n    - name: a\n      sql: DELETE FROM t\n      when: always\n",
+              "postgresql://u:p@127.0.0.1:1/db");
+    EXPECT_EQ(r.exit_code, 78) << r.output;
+    found = problems(r.output);
+    ASSERT_EQ(found.size(), 1u) << r.output;
+    EXPECT_EQ(found[0].rfind(":11:7: unknown key 'when' in a statement", 0), 0u) << found[0];
+}
+
+TEST_F(SqlConfigCheckConfig, OnPostgreSQLItChecksWhatItCanWithoutAServerAndSaysSo) {
+    const RunResult r = check(std::string(k_two_tables) + "  A:\n    - name: a\n      sql: DELETE FROM t WHERE id = :aggregate_id\n",
+                              "postgresql://fanout:secret@127.0.0.1:1/fanout");
+    EXPECT_EQ(r.exit_code, 0) << r.output;
+    EXPECT_NE(r.output.find("PostgreSQL SQL is checked by the server only"), std::string::npos) << r.output;
+    EXPECT_EQ(r.output.find("secret"), std::string::npos) << r.output;
 }
 
 }  // namespace

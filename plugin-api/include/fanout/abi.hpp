@@ -23,4 +23,7 @@ inline constexpr std::uint64_t k_descriptor_magic = 0x46414e4f55545031ULL;  // "
 /// Name of the symbol (made with BOOST_DLL_ALIAS) every plugin library exports.
 inline constexpr const char* k_descriptor_symbol = "fanout_plugin_v1";
 
+/// Name of the optional check function (FANOUT_EXPORT_PLUGIN_CHECK).
+inline constexpr const char* k_check_symbol = "fanout_plugin_check_v1";
+
 }  // namespace fanout

@@ -120,7 +120,30 @@ struct PluginDescriptor {
     std::span<const OptionSpec> option_specs() const noexcept { return {options, option_count}; }
 };
 
+/// What a plugin's deeper check found (see FANOUT_EXPORT_PLUGIN_CHECK).
+struct CheckReport {
+    /// Problems that stop the plugin from starting, one per entry, each
+    /// "file:line:col: what was expected" when it has a place in a file.
+    std::vector<std::string> errors;
+    /// What was checked or could not be checked without a server, shown
+    /// under the plugin's line by `fanoutd --check-config`.
+    std::vector<std::string> notes;
+};
+
+/// Optional, exported beside the descriptor: checks a plugin's options
+/// deeper than their declared types (a file they name, statements it holds),
+/// for `fanoutd --check-config`, without touching any server. The options are
+/// already validated against the descriptor. Called on the main thread; may
+/// be called with options create() is never called with. Should not throw
+/// (a throw is reported as one error).
+using CheckFunction = CheckReport (*)(const Options& options);
+
 }  // namespace fanout
 
 /// Export `descriptor` (a fanout::PluginDescriptor) as the library's plugin.
 #define FANOUT_EXPORT_PLUGIN(descriptor) BOOST_DLL_ALIAS(descriptor, fanout_plugin_v1)
+
+/// Export `function` (a fanout::CheckFunction) as the library's check. A
+/// host that does not know the symbol ignores it: adding a check changes no
+/// ABI.
+#define FANOUT_EXPORT_PLUGIN_CHECK(function) BOOST_DLL_ALIAS(function, fanout_plugin_check_v1)
