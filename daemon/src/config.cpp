@@ -6,6 +6,7 @@
 #include <map>
 
 #include "env_expand.hpp"
+#include "fanout/common/connection_string.hpp"
 #include "fanout/common/yaml_document.hpp"
 #include "yaml_reader.hpp"
 
@@ -90,6 +91,25 @@ PluginSettings read_plugin(const std::filesystem::path& file, const YAML::Node& 
             p.lua_instruction_limit = static_cast<std::uint64_t>(*v);
         }
         if (auto v = l.integer("max_script_mb", 1, 1024)) p.lua_max_script_bytes = static_cast<std::size_t>(*v) << 20;
+        if (const YAML::Node connection = l.get("connection"); connection.IsDefined()) {
+            p.lua_connection_location = location_of(file, connection);
+            p.lua_connection = as_string(file, connection, l.field("connection"));
+            try {
+                common::parse_connection_string(p.lua_connection);
+            } catch (const common::ConnectionStringError& e) {
+                fail_at(file, connection,
+                        l.field("connection") + ": " + e.what() +
+                            " (expected sqlite:/path/file.db, postgresql://user@host/db or \"host=... dbname=...\")");
+            }
+        }
+        for (const char* key : {"lock_timeout_ms", "reconnect_interval_ms", "connect_timeout_s"}) {
+            if (l.get(key).IsDefined() && p.lua_connection.empty()) {
+                fail_at(file, l.get(key), what + ": lua." + key + " needs lua.connection");
+            }
+        }
+        if (auto v = l.integer("lock_timeout_ms", 1, 3'600'000)) p.lua_lock_timeout = Milliseconds(*v);
+        if (auto v = l.integer("reconnect_interval_ms", 0, 3'600'000)) p.lua_reconnect_interval = Milliseconds(*v);
+        if (auto v = l.integer("connect_timeout_s", 1, 3600)) p.lua_connect_timeout = std::chrono::seconds(*v);
         l.finish();
     }
 

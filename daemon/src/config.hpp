@@ -61,6 +61,14 @@ struct PluginSettings {
     std::uint64_t lua_instruction_limit = 10'000'000;  ///< per call into the script
     /// A larger script file (or anything but a regular file) is refused unread.
     std::size_t lua_max_script_bytes = 16u << 20;
+    /// Lua only: the database of a SQL projection (lua.connection; empty:
+    /// none), its timeouts (as the SQL plugins' options of the same names),
+    /// and where the connection is in the file.
+    std::string lua_connection;
+    Milliseconds lua_lock_timeout{10'000};
+    Milliseconds lua_reconnect_interval{1'000};
+    std::chrono::seconds lua_connect_timeout{5};
+    SourceLocation lua_connection_location;
 
     YAML::Node options;       ///< validated against the plugin's schema later
     SourceLocation location;  ///< the plugin's entry

@@ -54,6 +54,7 @@ Value value_of(const Event& e, const sql::Parameter& p, std::optional<rapidjson:
         case S::offset: return Value(e.offset());
         case S::key: return Value(e.key());
         case S::timestamp_ms: return Value(e.record_timestamp_ms());
+        case S::named:  // not in a definition: compile() takes event sources only
         case S::data: break;
     }
     if (!envelope) return {};

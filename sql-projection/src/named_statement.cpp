@@ -70,8 +70,17 @@ std::string parameter_sources() {
     return out + "data.<path>";
 }
 
-NamedStatement compile_named(std::string_view sql, Backend backend) {
+NamedStatement compile_named(std::string_view sql, Backend backend, ParameterNames names) {
     NamedStatement out;
+    bool ended = false;  // a ';' was seen: anything but space and comments after it is a second statement
+    const auto word = [&](std::string_view text) {
+        if (ended) out.several = true;
+        std::string w(text);
+        for (char& ch : w) {
+            if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+        }
+        out.words.push_back(std::move(w));
+    };
     out.sql.reserve(sql.size());
     std::unordered_map<std::string, std::size_t> positions;
     const std::size_t n = sql.size();
@@ -99,6 +108,11 @@ NamedStatement compile_named(std::string_view sql, Backend backend) {
                 }
                 ++j;
             }
+            if (c == '"') {
+                word(sql.substr(i + 1, j - i - 1));
+            } else if (ended) {
+                out.several = true;
+            }
             copy_through(j + 1);
         } else if (c == '-' && i + 1 < n && sql[i + 1] == '-') {
             const std::size_t end = sql.find('\n', i);
@@ -115,6 +129,7 @@ NamedStatement compile_named(std::string_view sql, Backend backend) {
                 const std::string_view tag = sql.substr(i, j - i + 1);
                 const std::size_t end = sql.find(tag, j + 1);
                 if (end == std::string_view::npos) throw NamedStatementError("unterminated dollar-quoted string", i);
+                if (ended) out.several = true;
                 copy_through(end + tag.size());
             } else if (j > i + 1) {
                 throw NamedStatementError("parameter " + std::string(sql.substr(i, j - i)) + k_use_named, i);
@@ -141,13 +156,36 @@ NamedStatement compile_named(std::string_view sql, Backend backend) {
                                           i);
             }
             const std::string name(sql.substr(i + 1, j - i - 1));
-            if (name == "data") throw NamedStatementError("parameter :data needs a path, e.g. :data.author", i);
+            if (ended) out.several = true;
+            if (names == ParameterNames::free) {
+                if (name.find('.') != std::string::npos) {
+                    throw NamedStatementError("parameter :" + name + ": a name is letters, digits and _ (no dots)", i);
+                }
+            } else if (name == "data") {
+                throw NamedStatementError("parameter :data needs a path, e.g. :data.author", i);
+            }
             auto [it, added] = positions.try_emplace(name, out.parameters.size() + 1);
-            if (added) out.parameters.push_back(resolve(name, i));
+            if (added) {
+                if (names == ParameterNames::free) {
+                    out.parameters.push_back(Parameter{name, ParameterSource::named, {}});
+                } else {
+                    out.parameters.push_back(resolve(name, i));
+                }
+            }
             out.sql += backend == Backend::postgresql ? '$' : '?';
             out.sql += std::to_string(it->second);
             i = j;
+        } else if (starts_identifier(c)) {
+            std::size_t j = i + 1;
+            while (j < n && (continues_identifier(sql[j]) || sql[j] == '$')) ++j;
+            word(sql.substr(i, j - i));
+            copy_through(j);
+        } else if (c == ';') {
+            if (ended) out.several = true;
+            ended = true;
+            copy_through(i + 1);
         } else {
+            if (ended && c != ' ' && c != '\t' && c != '\n' && c != '\r') out.several = true;
             copy_through(i + 1);
         }
     }

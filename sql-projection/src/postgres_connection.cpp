@@ -79,7 +79,7 @@ bool transient_sqlstate(std::string_view sqlstate) noexcept {
     return cls == "08" || cls == "40" || cls == "53" || cls == "57" || cls == "58" || sqlstate == "55P03";
 }
 
-std::optional<PgCallFailure> PostgresConnection::run_pipelined(std::span<const PgCall> calls) {
+std::optional<PgCallFailure> PostgresConnection::run_pipelined(std::span<const PgCall> calls, Result* last_result) {
     std::vector<const char*> values;
     for (std::size_t first = 0; first < calls.size(); first += k_pipeline_calls) {
         const std::size_t last = std::min(calls.size(), first + k_pipeline_calls);
@@ -116,6 +116,7 @@ std::optional<PgCallFailure> PostgresConnection::run_pipelined(std::span<const P
             if (status == PGRES_PIPELINE_SYNC) break;
             if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
                 rows_ += static_cast<std::uint64_t>(affected(r));
+                if (last_result != nullptr && index + 1 == calls.size()) *last_result = std::move(r);
             } else if (status == PGRES_FATAL_ERROR) {
                 if (!failure) {
                     const char* state = PQresultErrorField(r.get(), PG_DIAG_SQLSTATE);

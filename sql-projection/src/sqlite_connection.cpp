@@ -86,8 +86,9 @@ void SqliteConnection::bind(sqlite3_stmt* statement, int index, std::optional<st
     text ? bind(statement, index, *text) : bind_null(statement, index);
 }
 
-int SqliteConnection::run(sqlite3_stmt* statement) {
-    const int rc = sqlite3_step(statement);
+int SqliteConnection::run(sqlite3_stmt* statement) { return finish_run(statement, sqlite3_step(statement)); }
+
+int SqliteConnection::finish_run(sqlite3_stmt* statement, int rc) {
     sqlite3_reset(statement);
     if (rc != SQLITE_DONE) fail(sqlite3_sql(statement));
     const int changes = sqlite3_changes(db_);

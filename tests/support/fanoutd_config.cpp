@@ -28,12 +28,16 @@ std::string make_config(const DaemonSettings& settings, const std::string& topic
     std::ostringstream y;
     y << config_header(settings) << "plugins:\n";
     for (const auto& p : plugins) {
-        y << "  - name: " << p.name << "\n"
-          << "    type: library\n"
-          << "    path: " << (lib_dir() / p.library).string() << "\n"
-          << "    topics: [" << topic << "]\n"
-          << p.extra << "    options:\n"
-          << p.options;
+        y << "  - name: " << p.name << "\n";
+        if (p.lua_script.empty()) {
+            y << "    type: library\n"
+              << "    path: " << (lib_dir() / p.library).string() << "\n";
+        } else {
+            y << "    type: lua\n"
+              << "    path: " << p.lua_script << "\n";
+        }
+        y << "    topics: [" << topic << "]\n"
+          << p.extra << (p.lua_script.empty() ? "    options:\n" : "    lua:\n") << p.options;
     }
     return y.str();
 }

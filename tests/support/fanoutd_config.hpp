@@ -1,6 +1,6 @@
 #pragma once
 // fanoutd config files for tests: Kafka settings tuned for tests (fast
-// commits, fast failure detection) and library plugins on one topic.
+// commits, fast failure detection) and library or Lua plugins on one topic.
 #include <string>
 #include <utility>
 #include <vector>
@@ -12,6 +12,9 @@ struct PluginSpec {
     std::string library;     ///< file name in build/lib
     std::string options;     ///< YAML lines under `options:` (6-space indent)
     std::string extra = {};  ///< YAML lines at plugin level (4-space indent)
+    /// Not empty: a `type: lua` plugin running this script, `options` its
+    /// `lua:` block (a Lua projection's connection) instead.
+    std::string lua_script = {};
 };
 
 /// What a config says above `plugins:`.

@@ -8,6 +8,7 @@
 #include "fanout/common/bounded_file.hpp"
 #include "lua/lua_json.hpp"
 #include "lua/lua_plugin.hpp"
+#include "lua/lua_projection.hpp"
 
 namespace fanout::daemon::lua {
 namespace {
@@ -99,6 +100,8 @@ std::string located(const std::filesystem::path& path, int line, const std::stri
 LuaPluginFactory::LuaPluginFactory(const PluginSettings& settings)
     : name_(settings.name),
       path_(settings.path),
+      database_{settings.lua_connection, settings.lua_lock_timeout, settings.lua_connect_timeout,
+                settings.lua_reconnect_interval},
       limits_{settings.lua_memory_limit_bytes, settings.lua_instruction_limit},
       max_script_bytes_(settings.lua_max_script_bytes),
       options_(yaml_to_json(settings.options)) {
@@ -112,7 +115,20 @@ LuaPluginFactory::LuaPluginFactory(const PluginSettings& settings)
     CheckContext context(name_);
     try {
         LuaPlugin check(LuaScript{path_, *source}, options_, limits_, context, std::make_unique<NoEmitter>(),
-                        LuaPlugin::Start::check_only);
+                        LuaPlugin::Start::check_only, projection());
+        if (projection()) {
+            if (check.batched()) {
+                throw LuaScriptError("a Lua projection (lua.connection) runs on_event(event) for each event; it "
+                                     "cannot define on_batch",
+                                     0, "a Lua projection (lua.connection) runs on_event(event) for each event; it "
+                                        "cannot define on_batch");
+            }
+            const ScriptSchema schema = read_schema(check, name_);
+            projection_note_ = fmt::format("SQL projection {} ({} migration{}, checkpoints in {}) on {}",
+                                           schema.schema.component, schema.schema.migrations.size(),
+                                           schema.schema.migrations.size() == 1 ? "" : "s", schema.checkpoint_table,
+                                           sql::redacted(database_.connection));
+        }
     } catch (const LuaScriptError& e) {
         if (e.line() > 0) throw ConfigError(path_, e.line(), 0, e.detail());
         // Not at a line of the script (e.g. no entry point): point at the entry.
@@ -131,8 +147,17 @@ std::unique_ptr<Plugin> LuaPluginFactory::create(Context& context, HostServices&
     if (!source) throw std::runtime_error(fmt::format("Lua script {} {}", path_.string(), error));
     std::unique_ptr<Plugin> plugin;
     try {
-        plugin = std::make_unique<LuaPlugin>(LuaScript{path_, *source}, options_, limits_, context,
-                                             std::make_unique<ProducerEmitter>(services.producer));
+        if (projection()) {
+            auto script = std::make_unique<LuaPlugin>(LuaScript{path_, *source}, options_, limits_, context,
+                                                      std::make_unique<NoEmitter>(), LuaPlugin::Start::run_init, true);
+            if (script->batched()) throw LuaScriptError("a Lua projection cannot define on_batch", 0,
+                                                        "a Lua projection cannot define on_batch");
+            ScriptSchema schema = read_schema(*script, name_);
+            plugin = make_lua_projection(std::move(script), std::move(schema), database_, context);
+        } else {
+            plugin = std::make_unique<LuaPlugin>(LuaScript{path_, *source}, options_, limits_, context,
+                                                 std::make_unique<ProducerEmitter>(services.producer));
+        }
     } catch (const LuaScriptError& e) {
         throw std::runtime_error(located(path_, e.line(), e.detail()));
     }
@@ -147,8 +172,9 @@ bool LuaPluginFactory::changed_on_disk() const {
 }
 
 std::string LuaPluginFactory::describe() const {
-    return fmt::format("lua {} (content {:016x}, memory_limit={}MiB, instruction_limit={})", path_.string(),
-                       loaded_hash_.load(), limits_.memory_bytes >> 20, limits_.instructions);
+    return fmt::format("lua {} (content {:016x}, memory_limit={}MiB, instruction_limit={}){}{}", path_.string(),
+                       loaded_hash_.load(), limits_.memory_bytes >> 20, limits_.instructions,
+                       projection_note_.empty() ? "" : ": ", projection_note_);
 }
 
 }  // namespace fanout::daemon::lua

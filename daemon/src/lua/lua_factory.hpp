@@ -11,6 +11,7 @@
 #include <rapidjson/document.h>
 
 #include "config.hpp"
+#include "fanout/sql/settings.hpp"
 #include "lua/lua_state.hpp"
 #include "plugin_factory.hpp"
 
@@ -34,8 +35,13 @@ public:
     std::string describe() const override;
 
 private:
+    /// lua.connection is set: the script is an exactly-once SQL projection.
+    bool projection() const noexcept { return !database_.connection.empty(); }
+
     std::string name_;
     std::filesystem::path path_;
+    sql::ConnectionSettings database_;
+    std::string projection_note_;
     LuaLimits limits_;
     std::size_t max_script_bytes_;
     rapidjson::Document options_;  // read-only after construction: shared by instances

@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include <lua.hpp>
+
 #include "fanout/context.hpp"
 #include "fanout/event.hpp"
 #include "fanout/outcome.hpp"
@@ -37,6 +39,45 @@ struct PendingEmit {
     /// least one of them ends done.
     std::size_t first = 0;
     std::size_t count = 0;
+};
+
+/// A query's rows as fanout.sql.query hands them to the script.
+struct QueryRows {
+    struct Cell {
+        enum class Kind { null, integer, number, boolean, text } kind = Kind::null;
+        std::int64_t integer = 0;
+        double number = 0;
+        std::string text;
+    };
+    std::vector<std::string> columns;
+    std::vector<Cell> cells;  ///< row-major: cells[row * columns.size() + column]
+
+    void clear() {
+        columns.clear();
+        cells.clear();
+    }
+};
+
+/// fanout.sql.exec / fanout.sql.query of a Lua SQL projection: the batch's
+/// transaction (lua_sql.hpp). Threading: the pipeline thread only.
+class ScriptSql {
+public:
+    enum class Status {
+        ok,
+        script_error,      ///< the call was wrong (SQL, parameters, sandbox): a script error
+        statement_failed,  ///< the database refused it for this event: the event fails
+        database_down,     ///< not the event's fault: the batch is retried
+    };
+    virtual ~ScriptSql() = default;
+    /// Run `sql` for event `event` of the batch, its named parameters taken
+    /// from the table at stack index `params` (0: none). Reads the table with
+    /// Lua API functions that never raise, so it may hold C++ objects.
+    /// `where` ("script.lua:12:") places messages. A query leaves its rows in
+    /// rows(); anything but ok leaves the reason in error().
+    virtual Status call(lua_State* L, std::string_view sql, int params, bool query, std::size_t event,
+                        std::string_view where) noexcept = 0;
+    virtual const QueryRows& rows() const noexcept = 0;
+    virtual const std::string& error() const noexcept = 0;
 };
 
 /// What the script is running now; host functions check it.
@@ -109,6 +150,15 @@ public:
     /// (the producer is likely down: do not wait on it again).
     void flush_emits();
 
+    /// The database of a Lua SQL projection during its batches; nullptr
+    /// otherwise (fanout.sql then says how to get one).
+    void set_sql(ScriptSql* sql) noexcept { sql_ = sql; }
+    ScriptSql* sql() const noexcept { return sql_; }
+    /// A SQL projection: fanout.emit is refused (its records could not be
+    /// sent in the projection's transaction).
+    void set_projection(bool projection) noexcept { projection_ = projection; }
+    bool projection() const noexcept { return projection_; }
+
     /// Distinct metric names this instance may create (a script that names
     /// a metric per event id would otherwise grow the registry forever).
     static constexpr std::size_t k_max_metrics = 1000;
@@ -133,6 +183,8 @@ private:
     std::size_t emit_mark_ = 0;
     std::size_t emit_bytes_mark_ = 0;
     std::size_t metrics_ = 0;
+    ScriptSql* sql_ = nullptr;
+    bool projection_ = false;
 };
 
 }  // namespace fanout::daemon::lua

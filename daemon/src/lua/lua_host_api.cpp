@@ -211,6 +211,11 @@ EmitResult buffer_emit(lua_State* L, LuaHost& host, int arg, std::size_t first, 
 }  // namespace
 
 int emit_from_lua(lua_State* L, LuaHost& host, int arg, std::size_t first, std::size_t count) {
+    if (host.projection()) {
+        return luaL_error(L,
+                          "fanout.emit is not available in a SQL projection (lua.connection): its records could not "
+                          "be sent in the projection's transaction; write them to a table instead");
+    }
     if (!host.handling_events()) {
         return luaL_error(L, "fanout.emit is only available while handling events (on_event, on_batch)");
     }
@@ -240,6 +245,68 @@ int emit_from_lua(lua_State* L, LuaHost& host, int arg, std::size_t first, std::
     }
     return 0;
 }
+
+namespace {
+
+/// The rows of a query as an array of tables (column name -> value; NULL
+/// columns are absent). May raise (memory): its frame holds no C++ objects.
+int push_rows(lua_State* L, const QueryRows& rows) {
+    const std::size_t width = rows.columns.size();
+    const std::size_t count = width == 0 ? 0 : rows.cells.size() / width;
+    lua_createtable(L, static_cast<int>(std::min<std::size_t>(count, 1u << 20)), 0);
+    for (std::size_t r = 0; r < count; ++r) {
+        lua_createtable(L, 0, static_cast<int>(width));
+        for (std::size_t c = 0; c < width; ++c) {
+            const QueryRows::Cell& cell = rows.cells[r * width + c];
+            switch (cell.kind) {
+                case QueryRows::Cell::Kind::null: continue;
+                case QueryRows::Cell::Kind::integer: lua_pushinteger(L, static_cast<lua_Integer>(cell.integer)); break;
+                case QueryRows::Cell::Kind::number: lua_pushnumber(L, cell.number); break;
+                case QueryRows::Cell::Kind::boolean: lua_pushboolean(L, cell.integer != 0); break;
+                case QueryRows::Cell::Kind::text: lua_pushlstring(L, cell.text.data(), cell.text.size()); break;
+            }
+            lua_setfield(L, -2, rows.columns[c].c_str());
+        }
+        lua_rawseti(L, -2, static_cast<lua_Integer>(r + 1));
+    }
+    return 1;
+}
+
+/// fanout.sql.exec(sql, params) and fanout.sql.query(sql, params).
+int sql_call(lua_State* L, bool query) {
+    LuaHost& host = host_of(L);
+    const char* name = query ? "query" : "exec";
+    if (host.sql() == nullptr && !host.projection()) {
+        return luaL_error(L, "fanout.sql.%s needs a database: set lua.connection in the plugin's entry", name);
+    }
+    if (host.kind() != CallKind::event || host.sql() == nullptr) {
+        return luaL_error(L, "fanout.sql.%s is only available in on_event", name);
+    }
+    std::size_t size = 0;
+    const char* sql = luaL_checklstring(L, 1, &size);
+    int params = 0;
+    if (!lua_isnoneornil(L, 2)) {
+        luaL_checktype(L, 2, LUA_TTABLE);
+        params = 2;
+    }
+    luaL_where(L, 1);
+    std::size_t where_size = 0;
+    const char* where = lua_tolstring(L, -1, &where_size);
+    const ScriptSql::Status status =
+        host.sql()->call(L, std::string_view(sql, size), params, query, host.call_first(), {where, where_size});
+    if (status != ScriptSql::Status::ok) {
+        const std::string& error = host.sql()->error();
+        lua_pushlstring(L, error.data(), error.size());
+        return lua_error(L);
+    }
+    lua_pop(L, 1);
+    return query ? push_rows(L, host.sql()->rows()) : 0;
+}
+
+int sql_exec(lua_State* L) { return sql_call(L, false); }
+int sql_query(lua_State* L) { return sql_call(L, true); }
+
+}  // namespace
 
 bool is_reject_signal(lua_State* L, int index) noexcept {
     return lua_type(L, index) == LUA_TLIGHTUSERDATA && lua_touserdata(L, index) == &k_reject_signal;
@@ -287,6 +354,15 @@ void open_host_api(lua_State* L, LuaHost& host) {
     lua_pushlightuserdata(L, nullptr);
     lua_setfield(L, -2, "null");
     lua_setfield(L, -2, "json");
+
+    lua_createtable(L, 0, 2);
+    lua_pushlightuserdata(L, &host);
+    lua_pushcclosure(L, &sql_exec, 1);
+    lua_setfield(L, -2, "exec");
+    lua_pushlightuserdata(L, &host);
+    lua_pushcclosure(L, &sql_query, 1);
+    lua_setfield(L, -2, "query");
+    lua_setfield(L, -2, "sql");
 
     const std::string_view name = host.context().plugin_name();
     lua_pushlstring(L, name.data(), name.size());

@@ -33,13 +33,14 @@ LuaScriptError script_error(const std::string& chunk, const std::string& message
 }  // namespace
 
 LuaPlugin::LuaPlugin(const LuaScript& script, const rapidjson::Value& options, LuaLimits limits, Context& context,
-                     std::unique_ptr<Emitter> emitter, Start start)
+                     std::unique_ptr<Emitter> emitter, Start start, bool projection)
     : context_(context),
       errors_(context.counter("script_errors")),
       memory_(context.gauge("lua_memory_bytes")),
       chunk_name_(script.path.filename().string()),
       host_(context, std::move(emitter), limits.memory_bytes),
       state_(limits) {
+    host_.set_projection(projection);
     state_.set_warning_sink(
         [&context](std::string_view message) { context.logger().warning(fmt::format("script warning: {}", message)); });
     state_.begin_call();
@@ -181,6 +182,26 @@ void LuaPlugin::handle(std::span<const Event* const> events, std::span<Outcome> 
     host_.flush_emits();
     host_.end_handle();
     memory_.set(static_cast<double>(state_.memory_used()));
+}
+
+void LuaPlugin::begin_events(std::span<const Event* const> events, std::span<Outcome> outcomes,
+                             ScriptSql& sql) noexcept {
+    host_.begin_handle(events, outcomes);
+    host_.set_sql(&sql);
+}
+
+void LuaPlugin::end_events() noexcept {
+    host_.set_sql(nullptr);
+    host_.end_handle();
+    memory_.set(static_cast<double>(state_.memory_used()));
+}
+
+void LuaPlugin::read_script(lua_CFunction fn, void* ud) {
+    state_.begin_call();
+    host_.begin_call(CallKind::load);
+    const int status = state_.protect(fn, ud);
+    host_.end_call();
+    if (status != LUA_OK) throw script_error(chunk_name_, pop_error(status));
 }
 
 void LuaPlugin::call_event(std::size_t index) {

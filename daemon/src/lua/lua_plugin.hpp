@@ -50,8 +50,10 @@ public:
     /// Throws LuaScriptError (compile, top level, entry points) or
     /// std::runtime_error (init failed, state not creatable).
     /// `context` must outlive the plugin; `options` is read during the call only.
+    /// `projection`: the script runs inside a SQL projection
+    /// (lua_projection.hpp): fanout.sql is its database, fanout.emit is refused.
     LuaPlugin(const LuaScript& script, const rapidjson::Value& options, LuaLimits limits, Context& context,
-              std::unique_ptr<Emitter> emitter, Start start = Start::run_init);
+              std::unique_ptr<Emitter> emitter, Start start = Start::run_init, bool projection = false);
     /// Calls on_shutdown() when defined (errors are logged).
     ~LuaPlugin() override;
 
@@ -59,6 +61,17 @@ public:
     LuaPlugin& operator=(const LuaPlugin&) = delete;
 
     void handle(std::span<const Event* const> events, std::span<Outcome> outcomes) override;
+
+    /// A SQL projection's batch: on_event per event, run by run_event(),
+    /// with fanout.sql on `sql`; end_events() ends it (emits are not sent).
+    void begin_events(std::span<const Event* const> events, std::span<Outcome> outcomes, ScriptSql& sql) noexcept;
+    /// on_event for events[index]; its outcome in outcomes[index].
+    void run_event(std::size_t index) { call_event(index); }
+    void end_events() noexcept;
+    /// Run `fn` (a light userdata `ud` as its argument) in protected mode on
+    /// the script's state, e.g. to read a global the script declares. Throws
+    /// LuaScriptError with Lua's message.
+    void read_script(lua_CFunction fn, void* ud);
 
     /// True when the script defines on_batch (preferred over on_event).
     bool batched() const noexcept { return on_batch_ != LUA_NOREF; }

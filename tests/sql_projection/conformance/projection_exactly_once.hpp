@@ -55,7 +55,7 @@ struct ExactlyOnceScenario {
         std::string options;
         std::istringstream lines(options_for<T>(db.connection()) + "reconnect_interval_ms: 200\n");
         for (std::string line; std::getline(lines, line);) options += "      " + line + "\n";
-        const PluginSpec plugin{
+        PluginSpec plugin{
             .name = T::k_names.plugin,
             .library = T::k_names.library,
             .options = options,
@@ -64,6 +64,7 @@ struct ExactlyOnceScenario {
                 // Database outages are waited out, never dead-lettered.
                 "    retry: { max_attempts: 1000000, initial_backoff_ms: 100, max_backoff_ms: 1000 }\n",
         };
+        if constexpr (requires { T::lua_script(); }) plugin.lua_script = T::lua_script();
         return dir.write("fanoutd.yaml", make_config(settings, topic, {plugin}));
     }
 

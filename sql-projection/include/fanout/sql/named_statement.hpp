@@ -42,7 +42,14 @@ enum class ParameterSource {
     offset,
     key,
     timestamp_ms,
-    data,  ///< a path in the event's data: Parameter::path
+    data,   ///< a path in the event's data: Parameter::path
+    named,  ///< ParameterNames::free: bound by its name from the caller's values
+};
+
+/// Which names a statement may use.
+enum class ParameterNames {
+    event,  ///< the event's sources above (a projection written in configuration)
+    free,   ///< any identifier, bound by name by the caller (fanout.sql in Lua); no dots
 };
 
 struct Parameter {
@@ -54,6 +61,12 @@ struct Parameter {
 struct NamedStatement {
     std::string sql;                     ///< with positional parameters for the backend
     std::vector<Parameter> parameters;  ///< parameters[k] is position k + 1
+    /// The statement's words outside literals and comments, lower-cased, in
+    /// order (quoted identifiers included, as written): what a sandbox reads.
+    std::vector<std::string> words;
+    /// True when text other than whitespace, comments or one trailing ';'
+    /// follows a ';' (more than one statement).
+    bool several = false;
 };
 
 /// A statement that cannot be made positional; `offset` is the byte of the
@@ -71,7 +84,7 @@ private:
 /// unterminated literal, quoted identifier, comment or dollar quote, a
 /// parameter name that is not a known source (the message lists them), or a
 /// positional parameter written by hand.
-NamedStatement compile_named(std::string_view sql, Backend backend);
+NamedStatement compile_named(std::string_view sql, Backend backend, ParameterNames names = ParameterNames::event);
 
 /// The known sources, for messages: "aggregate_id, version, ..., data.<path>".
 std::string parameter_sources();

@@ -117,7 +117,9 @@ public:
     /// call the server refuses and returns it (the calls after it did not run;
     /// inside a transaction, roll back to a savepoint taken before); nullopt
     /// when every call ran. Throws DatabaseError when the connection fails.
-    std::optional<PgCallFailure> run_pipelined(std::span<const PgCall> calls);
+    /// `last`, when given, receives the last call's result (its rows) when
+    /// every call ran.
+    std::optional<PgCallFailure> run_pipelined(std::span<const PgCall> calls, Result* last = nullptr);
     static constexpr std::size_t k_pipeline_calls = 256;
     /// Run SQL without parameters; throws DatabaseError like run().
     Result exec(const char* sql, ExecStatusType expected);

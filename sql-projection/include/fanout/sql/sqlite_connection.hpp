@@ -42,6 +42,19 @@ public:
     void exec(const char* sql);
     /// Step a bound statement that returns no rows; returns sqlite3_changes().
     int run(sqlite3_stmt* statement);
+    /// Step a bound statement to its end, `row(statement)` for each row it
+    /// returns (columns via text(), sqlite3_column_*); then as run().
+    template <typename Row>
+    int run_rows(sqlite3_stmt* statement, Row&& row) {
+        int rc = SQLITE_ROW;
+        try {
+            while ((rc = sqlite_api::sqlite3_step(statement)) == SQLITE_ROW) row(statement);
+        } catch (...) {
+            sqlite_api::sqlite3_reset(statement);
+            throw;
+        }
+        return finish_run(statement, rc);
+    }
     /// Bind `values` to parameters 1, 2, ... (see bind()), then run().
     template <typename... Values>
     requires(sizeof...(Values) > 0) int run(sqlite3_stmt* statement, const Values&... values) {
@@ -96,6 +109,7 @@ public:
     sqlite3* handle() const noexcept { return db_; }
 
 private:
+    int finish_run(sqlite3_stmt* statement, int rc);
     /// sqlite3_wal_hook: after each commit, with the frames now in the WAL.
     static int on_commit(void* self, sqlite3* db, const char* name, int frames);
 
