@@ -674,6 +674,12 @@ std::string sql_config_body(const ScenarioEnv& env, const std::string& connectio
            yaml_quote((env.source_dir / "config/projections" / definition).string()) + "\n";
 }
 
+/// A Lua projection `script` (config/projections/) on `connection`.
+std::string lua_projection_body(const ScenarioEnv& env, const std::string& connection, const std::string& script) {
+    return "type: lua\npath: " + yaml_quote((env.source_dir / "config/projections" / script).string()) +
+           "\nlua:\n  connection: " + yaml_quote(connection) + "\n";
+}
+
 /// The scenario a projection scenario is compared with: the C++
 /// sql_read_model on the same backend ("read_model_config_pg" ->
 /// "read_model_pg"), or "" for the others.
@@ -798,6 +804,16 @@ std::vector<Scenario> builtin_scenarios() {
          "fanoutd + sql_config with config/projections/read_model.yaml into a fresh schema of --pg",
          [](const ScenarioEnv& env) {
              return sql_config_body(env, env.postgres("read_model_config"), "read_model.yaml");
+         }},
+        {"read_model_lua", Runner::fanoutd,
+         "fanoutd + config/projections/read_model.lua (fanout.sql) into a fresh SQLite file",
+         [](const ScenarioEnv& env) {
+             return lua_projection_body(env, "sqlite:" + (env.work_dir / "read-model-lua.db").string(), "read_model.lua");
+         }},
+        {"read_model_lua_pg", Runner::fanoutd,
+         "fanoutd + config/projections/read_model.lua (fanout.sql) into a fresh schema of --pg",
+         [](const ScenarioEnv& env) {
+             return lua_projection_body(env, env.postgres("read_model_lua"), "read_model.lua");
          }},
         {"notifier", Runner::fanoutd,
          "fanoutd + webhook_notifier: PostCreated and CommentAdded POSTed to a receiver in this driver",

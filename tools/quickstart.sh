@@ -218,10 +218,10 @@ if [[ ${QUICKSTART_SKIP_BUILD:-0} != 1 ]]; then
   # Only what the quickstart runs (tools/test.sh builds everything).
   phase "building fanoutd, the plugins and the two services"
   cmake --build "$BUILD_DIR" --target fanoutd fanout_sql_read_model fanout_webhook_notifier fanout_analytics \
-    post-command post-query
+    fanout_sql_config post-command post-query
 fi
 for f in bin/fanoutd bin/post-command bin/post-query lib/libfanout_sql_read_model.so \
-  lib/libfanout_webhook_notifier.so lib/libfanout_analytics.so; do
+  lib/libfanout_webhook_notifier.so lib/libfanout_analytics.so lib/libfanout_sql_config.so; do
   [[ -e $BUILD_DIR/$f ]] || die "$BUILD_DIR/$f is missing (build it, or run without QUICKSTART_SKIP_BUILD)"
 done
 
@@ -390,7 +390,7 @@ echo "  the outbox relay published them to $TOPIC ($(curl -fsS "$COMMAND_URL/sta
 phase "starting fanoutd (config/quickstart.yaml) and post-query"
 export KAFKA_BROKERS=$BROKERS QUICKSTART_TOPIC=$TOPIC QUICKSTART_GROUP_PREFIX=$GROUP_PREFIX \
   QUICKSTART_ADMIN_PORT=$ADMIN_PORT QUICKSTART_DIR=$RUN_DIR FANOUT_LIB_DIR=$BUILD_DIR/lib \
-  WEBHOOK_URL=http://127.0.0.1:$WEBHOOK_PORT/notifications
+  FANOUT_PROJECTIONS_DIR=$PWD/config/projections WEBHOOK_URL=http://127.0.0.1:$WEBHOOK_PORT/notifications
 "$BUILD_DIR/bin/fanoutd" --check-config --config config/quickstart.yaml
 start fanoutd "$RUN_DIR/fanoutd.log" "$BUILD_DIR/bin/fanoutd" --config config/quickstart.yaml --log-format plain
 wait_http "$ADMIN_URL/readyz" fanoutd "$(pid_of fanoutd)"
@@ -462,6 +462,22 @@ got = {post: (likes, removed) for post, likes, removed in rows}
 sys.exit(0 if got == {sys.argv[2]: (3, 0), sys.argv[3]: (3, 0), sys.argv[4]: (1, 1)} else 1)
 EOF
 }
+# The projection from configuration has this run's posts, and at least
+# their likes for their authors (the counts add up over runs).
+likes_done() {
+  py_check "$RUN_DIR/likes.db" "$post_a" "$post_b" "$post_c" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True)
+posts = dict(db.execute("SELECT post_id, author FROM lpa_posts WHERE post_id IN (?, ?, ?)", sys.argv[2:5]).fetchall())
+if len(posts) != 3:
+    sys.exit(1)
+likes = dict(db.execute("SELECT author, likes FROM lpa_authors").fetchall())
+expected = {}
+for post, n in ((sys.argv[2], 3), (sys.argv[3], 3), (sys.argv[4], 1)):
+    expected[posts[post]] = expected.get(posts[post], 0) + n
+sys.exit(0 if all(likes.get(a, 0) >= n for a, n in expected.items()) else 1)
+EOF
+}
 # The Lua script has seen this run's last command (post C removed).
 lua_done() {
   curl -fsS "$ADMIN_URL/metrics" 2>/dev/null |
@@ -474,6 +490,7 @@ missing() {
   read_model_done || out+=("the read model through the Query API (posts $post_a, $post_b, $post_c)")
   (($(notified) >= 6)) || out+=("$(notified) of 6 notifications in $NOTIFICATIONS")
   analytics_done || out+=("the analytics rows in $RUN_DIR/analytics.db")
+  likes_done || out+=("the likes per author in $RUN_DIR/likes.db")
   lua_done || out+=("the Lua script's counters at $ADMIN_URL/metrics")
   local joined
   joined=$(printf '%s; ' "${out[@]}")
@@ -495,7 +512,7 @@ EOF
 
 phase "waiting for the read model, the notifications and the plugins to catch up"
 deadline=$((SECONDS + WAIT_DEADLINE_S))
-until read_model_done && (($(notified) >= 6)) && analytics_done && lua_done; do
+until read_model_done && (($(notified) >= 6)) && analytics_done && likes_done && lua_done; do
   for name in fanoutd post-query post-command webhook-receiver; do
     alive "$(pid_of "$name")" || { show_logs; die "$name exited (its log: $(log_of "$name"))"; }
   done
@@ -535,6 +552,18 @@ for title, sql in queries.items():
         print("    " + " | ".join(str(v) for v in row))
 EOF
 
+phase "a projection written in configuration only (config/projections/likes_per_author.yaml, $RUN_DIR/likes.db)"
+"$PYTHON" - "$RUN_DIR/likes.db" <<'EOF'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+sql = "SELECT author, likes FROM lpa_authors ORDER BY likes DESC, author LIMIT 5"
+cur = db.execute(sql)
+print(f"  likes per author: {sql}")
+print("    " + " | ".join(d[0] for d in cur.description))
+for row in cur.fetchall():
+    print("    " + " | ".join(str(v) for v in row))
+EOF
+
 phase "Lua analytics (scripts/analytics.lua), from $ADMIN_URL/metrics"
 curl -fsS "$ADMIN_URL/metrics" | grep -E '^fanout_plugin_(counter_total|gauge)\{plugin="lua_analytics"' | head -n 20
 
@@ -543,7 +572,8 @@ plugins_summary
 
 if ((once)); then
   # Reaching this point means every check above passed: the Query API state,
-  # the six notifications, the analytics rows and the Lua counters.
+  # the six notifications, the analytics rows, the likes per author and the
+  # Lua counters.
   phase "--once: every check passed; stopping"
   exit 0
 fi

@@ -2,13 +2,8 @@
 // named parameters (load_definition), then, for SQLite, the migrations run on
 // an empty in-memory database and every statement prepared against the tables
 // they made, each problem at its place in the file.
-#include <soci/soci.h>
-#include <soci/sqlite3/soci-sqlite3.h>
-
 #include "definition.hpp"
-#include "fanout/sql/checkpoint_table.hpp"
-#include "fanout/sql/errors.hpp"
-#include "fanout/sql/sqlite_connection.hpp"
+#include "fanout/sql/dry_run.hpp"
 
 namespace fanout::plugins::sql_config {
 namespace {
@@ -39,34 +34,25 @@ DefinitionCheck check_definition(const std::filesystem::path& file, sql::Backend
         return out;
     }
 
-    soci::session session(soci::sqlite3, ":memory:");
-    sql::SqliteConnection db(session);
-    for (std::size_t m = 0; m < d.schema.migrations.size(); ++m) {
-        const sql::Migration& migration = d.schema.migrations[m];
-        for (std::size_t k = 0; k < migration.statements.size(); ++k) {
-            try {
-                db.exec(migration.statements[k].c_str());
-            } catch (const sql::DatabaseError& e) {
-                // The migrations after it build on it: nothing more to check.
-                out.errors.push_back(where(d, d.migration_places[m][k]) + "migration " + std::to_string(m + 1) + " ('" +
-                                     migration.description + "') does not run on an empty SQLite database: " +
-                                     sql::one_line(e.what()));
-                return out;
-            }
-        }
+    sql::SqliteDryRun dry;
+    if (const auto failure = dry.migrate(d.schema, d.checkpoint_table)) {
+        // The migrations after it build on it: nothing more to check.
+        const sql::Migration& migration = d.schema.migrations[failure->migration];
+        out.errors.push_back(where(d, d.migration_places[failure->migration][failure->statement]) + "migration " +
+                             std::to_string(failure->migration + 1) + " ('" + migration.description +
+                             "') does not run on an empty SQLite database: " + failure->message);
+        return out;
     }
-    db.exec(sql::checkpoint_table_ddl(d.checkpoint_table).c_str());
     for (const auto& [type, list] : d.on) {
         for (const Statement& s : list) {
             try {
                 const sql::NamedStatement named = compile(d, s, sql::Backend::sqlite);
-                db.prepare(named.sql.c_str());
+                if (const auto error = dry.prepare(named.sql)) {
+                    out.errors.push_back(where(d, s) + "statement '" + s.name + "' of " + type +
+                                         " does not compile against the tables the migrations make: " + *error);
+                }
             } catch (const DefinitionError& e) {
                 out.errors.push_back(e.what());
-            } catch (const sql::DatabaseError& e) {
-                out.errors.push_back(where(d, s) + "statement '" + s.name + "' of " + type +
-                                     " does not compile against the tables the migrations make: " +
-                                     sql::one_line(e.what()));
             }
         }
     }

@@ -2,7 +2,7 @@
 // the batch's transaction with the checkpoints, a failed event's writes
 // rolled back while the rest of its batch commits, the sandbox, the script
 // limits, and the shipped examples (config/projections/read_model.lua equal
-// to sql_read_model, trending.lua). On SQLite and on the PostgreSQL of
+// to sql_read_model, trending_hours.lua). On SQLite and on the PostgreSQL of
 // FANOUT_TEST_PG, in-process through the factory fanoutd uses.
 #include <gtest/gtest.h>
 
@@ -340,7 +340,7 @@ TEST_P(LuaProjection, TheReadModelInLuaEqualsSqlReadModel) {
 }
 
 TEST_P(LuaProjection, TrendingCountsPerHourAndKeepsEachHoursLeader) {
-    LuaProjectionUnderTest p(lua_entry(k_projections / "trending.lua", db_->connection(), "trending"));
+    LuaProjectionUnderTest p(lua_entry(k_projections / "trending_hours.lua", db_->connection(), "trending"));
     p.assign({0});
     PartitionEvents e;
     const auto at = [](const std::string& hour) { return "2026-11-03T" + hour + ":15:00.000Z"; };
@@ -406,6 +406,35 @@ TEST(LuaProjectionConfig, AScriptThatCannotBeAProjectionIsRefusedWithWhy) {
                   .find("schema: unknown key 'tables'"),
               std::string::npos);
     EXPECT_EQ(refusal(std::string(k_posts_schema) + "function on_event(e) end\n"), "accepted");
+}
+
+TEST(LuaProjectionConfig, CheckConfigTriesTheMigrationsOnSqliteAndSaysWhatItCannotCheckOnPostgresql) {
+    TempDir dir;
+    const auto good = dir.write("good.lua", std::string(k_posts_schema) + "function on_event(e) end\n");
+    const auto broken = dir.write("broken.lua", R"lua(
+schema = { component = "b", migrations = {
+  { description = "one", sql = "CREATE TABLE t (id TEXT PRIMARY KEY)" },
+  { description = "two", sql = { "CREATE INDEX t_x ON t (id)", "CREATE INDEX t_y ON t (y)" } },
+} }
+function on_event(e) end
+)lua");
+    const std::string sqlite = "sqlite:" + (dir / "never-created.db").string();
+    const auto ok = LuaPluginFactory(lua_entry(good, sqlite)).check();
+    EXPECT_TRUE(ok.errors.empty()) << ::testing::PrintToString(ok.errors);
+    ASSERT_EQ(ok.notes.size(), 1u);
+    EXPECT_EQ(ok.notes[0], "projection lua_posts: 1 migration applied to an empty SQLite database");
+    const auto bad = LuaPluginFactory(lua_entry(broken, sqlite)).check();
+    ASSERT_EQ(bad.errors.size(), 1u);
+    EXPECT_EQ(bad.errors[0], broken.string() +
+                                 ": schema.migrations[2] ('two'), statement 2, does not run on an empty SQLite "
+                                 "database: no such column: y");
+    EXPECT_FALSE(std::filesystem::exists(dir / "never-created.db"));
+    const auto pg = LuaPluginFactory(lua_entry(good, "postgresql://fanout:secret@127.0.0.1:1/db")).check();
+    EXPECT_TRUE(pg.errors.empty());
+    ASSERT_EQ(pg.notes.size(), 1u);
+    EXPECT_NE(pg.notes[0].find("does not reach the server"), std::string::npos) << pg.notes[0];
+    EXPECT_EQ(LuaPluginFactory(lua_entry(good, "postgresql://fanout:secret@127.0.0.1:1/db")).describe().find("secret"),
+              std::string::npos);
 }
 
 TEST(LuaProjectionConfig, EmitIsRefusedInAProjectionAndSqlOutsideOne) {

@@ -8,6 +8,8 @@
 #include "fanout/common/bounded_file.hpp"
 #include "lua/lua_json.hpp"
 #include "lua/lua_plugin.hpp"
+#include "fanout/sql/connection.hpp"
+#include "fanout/sql/dry_run.hpp"
 #include "lua/lua_projection.hpp"
 
 namespace fanout::daemon::lua {
@@ -123,7 +125,8 @@ LuaPluginFactory::LuaPluginFactory(const PluginSettings& settings)
                                      0, "a Lua projection (lua.connection) runs on_event(event) for each event; it "
                                         "cannot define on_batch");
             }
-            const ScriptSchema schema = read_schema(check, name_);
+            schema_ = read_schema(check, name_);
+            const ScriptSchema& schema = *schema_;
             projection_note_ = fmt::format("SQL projection {} ({} migration{}, checkpoints in {}) on {}",
                                            schema.schema.component, schema.schema.migrations.size(),
                                            schema.schema.migrations.size() == 1 ? "" : "s", schema.checkpoint_table,
@@ -163,6 +166,33 @@ std::unique_ptr<Plugin> LuaPluginFactory::create(Context& context, HostServices&
     }
     loaded_hash_.store(content_hash(*source));
     return plugin;
+}
+
+CheckReport LuaPluginFactory::check() const {
+    CheckReport report;
+    if (!schema_) return report;
+    if (sql::is_postgresql(database_.connection)) {
+        report.notes.push_back("projection " + schema_->schema.component +
+                               ": PostgreSQL runs its migrations, and prepares each fanout.sql statement the first "
+                               "time on_event runs it; --check-config does not reach the server");
+        return report;
+    }
+    try {
+        sql::SqliteDryRun dry;
+        if (const auto failure = dry.migrate(schema_->schema, schema_->checkpoint_table)) {
+            const sql::Migration& m = schema_->schema.migrations[failure->migration];
+            report.errors.push_back(fmt::format(
+                "{}: schema.migrations[{}] ('{}'), statement {}, does not run on an empty SQLite database: {}",
+                path_.string(), failure->migration + 1, m.description, failure->statement + 1, failure->message));
+        } else {
+            report.notes.push_back(fmt::format("projection {}: {} migration{} applied to an empty SQLite database",
+                                               schema_->schema.component, schema_->schema.migrations.size(),
+                                               schema_->schema.migrations.size() == 1 ? "" : "s"));
+        }
+    } catch (const std::exception& e) {
+        report.errors.push_back(path_.string() + ": cannot try the migrations: " + e.what());
+    }
+    return report;
 }
 
 bool LuaPluginFactory::changed_on_disk() const {

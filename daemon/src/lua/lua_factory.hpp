@@ -6,12 +6,14 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <rapidjson/document.h>
 
 #include "config.hpp"
 #include "fanout/sql/settings.hpp"
+#include "lua/lua_projection.hpp"
 #include "lua/lua_state.hpp"
 #include "plugin_factory.hpp"
 
@@ -33,6 +35,9 @@ public:
     /// instance's (or the file became unreadable: the reload then says why).
     bool changed_on_disk() const override;
     std::string describe() const override;
+    /// A projection: its migrations tried on an empty in-memory SQLite
+    /// database (PostgreSQL: a note that the server checks them).
+    CheckReport check() const override;
 
 private:
     /// lua.connection is set: the script is an exactly-once SQL projection.
@@ -41,6 +46,7 @@ private:
     std::string name_;
     std::filesystem::path path_;
     sql::ConnectionSettings database_;
+    std::optional<ScriptSchema> schema_;  ///< a projection's, as the check at construction read it
     std::string projection_note_;
     LuaLimits limits_;
     std::size_t max_script_bytes_;

@@ -224,6 +224,29 @@ TEST(Config, LuaScriptSizeLimitIsConfigurable) {
               std::string::npos);
 }
 
+TEST(Config, ALuaProjectionTakesItsDatabaseFromTheLuaBlock) {
+    const std::string lua =
+        replace(replace(k_valid, "type: library", "type: lua"), "    options:\n      path: /tmp/x\n", "");
+    const auto with = [&](const std::string& block) { return replace(lua, "    start_from: latest\n", block); };
+    const auto s = parse_config(
+        with("    lua: {connection: 'postgresql://fanout:${PG_PASSWORD:-secret}@127.0.0.1/db', lock_timeout_ms: 250,\n"
+             "          reconnect_interval_ms: 0, connect_timeout_s: 3}\n"),
+        "/etc/fanout/fanoutd.yaml");
+    const auto& p = s.plugins[0];
+    EXPECT_EQ(p.lua_connection, "postgresql://fanout:secret@127.0.0.1/db");
+    EXPECT_EQ(p.lua_lock_timeout, std::chrono::milliseconds(250));
+    EXPECT_EQ(p.lua_reconnect_interval, std::chrono::milliseconds(0));
+    EXPECT_EQ(p.lua_connect_timeout, std::chrono::seconds(3));
+    EXPECT_EQ(parse_config(lua, "/etc/fanout/fanoutd.yaml").plugins[0].lua_connection, "");
+
+    const std::string bad = error_of(with("    lua: {connection: 'postgresql://[::1'}\n"));
+    EXPECT_NE(bad.find("/etc/fanout/fanoutd.yaml:"), std::string::npos) << bad;
+    EXPECT_NE(bad.find("field 'connection'"), std::string::npos) << bad;
+    EXPECT_NE(bad.find("expected sqlite:/path/file.db"), std::string::npos) << bad;
+    EXPECT_NE(error_of(with("    lua: {lock_timeout_ms: 100}\n")).find("lua.lock_timeout_ms needs lua.connection"),
+              std::string::npos);
+}
+
 TEST(Config, MissingRequiredOptionPointsAtTheEntryWhenOptionsAreAbsent) {
     static constexpr fanout::OptionSpec k_schema[] = {
         {"connection", fanout::OptionType::string, nullptr, "database connection"}};

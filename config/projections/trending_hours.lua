@@ -5,7 +5,7 @@
 --
 --   - name: trending
 --     type: lua
---     path: /etc/fanout/projections/trending.lua
+--     path: /etc/fanout/projections/trending_hours.lua
 --     topics: [post-events]
 --     event_types: [PostLikedEvent, CommentAddedEvent, CommentRemovedEvent, PostRemovedEvent]
 --     lua:
