@@ -503,7 +503,7 @@ plugins_summary() {
   "$PYTHON" - "$json" <<'EOF' 2>/dev/null || echo "  $json"
 import json, sys
 for p in json.loads(sys.argv[1])["plugins"]:
-    line = "  %-14s %-9s group %-40s lag %s" % (p.get("name"), p.get("state"), p.get("group"), p.get("lag"))
+    line = "  %-17s %-9s group %-40s lag %s" % (p.get("name"), p.get("state"), p.get("group"), p.get("lag"))
     if p.get("lastError"):
         line += "  lastError: %s" % p["lastError"]
     print(line)
@@ -535,34 +535,29 @@ echo "  GET /byId/$post_c (deleted): HTTP $(curl -sS -o /dev/null -w '%{http_cod
 phase "notifications received by the webhook receiver ($NOTIFICATIONS)"
 grep -F -e "$post_a" -e "$post_b" -e "$post_c" "$NOTIFICATIONS"
 
-phase "analytics ($RUN_DIR/analytics.db)"
-"$PYTHON" - "$RUN_DIR/analytics.db" <<'EOF'
+# show_queries DB TITLE SQL [TITLE SQL ...]: each query's rows as a small table.
+show_queries() {
+  "$PYTHON" - "$@" <<'EOF'
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-queries = {
-    "top posts by likes": "SELECT post_id, author, likes FROM analytics_posts WHERE removed = 0 ORDER BY likes DESC LIMIT 5",
-    "per author": "SELECT * FROM analytics_authors ORDER BY 1 LIMIT 10",
-    "per day (UTC)": "SELECT * FROM analytics_days ORDER BY 1 DESC LIMIT 5",
-}
-for title, sql in queries.items():
+for title, sql in zip(sys.argv[2::2], sys.argv[3::2]):
     cur = db.execute(sql)
     print(f"  {title}: {sql}")
     print("    " + " | ".join(d[0] for d in cur.description))
     for row in cur.fetchall():
         print("    " + " | ".join(str(v) for v in row))
 EOF
+}
+
+phase "analytics ($RUN_DIR/analytics.db)"
+show_queries "$RUN_DIR/analytics.db" \
+  "top posts by likes" "SELECT post_id, author, likes FROM analytics_posts WHERE removed = 0 ORDER BY likes DESC LIMIT 5" \
+  "per author" "SELECT * FROM analytics_authors ORDER BY 1 LIMIT 10" \
+  "per day (UTC)" "SELECT * FROM analytics_days ORDER BY 1 DESC LIMIT 5"
 
 phase "a projection written in configuration only (config/projections/likes_per_author.yaml, $RUN_DIR/likes.db)"
-"$PYTHON" - "$RUN_DIR/likes.db" <<'EOF'
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-sql = "SELECT author, likes FROM lpa_authors ORDER BY likes DESC, author LIMIT 5"
-cur = db.execute(sql)
-print(f"  likes per author: {sql}")
-print("    " + " | ".join(d[0] for d in cur.description))
-for row in cur.fetchall():
-    print("    " + " | ".join(str(v) for v in row))
-EOF
+show_queries "$RUN_DIR/likes.db" \
+  "likes per author" "SELECT author, likes FROM lpa_authors ORDER BY likes DESC, author LIMIT 5"
 
 phase "Lua analytics (scripts/analytics.lua), from $ADMIN_URL/metrics"
 curl -fsS "$ADMIN_URL/metrics" | grep -E '^fanout_plugin_(counter_total|gauge)\{plugin="lua_analytics"' | head -n 20

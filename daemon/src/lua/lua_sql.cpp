@@ -339,34 +339,26 @@ private:
     }
 
     Prepared* statement(std::string_view text, std::string_view where) {
-        const auto found = cache_.find(text);
-        if (found != cache_.end()) return found->second.get();
-        if (cache_.size() >= k_max_statements) {
-            refuse(where, "fanout.sql: more than " + std::to_string(k_max_statements) +
-                              " distinct statements: pass values as :parameters instead of building SQL text");
-            return nullptr;
-        }
-        std::optional<sql::NamedStatement> named = compile(text, sql::Backend::sqlite, where);
-        if (!named) return nullptr;
-        auto p = std::make_unique<Prepared>();
-        p->named = std::move(*named);
-        sqlite3* handle = db_.handle();
-        denied_.clear();
-        sqlite_api::sqlite3_set_authorizer(handle, &SqliteScriptStore::authorize, this);
-        sqlite3_stmt* raw = nullptr;
-        const int rc = sqlite_api::sqlite3_prepare_v3(handle, p->named.sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &raw,
-                                                      nullptr);
-        sqlite_api::sqlite3_set_authorizer(handle, nullptr, nullptr);
-        if (rc != SQLITE_OK) {
-            sqlite_api::sqlite3_finalize(raw);
-            refuse(where, "fanout.sql: " + (denied_.empty() ? std::string(sqlite_api::sqlite3_errmsg(handle)) : denied_) +
-                              " in: " + excerpt(text));
-            return nullptr;
-        }
-        p->statement = sql::SqliteConnection::Statement(raw, &sqlite_api::sqlite3_finalize);
-        Prepared* out = p.get();
-        cache_.emplace(std::string(text), std::move(p));
-        return out;
+        return cached(cache_, text, sql::Backend::sqlite, where, [&](sql::NamedStatement&& named) {
+            auto p = std::make_unique<Prepared>();
+            p->named = std::move(named);
+            sqlite3* handle = db_.handle();
+            denied_.clear();
+            sqlite_api::sqlite3_set_authorizer(handle, &SqliteScriptStore::authorize, this);
+            sqlite3_stmt* raw = nullptr;
+            const int rc = sqlite_api::sqlite3_prepare_v3(handle, p->named.sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT,
+                                                          &raw, nullptr);
+            sqlite_api::sqlite3_set_authorizer(handle, nullptr, nullptr);
+            if (rc != SQLITE_OK) {
+                sqlite_api::sqlite3_finalize(raw);
+                refuse(where, "fanout.sql: " +
+                                  (denied_.empty() ? std::string(sqlite_api::sqlite3_errmsg(handle)) : denied_) +
+                                  " in: " + excerpt(text));
+                return std::unique_ptr<Prepared>();
+            }
+            p->statement = sql::SqliteConnection::Statement(raw, &sqlite_api::sqlite3_finalize);
+            return p;
+        });
     }
 
     Status run(Prepared& p, const std::vector<Bound>& values, QueryRows* rows, std::size_t event,
@@ -512,34 +504,25 @@ private:
     };
 
     Prepared* statement(std::string_view text, std::string_view where) {
-        const auto found = cache_.find(text);
-        if (found != cache_.end()) return found->second.get();
-        if (cache_.size() >= k_max_statements) {
-            refuse(where, "fanout.sql: more than " + std::to_string(k_max_statements) +
-                              " distinct statements: pass values as :parameters instead of building SQL text");
-            return nullptr;
-        }
-        std::optional<sql::NamedStatement> named = compile(text, sql::Backend::postgresql, where);
-        if (!named) return nullptr;
-        auto p = std::make_unique<Prepared>();
-        p->named = std::move(*named);
-        p->name = "fanout_lua_" + std::to_string(cache_.size());
-        // Under a savepoint of its own: a statement that does not compile
-        // must not abort the batch's transaction.
-        db_.exec("SAVEPOINT fanout_prepare", PGRES_COMMAND_OK);
-        try {
-            db_.prepare(sql::PreparedSql{p->name.c_str(), p->named.sql.c_str()});
-        } catch (const DatabaseError& e) {
-            if (!db_.usable()) throw;
-            db_.exec("ROLLBACK TO SAVEPOINT fanout_prepare", PGRES_COMMAND_OK);
+        return cached(cache_, text, sql::Backend::postgresql, where, [&](sql::NamedStatement&& named) {
+            auto p = std::make_unique<Prepared>();
+            p->named = std::move(named);
+            p->name = "fanout_lua_" + std::to_string(cache_.size());
+            // Under a savepoint of its own: a statement that does not compile
+            // must not abort the batch's transaction.
+            db_.exec("SAVEPOINT fanout_prepare", PGRES_COMMAND_OK);
+            try {
+                db_.prepare(sql::PreparedSql{p->name.c_str(), p->named.sql.c_str()});
+            } catch (const DatabaseError& e) {
+                if (!db_.usable()) throw;
+                db_.exec("ROLLBACK TO SAVEPOINT fanout_prepare", PGRES_COMMAND_OK);
+                db_.exec("RELEASE SAVEPOINT fanout_prepare", PGRES_COMMAND_OK);
+                refuse(where, "fanout.sql: " + one_line(e.what()) + " in: " + excerpt(text));
+                return std::unique_ptr<Prepared>();
+            }
             db_.exec("RELEASE SAVEPOINT fanout_prepare", PGRES_COMMAND_OK);
-            refuse(where, "fanout.sql: " + one_line(e.what()) + " in: " + excerpt(text));
-            return nullptr;
-        }
-        db_.exec("RELEASE SAVEPOINT fanout_prepare", PGRES_COMMAND_OK);
-        Prepared* out = p.get();
-        cache_.emplace(std::string(text), std::move(p));
-        return out;
+            return p;
+        });
     }
 
     /// Send the calls not yet sent; for a query the last one's rows into rows_.

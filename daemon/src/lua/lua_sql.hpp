@@ -22,6 +22,7 @@
 // database role is the real boundary: give the projection a role that owns
 // only its tables.
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -91,6 +92,29 @@ protected:
     /// `sql` compiled for `backend` and checked against the sandbox; nullopt
     /// with error_ set when it is refused.
     std::optional<sql::NamedStatement> compile(std::string_view sql, sql::Backend backend, std::string_view where);
+    /// The statement for `text` from `cache`, or a new one: compiled and
+    /// checked (compile()), then made by `prepare(NamedStatement&&)` for the
+    /// backend (nullptr with error_ set when the database refuses it).
+    /// nullptr with error_ set when refused.
+    template <typename Prepared, typename Prepare>
+    Prepared* cached(std::map<std::string, std::unique_ptr<Prepared>, std::less<>>& cache, std::string_view text,
+                     sql::Backend backend, std::string_view where, Prepare&& prepare) {
+        const auto found = cache.find(text);
+        if (found != cache.end()) return found->second.get();
+        if (cache.size() >= k_max_statements) {
+            refuse(where, "fanout.sql: more than " + std::to_string(k_max_statements) +
+                              " distinct statements: pass values as :parameters instead of building SQL text");
+            return nullptr;
+        }
+        std::optional<sql::NamedStatement> named = compile(text, backend, where);
+        if (!named) return nullptr;
+        std::unique_ptr<Prepared> made = prepare(std::move(*named));
+        if (!made) return nullptr;
+        Prepared* out = made.get();
+        cache.emplace(std::string(text), std::move(made));
+        return out;
+    }
+
     /// The values of `statement`'s parameters from the Lua table at `params`
     /// (0: none), with non-raising Lua API only. False with error_ set when
     /// the table holds a value that cannot be bound or a name the statement
