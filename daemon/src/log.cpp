@@ -1,43 +1,7 @@
 #include "log.hpp"
 
-#include <cstdlib>
-
-#include <spdlog/pattern_formatter.h>
-#include <spdlog/sinks/stdout_sinks.h>
-
 namespace fanout::daemon {
 namespace {
-
-// `<N>` syslog priority prefix understood by journald on stderr streams.
-class PriorityFlag final : public spdlog::custom_flag_formatter {
-public:
-    void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
-        const char* p = "<6>";
-        switch (msg.level) {
-            case spdlog::level::trace:
-            case spdlog::level::debug: p = "<7>"; break;
-            case spdlog::level::info: p = "<6>"; break;
-            case spdlog::level::warn: p = "<4>"; break;
-            case spdlog::level::err: p = "<3>"; break;
-            case spdlog::level::critical: p = "<2>"; break;
-            default: break;
-        }
-        dest.append(p, p + 3);
-    }
-    std::unique_ptr<custom_flag_formatter> clone() const override { return std::make_unique<PriorityFlag>(); }
-};
-
-std::shared_ptr<spdlog::logger> make_logger() {
-    auto logger = std::make_shared<spdlog::logger>("fanoutd", std::make_shared<spdlog::sinks::stderr_sink_mt>());
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
-    logger->flush_on(spdlog::level::trace);
-    return logger;
-}
-
-std::shared_ptr<spdlog::logger>& instance() {
-    static std::shared_ptr<spdlog::logger> logger = make_logger();
-    return logger;
-}
 
 spdlog::level::level_enum to_spdlog(LogLevel level) {
     switch (level) {
@@ -50,19 +14,6 @@ spdlog::level::level_enum to_spdlog(LogLevel level) {
 }
 
 }  // namespace
-
-void init_logging(LogFormat format, spdlog::level::level_enum level) {
-    auto& logger = instance();
-    if (format == LogFormat::automatic) format = std::getenv("JOURNAL_STREAM") ? LogFormat::journal : LogFormat::plain;
-    if (format == LogFormat::journal) {
-        auto formatter = std::make_unique<spdlog::pattern_formatter>();
-        formatter->add_flag<PriorityFlag>('*').set_pattern("%*%v");
-        logger->set_formatter(std::move(formatter));
-    }
-    logger->set_level(level);
-}
-
-spdlog::logger& log() { return *instance(); }
 
 void PluginLogger::log(LogLevel level, std::string_view message) {
     daemon::log().log(to_spdlog(level), "{}{}", prefix_, message);

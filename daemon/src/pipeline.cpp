@@ -7,12 +7,15 @@
 
 #include <fmt/format.h>
 
+#include "checkpoint_coordinator.hpp"
 #include "log.hpp"
 
 namespace fanout::daemon {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+static_assert(k_offset_beginning == RD_KAFKA_OFFSET_BEGINNING && k_offset_end == RD_KAFKA_OFFSET_END);
 
 constexpr std::chrono::milliseconds k_idle_poll{100};
 constexpr std::chrono::milliseconds k_nudge_interval{10};
@@ -99,7 +102,8 @@ Pipeline::Pipeline(std::shared_ptr<const DaemonSettings> daemon, PluginSettings 
       services_(services),
       counters_(metrics, settings_.name),
       context_(settings_.name, group_id_, metrics),
-      factory_(std::move(factory)) {
+      factory_(std::move(factory)),
+      ledger_(settings_.retry) {
     batch_.reserve(settings_.batch_max_events);
     incoming_.reserve(settings_.batch_max_events);
 }
@@ -533,90 +537,55 @@ void Pipeline::process_batch() {
         heartbeat();
     }
 
-    struct Progress {
-        std::int64_t next_offset = -1;
-        bool blocked = false;
-    };
-    std::map<std::pair<std::string_view, std::int32_t>, Progress> progress;
-    std::uint64_t done = 0, filtered = 0;
+    // The ledger decides, per event in offset order, what its outcome means;
+    // the pipeline carries it out (dead-letter topic, rewind) and stores the
+    // offsets the batch reached.
+    ledger_.begin_batch();
     for (std::size_t i = 0; i < batch_.size() && !halted_; ++i) {
         const EventRecord& event = batch_[i];
-        Progress& p = progress[{event.topic(), event.partition()}];
-        if (p.blocked) continue;
-        if (selected_index[i] == SIZE_MAX) {
-            ++filtered;
-            p.next_offset = event.offset() + 1;
-            continue;
-        }
-        const Outcome& outcome = outcomes[selected_index[i]];
-        if (outcome.is_done() && attempts_.empty()) {  // the hot path: no bookkeeping
-            ++done;
-            p.next_offset = event.offset() + 1;
-            continue;
-        }
-        const AttemptKey key{std::string(event.topic()), event.partition(), event.offset()};
-        auto attempt_it = attempts_.find(key);
-        const int previous_attempts = attempt_it == attempts_.end() ? 0 : attempt_it->second;
-        switch (outcome.kind()) {
-            case Outcome::Kind::done:
-                ++done;
-                if (attempt_it != attempts_.end()) attempts_.erase(attempt_it);
-                p.next_offset = event.offset() + 1;
+        const Outcome* outcome = selected_index[i] == SIZE_MAX ? nullptr : &outcomes[selected_index[i]];
+        const std::optional<LedgerDecision> decision =
+            ledger_.decide(event.topic(), event.partition(), event.offset(), outcome);
+        if (!decision) continue;
+        switch (decision->step) {
+            case LedgerDecision::Step::advance: break;
+            case LedgerDecision::Step::dead_letter:
+                ledger_.dead_lettered(event.topic(), event.partition(), event.offset(),
+                                      fail_permanently(event, decision->reason, decision->attempts));
                 break;
-            case Outcome::Kind::reject:
-                if (fail_permanently(event, "rejected: " + outcome.reason(), previous_attempts + 1)) {
-                    attempts_.erase(key);
-                    p.next_offset = event.offset() + 1;
-                } else {
-                    p.blocked = true;
-                }
-                break;
-            case Outcome::Kind::retry_later: {
-                const int attempts = previous_attempts + 1;
-                if (attempts >= settings_.retry.max_attempts) {
-                    const std::string reason = "retries exhausted after " + std::to_string(attempts) +
-                                               " attempts: " + outcome.reason();
-                    if (fail_permanently(event, reason, attempts)) {
-                        attempts_.erase(key);
-                        p.next_offset = event.offset() + 1;
-                    } else {
-                        p.blocked = true;
-                    }
-                    break;
-                }
-                attempts_[key] = attempts;
+            case LedgerDecision::Step::retry:
                 counters_.events_retried.add(1);
-                const auto delay = settings_.retry.backoff_after(attempts);
                 log().warn("[{}] retry later topic={} partition={} offset={} attempt={}/{} next_in={}ms reason={}",
-                              settings_.name, event.topic(), event.partition(), event.offset(), attempts,
-                              settings_.retry.max_attempts, delay.count(), outcome.reason());
-                schedule_retry(event, delay, HoldReason::retry,
-                               fmt::format("attempt {}/{}: {}", attempts, settings_.retry.max_attempts, outcome.reason()));
-                p.blocked = true;
+                           settings_.name, event.topic(), event.partition(), event.offset(), decision->attempts,
+                           settings_.retry.max_attempts, decision->delay.count(), decision->reason);
+                schedule_retry(event, decision->delay, HoldReason::retry,
+                               fmt::format("attempt {}/{}: {}", decision->attempts, settings_.retry.max_attempts,
+                                           decision->reason));
                 break;
-            }
         }
     }
-    counters_.events_done.add(done);
-    counters_.events_filtered.add(filtered);
+    counters_.events_done.add(ledger_.done());
+    counters_.events_filtered.add(ledger_.filtered());
 
     // Store after the plugin finished: a crash before this replays, never skips.
-    PartitionList offsets = make_partition_list(static_cast<int>(progress.size()));
-    for (const auto& [tp, p] : progress) {
-        if (p.next_offset < 0) continue;
-        const std::string topic(tp.first);
-        rd_kafka_topic_partition_list_add(offsets.get(), topic.c_str(), tp.second)->offset = p.next_offset;
-        release_holds(tp.first, tp.second, p.next_offset);
-    }
-    if (offsets->cnt > 0) {
-        if (rd_kafka_resp_err_t e = rd_kafka_offsets_store(consumer_.get(), offsets.get());
-            e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-            // Partitions revoked meanwhile: the new owner replays them.
-            log().warn("[{}] could not store offsets for {}: {}", settings_.name, partition_names(offsets.get()),
-                          rd_kafka_err2str(e));
-        }
-    }
+    const std::vector<OutcomeLedger::NextOffset> reached = ledger_.next_offsets();
+    for (const OutcomeLedger::NextOffset& n : reached) release_holds(n.topic, n.partition, n.next_offset);
+    store_offsets(consumer_.get(), reached);
     batch_.clear();
+}
+
+void Pipeline::store_offsets(rd_kafka_t* consumer, std::span<const OutcomeLedger::NextOffset> offsets) {
+    if (offsets.empty()) return;
+    PartitionList list = make_partition_list(static_cast<int>(offsets.size()));
+    for (const OutcomeLedger::NextOffset& n : offsets) {
+        const std::string topic(n.topic);
+        rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), n.partition)->offset = n.next_offset;
+    }
+    if (rd_kafka_resp_err_t e = rd_kafka_offsets_store(consumer, list.get()); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        // Partitions revoked meanwhile: the new owner replays them.
+        log().warn("[{}] could not store offsets for {}: {}", settings_.name, partition_names(list.get()),
+                   rd_kafka_err2str(e));
+    }
 }
 
 bool Pipeline::fail_permanently(const EventRecord& event, const std::string& reason, int attempts) {
@@ -699,22 +668,9 @@ void Pipeline::apply_checkpoints(rd_kafka_topic_partition_list_t* partitions) {
     int attempt = 0;
     for (;;) {
         try {
-            const std::vector<PartitionOffset> offsets = checkpointing_->on_assigned(asked);
-            // No checkpoint: the plugin has applied nothing of that partition,
-            // so it starts where a new plugin starts. The group's committed
-            // offset belongs to an earlier life of its store (a rebuilt
-            // projection must not resume from there).
-            for (int i = 0; i < partitions->cnt; ++i) {
-                partitions->elems[i].offset =
-                    settings_.start_from == StartFrom::latest ? RD_KAFKA_OFFSET_END : RD_KAFKA_OFFSET_BEGINNING;
-            }
-            for (const PartitionOffset& po : offsets) {
-                if (po.next_offset < 0) continue;
-                for (int i = 0; i < partitions->cnt; ++i) {
-                    auto& e = partitions->elems[i];
-                    if (e.partition == po.partition && po.topic == e.topic) e.offset = po.next_offset;
-                }
-            }
+            const std::vector<std::int64_t> starts =
+                starting_offsets(asked, checkpointing_->on_assigned(asked), settings_.start_from);
+            for (int i = 0; i < partitions->cnt; ++i) partitions->elems[i].offset = starts[static_cast<std::size_t>(i)];
             return;
         } catch (const std::exception& e) {
             ++attempt;
@@ -751,17 +707,10 @@ bool Pipeline::checkpoints_in_range(const rd_kafka_topic_partition_list_t* parti
                 std::this_thread::sleep_for(std::chrono::milliseconds(50));
             }
         }
-        if (e.offset >= low && e.offset <= high) continue;  // == high: caught up
-        const std::string why =
-            e.offset > high ? "beyond the end of the log: the topic was deleted and recreated, or truncated"
-                            : fmt::format("before the start of the log: offsets {}..{} were deleted (retention) "
-                                          "before this plugin applied them",
-                                          e.offset, low - 1);
-        out_of_range.push_back({e.topic, e.partition, e.offset, HoldReason::checkpoint_out_of_range,
-                                fmt::format("checkpoint out of range: topic={} partition={} checkpoint={} watermarks "
-                                            "low={} high={}; the checkpoint is {}",
-                                            e.topic, e.partition, e.offset, low, high, why),
-                                low, high});
+        if (auto problem = check_checkpoint(e.topic, e.partition, e.offset, low, high)) {
+            out_of_range.push_back({e.topic, e.partition, e.offset, HoldReason::checkpoint_out_of_range,
+                                    std::move(problem->detail), low, high});
+        }
     }
     if (out_of_range.empty()) return true;
     for (const Hold& h : out_of_range) {
@@ -803,7 +752,7 @@ void Pipeline::forget_partitions(const rd_kafka_topic_partition_list_t* partitio
     std::erase_if(batch_, [&](const EventRecord& e) { return revoked(e.topic(), e.partition()); });
     std::erase_if(incoming_, [&](const EventRecord& e) { return revoked(e.topic(), e.partition()); });
     std::erase_if(paused_, [&](const PausedPartition& p) { return revoked(p.topic, p.partition); });
-    std::erase_if(attempts_, [&](const auto& entry) { return revoked(std::get<0>(entry.first), std::get<1>(entry.first)); });
+    ledger_.forget(revoked);
     if (holding_ && !halted_) {  // a stopped plugin's holds stay for the operator
         std::lock_guard lock(state_mutex_);
         std::erase_if(holds_, [&](const Hold& h) { return revoked(h.topic, h.partition); });
@@ -850,15 +799,14 @@ void Pipeline::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_li
         }
         if (checkpointing_ != nullptr) {
             // Report the plugin's position as the group's, so lag is right.
-            PartitionList stored = make_partition_list(partitions->cnt);
+            std::vector<OutcomeLedger::NextOffset> positions;
             for (int i = 0; i < partitions->cnt; ++i) {
                 if (partitions->elems[i].offset >= 0) {
-                    rd_kafka_topic_partition_list_add(stored.get(), partitions->elems[i].topic,
-                                                      partitions->elems[i].partition)
-                        ->offset = partitions->elems[i].offset;
+                    positions.push_back({partitions->elems[i].topic, partitions->elems[i].partition,
+                                         partitions->elems[i].offset});
                 }
             }
-            if (stored->cnt > 0) rd_kafka_offsets_store(rk, stored.get());
+            store_offsets(rk, positions);
         }
         log().info("[{}] assigned {} ({})", settings_.name, partition_names(partitions),
                    cooperative ? "cooperative" : "eager");

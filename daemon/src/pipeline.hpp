@@ -28,6 +28,7 @@
 #include "event_record.hpp"
 #include "kafka.hpp"
 #include "metrics.hpp"
+#include "outcome_ledger.hpp"
 #include "parse_ahead.hpp"
 #include "plugin_context.hpp"
 #include "plugin_factory.hpp"
@@ -115,7 +116,6 @@ private:
         std::int32_t partition;
         std::chrono::steady_clock::time_point resume_at;
     };
-    using AttemptKey = std::tuple<std::string, std::int32_t, std::int64_t>;
 
     void run();
     void create_consumer();
@@ -128,6 +128,8 @@ private:
     void invoke_plugin(std::span<const Event* const> events, std::span<Outcome> outcomes);
     /// Permanent failure: dead-letter (true) or stop / keep for retry (false).
     bool fail_permanently(const EventRecord& event, const std::string& reason, int attempts);
+    /// The one place offsets are stored (librdkafka commits them later).
+    void store_offsets(rd_kafka_t* consumer, std::span<const OutcomeLedger::NextOffset> offsets);
     void schedule_retry(const EventRecord& event, std::chrono::milliseconds delay, HoldReason reason,
                         const std::string& detail);
     /// Record why a partition waits (replaces an earlier hold of it).
@@ -188,7 +190,7 @@ private:
     std::vector<std::pair<std::string, std::int32_t>> rewound_;
     std::unique_ptr<ParseAhead> parse_ahead_;  ///< declared after the batches: stops first
     std::vector<PausedPartition> paused_;
-    std::map<AttemptKey, int> attempts_;
+    OutcomeLedger ledger_;  ///< what outcomes mean; attempts per event across batches
     bool halted_ = false;
     std::chrono::steady_clock::time_point next_status_refresh_{};
     bool holding_ = false;  ///< holds_ is not empty (read without the lock on the pipeline thread)

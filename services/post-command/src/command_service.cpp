@@ -1,5 +1,6 @@
 #include "command_service.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -215,13 +216,14 @@ void CommandService::process(std::vector<Command>& group, std::vector<Command>& 
     pointers.reserve(requests.size());
     for (const AppendRequest& r : requests) pointers.push_back(&r);
     const std::vector<AppendStatus> statuses = writer_.append(pointers);
+    // Counted before any reply: whoever sees an answer sees its commit counted.
+    const bool any_committed = std::find(statuses.begin(), statuses.end(), AppendStatus::committed) != statuses.end();
+    if (any_committed) ++commits_;
 
-    bool any_committed = false;
     for (std::size_t r = 0; r < requests.size(); ++r) {
         Slot& slot = *request_slots[r];
         switch (statuses[r]) {
             case AppendStatus::committed:
-                any_committed = true;
                 cache_.put(slot.post);
                 for (Slot::Member& m : slot.members) group[m.command].done(std::move(m.result));
                 break;
@@ -247,10 +249,7 @@ void CommandService::process(std::vector<Command>& group, std::vector<Command>& 
                 break;
         }
     }
-    if (any_committed) {
-        ++commits_;
-        if (on_committed_) on_committed_();
-    }
+    if (any_committed && on_committed_) on_committed_();
 }
 
 }  // namespace fanout::post_command

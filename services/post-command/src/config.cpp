@@ -12,9 +12,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string located(const fs::path& file, const YAML::Mark& mark, const std::string& message) {
-    if (mark.is_null()) return file.string() + ": " + message;
-    return file.string() + ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1) + ": " + message;
+/// The error at `mark` of `file` (the file alone when the mark is unknown).
+ConfigError located(const fs::path& file, const YAML::Mark& mark, const std::string& message) {
+    if (mark.is_null()) return ConfigError(file, 0, 0, message);
+    return ConfigError(file, mark.line + 1, mark.column + 1, message);
 }
 
 std::string describe(const YAML::Node& node) {
@@ -36,7 +37,7 @@ public:
     }
 
     [[noreturn]] void fail(const YAML::Node& at, const std::string& message) const {
-        throw ConfigError(located(file_, at.Mark(), message));
+        throw located(file_, at.Mark(), message);
     }
 
     YAML::Node get(const std::string& key) {
@@ -115,7 +116,7 @@ void read_file(const fs::path& file, Settings& s) {
             mark.line = e.line() - 1;
             mark.column = e.column() - 1;
         }
-        throw ConfigError(located(file, mark, e.what()));
+        throw located(file, mark, e.what());
     }
     if (!root.IsDefined() || root.IsNull()) return;  // an empty file: all defaults
     Section top(file, root, "the configuration");
@@ -201,7 +202,7 @@ void read_file(const fs::path& file, Settings& s) {
             }
             s.event_store = location.backend == Backend::sqlite ? "sqlite:" + location.target : location.target;
         } catch (const std::invalid_argument& e) {
-            throw ConfigError(located(file, store_node.Mark(), std::string("event_store.connection: ") + e.what()));
+            throw located(file, store_node.Mark(), std::string("event_store.connection: ") + e.what());
         }
     }
 }

@@ -8,16 +8,15 @@
 #include <stdexcept>
 #include <string>
 
+#include "fanout/common/config_error.hpp"
 #include "kafka_publisher.hpp"
 #include "outbox_relay.hpp"
 #include "store_connection.hpp"
 
 namespace fanout::post_command {
 
-class ConfigError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
+/// A configuration problem: `file:line:col: message` (fanout/common/config_error.hpp).
+using common::ConfigError;
 
 struct Settings {
     std::filesystem::path file;  ///< the YAML file, if any

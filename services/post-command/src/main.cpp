@@ -47,10 +47,7 @@ int main(int argc, char** argv) {
         std::printf("post-command %s\n", FANOUT_VERSION);
         return exit_code::ok;
     }
-    init_logging(log_level == "debug"     ? spdlog::level::debug
-                 : log_level == "warning" ? spdlog::level::warn
-                 : log_level == "error"   ? spdlog::level::err
-                                          : spdlog::level::info);
+    init_logging(fanout::common::LogFormat::plain, fanout::common::log_level_named(log_level));
 
     Overrides overrides;
     if (!listen.empty()) overrides.listen = listen;

@@ -11,15 +11,6 @@
 namespace fanout::post_query {
 namespace {
 
-std::string located(const std::filesystem::path& file, int line, int column, const std::string& message) {
-    std::string out = file.string();
-    if (line > 0) {
-        out += ':' + std::to_string(line);
-        if (column > 0) out += ':' + std::to_string(column);
-    }
-    return out + ": " + message;
-}
-
 [[noreturn]] void fail_at(const std::filesystem::path& file, const YAML::Node& node, const std::string& message) {
     const YAML::Mark mark = node.Mark();
     if (mark.is_null()) throw ConfigError(file, 0, 0, message);
@@ -64,9 +55,6 @@ std::string resolve_database(const std::filesystem::path& file, const std::strin
 }
 
 }  // namespace
-
-ConfigError::ConfigError(const std::filesystem::path& file, int line, int column, const std::string& message)
-    : std::runtime_error(located(file, line, column, message)) {}
 
 ListenAddress parse_listen(const std::string& text) {
     const std::size_t colon = text.rfind(':');

@@ -4,15 +4,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "fanout/common/config_error.hpp"
+
 namespace fanout::post_query {
 
-/// A configuration problem. what() is `file:line:col: message` when it came from
-/// a file (line and column 1-based, omitted when unknown), else the message.
-class ConfigError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-    ConfigError(const std::filesystem::path& file, int line, int column, const std::string& message);
-};
+/// A configuration problem: `file:line:col: message` (fanout/common/config_error.hpp).
+using common::ConfigError;
 
 struct ListenAddress {
     std::string host = "127.0.0.1";

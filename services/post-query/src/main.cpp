@@ -145,13 +145,7 @@ int main(int argc, char** argv) {
         return exit_code::usage;
     }
 
-    init_logging(log_format == "plain"     ? LogFormat::plain
-                 : log_format == "journal" ? LogFormat::journal
-                                           : LogFormat::automatic,
-                 log_level == "debug"     ? spdlog::level::debug
-                 : log_level == "warning" ? spdlog::level::warn
-                 : log_level == "error"   ? spdlog::level::err
-                                          : spdlog::level::info);
+    init_logging(fanout::common::log_format_named(log_format), fanout::common::log_level_named(log_level));
 
     // Block before any thread exists: every thread inherits the mask and only
     // sigtimedwait below sees these signals.

@@ -1,4 +1,4 @@
-#include "log.hpp"
+#include "fanout/common/log.hpp"
 
 #include <cstdlib>
 #include <memory>
@@ -6,9 +6,10 @@
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
-namespace fanout::post_query {
+namespace fanout::common {
 namespace {
 
+// `<N>` syslog priority prefix understood by journald on stderr streams.
 class PriorityFlag final : public spdlog::custom_flag_formatter {
 public:
     void format(const spdlog::details::log_msg& msg, const std::tm&, spdlog::memory_buf_t& dest) override {
@@ -28,9 +29,9 @@ public:
 
 std::shared_ptr<spdlog::logger>& instance() {
     static std::shared_ptr<spdlog::logger> logger = [] {
-        auto l = std::make_shared<spdlog::logger>("post-query", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+        auto l = std::make_shared<spdlog::logger>("fanout", std::make_shared<spdlog::sinks::stderr_sink_mt>());
         l->set_pattern("%Y-%m-%dT%H:%M:%S.%eZ %l %v", spdlog::pattern_time_type::utc);
-        l->flush_on(spdlog::level::trace);  // lines reach journald and tests at once
+        l->flush_on(spdlog::level::trace);
         return l;
     }();
     return logger;
@@ -51,4 +52,17 @@ void init_logging(LogFormat format, spdlog::level::level_enum level) {
 
 spdlog::logger& log() { return *instance(); }
 
-}  // namespace fanout::post_query
+spdlog::level::level_enum log_level_named(std::string_view name) noexcept {
+    if (name == "debug") return spdlog::level::debug;
+    if (name == "warning") return spdlog::level::warn;
+    if (name == "error") return spdlog::level::err;
+    return spdlog::level::info;
+}
+
+LogFormat log_format_named(std::string_view name) noexcept {
+    if (name == "plain") return LogFormat::plain;
+    if (name == "journal") return LogFormat::journal;
+    return LogFormat::automatic;
+}
+
+}  // namespace fanout::common
