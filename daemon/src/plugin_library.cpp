@@ -27,7 +27,37 @@ void check_file(const std::filesystem::path& path) {
     }
 }
 
+std::string library_name(std::uint32_t library) {
+    switch (library) {
+        case Toolchain::libstdcxx: return "libstdc++";
+        case Toolchain::libcxx: return "libc++";
+        default: return "an unknown C++ standard library";
+    }
+}
+
+std::string compiler_name(const Toolchain& t) {
+    const std::string version = t.compiler_major > 0 ? " " + std::to_string(t.compiler_major) : "";
+    switch (t.compiler) {
+        case Toolchain::gcc: return "GCC" + version;
+        case Toolchain::clang: return "Clang" + version;
+        default: return "an unknown compiler";
+    }
+}
+
 }  // namespace
+
+std::string toolchain_mismatch(const Toolchain& plugin, const Toolchain& host) {
+    if (plugin.standard_library != host.standard_library) {
+        return "was built with " + library_name(plugin.standard_library) + " (" + compiler_name(plugin) +
+               "), fanoutd with " + library_name(host.standard_library) + " (" + compiler_name(host) + ")";
+    }
+    if (plugin.cxx11_abi != host.cxx11_abi) {
+        return "was built with _GLIBCXX_USE_CXX11_ABI=" + std::to_string(plugin.cxx11_abi) + " (" +
+               compiler_name(plugin) + "), fanoutd with _GLIBCXX_USE_CXX11_ABI=" + std::to_string(host.cxx11_abi) +
+               " (" + compiler_name(host) + ")";
+    }
+    return {};
+}
 
 std::shared_ptr<PluginLibrary> PluginLibrary::load(const std::filesystem::path& path) {
     check_file(path);
@@ -52,6 +82,12 @@ std::shared_ptr<PluginLibrary> PluginLibrary::load(const std::filesystem::path& 
         throw PluginLoadError("plugin library " + path.string() + " was built for plugin ABI version " +
                               std::to_string(descriptor->abi_version) + ", this fanoutd speaks version " +
                               std::to_string(k_abi_version) + "; rebuild the plugin against this release's plugin-api");
+    }
+    // Read only now: a descriptor of another ABI version may be shorter.
+    if (const std::string mismatch = toolchain_mismatch(descriptor->toolchain, k_toolchain); !mismatch.empty()) {
+        throw PluginLoadError("plugin library " + path.string() + " " + mismatch +
+                              ": C++ objects cannot cross between them safely; rebuild the plugin with the "
+                              "toolchain settings fanoutd was built with");
     }
     if (descriptor->create == nullptr || descriptor->name == nullptr) {
         throw PluginLoadError("plugin library " + path.string() + " has an incomplete descriptor (no name or create)");

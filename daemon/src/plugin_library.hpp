@@ -17,6 +17,11 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+/// Empty when a plugin compiled with `plugin`'s toolchain can pass C++
+/// objects to and from a host compiled with `host`'s; else the difference,
+/// as "was built with ..., fanoutd with ...".
+std::string toolchain_mismatch(const Toolchain& plugin, const Toolchain& host);
+
 /// A loaded plugin library. Shared by every object the plugin makes: hold a
 /// shared_ptr to it in anything that holds plugin objects, declared before
 /// them, so the library is unloaded only after they are destroyed.
@@ -24,7 +29,7 @@ class PluginLibrary {
 public:
     /// Check the file (exists, regular, not writable by group/others, owned
     /// by root or the current user), dlopen it, find the descriptor, check
-    /// its magic and ABI version. Throws PluginLoadError.
+    /// its magic, ABI version and toolchain. Throws PluginLoadError.
     static std::shared_ptr<PluginLibrary> load(const std::filesystem::path& path);
 
     const PluginDescriptor& descriptor() const noexcept { return *descriptor_; }

@@ -1,6 +1,4 @@
 // Exports the descriptor symbol name, but not a Fanout descriptor behind it.
-#include <boost/dll/alias.hpp>
-
 namespace fanout::tests::bad_magic {
 struct NotADescriptor {
     unsigned long long a = 0x1234;
@@ -10,4 +8,5 @@ extern const NotADescriptor descriptor;
 const NotADescriptor descriptor{};
 }  // namespace fanout::tests::bad_magic
 
-BOOST_DLL_ALIAS(fanout::tests::bad_magic::descriptor, fanout_plugin_v1)
+extern "C" __attribute__((visibility("default"), used)) const fanout::tests::bad_magic::NotADescriptor* const
+    fanout_plugin_v1 = &fanout::tests::bad_magic::descriptor;

@@ -1,8 +1,8 @@
 #pragma once
 // The interface every Fanout plugin implements, and the descriptor it exports.
 //
-// A plugin library exports exactly one PluginDescriptor under the alias
-// `fanout_plugin_v1`:
+// A plugin library exports exactly one PluginDescriptor under the C-linkage
+// symbol `fanout_plugin_v1` (a pointer to it):
 //
 //     namespace my { extern const fanout::PluginDescriptor descriptor; }
 //     FANOUT_EXPORT_PLUGIN(my::descriptor)
@@ -18,8 +18,6 @@
 #include <span>
 #include <string>
 #include <vector>
-
-#include <boost/dll/alias.hpp>
 
 #include "fanout/abi.hpp"
 #include "fanout/context.hpp"
@@ -116,6 +114,10 @@ struct PluginDescriptor {
     /// environment make starting impossible: the host reports the message
     /// as a startup error. Called on the pipeline thread.
     std::unique_ptr<Plugin> (*create)(const Options& options, Context& context);
+    /// How the plugin was compiled (filled in from abi.hpp where the
+    /// descriptor is defined; leave it out of the initializer). The host
+    /// refuses a standard library ABI other than its own.
+    Toolchain toolchain = k_toolchain;
 
     std::span<const OptionSpec> option_specs() const noexcept { return {options, option_count}; }
 };
@@ -140,10 +142,16 @@ using CheckFunction = CheckReport (*)(const Options& options);
 
 }  // namespace fanout
 
-/// Export `descriptor` (a fanout::PluginDescriptor) as the library's plugin.
-#define FANOUT_EXPORT_PLUGIN(descriptor) BOOST_DLL_ALIAS(descriptor, fanout_plugin_v1)
+/// Export `descriptor` (a fanout::PluginDescriptor) as the library's plugin:
+/// a C-linkage pointer named fanout_plugin_v1. Use it once, at global scope,
+/// without a semicolon after it.
+#define FANOUT_EXPORT_PLUGIN(descriptor)                                                           \
+    extern "C" __attribute__((visibility("default"), used)) const fanout::PluginDescriptor* const \
+        fanout_plugin_v1 = &(descriptor);
 
 /// Export `function` (a fanout::CheckFunction) as the library's check. A
 /// host that does not know the symbol ignores it: adding a check changes no
 /// ABI.
-#define FANOUT_EXPORT_PLUGIN_CHECK(function) BOOST_DLL_ALIAS(function, fanout_plugin_check_v1)
+#define FANOUT_EXPORT_PLUGIN_CHECK(function)                                                  \
+    extern "C" __attribute__((visibility("default"), used)) const fanout::CheckFunction \
+        fanout_plugin_check_v1 = &(function);

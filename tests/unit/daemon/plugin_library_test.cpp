@@ -38,9 +38,31 @@ TEST(PluginLibrary, MissingFileIsReported) {
     EXPECT_EQ(load_error("/nonexistent/libx.so"), "plugin library not found: /nonexistent/libx.so");
 }
 
-TEST(PluginLibrary, RefusesAnotherAbiVersion) {
+TEST(PluginLibrary, RefusesAPluginBuiltAgainstOlderHeaders) {
     const std::string e = load_error(lib_dir() / "libfanout_test_abi_mismatch.so");
-    EXPECT_NE(e.find("was built for plugin ABI version 999, this fanoutd speaks version 1"), std::string::npos) << e;
+    EXPECT_NE(e.find("was built for plugin ABI version 1, this fanoutd speaks version 2"), std::string::npos) << e;
+    EXPECT_NE(e.find("rebuild the plugin against this release's plugin-api"), std::string::npos) << e;
+}
+
+TEST(PluginLibrary, RefusesAPluginBuiltWithAnotherStandardLibraryAbi) {
+    const std::string e = load_error(lib_dir() / "libfanout_test_old_cxx_abi.so");
+    EXPECT_NE(e.find("was built with _GLIBCXX_USE_CXX11_ABI=0 (GCC "), std::string::npos) << e;
+    EXPECT_NE(e.find("fanoutd with _GLIBCXX_USE_CXX11_ABI=1"), std::string::npos) << e;
+    EXPECT_NE(e.find("rebuild the plugin with the toolchain settings fanoutd was built with"), std::string::npos) << e;
+}
+
+TEST(PluginLibrary, ToolchainsDifferOnlyInWhatChangesLayouts) {
+    using fanout::Toolchain;
+    const Toolchain gcc12{Toolchain::libstdcxx, 1, Toolchain::gcc, 12};
+    EXPECT_EQ(fanout::daemon::toolchain_mismatch(gcc12, gcc12), "");
+    EXPECT_EQ(fanout::daemon::toolchain_mismatch({Toolchain::libstdcxx, 1, Toolchain::clang, 16}, gcc12), "")
+        << "Clang on libstdc++ with the same ABI is compatible";
+    EXPECT_EQ(fanout::daemon::toolchain_mismatch({Toolchain::libcxx, 0, Toolchain::clang, 16}, gcc12),
+              "was built with libc++ (Clang 16), fanoutd with libstdc++ (GCC 12)");
+    EXPECT_EQ(fanout::daemon::toolchain_mismatch({Toolchain::libstdcxx, 0, Toolchain::gcc, 12}, gcc12),
+              "was built with _GLIBCXX_USE_CXX11_ABI=0 (GCC 12), fanoutd with _GLIBCXX_USE_CXX11_ABI=1 (GCC 12)");
+    EXPECT_EQ(fanout::k_toolchain.standard_library, Toolchain::libstdcxx);
+    EXPECT_EQ(fanout::k_toolchain.cxx11_abi, 1u);
 }
 
 TEST(PluginLibrary, RefusesALibraryWithoutDescriptor) {
