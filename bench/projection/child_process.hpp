@@ -1,5 +1,5 @@
 #pragma once
-// Child processes and /proc figures for the benchmark.
+// Child processes and /proc figures for the benchmark (fanout_harness).
 #include <sys/types.h>
 
 #include <chrono>
@@ -7,16 +7,26 @@
 #include <string>
 #include <vector>
 
+#include "fanout/harness/child_process.hpp"
+#include "fanout/harness/proc_stat.hpp"
+
 namespace fanout::bench {
 
-/// Start `argv` (absolute path first) with stdout and stderr to `log`.
-pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& log);
+using harness::parent_of;
+using harness::proc_cpu_seconds;
+
+/// Start `argv` (absolute path first) with stdout and stderr to `log`, truncated.
+inline pid_t spawn(const std::vector<std::string>& argv, const std::filesystem::path& log) {
+    harness::SpawnOptions options;
+    options.argv = argv;
+    options.log = log;
+    options.truncate_log = true;
+    return harness::spawn(options);
+}
+
 /// True once the child exited (reaped), waiting up to `wait`.
-bool exited(pid_t pid, std::chrono::milliseconds wait);
-/// user+system CPU seconds of a live process, plus its reaped children's
-/// when `children` (a PostgreSQL postmaster: its exited backends), or -1.
-double proc_cpu_seconds(pid_t pid, bool children = false);
-/// The parent of a process (a PostgreSQL backend's postmaster), or -1.
-pid_t parent_of(pid_t pid);
+inline bool exited(pid_t pid, std::chrono::milliseconds wait) {
+    return harness::wait_exit_code(pid, wait).has_value();
+}
 
 }  // namespace fanout::bench

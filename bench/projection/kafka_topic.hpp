@@ -1,25 +1,26 @@
 #pragma once
-// Kafka for the benchmark: clients, topic admin, loading generated events.
+// Kafka for the benchmark: clients and topic admin (fanout_harness), loading
+// generated events.
+#include <chrono>
 #include <cstdint>
 #include <functional>
-#include <memory>
 #include <string>
-#include <utility>
 #include <vector>
 
-#include <librdkafka/rdkafka.h>
+#include "fanout/harness/kafka_admin.hpp"
 
 namespace fanout::bench {
 
-using RdKafka = std::unique_ptr<rd_kafka_t, decltype(&rd_kafka_destroy)>;
+using RdKafka = harness::KafkaClient;
+using harness::create_topic;
+using harness::delete_topics;
+using harness::make_client;
 
-RdKafka make_client(rd_kafka_type_t type, const std::string& brokers,
-                    const std::vector<std::pair<std::string, std::string>>& props);
-void create_topic(rd_kafka_t* rk, const std::string& topic, int partitions);
-/// Best effort: a benchmark topic holds hundreds of MB on the shared broker.
-void delete_topics(rd_kafka_t* rk, const std::vector<std::string>& topics);
-/// High watermark per partition.
-std::vector<std::int64_t> end_offsets(rd_kafka_t* rk, const std::string& topic, int partitions);
+/// High watermark per partition; a failing query is retried for 30 s.
+inline std::vector<std::int64_t> end_offsets(rd_kafka_t* rk, const std::string& topic, int partitions) {
+    return harness::end_offsets(rk, topic, partitions, std::chrono::seconds(30));
+}
+
 /// Produce `events` generated events (fanout/tests/support/events.hpp,
 /// seed 42) over `posts` posts; `each(value)` sees every event's JSON value
 /// in production order (to fold a reference), when set.
