@@ -161,7 +161,7 @@ TEST_P(Analytics, SharesADatabaseWithTheReadModel) {
     EXPECT_EQ(ReadModelTraits::read(db_->session()).posts.at("p1").likes, 1);
     EXPECT_EQ(tables().posts.at("p1").likes, 1);
     EXPECT_EQ(tables().authors.at("alice").likes_received, 1);
-    EXPECT_EQ(db_->checkpoint(ReadModelTraits::k_names.checkpoint_table, ReadModelTraits::k_names.group, k_topic, 0),
+    EXPECT_EQ(db_->checkpoint(ReadModelTraits::k_names.checkpoint_table(), ReadModelTraits::k_names.group(), k_topic, 0),
               2);
     EXPECT_EQ(checkpoint(), 2);
 }

@@ -12,17 +12,11 @@ namespace fanout::test {
 struct LuaReadModelTraits : ProjectionOf<ReferenceModel, read_model> {
     static constexpr ProjectionNames k_names{.library = "",
                                              .plugin = "lua-read-model",
-                                             .group = "fanout.lua-read-model",
                                              .database = "Lua projection lua_read_model",
-                                             .checkpoint_table = "lua_read_model_checkpoints",
                                              .schema_component = "lua_read_model",
-                                             .version_table = "schema_version",
                                              .schema_version = 2};
     // Ten kills over 60,000 events; one server restart over 20,000.
-    static constexpr ExactlyOnceWorkload k_workload{
-        .kill_pace = {.events = 60'000, .posts = 2'000, .seed = 2028, .pause = std::chrono::milliseconds(150)},
-        .kills = 10,
-        .restart_pace = {.events = 20'000, .posts = 1'000, .seed = 2028, .pause = std::chrono::milliseconds(300)}};
+    static constexpr ExactlyOnceWorkload k_workload = kills_then_restart(60'000, 10, 2028);
 
     static std::string lua_script() {
         return (std::filesystem::path(FANOUT_SOURCE_DIR) / "config" / "projections" / "read_model.lua").string();

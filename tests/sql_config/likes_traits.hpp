@@ -93,17 +93,10 @@ private:
 struct LikesTraits : ProjectionOf<LikesReference, read_likes> {
     static constexpr ProjectionNames k_names{.library = "libfanout_sql_config.so",
                                              .plugin = "cfg-likes",
-                                             .group = "fanout.cfg-likes",
                                              .database = "projection cfg_likes",
-                                             .checkpoint_table = "cfg_likes_checkpoints",
-                                             .schema_component = "cfg_likes",
-                                             .version_table = "schema_version",
-                                             .schema_version = 1};
+                                             .schema_component = "cfg_likes"};
     // Ten kills over 60,000 events; one server restart over 20,000.
-    static constexpr ExactlyOnceWorkload k_workload{
-        .kill_pace = {.events = 60'000, .posts = 2'000, .seed = 2027, .pause = std::chrono::milliseconds(150)},
-        .kills = 10,
-        .restart_pace = {.events = 20'000, .posts = 1'000, .seed = 2027, .pause = std::chrono::milliseconds(300)}};
+    static constexpr ExactlyOnceWorkload k_workload = kills_then_restart(60'000, 10, 2027);
 
     /// The connection and the definition, written once per test process.
     static std::string options(const std::string& connection) {

@@ -7,14 +7,12 @@
 namespace fanout::test {
 
 struct ReadModelTraits : ProjectionOf<ReferenceModel, read_model> {
-    static constexpr ProjectionNames k_names{"libfanout_sql_read_model.so",
-                                             "read-model",
-                                             "fanout.read-model",
-                                             "read model",
-                                             "checkpoints",
-                                             "read_model",
-                                             "schema_version",
-                                             2};
+    static constexpr ProjectionNames k_names{.library = "libfanout_sql_read_model.so",
+                                             .plugin = "read-model",
+                                             .database = "read model",
+                                             .schema_component = "read_model",
+                                             .schema_version = 2,
+                                             .checkpoints = "checkpoints"};
     // Ten kills over 100,000 events; two server restarts over 40,000.
     static constexpr ExactlyOnceWorkload k_workload{{100'000, 2'000, 2024, std::chrono::milliseconds(150)},
                                                     10,

@@ -82,7 +82,7 @@ struct ExactlyOnceScenario {
     /// then compares the tables with the reference and checks the
     /// dead-letter topic and a clean SIGTERM.
     void expect_exactly_once(TestDatabase& db, FanoutdProcess& fanoutd) {
-        const auto consumed = [&] { return db.checkpoint_sum(T::k_names.checkpoint_table, group()); };
+        const auto consumed = [&] { return db.checkpoint_sum(T::k_names.checkpoint_table(), group()); };
         const std::int64_t total = end_total();
         ASSERT_TRUE(wait_until([&] { return consumed() == total; }, std::chrono::seconds(120)))
             << "consumed " << consumed() << " of " << total << "\n"
@@ -105,7 +105,7 @@ protected:
         const ExactlyOnceWorkload& w = T::k_workload;
         ExactlyOnceScenario<T> s;
         TestDatabase db(backend);
-        const auto consumed = [&] { return db.checkpoint_sum(T::k_names.checkpoint_table, s.group()); };
+        const auto consumed = [&] { return db.checkpoint_sum(T::k_names.checkpoint_table(), s.group()); };
         s.admin.create_topic(s.topic, s.k_partitions);
         FanoutdProcess fanoutd(s.config(db), s.dir / "fanoutd.log");
         fanoutd.start();
@@ -155,7 +155,7 @@ TYPED_TEST_P(ProjectionExactlyOnce, WaitsForARestartedPostgresqlAndCatchesUp) {
     PrivatePostgres server;
     ExactlyOnceScenario<TypeParam> s;
     TestDatabase db(DbBackend::postgresql, server.conn());
-    const auto consumed = [&] { return db.checkpoint_sum(TypeParam::k_names.checkpoint_table, s.group()); };
+    const auto consumed = [&] { return db.checkpoint_sum(TypeParam::k_names.checkpoint_table(), s.group()); };
     s.admin.create_topic(s.topic, s.k_partitions);
     FanoutdProcess fanoutd(s.config(db), s.dir / "fanoutd.log");
     fanoutd.start();

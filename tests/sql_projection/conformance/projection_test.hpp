@@ -40,7 +40,7 @@ struct BackendNames {
 
 /// An instance of the projection's plugin; `options`: YAML lines.
 template <ProjectionTraits T>
-std::unique_ptr<PluginUnderTest> make_plugin(const std::string& options, const std::string& group = T::k_names.group) {
+std::unique_ptr<PluginUnderTest> make_plugin(const std::string& options, const std::string& group = T::k_names.group()) {
     return std::make_unique<PluginUnderTest>(PluginIdentity{T::k_names.library, T::k_names.plugin}, options, group);
 }
 
@@ -53,17 +53,17 @@ class ProjectionTest : public Base {
 protected:
     using Tables = typename T::Tables;
 
-    static std::string group() { return T::k_names.group; }
+    static std::string group() { return T::k_names.group(); }
     static std::unique_ptr<PluginUnderTest> plugin_with(const std::string& options, const std::string& group) {
         return make_plugin<T>(options, group);
     }
     /// An instance on the test's database; `extra`: option lines.
-    std::unique_ptr<PluginUnderTest> plugin(const std::string& group = T::k_names.group,
+    std::unique_ptr<PluginUnderTest> plugin(const std::string& group = T::k_names.group(),
                                             const std::string& extra = "") {
         return plugin_with(options_for<T>(db_->connection()) + extra, group);
     }
     /// An instance that owns partition 0 (fresh or at its checkpoint).
-    std::unique_ptr<PluginUnderTest> owner(const std::string& group = T::k_names.group, const std::string& extra = "") {
+    std::unique_ptr<PluginUnderTest> owner(const std::string& group = T::k_names.group(), const std::string& extra = "") {
         auto p = plugin(group, extra);
         p->assign(k_topic, {0});
         return p;
@@ -78,8 +78,8 @@ protected:
     std::uint64_t counter(const std::string& name) { return the_owner().counter(name); }
 
     Tables tables() { return T::read(db_->session()); }
-    std::int64_t checkpoint(int partition = 0, const std::string& group = T::k_names.group) {
-        return db_->checkpoint(T::k_names.checkpoint_table, group, k_topic, partition);
+    std::int64_t checkpoint(int partition = 0, const std::string& group = T::k_names.group()) {
+        return db_->checkpoint(T::k_names.checkpoint_table(), group, k_topic, partition);
     }
     /// The tables the reference computes from `events`, in order.
     static Tables reference_of(const std::vector<FakeEvent>& events) {
@@ -98,7 +98,7 @@ protected:
     void lock_checkpoints(soci::session& other) {
         other << (db_->backend() == DbBackend::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
         if (db_->backend() == DbBackend::postgresql)
-            other << "LOCK TABLE " + std::string(T::k_names.checkpoint_table) + " IN ACCESS EXCLUSIVE MODE";
+            other << "LOCK TABLE " + T::k_names.checkpoint_table() + " IN ACCESS EXCLUSIVE MODE";
     }
 
     std::unique_ptr<TestDatabase> db_;

@@ -33,12 +33,17 @@ namespace fanout::test {
 struct ProjectionNames {
     const char* library;           ///< file name in build/lib
     const char* plugin;            ///< its name in a fanoutd config
-    const char* group;             ///< the consumer group of its tests (fanout.<plugin>)
     const char* database;          ///< what its messages call it: "cannot use the <database> database"
-    const char* checkpoint_table;  ///< fanout/sql/checkpoint_table.hpp
     const char* schema_component;  ///< its row in the version table
-    const char* version_table;
-    int schema_version;
+    int schema_version = 1;
+    const char* version_table = "schema_version";
+    const char* checkpoints = nullptr;  ///< fanout/sql/checkpoint_table.hpp; nullptr: <schema_component>_checkpoints
+
+    /// The consumer group of its tests.
+    std::string group() const { return std::string("fanout.") + plugin; }
+    std::string checkpoint_table() const {
+        return checkpoints != nullptr ? checkpoints : std::string(schema_component) + "_checkpoints";
+    }
 };
 
 /// How hard the exactly-once suite pushes a projection (its run time).
@@ -49,6 +54,14 @@ struct ExactlyOnceWorkload {
     Pace restart_pace;                           ///< the stream during PostgreSQL restarts
     int restarts = 1;
 };
+
+/// `kills` kills over `kill_events` events of 2,000 posts, then one PostgreSQL
+/// restart over 20,000 events of 1,000 posts; both streams generated from `seed`.
+constexpr ExactlyOnceWorkload kills_then_restart(std::size_t kill_events, int kills, std::uint64_t seed) {
+    return {.kill_pace = {.events = kill_events, .posts = 2'000, .seed = seed, .pause = std::chrono::milliseconds(150)},
+            .kills = kills,
+            .restart_pace = {.events = 20'000, .posts = 1'000, .seed = seed, .pause = std::chrono::milliseconds(300)}};
+}
 
 /// The reference and the reader of a projection's tables.
 template <class R, auto Read>
