@@ -1,9 +1,19 @@
 #pragma once
-// The decisions of a plugin's own checkpoints (fanout::Checkpointing) at
-// assignment, as data: where each assigned partition starts, and whether a
-// checkpoint still lies inside its partition's log. The pipeline asks the
-// plugin and the broker (pipeline.cpp); these functions decide, without Kafka.
+// A plugin's own checkpoints (fanout::Checkpointing) at assignment.
+//
+// The decisions, as data and without Kafka: where each assigned partition
+// starts, and whether a checkpoint still lies inside its partition's log.
+//
+// CheckpointCoordinator carries them out. Inside the rebalance callback it
+// tries once to load the checkpoints and read the watermarks; it never
+// sleeps there. When either fails (the plugin's database is down), the
+// partitions are assigned paused and the pipeline thread tries again
+// between batches, with the retry backoff, until it succeeds: then each
+// partition seeks to its checkpoint and resumes. A checkpoint outside its
+// partition's log stops the plugin instead of skipping.
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -12,6 +22,8 @@
 
 #include "config.hpp"
 #include "fanout/plugin.hpp"
+#include "kafka_source.hpp"
+#include "pipeline_status.hpp"
 
 namespace fanout::daemon {
 
@@ -35,5 +47,52 @@ struct CheckpointOutOfRange {
 /// (== high: caught up); else why the checkpoint is out of range.
 std::optional<CheckpointOutOfRange> check_checkpoint(std::string_view topic, std::int32_t partition,
                                                      std::int64_t next_offset, std::int64_t low, std::int64_t high);
+
+class CheckpointCoordinator {
+public:
+    using Halt = std::function<void(const std::string& error)>;
+
+    CheckpointCoordinator(const PluginSettings& settings, KafkaSource& source, StatusBoard& status, Halt halt);
+
+    /// The plugin instance that owns the positions (after a reload: the new one).
+    void set_plugin(Checkpointing* plugin) noexcept { plugin_ = plugin; }
+
+    enum class Start {
+        consume,  ///< every partition's start is set: assign and consume
+        paused,   ///< assign, then pause: checkpoints pending, or out of range (the plugin stops)
+    };
+    /// In the rebalance callback, before the partitions are assigned: set
+    /// each one's start from the plugin's checkpoints (one try, no sleeping).
+    Start on_assigned(rd_kafka_topic_partition_list_t* partitions);
+    /// After the paused assignment: report where the plugin resumes (lag).
+    void report_positions(const rd_kafka_topic_partition_list_t* partitions);
+    /// In the rebalance callback: revoked partitions are no longer pending;
+    /// the plugin hears of the revocation.
+    void on_revoked(const rd_kafka_topic_partition_list_t* partitions);
+    /// A new plugin instance owns the assigned partitions: pause them and
+    /// load its checkpoints (now, and again later while that fails).
+    void reposition();
+    /// On the pipeline thread between batches: load pending checkpoints when due.
+    void load_pending();
+    bool pending() const noexcept { return !pending_.empty(); }
+
+private:
+    /// The plugin's starts for `asked`, or nullopt (logged) when its checkpoint store failed.
+    std::optional<std::vector<std::int64_t>> load(std::span<const TopicPartition> asked, int attempt);
+    /// Starts outside the log hold their partitions and halt the plugin: false then.
+    /// nullopt when the watermarks could not be read (try again later).
+    std::optional<bool> in_range(std::span<const TopicPartition> asked, std::span<const std::int64_t> starts,
+                                 int attempt);
+    void defer(std::span<const TopicPartition> partitions);
+
+    const PluginSettings& settings_;
+    KafkaSource& source_;
+    StatusBoard& status_;
+    Halt halt_;
+    Checkpointing* plugin_ = nullptr;
+    std::vector<TopicPartition> pending_;  ///< assigned and paused, waiting for their checkpoints
+    int attempt_ = 0;                      ///< failed loads of pending_ so far
+    std::chrono::steady_clock::time_point next_attempt_{};
+};
 
 }  // namespace fanout::daemon
