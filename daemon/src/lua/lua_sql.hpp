@@ -68,6 +68,9 @@ public:
     /// database changed under the batch: it is retried).
     virtual void replay(std::size_t from, std::size_t to) = 0;
 
+    /// Runs run_call(); a failure is sticky, a database exception fails the run.
+    Status call(lua_State* L, std::string_view sql, int params, bool query, std::size_t event,
+                std::string_view where) noexcept final;
     const QueryRows& rows() const noexcept final { return rows_; }
     const std::string& error() const noexcept final { return error_; }
 
@@ -77,6 +80,14 @@ public:
 
 protected:
     using ChangeStore::ChangeStore;
+
+    /// One call on the backend, outside a failed run; may throw.
+    virtual Status run_call(lua_State* L, std::string_view sql, int params, bool query, std::size_t event,
+                            std::string_view where) = 0;
+    /// `message` after the script's place ("script.lua:12: ").
+    static std::string placed(std::string_view where, const std::string& message);
+    /// The first line of `sql`, shortened, for messages.
+    static std::string excerpt(std::string_view sql);
 
     /// Forget every recorded call (a new batch).
     virtual void forget_calls() noexcept = 0;
@@ -144,5 +155,11 @@ protected:
 std::unique_ptr<ScriptStore> make_script_store(std::unique_ptr<soci::session> session, sql::Backend backend,
                                                const std::string& checkpoint_table,
                                                std::vector<std::string> guarded_tables);
+
+/// The two backends (lua_sql_sqlite.cpp, lua_sql_postgres.cpp).
+std::unique_ptr<ScriptStore> make_sqlite_script_store(std::unique_ptr<soci::session> session,
+                                                      const std::string& checkpoint_table);
+std::unique_ptr<ScriptStore> make_postgres_script_store(std::unique_ptr<soci::session> session,
+                                                        const std::string& checkpoint_table);
 
 }  // namespace fanout::daemon::lua
