@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "fanout/context.hpp"
 #include "fanout/event.hpp"
 #include "fanout/testing.hpp"
@@ -69,5 +71,31 @@ struct ScriptHarness {
 /// A PostCreatedEvent at `offset` with the given data and type.
 FakeEvent make_event(std::int64_t offset, std::string type = "PostCreatedEvent",
                      std::string data = R"({"author":"alice","message":"hi"})");
+
+/// `outcome` is done; its reason when not.
+inline ::testing::AssertionResult done(const Outcome& outcome) {
+    if (outcome.is_done()) return ::testing::AssertionSuccess();
+    return ::testing::AssertionFailure() << "not done: " << outcome.reason();
+}
+
+/// `outcome` is retry_later with a reason containing `text`.
+inline ::testing::AssertionResult retries_with(const Outcome& outcome, const std::string& text) {
+    if (outcome.kind() == Outcome::Kind::retry_later && outcome.reason().find(text) != std::string::npos) {
+        return ::testing::AssertionSuccess();
+    }
+    const char* kind = outcome.kind() == Outcome::Kind::done          ? "done"
+                       : outcome.kind() == Outcome::Kind::retry_later ? "retry_later"
+                                                                      : "reject";
+    return ::testing::AssertionFailure() << "expected retry_later with \"" << text << "\", got " << kind << ": "
+                                         << outcome.reason();
+}
+
+/// `source` with a Lua `fails(f, text)` in scope: asserts that calling f
+/// raises an error containing `text`.
+inline std::string with_fails(const std::string& source) {
+    return "local function fails(f, text) local ok, err = pcall(f) "
+           "assert(not ok and err:find(text, 1, true), tostring(err)) end\n" +
+           source;
+}
 
 }  // namespace fanout::test

@@ -19,6 +19,7 @@
 #include "model.hpp"
 #include "plugin_under_test.hpp"
 #include "producer.hpp"
+#include "projection_test.hpp"
 #include "relay_stream.hpp"
 #include "test_database.hpp"
 
@@ -306,13 +307,8 @@ TEST_P(LuaProjection, ALockedDatabaseRetriesTheBatchAndNeverDeadLetters) {
     PartitionEvents e;
     ASSERT_TRUE(all_done(p->handle({e.next("PostCreatedEvent", "p1", 1, R"({"author":"alice"})")})));
     const std::vector<FakeEvent> batch = {e.next("PostLikedEvent", "p1", 2), e.next("PostLikedEvent", "p1", 3)};
-    {
-        soci::session& other = db_->session();
-        other << (GetParam() == DbBackend::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
-        if (GetParam() == DbBackend::postgresql) other << "LOCK TABLE lua_posts IN ACCESS EXCLUSIVE MODE";
-        EXPECT_EQ(kinds(p->handle(batch)), (std::vector<std::string>{"retry_later", "retry_later"}));
-        other << "ROLLBACK";
-    }
+    EXPECT_EQ(kinds(while_locked(*db_, "lua_posts", [&] { return p->handle(batch); })),
+              (std::vector<std::string>{"retry_later", "retry_later"}));
     EXPECT_TRUE(all_done(p->handle(batch)));
     EXPECT_EQ(likes().at("p1"), 2);
     EXPECT_EQ(p->counter("rejected"), 0u);

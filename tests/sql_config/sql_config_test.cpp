@@ -17,6 +17,7 @@
 #include "event_builder.hpp"
 #include "plugin_under_test.hpp"
 #include "process.hpp"
+#include "projection_test.hpp"
 #include "test_database.hpp"
 
 using namespace fanout::test;
@@ -168,14 +169,8 @@ TEST_P(SqlConfig, ALockedDatabaseRetriesTheBatchAndNeverDeadLetters) {
     PartitionEvents e;
     ASSERT_TRUE(all_done(p->handle({e.next("PostCreatedEvent", "p1", 1, R"({"author":"alice"})")})));
     const std::vector<FakeEvent> likes = {e.next("PostLikedEvent", "p1", 2), e.next("PostLikedEvent", "p1", 3)};
-    {
-        soci::session& other = db_->session();
-        other << (GetParam() == DbBackend::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
-        if (GetParam() == DbBackend::postgresql) other << "LOCK TABLE cfg_posts IN ACCESS EXCLUSIVE MODE";
-        const auto locked = p->handle(likes);
-        EXPECT_EQ(kinds(locked), (std::vector<std::string>{"retry_later", "retry_later"}));
-        other << "ROLLBACK";
-    }
+    const auto locked = while_locked(*db_, "cfg_posts", [&] { return p->handle(likes); });
+    EXPECT_EQ(kinds(locked), (std::vector<std::string>{"retry_later", "retry_later"}));
     EXPECT_TRUE(all_done(p->handle(likes)));
     EXPECT_EQ(posts().at("p1").likes, 2);
     EXPECT_GE(p->counter("db_errors"), 1u);
@@ -269,6 +264,26 @@ protected:
         return out;
     }
 
+    /// A problem line: its place and message, then details found further on.
+    struct Problem {
+        std::string start;
+        std::vector<std::string> details = {};
+    };
+    /// fanoutd --check-config exits 78 and reports exactly `expected`, in order.
+    void expect_refused(const std::string& definition, const std::string& connection,
+                        const std::vector<Problem>& expected) {
+        const RunResult r = check(definition, connection);
+        EXPECT_EQ(r.exit_code, 78) << r.output;
+        const auto found = problems(r.output);
+        ASSERT_EQ(found.size(), expected.size()) << r.output;
+        for (std::size_t i = 0; i < found.size(); ++i) {
+            EXPECT_EQ(found[i].rfind(expected[i].start, 0), 0u) << found[i];
+            for (const auto& detail : expected[i].details) {
+                EXPECT_NE(found[i].find(detail), std::string::npos) << found[i];
+            }
+        }
+    }
+
     std::string sqlite() const { return "sqlite:" + (dir_ / "never-created.db").string(); }
 
     TempDir dir_;
@@ -295,59 +310,38 @@ TEST_F(SqlConfigCheckConfig, TheShippedProjectionsCompileAgainstTheirOwnSchema) 
 }
 
 TEST_F(SqlConfigCheckConfig, EveryStatementThatDoesNotCompileIsReportedAtItsLineAndExits78) {
-    const RunResult r = check(std::string(k_two_tables) +
-                                  "  A:\n"
-                                  "    - name: fine\n"
-                                  "      sql: UPDATE t SET n = n + 1 WHERE id = :aggregate_id\n"
-                                  "    - name: no such column\n"
-                                  "      sql: UPDATE t SET likes = likes + 1 WHERE id = :aggregate_id\n"
-                                  "  B:\n"
-                                  "    - name: no such table\n"
-                                  "      sql: INSERT INTO posts (id) VALUES (:data.post.id)\n"
-                                  "    - name: not SQL\n"
-                                  "      sql: INSRT INTO t VALUES (:version)\n",
-                              sqlite());
-    EXPECT_EQ(r.exit_code, 78) << r.output;
-    const auto found = problems(r.output);
-    ASSERT_EQ(found.size(), 3u) << r.output;
-    EXPECT_EQ(found[0].rfind(":12:12: statement 'no such column' of A does not compile against the tables the "
-                             "migrations make: ", 0), 0u) << found[0];
-    EXPECT_NE(found[0].find("no such column: likes"), std::string::npos) << found[0];
-    EXPECT_NE(found[0].find("(plugin 'projection', "), std::string::npos) << found[0];
-    EXPECT_EQ(found[1].rfind(":15:12: statement 'no such table' of B", 0), 0u) << found[1];
-    EXPECT_NE(found[1].find("no such table: posts"), std::string::npos) << found[1];
-    EXPECT_EQ(found[2].rfind(":17:12: statement 'not SQL' of B", 0), 0u) << found[2];
-    EXPECT_NE(found[2].find("syntax error"), std::string::npos) << found[2];
+    expect_refused(std::string(k_two_tables) +
+                       "  A:\n"
+                       "    - name: fine\n"
+                       "      sql: UPDATE t SET n = n + 1 WHERE id = :aggregate_id\n"
+                       "    - name: no such column\n"
+                       "      sql: UPDATE t SET likes = likes + 1 WHERE id = :aggregate_id\n"
+                       "  B:\n"
+                       "    - name: no such table\n"
+                       "      sql: INSERT INTO posts (id) VALUES (:data.post.id)\n"
+                       "    - name: not SQL\n"
+                       "      sql: INSRT INTO t VALUES (:version)\n",
+                   sqlite(),
+                   {{":12:12: statement 'no such column' of A does not compile against the tables the migrations make: ",
+                     {"no such column: likes", "(plugin 'projection', "}},
+                    {":15:12: statement 'no such table' of B", {"no such table: posts"}},
+                    {":17:12: statement 'not SQL' of B", {"syntax error"}}});
 }
 
 TEST_F(SqlConfigCheckConfig, AMigrationThatDoesNotRunIsReportedAtItsStatement) {
-    const RunResult r = check("component: c\nmigrations:\n  - description: broken\n    sql:\n"
-                              "      - CREATE TABLE t (id TEXT PRIMARY KEY)\n"
-                              "      - CREATE INDEX t_n ON t (n)\n"
-                              "on:\n  A: [{name: a, sql: 'DELETE FROM t WHERE id = :aggregate_id'}]\n",
-                              sqlite());
-    EXPECT_EQ(r.exit_code, 78) << r.output;
-    const auto found = problems(r.output);
-    ASSERT_EQ(found.size(), 1u) << r.output;
-    EXPECT_EQ(found[0].rfind(":6:9: migration 1 ('broken') does not run on an empty SQLite database: ", 0), 0u)
-        << found[0];
-    EXPECT_NE(found[0].find("no such column: n"), std::string::npos) << found[0];
+    expect_refused("component: c\nmigrations:\n  - description: broken\n    sql:\n"
+                   "      - CREATE TABLE t (id TEXT PRIMARY KEY)\n"
+                   "      - CREATE INDEX t_n ON t (n)\n"
+                   "on:\n  A: [{name: a, sql: 'DELETE FROM t WHERE id = :aggregate_id'}]\n",
+                   sqlite(),
+                   {{":6:9: migration 1 ('broken') does not run on an empty SQLite database: ", {"no such column: n"}}});
 }
 
 TEST_F(SqlConfigCheckConfig, UnknownParametersAndShapeMistakesExit78WithTheirPlace) {
-    RunResult r = check(std::string(k_two_tables) + "  A:\n    - name: a\n      sql: DELETE FROM t WHERE id = :aggregateId\n",
-                        sqlite());
-    EXPECT_EQ(r.exit_code, 78) << r.output;
-    auto found = problems(r.output);
-    ASSERT_EQ(found.size(), 1u) << r.output;
-    EXPECT_EQ(found[0].rfind(":10:12: statement 'a': unknown parameter :aggregateId", 0), 0u) << found[0];
-
-    r = check(std::string(k_two_tables) + "  A:\n    - name: a\n      sql: DELETE FROM t\n      when: always\n",
-              "postgresql://u:p@127.0.0.1:1/db");
-    EXPECT_EQ(r.exit_code, 78) << r.output;
-    found = problems(r.output);
-    ASSERT_EQ(found.size(), 1u) << r.output;
-    EXPECT_EQ(found[0].rfind(":11:7: unknown key 'when' in a statement", 0), 0u) << found[0];
+    expect_refused(std::string(k_two_tables) + "  A:\n    - name: a\n      sql: DELETE FROM t WHERE id = :aggregateId\n",
+                   sqlite(), {{":10:12: statement 'a': unknown parameter :aggregateId"}});
+    expect_refused(std::string(k_two_tables) + "  A:\n    - name: a\n      sql: DELETE FROM t\n      when: always\n",
+                   "postgresql://u:p@127.0.0.1:1/db", {{":11:7: unknown key 'when' in a statement"}});
 }
 
 TEST_F(SqlConfigCheckConfig, OnPostgreSQLItChecksWhatItCanWithoutAServerAndSaysSo) {

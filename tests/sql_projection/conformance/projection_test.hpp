@@ -38,6 +38,24 @@ struct BackendNames {
     }
 };
 
+/// Takes the write lock in `other` (a session that is not the plugin's) until
+/// it rolls back: SQLite's database lock, PostgreSQL's lock on `table`.
+inline void lock_for_writes(soci::session& other, DbBackend backend, const std::string& table) {
+    other << (backend == DbBackend::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
+    if (backend == DbBackend::postgresql) other << "LOCK TABLE " + table + " IN ACCESS EXCLUSIVE MODE";
+}
+
+/// What `handle()` returns while the test's own session holds the write lock
+/// (lock_for_writes on `table`); the lock is released after.
+template <class Handle>
+auto while_locked(TestDatabase& db, const std::string& table, Handle handle) {
+    soci::session& other = db.session();
+    lock_for_writes(other, db.backend(), table);
+    auto result = handle();
+    other << "ROLLBACK";
+    return result;
+}
+
 /// An instance of the projection's plugin; `options`: YAML lines.
 template <ProjectionTraits T>
 std::unique_ptr<PluginUnderTest> make_plugin(const std::string& options, const std::string& group = T::k_names.group()) {
@@ -95,11 +113,7 @@ protected:
     /// Takes the write lock in `other` (a session that is not the plugin's)
     /// until it rolls back: SQLite's database lock, PostgreSQL's lock on the
     /// checkpoint table.
-    void lock_checkpoints(soci::session& other) {
-        other << (db_->backend() == DbBackend::sqlite ? "BEGIN IMMEDIATE" : "BEGIN");
-        if (db_->backend() == DbBackend::postgresql)
-            other << "LOCK TABLE " + T::k_names.checkpoint_table() + " IN ACCESS EXCLUSIVE MODE";
-    }
+    void lock_checkpoints(soci::session& other) { lock_for_writes(other, db_->backend(), T::k_names.checkpoint_table()); }
 
     std::unique_ptr<TestDatabase> db_;
     std::unique_ptr<PluginUnderTest> owner_;  // destroyed before db_
