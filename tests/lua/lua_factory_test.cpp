@@ -43,53 +43,6 @@ struct IdleProducer {
     std::unique_ptr<daemon::HostServices> services;
 };
 
-TEST(LuaFactory, SyntaxErrorIsReportedAsPathLineMessage) {
-    TempDir dir;
-    const auto script = dir.write("broken.lua", "function on_event(e)\n  if e.type == then\n  end\nend\n");
-    try {
-        LuaPluginFactory factory(lua_settings(script));
-        FAIL() << "compiled";
-    } catch (const ConfigError& e) {
-        EXPECT_EQ(std::string(e.what()), script.string() + ":2: unexpected symbol near 'then'");
-    }
-}
-
-TEST(LuaFactory, TopLevelRuntimeErrorIsReportedWithItsLine) {
-    TempDir dir;
-    const auto script = dir.write("top.lua", "local x = 1\nundefined_function()\nfunction on_event(e) end\n");
-    try {
-        LuaPluginFactory factory(lua_settings(script));
-        FAIL();
-    } catch (const ConfigError& e) {
-        EXPECT_EQ(std::string(e.what()),
-                  script.string() + ":2: attempt to call a nil value (global 'undefined_function')");
-    }
-}
-
-TEST(LuaFactory, MissingEntryPointsAreAConfigError) {
-    TempDir dir;
-    const auto script = dir.write("empty.lua", "-- nothing here\nfunction init(options) end\n");
-    try {
-        LuaPluginFactory factory(lua_settings(script));
-        FAIL();
-    } catch (const ConfigError& e) {
-        EXPECT_EQ(std::string(e.what()), "/etc/fanout/fanoutd.yaml:12:11: plugin 'trending': Lua script " +
-                                             script.string() +
-                                             ": the script defines neither on_event(event) nor on_batch(events)");
-    }
-}
-
-TEST(LuaFactory, MissingFileIsReportedAtThePathField) {
-    try {
-        LuaPluginFactory factory(lua_settings("/nonexistent/fanout/script.lua"));
-        FAIL();
-    } catch (const ConfigError& e) {
-        EXPECT_EQ(std::string(e.what()),
-                  "/etc/fanout/fanoutd.yaml:12:11: plugin 'trending': Lua script "
-                  "/nonexistent/fanout/script.lua cannot be opened: No such file or directory");
-    }
-}
-
 std::string factory_error(const daemon::PluginSettings& settings) {
     try {
         LuaPluginFactory factory(settings);
@@ -98,6 +51,43 @@ std::string factory_error(const daemon::PluginSettings& settings) {
     }
     return "no error";
 }
+
+/// A script the factory refuses, and the message it gives.
+struct RefusedScript {
+    const char* name;
+    const char* file;    ///< written in a fresh directory; nullptr: a path that does not exist
+    const char* source;
+    bool at_path_field;  ///< the message starts at the config's path field, naming the plugin
+    std::string after_path;
+};
+
+void PrintTo(const RefusedScript& c, std::ostream* out) { *out << c.name; }
+
+class LuaFactoryRefuses : public ::testing::TestWithParam<RefusedScript> {};
+
+TEST_P(LuaFactoryRefuses, WithThePlaceOfTheMistake) {
+    const RefusedScript& c = GetParam();
+    TempDir dir;
+    const std::filesystem::path script =
+        c.file != nullptr ? dir.write(c.file, c.source) : std::filesystem::path("/nonexistent/fanout/script.lua");
+    const std::string at = c.at_path_field ? "/etc/fanout/fanoutd.yaml:12:11: plugin 'trending': Lua script " : "";
+    EXPECT_EQ(factory_error(lua_settings(script)), at + script.string() + c.after_path);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Scripts, LuaFactoryRefuses,
+    ::testing::Values(
+        RefusedScript{"SyntaxErrorIsReportedAsPathLineMessage", "broken.lua",
+                      "function on_event(e)\n  if e.type == then\n  end\nend\n", false,
+                      ":2: unexpected symbol near 'then'"},
+        RefusedScript{"TopLevelRuntimeErrorIsReportedWithItsLine", "top.lua",
+                      "local x = 1\nundefined_function()\nfunction on_event(e) end\n", false,
+                      ":2: attempt to call a nil value (global 'undefined_function')"},
+        RefusedScript{"MissingEntryPointsAreAConfigError", "empty.lua", "-- nothing here\nfunction init(options) end\n",
+                      true, ": the script defines neither on_event(event) nor on_batch(events)"},
+        RefusedScript{"MissingFileIsReportedAtThePathField", nullptr, "", true,
+                      " cannot be opened: No such file or directory"}),
+    [](const ::testing::TestParamInfo<RefusedScript>& info) { return std::string(info.param.name); });
 
 TEST(LuaFactory, NonRegularScriptsAreRefusedWithoutBeingRead) {
     TempDir dir;

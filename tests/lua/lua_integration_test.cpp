@@ -5,6 +5,7 @@
 #include <httplib.h>
 
 #include <map>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -118,13 +119,64 @@ std::map<std::string, std::multiset<Coordinate>> emitted_coordinates(const std::
     return out;
 }
 
-TEST(LuaIntegration, AnalyticsCountsEveryEventThroughFanoutd) {
+struct Message {
+    std::string key;
+    std::string value;
+    std::vector<std::pair<std::string, std::string>> headers;
+};
+
+/// The messages onto `topic`, in order.
+void produce_messages(const std::string& topic, const std::vector<Message>& messages) {
+    TestProducer producer;
+    for (const auto& m : messages) producer.produce(topic, m.key, m.value, m.headers);
+    producer.flush();
+}
+
+/// A fresh topic of `partitions` on the broker and, once started, fanoutd
+/// running plugins on it, each in its own consumer group under setup.prefix.
+class LuaRun {
+public:
+    explicit LuaRun(int partitions) : partitions_(partitions) { admin.create_topic(topic, partitions); }
+
+    /// A fresh one-partition topic, for what the scripts emit.
+    std::string output_topic(const std::string& prefix) {
+        std::string name = unique_name(prefix);
+        admin.create_topic(name, 1);
+        return name;
+    }
+    FanoutdProcess& start(const std::vector<LuaSpec>& scripts, const std::vector<LibrarySpec>& libraries = {}) {
+        fanoutd_.emplace(dir.write("fanoutd.yaml", make_config(setup, topic, scripts, libraries)), dir / "fanoutd.log");
+        fanoutd_->start();
+        return *fanoutd_;
+    }
+    /// Waits until `plugin` has committed the whole topic.
+    ::testing::AssertionResult committed(const std::string& plugin, std::chrono::milliseconds timeout) {
+        if (wait_until([&] { return fully_committed(admin, group(plugin), topic, partitions_); }, timeout)) {
+            return ::testing::AssertionSuccess();
+        }
+        return ::testing::AssertionFailure() << plugin << " did not commit " << topic << "\n" << fanoutd_->log();
+    }
+    std::string group(const std::string& plugin) const { return setup.prefix + "." + plugin; }
+    /// SIGTERM, and fanoutd exits cleanly.
+    void stop() {
+        fanoutd_->signal(SIGTERM);
+        EXPECT_EQ(fanoutd_->wait_exit(20s), 0) << fanoutd_->log();
+    }
+
     const std::string topic = unique_name("posts");
-    constexpr int k_partitions = 4;
-    constexpr std::size_t k_events = 3000;
     KafkaAdmin admin;
-    admin.create_topic(topic, k_partitions);
-    const auto events = produce_generated(topic, k_events);
+    TempDir dir;
+    Names setup;
+
+private:
+    int partitions_;
+    std::optional<FanoutdProcess> fanoutd_;
+};
+
+TEST(LuaIntegration, AnalyticsCountsEveryEventThroughFanoutd) {
+    constexpr std::size_t k_events = 3000;
+    LuaRun run(4);
+    const auto events = produce_generated(run.topic, k_events);
     std::map<std::string, int> per_type, per_author;
     for (const auto& e : events) {
         ++per_type[e.type];
@@ -134,17 +186,9 @@ TEST(LuaIntegration, AnalyticsCountsEveryEventThroughFanoutd) {
         }
     }
 
-    TempDir dir;
-    Names setup;
-    setup.admin = true;
-    FanoutdProcess fanoutd(
-        dir.write("fanoutd.yaml",
-                  make_config(setup, topic, {{"analytics", k_scripts / "analytics.lua", "{max_authors: 1000}"}})),
-        dir / "fanoutd.log");
-    fanoutd.start();
-    ASSERT_TRUE(
-        wait_until([&] { return fully_committed(admin, setup.prefix + ".analytics", topic, k_partitions); }, 90s))
-        << fanoutd.log();
+    run.setup.admin = true;
+    const FanoutdProcess& fanoutd = run.start({{"analytics", k_scripts / "analytics.lua", "{max_authors: 1000}"}});
+    ASSERT_TRUE(run.committed("analytics", 90s));
     const int port = admin_port(fanoutd);
     ASSERT_GT(port, 0) << fanoutd.log();
 
@@ -162,17 +206,12 @@ TEST(LuaIntegration, AnalyticsCountsEveryEventThroughFanoutd) {
         EXPECT_EQ(plugin_counter(body, "analytics", "posts_by_" + author), n) << author;
     }
     EXPECT_EQ(plugin_counter(body, "analytics", "script_errors"), 0) << "no script error ever";
-
-    fanoutd.signal(SIGTERM);
-    EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
+    run.stop();
 }
 
 TEST(LuaIntegration, RunawayScriptsAreContainedAndDeadLetteredWhileAnotherPluginKeepsUp) {
-    const std::string topic = unique_name("posts");
-    KafkaAdmin admin;
-    admin.create_topic(topic, 1);
-    Names setup;
-    admin.create_topic(setup.dead_letters, 1);
+    LuaRun run(1);
+    run.admin.create_topic(run.setup.dead_letters, 1);
 
     // 60 ordinary events with one poison event per script among them.
     const std::map<std::string, std::int64_t> poison_offset = {
@@ -187,12 +226,12 @@ TEST(LuaIntegration, RunawayScriptsAreContainedAndDeadLetteredWhileAnotherPlugin
                 e.value = make_envelope(e.event_id, poison, e.key, 1, offset, "2026-11-22T10:00:00.000Z", "{}");
                 e.headers = {{"event-type", poison}};
             }
-            producer.produce(topic, e.key, e.value, e.headers);
+            producer.produce(run.topic, e.key, e.value, e.headers);
         }
         producer.flush();
     }
 
-    TempDir dir;
+    const TempDir& dir = run.dir;
     const std::string tail = "  fanout.counter('handled')\nend\n";
     const auto loop =
         dir.write("loop.lua", "function on_event(e)\n  if e.type == 'LoopEvent' then while true do end end\n" + tail);
@@ -208,21 +247,11 @@ TEST(LuaIntegration, RunawayScriptsAreContainedAndDeadLetteredWhileAnotherPlugin
     const std::string limits =
         "    lua: {memory_limit_mb: 16, instruction_limit: 2000000}\n"
         "    retry: {max_attempts: 3, initial_backoff_ms: 50, max_backoff_ms: 200}\n";
-    FanoutdProcess fanoutd(
-        dir.write(
-            "fanoutd.yaml",
-            make_config(setup, topic,
-                        {{"loop", loop, "{}", limits}, {"bomb", bomb, "{}", limits}, {"raise", raise, "{}", limits}},
-                        {{"audit", "libfanout_example.so", "{path: " + (dir / "audit.jsonl").string() + "}"}})),
-        dir / "fanoutd.log");
-    fanoutd.start();
-
-    for (const char* group : {"audit", "loop", "bomb", "raise"}) {
-        ASSERT_TRUE(wait_until([&] { return fully_committed(admin, setup.prefix + "." + group, topic, 1); }, 90s))
-            << group << "\n"
-            << fanoutd.log();
-    }
-    const auto letters = consume_all(setup.dead_letters, 3, 30s);
+    FanoutdProcess& fanoutd =
+        run.start({{"loop", loop, "{}", limits}, {"bomb", bomb, "{}", limits}, {"raise", raise, "{}", limits}},
+                  {{"audit", "libfanout_example.so", "{path: " + (dir / "audit.jsonl").string() + "}"}});
+    for (const char* plugin : {"audit", "loop", "bomb", "raise"}) ASSERT_TRUE(run.committed(plugin, 90s));
+    const auto letters = consume_all(run.setup.dead_letters, 3, 30s);
     ASSERT_EQ(letters.size(), 3u) << fanoutd.log();
     std::map<std::string, Record> by_plugin;
     for (const auto& r : letters) by_plugin[r.header("fanout.plugin")] = r;
@@ -235,7 +264,7 @@ TEST(LuaIntegration, RunawayScriptsAreContainedAndDeadLetteredWhileAnotherPlugin
         ASSERT_TRUE(by_plugin.count(plugin)) << plugin;
         const Record& r = by_plugin[plugin];
         EXPECT_EQ(r.header("fanout.source.offset"), std::to_string(poison_offset.at(what.first))) << plugin;
-        EXPECT_EQ(r.header("fanout.source.topic"), topic);
+        EXPECT_EQ(r.header("fanout.source.topic"), run.topic);
         EXPECT_EQ(r.header("fanout.attempts"), "3") << plugin;
         EXPECT_EQ(r.header("fanout.reason"), "retries exhausted after 3 attempts: " + what.second) << plugin;
         EXPECT_EQ(r.header("event-type"), what.first) << "original headers kept";
@@ -243,20 +272,17 @@ TEST(LuaIntegration, RunawayScriptsAreContainedAndDeadLetteredWhileAnotherPlugin
     // The C++ plugin on the same topic saw all 63, and fanoutd is still healthy.
     EXPECT_EQ(read_lines(dir / "audit.jsonl").size(), 63u);
     EXPECT_TRUE(fanoutd.running());
-    fanoutd.signal(SIGTERM);
-    EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
+    run.stop();
 }
 
 TEST(LuaIntegration, CppAndLuaPluginsSideBySideBothSeeEveryEvent) {
-    const std::string topic = unique_name("posts"), out = unique_name("seen");
     constexpr int k_partitions = 4;
     constexpr std::size_t k_events = 1500;
-    KafkaAdmin admin;
-    admin.create_topic(topic, k_partitions);
-    admin.create_topic(out, 1);
-    produce_generated(topic, k_events);
+    LuaRun run(k_partitions);
+    const std::string out = run.output_topic("seen");
+    produce_generated(run.topic, k_events);
 
-    TempDir dir;
+    const TempDir& dir = run.dir;
     const auto script = dir.write("seen.lua",
                                   "function on_batch(events)\n"
                                   "  for _, e in ipairs(events) do\n"
@@ -264,19 +290,11 @@ TEST(LuaIntegration, CppAndLuaPluginsSideBySideBothSeeEveryEvent) {
                                       out +
                                       "', e.key, 'seen|' .. e.partition .. '|' .. e.offset)\n"
                                       "  end\nend\n");
-    Names setup;
-    FanoutdProcess fanoutd(
-        dir.write("fanoutd.yaml",
-                  make_config(setup, topic, {{"lua", script}},
-                              {{"cpp", "libfanout_example.so", "{path: " + (dir / "cpp.jsonl").string() + "}"}})),
-        dir / "fanoutd.log");
-    fanoutd.start();
-    ASSERT_TRUE(wait_until([&] { return fully_committed(admin, setup.prefix + ".lua", topic, k_partitions); }, 90s))
-        << fanoutd.log();
-    ASSERT_TRUE(wait_until([&] { return fully_committed(admin, setup.prefix + ".cpp", topic, k_partitions); }, 30s))
-        << fanoutd.log();
+    run.start({{"lua", script}}, {{"cpp", "libfanout_example.so", "{path: " + (dir / "cpp.jsonl").string() + "}"}});
+    ASSERT_TRUE(run.committed("lua", 90s));
+    ASSERT_TRUE(run.committed("cpp", 30s));
 
-    const auto expected = all_coordinates(admin, topic, k_partitions);
+    const auto expected = all_coordinates(run.admin, run.topic, k_partitions);
     ASSERT_EQ(expected.size(), k_events);
     const auto seen = emitted_coordinates(consume_all(out, k_events, 30s));
     ASSERT_TRUE(seen.count("seen"));
@@ -288,26 +306,19 @@ TEST(LuaIntegration, CppAndLuaPluginsSideBySideBothSeeEveryEvent) {
         cpp.emplace(std::stoi(line.substr(p + 12)), std::stoll(line.substr(o + 9)));
     }
     EXPECT_EQ(cpp, expected);
-    fanoutd.signal(SIGTERM);
-    EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
+    run.stop();
 }
 
 TEST(LuaIntegration, SighupReloadsAnEditedScriptWithoutLosingEvents) {
-    const std::string topic = unique_name("posts"), out = unique_name("versions");
     constexpr int k_partitions = 2;
-    KafkaAdmin admin;
-    admin.create_topic(topic, k_partitions);
-    admin.create_topic(out, 1);
+    LuaRun run(k_partitions);
+    const std::string& topic = run.topic;
+    const std::string out = run.output_topic("versions");
     auto version = [&](const std::string& v) {
         return "function on_event(e)\n  fanout.emit('" + out + "', e.key, '" + v +
                "|' .. e.partition .. '|' .. e.offset)\nend\n";
     };
-    TempDir dir;
-    const auto script = dir.write("versioned.lua", version("v1"));
-    Names setup;
-    FanoutdProcess fanoutd(dir.write("fanoutd.yaml", make_config(setup, topic, {{"versioned", script}})),
-                           dir / "fanoutd.log");
-    fanoutd.start();
+    FanoutdProcess& fanoutd = run.start({{"versioned", run.dir.write("versioned.lua", version("v1"))}});
 
     // Events keep arriving across the reload.
     std::atomic<bool> producing{true};
@@ -329,12 +340,12 @@ TEST(LuaIntegration, SighupReloadsAnEditedScriptWithoutLosingEvents) {
     const bool some_v1 = wait_until(
         [&] {
             std::int64_t committed = 0;
-            for (std::int64_t c : admin.committed(setup.prefix + ".versioned", topic, k_partitions))
+            for (std::int64_t c : run.admin.committed(run.group("versioned"), topic, k_partitions))
                 committed += std::max<std::int64_t>(c, 0);
             return committed >= 100;
         },
         60s);
-    dir.write("versioned.lua", version("v2"));
+    run.dir.write("versioned.lua", version("v2"));
     fanoutd.signal(SIGHUP);
     const bool reloaded =
         wait_until([&] { return fanoutd.log().find("[versioned] reloaded") != std::string::npos; }, 30s);
@@ -344,10 +355,8 @@ TEST(LuaIntegration, SighupReloadsAnEditedScriptWithoutLosingEvents) {
     producer_thread.join();
     ASSERT_TRUE(some_v1 && reloaded) << fanoutd.log();
 
-    ASSERT_TRUE(
-        wait_until([&] { return fully_committed(admin, setup.prefix + ".versioned", topic, k_partitions); }, 60s))
-        << fanoutd.log();
-    const auto expected = all_coordinates(admin, topic, k_partitions);
+    ASSERT_TRUE(run.committed("versioned", 60s));
+    const auto expected = all_coordinates(run.admin, topic, k_partitions);
     const auto by_version = emitted_coordinates(consume_all(out, expected.size(), 30s));
     std::set<Coordinate> handled;
     for (const auto& [v, coordinates] : by_version) handled.insert(coordinates.begin(), coordinates.end());
@@ -365,30 +374,22 @@ TEST(LuaIntegration, SighupReloadsAnEditedScriptWithoutLosingEvents) {
             EXPECT_LT(last_v1, first_v2) << "partition " << p;
         }
     }
-    fanoutd.signal(SIGTERM);
-    EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
+    run.stop();
 }
 
 // The envelope is parsed in place from a copy: escapes must come out decoded,
 // the payload itself unchanged, and a NUL byte (never valid JSON, and the end
 // of the copy's text) must fail the parse rather than cut the payload short.
 TEST(LuaIntegration, EscapedFieldsArriveDecodedAndANulBytePayloadIsNotAnEnvelope) {
-    const std::string topic = unique_name("posts"), out = unique_name("echo");
-    KafkaAdmin admin;
-    admin.create_topic(topic, 1);
-    admin.create_topic(out, 1);
+    LuaRun run(1);
+    const std::string out = run.output_topic("echo");
     const std::string data = R"({"message":"say \"hi\"\nline2 \u00e9 caf\u00e9 \\ end \/","n":42})";
     const std::string good = make_envelope("e-good", "PostCreatedEvent", "post-1", 1, 1, "2026-11-22T10:00:00.000Z", data);
     std::string nul = make_envelope("e-nul", "PostCreatedEvent", "post-2", 1, 2, "2026-11-22T10:00:00.000Z", data);
     nul += std::string("\0{\"junk\":1}", 11);
-    {
-        TestProducer producer;
-        producer.produce(topic, "post-1", good, {{"event-id", "e-good"}});
-        producer.produce(topic, "post-2", nul, {{"event-id", "e-nul"}});
-        producer.flush();
-    }
-    TempDir dir;
-    const auto script = dir.write("echo.lua", R"(
+    produce_messages(run.topic, {{.key = "post-1", .value = good, .headers = {{"event-id", "e-good"}}},
+                                {.key = "post-2", .value = nul, .headers = {{"event-id", "e-nul"}}}});
+    const auto script = run.dir.write("echo.lua", R"(
 local topic
 function init(options) topic = options.topic end
 function on_event(event)
@@ -398,12 +399,8 @@ function on_event(event)
     tostring(#event.payload)}, "|"))
 end
 )");
-    Names setup;
-    FanoutdProcess fanoutd(dir.write("fanoutd.yaml", make_config(setup, topic, {{"echo", script, "{topic: " + out + "}"}})),
-                           dir / "fanoutd.log");
-    fanoutd.start();
-    ASSERT_TRUE(wait_until([&] { return fully_committed(admin, setup.prefix + ".echo", topic, 1); }, 60s))
-        << fanoutd.log();
+    const FanoutdProcess& fanoutd = run.start({{"echo", script, "{topic: " + out + "}"}});
+    ASSERT_TRUE(run.committed("echo", 60s));
     const auto records = consume_all(out, 2, 10s);
     ASSERT_EQ(records.size(), 2u) << fanoutd.log();
     std::map<std::string, std::string> by_key;
@@ -411,45 +408,32 @@ end
     EXPECT_EQ(by_key["e-good"], "say \"hi\"\nline2 \xc3\xa9 caf\xc3\xa9 \\ end /|42|1|post-1|" + std::to_string(good.size()));
     // Not an envelope: no data, no version; the aggregate id falls back to the key; the payload is whole.
     EXPECT_EQ(by_key["e-nul"], "nil|nil|0|post-2|" + std::to_string(nul.size()));
-    fanoutd.signal(SIGTERM);
-    EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
+    run.stop();
 }
 
 TEST(LuaIntegration, TrendingEmitLandsOnTheTargetTopic) {
-    const std::string topic = unique_name("posts"), trending = unique_name("trending");
-    KafkaAdmin admin;
-    admin.create_topic(topic, 2);
-    admin.create_topic(trending, 1);
-    {
-        TestProducer producer;
-        std::int64_t seq = 0;
-        for (const char* post : {"post-hot", "post-cold"}) {
-            const int likes = std::string(post) == "post-hot" ? 5 : 2;
-            producer.produce(topic, post,
-                             make_envelope("c-" + std::string(post), "PostCreatedEvent", post, 1, ++seq,
-                                           "2026-11-22T10:00:00.000Z", R"({"author":"alice","message":"hi"})"),
-                             {{"event-type", "PostCreatedEvent"}});
-            for (int i = 0; i < likes; ++i) {
-                producer.produce(topic, post,
-                                 make_envelope("like-" + std::string(post) + "-" + std::to_string(i), "PostLikedEvent",
-                                               post, 2 + i, ++seq, "2026-11-22T10:00:01.000Z", "{}"),
-                                 {{"event-type", "PostLikedEvent"}});
-            }
+    LuaRun run(2);
+    const std::string trending = run.output_topic("trending");
+    std::vector<Message> events;
+    std::int64_t seq = 0;
+    for (const std::string post : {"post-hot", "post-cold"}) {
+        const int likes = post == "post-hot" ? 5 : 2;
+        events.push_back({.key = post,
+                          .value = make_envelope("c-" + post, "PostCreatedEvent", post, 1, ++seq,
+                                                 "2026-11-22T10:00:00.000Z", R"({"author":"alice","message":"hi"})"),
+                          .headers = {{"event-type", "PostCreatedEvent"}}});
+        for (int i = 0; i < likes; ++i) {
+            events.push_back({.key = post,
+                              .value = make_envelope("like-" + post + "-" + std::to_string(i), "PostLikedEvent", post,
+                                                     2 + i, ++seq, "2026-11-22T10:00:01.000Z", "{}"),
+                              .headers = {{"event-type", "PostLikedEvent"}}});
         }
-        producer.flush();
     }
+    produce_messages(run.topic, events);
 
-    TempDir dir;
-    Names setup;
-    FanoutdProcess fanoutd(
-        dir.write("fanoutd.yaml",
-                  make_config(setup, topic,
-                              {{"trending", k_scripts / "trending.lua", "{threshold: 3, topic: " + trending + "}",
-                                "    event_types: [PostLikedEvent, PostRemovedEvent]\n"}})),
-        dir / "fanoutd.log");
-    fanoutd.start();
-    ASSERT_TRUE(wait_until([&] { return fully_committed(admin, setup.prefix + ".trending", topic, 2); }, 90s))
-        << fanoutd.log();
+    run.start({{"trending", k_scripts / "trending.lua", "{threshold: 3, topic: " + trending + "}",
+                "    event_types: [PostLikedEvent, PostRemovedEvent]\n"}});
+    ASSERT_TRUE(run.committed("trending", 90s));
     // Emits are acknowledged before offsets are stored: everything is there by now.
     const auto records = consume_all(trending, 2, 3s);
     ASSERT_EQ(records.size(), 1u) << "one post crossed the threshold, once";
@@ -461,8 +445,7 @@ TEST(LuaIntegration, TrendingEmitLandsOnTheTargetTopic) {
     EXPECT_NE(r.value.find("\"type\":\"PostTrending\""), std::string::npos) << r.value;
     EXPECT_NE(r.value.find("\"likes\":3"), std::string::npos) << r.value;
     EXPECT_NE(r.value.find("\"eventId\":\"trending-like-post-hot-2\""), std::string::npos) << r.value;
-    fanoutd.signal(SIGTERM);
-    EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
+    run.stop();
 }
 
 }  // namespace
