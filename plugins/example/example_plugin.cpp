@@ -11,6 +11,7 @@
 #include <string>
 
 #include "fanout/fanout.hpp"
+#include "fanout/support/json_string.hpp"
 
 namespace fanout::plugins::example {
 namespace {
@@ -19,30 +20,6 @@ constexpr OptionSpec k_options[] = {
     {"path", OptionType::string, nullptr, "file the JSON lines are appended to (created if missing)"},
     {"fsync", OptionType::boolean, "false", "fsync after every batch (durable across power loss, slower)"},
 };
-
-void append_escaped(std::string& out, std::string_view text) {
-    static constexpr char k_hex[] = "0123456789abcdef";
-    // Copy runs of plain characters at once; escape only what JSON requires.
-    std::size_t run = 0;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const unsigned char c = static_cast<unsigned char>(text[i]);
-        if (c >= 0x20 && c != '"' && c != '\\') continue;
-        out.append(text.data() + run, i - run);
-        run = i + 1;
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                out += "\\u00";
-                out += k_hex[c >> 4];
-                out += k_hex[c & 0xf];
-        }
-    }
-    out.append(text.data() + run, text.size() - run);
-}
 
 class AuditLogPlugin final : public Plugin {
 public:
@@ -62,17 +39,17 @@ public:
         buffer_.clear();
         for (const Event* e : events) {
             buffer_ += "{\"topic\":\"";
-            append_escaped(buffer_, e->topic());
+            support::append_json_escaped(buffer_, e->topic());
             buffer_ += "\",\"partition\":";
             buffer_ += std::to_string(e->partition());
             buffer_ += ",\"offset\":";
             buffer_ += std::to_string(e->offset());
             buffer_ += ",\"key\":\"";
-            append_escaped(buffer_, e->key());
+            support::append_json_escaped(buffer_, e->key());
             buffer_ += "\",\"type\":\"";
-            append_escaped(buffer_, e->type());
+            support::append_json_escaped(buffer_, e->type());
             buffer_ += "\",\"payload\":\"";
-            append_escaped(buffer_, e->payload());
+            support::append_json_escaped(buffer_, e->payload());
             buffer_ += "\"}\n";
         }
         // One write per batch; the events are done only once it is all out.

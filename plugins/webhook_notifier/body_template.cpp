@@ -30,29 +30,6 @@ void append_data_field(std::string& out, const DataView& data, const std::string
 
 }  // namespace
 
-void append_json_escaped(std::string& out, std::string_view text) {
-    static constexpr char k_hex[] = "0123456789abcdef";
-    for (const char c : text) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    out += "\\u00";
-                    out += k_hex[(c >> 4) & 0xf];
-                    out += k_hex[c & 0xf];
-                } else {
-                    out += c;  // UTF-8 passes through unchanged
-                }
-        }
-    }
-}
-
 BodyTemplate::BodyTemplate(std::string_view text) {
     static const std::pair<std::string_view, Kind> k_names[] = {
         {"type", Kind::type},

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "fanout/event.hpp"
+#include "fanout/support/json_string.hpp"
 
 namespace fanout::plugins::webhook {
 
@@ -16,7 +17,7 @@ inline constexpr const char* k_default_body_template =
     R"("occurredAt":"{{occurred_at}}","data":{{data}}})";
 
 /// Append `text` to `out` escaped for the inside of a JSON string literal.
-void append_json_escaped(std::string& out, std::string_view text);
+using support::append_json_escaped;
 
 /// A compiled body template.
 ///

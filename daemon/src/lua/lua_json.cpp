@@ -7,6 +7,7 @@
 
 #include <rapidjson/error/en.h>
 
+#include "fanout/support/json_string.hpp"
 #include "lua/lua_state.hpp"
 
 namespace fanout::daemon::lua {
@@ -82,31 +83,6 @@ int push_parse_error(lua_State* L, const rapidjson::Document& doc) noexcept {
     return status == LUA_OK ? LUA_ERRRUN : status;
 }
 
-void append_escaped(std::string& out, std::string_view text) {
-    static constexpr char k_hex[] = "0123456789abcdef";
-    out += '"';
-    for (const char c : text) {
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20) {
-                    out += "\\u00";
-                    out += k_hex[(c >> 4) & 0xf];
-                    out += k_hex[c & 0xf];
-                } else {
-                    out += c;
-                }
-        }
-    }
-    out += '"';
-}
-
 bool append_number(lua_State* L, int index, std::string& out, std::string& error) {
     char buffer[64];
     std::to_chars_result r{};
@@ -138,7 +114,7 @@ public:
             case LUA_TSTRING: {
                 std::size_t n = 0;
                 const char* s = lua_tolstring(L_, index, &n);
-                append_escaped(out_, {s, n});
+                support::append_json_string(out_, {s, n});
                 return true;
             }
             case LUA_TLIGHTUSERDATA:

@@ -63,13 +63,16 @@ std::string normalized(const std::string& text) {
 }
 
 /// FNV-1a 64 over each interface header's path and normalized text, in path
-/// order; testing/ (helpers compiled into a plugin's own tests) is not part of it.
+/// order; testing/ (helpers compiled into a plugin's own tests) and support/
+/// (header-only helpers compiled into each side, never crossing the boundary)
+/// are not part of it.
 std::string fingerprint() {
     std::vector<fs::path> headers;
     for (const auto& entry : fs::recursive_directory_iterator(k_root / "include")) {
         const fs::path relative = fs::relative(entry.path(), k_root / "include");
         if (!entry.is_regular_file() || entry.path().extension() != ".hpp") continue;
-        if (relative == "fanout/testing.hpp" || *std::next(relative.begin()) == "testing") continue;
+        const fs::path folder = *std::next(relative.begin());
+        if (relative == "fanout/testing.hpp" || folder == "testing" || folder == "support") continue;
         headers.push_back(relative);
     }
     std::sort(headers.begin(), headers.end());

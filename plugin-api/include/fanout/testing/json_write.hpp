@@ -8,33 +8,13 @@
 #include <string>
 #include <string_view>
 
+#include "fanout/support/json_string.hpp"
+
 namespace fanout::testing::detail {
 
 /// `text` as a JSON string literal, escaped as the daemon writes it.
 inline void append_json_string(std::string& out, std::string_view text) {
-    static constexpr char k_hex[] = "0123456789ABCDEF";
-    out += '"';
-    for (const char c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        switch (c) {
-            case '"': out += "\\\""; break;
-            case '\\': out += "\\\\"; break;
-            case '\b': out += "\\b"; break;
-            case '\f': out += "\\f"; break;
-            case '\n': out += "\\n"; break;
-            case '\r': out += "\\r"; break;
-            case '\t': out += "\\t"; break;
-            default:
-                if (u < 0x20) {
-                    out += "\\u00";
-                    out += k_hex[u >> 4];
-                    out += k_hex[u & 15];
-                } else {
-                    out += c;
-                }
-        }
-    }
-    out += '"';
+    support::append_json_string(out, text, support::HexDigits::upper);
 }
 
 /// A double as the daemon writes it: shortest digits, `.0` on whole numbers.
