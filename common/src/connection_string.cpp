@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <optional>
+
+#include "fanout/common/text.hpp"
 
 namespace fanout::common {
 namespace {
@@ -87,29 +90,12 @@ std::string_view trim(std::string_view s) {
     throw ConnectionStringError("connection string '" + echo + "': " + problem);
 }
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /// Percent-decode one URL component; `what` names it in errors (its value is
 /// never echoed: it may be a password).
 std::string percent_decode(std::string_view text, std::string_view part, const std::string& what) {
-    std::string out;
-    out.reserve(part.size());
-    for (std::size_t i = 0; i < part.size(); ++i) {
-        if (part[i] != '%') {
-            out += part[i];
-            continue;
-        }
-        const int hi = i + 1 < part.size() ? hex_value(part[i + 1]) : -1;
-        const int lo = i + 2 < part.size() ? hex_value(part[i + 2]) : -1;
-        if (hi < 0 || lo < 0) fail(text, "bad percent-encoding in the " + what + " (expected %XX with two hex digits)");
-        out += static_cast<char>(hi * 16 + lo);
-        i += 2;
-    }
+    std::optional<std::string> decoded = common::percent_decode(part);
+    if (!decoded) fail(text, "bad percent-encoding in the " + what + " (expected %XX with two hex digits)");
+    std::string out = std::move(*decoded);
     if (out.find('\0') != std::string::npos) fail(text, "the " + what + " contains a NUL character");
     return out;
 }

@@ -2,8 +2,6 @@
 
 #include <sys/socket.h>
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -21,14 +19,16 @@
 #include <string_view>
 
 #include "daemon.hpp"
+#include "fanout/common/json_object.hpp"
 #include "log.hpp"
 #include "prometheus.hpp"
 
 namespace fanout::daemon {
 
 std::string render_plugins_json(const Daemon& daemon) {
+    using common::JsonValue;
     rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+    common::JsonWriter w(buffer);
     const auto settings = daemon.settings();
     w.StartObject();
     w.Key("plugins");
@@ -36,18 +36,12 @@ std::string render_plugins_json(const Daemon& daemon) {
     daemon.for_each_pipeline([&](const Pipeline& p) {
         const PipelineStatus s = p.status();
         w.StartObject();
-        w.Key("name");
-        w.String(p.settings().name);
-        w.Key("type");
-        w.String(p.settings().type == PluginType::lua ? "lua" : "library");
-        w.Key("source");
-        w.String(p.factory().describe());
-        w.Key("state");
-        w.String(to_string(s.state));
-        w.Key("group");
-        w.String(p.group_id());
-        w.Key("joined");
-        w.Bool(s.joined);
+        common::write_members(w, {{"name", p.settings().name},
+                                  {"type", p.settings().type == PluginType::lua ? "lua" : "library"},
+                                  {"source", p.factory().describe()},
+                                  {"state", to_string(s.state)},
+                                  {"group", p.group_id()},
+                                  {"joined", s.joined}});
         w.Key("topics");
         w.StartArray();
         for (const auto& t : p.settings().topics) w.String(t);
@@ -58,42 +52,25 @@ std::string render_plugins_json(const Daemon& daemon) {
         int held = 0;
         for (const auto& a : s.assignment) {
             w.StartObject();
-            w.Key("topic");
-            w.String(a.topic);
-            w.Key("partition");
-            w.Int(a.partition);
-            w.Key("position");
-            w.Int64(a.position);
-            w.Key("highWatermark");
-            w.Int64(a.high_watermark);
-            w.Key("lag");
-            w.Int64(a.lag);
-            w.Key("held");
-            w.Bool(a.held);
+            common::write_members(w, {{"topic", a.topic},
+                                      {"partition", a.partition},
+                                      {"position", a.position},
+                                      {"highWatermark", a.high_watermark},
+                                      {"lag", a.lag},
+                                      {"held", a.held}});
             if (a.held) {
-                w.Key("holdReason");
-                w.String(to_string(a.hold_reason));
-                w.Key("holdDetail");
-                w.String(a.hold_detail);
+                common::write_members(w, {{"holdReason", to_string(a.hold_reason)}, {"holdDetail", a.hold_detail}});
             }
             w.EndObject();
             if (a.lag > 0) total_lag += a.lag;
             if (a.held) ++held;
         }
         w.EndArray();
-        w.Key("lag");
         // A failed plugin with nothing known to report is not caught up: -1, unknown.
-        w.Int64(total_lag == 0 && s.state == PipelineState::failed ? -1 : total_lag);
-        w.Key("held");
-        w.Int(held);
-        w.Key("reloads");
-        w.Uint64(s.reloads);
-        w.Key("lastError");
-        if (s.last_error.empty()) {
-            w.Null();
-        } else {
-            w.String(s.last_error);
-        }
+        common::write_members(w, {{"lag", total_lag == 0 && s.state == PipelineState::failed ? -1 : total_lag},
+                                  {"held", held},
+                                  {"reloads", s.reloads},
+                                  {"lastError", JsonValue::or_null(s.last_error)}});
         w.EndObject();
     });
     w.EndArray();
@@ -106,7 +83,7 @@ namespace {
 /// The failed plugins and their errors as a JSON array; empty when none.
 std::string render_failed_json(const Daemon& daemon) {
     rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+    common::JsonWriter w(buffer);
     bool any = false;
     w.StartArray();
     daemon.for_each_pipeline([&](const Pipeline& p) {
@@ -114,10 +91,7 @@ std::string render_failed_json(const Daemon& daemon) {
         if (s.state != PipelineState::failed) return;
         any = true;
         w.StartObject();
-        w.Key("name");
-        w.String(p.settings().name);
-        w.Key("lastError");
-        w.String(s.last_error);
+        common::write_members(w, {{"name", p.settings().name}, {"lastError", s.last_error}});
         w.EndObject();
     });
     w.EndArray();

@@ -3,7 +3,6 @@
 #include <cstdio>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <librdkafka/rdkafka.h>
 
 #include "admin_server.hpp"
@@ -11,6 +10,7 @@
 #include "config_error.hpp"
 #include "daemon.hpp"
 #include "fanout/abi.hpp"
+#include "fanout/common/cli.hpp"
 #include "log.hpp"
 #include "plugin_factory.hpp"
 #include "supervisor.hpp"
@@ -27,16 +27,8 @@ int main(int argc, char** argv) {
     app.add_option("-c,--config", config_path, "YAML configuration file");
     app.add_flag("--check-config", check_only, "validate the configuration, load every plugin, touch no broker");
     app.add_flag("--version", show_version, "print the version and exit");
-    app.add_option("--log-level", log_level, "debug, info, warning or error")
-        ->check(CLI::IsMember({"debug", "info", "warning", "error"}));
-    app.add_option("--log-format", log_format, "auto (journal under systemd), plain or journal")
-        ->check(CLI::IsMember({"auto", "plain", "journal"}));
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        const int rc = app.exit(e);
-        return rc == 0 ? exit_code::ok : exit_code::usage;
-    }
+    fanout::common::add_log_options(app, log_level, &log_format);
+    if (const auto done = fanout::common::parse_arguments(app, argc, argv)) return *done;
     if (show_version) {
         std::printf("fanoutd %s (plugin ABI %u, librdkafka %s)\n", FANOUT_VERSION, fanout::k_abi_version,
                     rd_kafka_version_str());
@@ -48,14 +40,8 @@ int main(int argc, char** argv) {
     }
     init_logging(fanout::common::log_format_named(log_format), fanout::common::log_level_named(log_level));
 
-    // Block before any thread exists so every thread inherits the mask and
-    // only the supervisor's sigtimedwait sees these signals.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    // Before any thread exists: only the supervisor's sigtimedwait sees these.
+    const sigset_t signals = fanout::common::block_signals({SIGTERM, SIGINT, SIGHUP});
 
     DaemonSettings settings;
     std::vector<std::unique_ptr<PluginFactory>> factories;

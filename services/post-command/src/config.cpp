@@ -1,43 +1,30 @@
 #include "config.hpp"
 
-#include <charconv>
 #include <set>
 
 #include <yaml-cpp/yaml.h>
 
-#include "fanout/common/yaml_document.hpp"
+#include "fanout/common/config_yaml.hpp"
+#include "fanout/common/text.hpp"
 
 namespace fanout::post_command {
 namespace {
 
 namespace fs = std::filesystem;
 
-/// The error at `mark` of `file` (the file alone when the mark is unknown).
-ConfigError located(const fs::path& file, const YAML::Mark& mark, const std::string& message) {
-    if (mark.is_null()) return ConfigError(file, 0, 0, message);
-    return ConfigError(file, mark.line + 1, mark.column + 1, message);
-}
-
-std::string describe(const YAML::Node& node) {
-    switch (node.Type()) {
-        case YAML::NodeType::Null: return "null";
-        case YAML::NodeType::Scalar: return "'" + node.Scalar() + "'";
-        case YAML::NodeType::Sequence: return "a list";
-        case YAML::NodeType::Map: return "a mapping";
-        default: return "nothing";
-    }
-}
+using common::config_error_at;
+using common::describe_yaml_node;
 
 /// One YAML mapping read strictly: wrong types and unknown keys are errors.
 class Section {
 public:
     Section(const fs::path& file, const YAML::Node& node, std::string name)
         : file_(file), node_(node), name_(std::move(name)) {
-        if (!node_.IsMap()) fail(node_, name_ + ": expected a mapping, got " + describe(node_));
+        if (!node_.IsMap()) fail(node_, name_ + ": expected a mapping, got " + describe_yaml_node(node_));
     }
 
     [[noreturn]] void fail(const YAML::Node& at, const std::string& message) const {
-        throw located(file_, at.Mark(), message);
+        common::fail_at(file_, at, message);
     }
 
     YAML::Node get(const std::string& key) {
@@ -54,7 +41,7 @@ public:
     void text(const std::string& key, std::string& out) {
         const YAML::Node n = get(key);
         if (!n.IsDefined()) return;
-        if (!n.IsScalar()) fail(n, field(key) + ": expected a string, got " + describe(n));
+        if (!n.IsScalar()) fail(n, field(key) + ": expected a string, got " + describe_yaml_node(n));
         out = n.Scalar();
     }
 
@@ -62,12 +49,10 @@ public:
     void integer(const std::string& key, Int& out, long long min, long long max) {
         const YAML::Node n = get(key);
         if (!n.IsDefined()) return;
-        long long value = 0;
         const std::string text = n.IsScalar() ? n.Scalar() : std::string();
-        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-        if (!n.IsScalar() || text.empty() || ec != std::errc{} || end != text.data() + text.size()) {
-            fail(n, field(key) + ": expected an integer, got " + describe(n));
-        }
+        const std::optional<long long> parsed = common::parse_integer<long long>(text);
+        if (!parsed) fail(n, field(key) + ": expected an integer, got " + describe_yaml_node(n));
+        const long long value = *parsed;
         if (value < min || value > max) {
             fail(n, field(key) + ": " + text + " is out of range " + std::to_string(min) + ".." + std::to_string(max));
         }
@@ -99,25 +84,7 @@ private:
 };
 
 void read_file(const fs::path& file, Settings& s) {
-    // Bounded and checked (fanout/common/yaml_document.hpp): no file or text
-    // can hang, exhaust or crash the reader, and a second document is refused.
-    std::string text;
-    try {
-        text = common::read_config_text(file);
-    } catch (const common::YamlDocumentError& e) {
-        throw ConfigError(file.string() + ": the configuration file " + e.what());
-    }
-    YAML::Node root;
-    try {
-        root = common::load_yaml_document(text);
-    } catch (const common::YamlDocumentError& e) {
-        YAML::Mark mark = YAML::Mark::null_mark();
-        if (e.line() > 0) {
-            mark.line = e.line() - 1;
-            mark.column = e.column() - 1;
-        }
-        throw located(file, mark, e.what());
-    }
+    const YAML::Node root = common::load_config_yaml(file, "the configuration file");
     if (!root.IsDefined() || root.IsNull()) return;  // an empty file: all defaults
     Section top(file, root, "the configuration");
     std::string store_connection;
@@ -202,7 +169,7 @@ void read_file(const fs::path& file, Settings& s) {
             }
             s.event_store = location.backend == Backend::sqlite ? "sqlite:" + location.target : location.target;
         } catch (const std::invalid_argument& e) {
-            throw located(file, store_node.Mark(), std::string("event_store.connection: ") + e.what());
+            throw config_error_at(file, store_node.Mark(), std::string("event_store.connection: ") + e.what());
         }
     }
 }
@@ -210,13 +177,9 @@ void read_file(const fs::path& file, Settings& s) {
 void apply(const Overrides& o, Settings& s) {
     if (o.listen) {
         const auto colon = o.listen->rfind(':');
-        int port = -1;
-        if (colon != std::string::npos) {
-            const char* begin = o.listen->data() + colon + 1;
-            const char* end = o.listen->data() + o.listen->size();
-            const auto [p, ec] = std::from_chars(begin, end, port);
-            if (ec != std::errc{} || p != end) port = -1;
-        }
+        const int port = colon == std::string::npos
+                             ? -1
+                             : common::parse_integer<int>(std::string_view(*o.listen).substr(colon + 1)).value_or(-1);
         if (colon == std::string::npos || colon == 0 || port < 0 || port > 65535) {
             throw ConfigError("--listen: expected HOST:PORT (port 0 picks a free one), got '" + *o.listen + "'");
         }

@@ -3,38 +3,19 @@
 #include <stdexcept>
 
 #include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "fanout/common/event_data.hpp"
+#include "fanout/common/json_object.hpp"
 
 namespace fanout::post_command {
 namespace {
 
-template <class... Ts>
-struct Overloaded : Ts... {
-    using Ts::operator()...;
-};
-template <class... Ts>
-Overloaded(Ts...) -> Overloaded<Ts...>;  // clang before 17 deduces no aggregate's arguments
-
-class DataWriter {
-public:
-    DataWriter() : writer_(buffer_) { writer_.StartObject(); }
-    DataWriter& field(const char* name, const std::string& value) {
-        writer_.Key(name);
-        writer_.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-        return *this;
-    }
-    std::string finish() {
-        writer_.EndObject();
-        return std::string(buffer_.GetString(), buffer_.GetSize());
-    }
-
-private:
-    rapidjson::StringBuffer buffer_;
-    rapidjson::Writer<rapidjson::StringBuffer> writer_;
-};
+/// The data of a comment event: the comment, its author, and its date under `date_key`.
+template <class Event>
+std::string comment_data(const Event& e, const char* date_key, const std::string& date) {
+    return common::json_object(
+        {{"commentId", e.comment_id}, {"comment", e.comment}, {"username", e.username}, {date_key, date}});
+}
 
 std::string required(const rapidjson::Document& doc, const char* field, std::string_view type) {
     const auto it = doc.FindMember(field);
@@ -60,34 +41,21 @@ const char* type_name(const DomainEvent& event) {
 }
 
 std::string encode_data(const DomainEvent& event) {
+    using common::json_object;
     return std::visit(
         Overloaded{
             [](const PostCreated& e) {
-                return DataWriter()
-                    .field("author", e.author)
-                    .field("message", e.message)
-                    .field("datePosted", e.date_posted)
-                    .finish();
+                return json_object({{"author", e.author}, {"message", e.message}, {"datePosted", e.date_posted}});
             },
-            [](const MessageUpdated& e) { return DataWriter().field("message", e.message).finish(); },
+            [](const MessageUpdated& e) {
+                return json_object({{"message", e.message}});
+            },
             [](const PostLiked&) { return std::string("{}"); },
-            [](const CommentAdded& e) {
-                return DataWriter()
-                    .field("commentId", e.comment_id)
-                    .field("comment", e.comment)
-                    .field("username", e.username)
-                    .field("commentDate", e.comment_date)
-                    .finish();
+            [](const CommentAdded& e) { return comment_data(e, "commentDate", e.comment_date); },
+            [](const CommentUpdated& e) { return comment_data(e, "editDate", e.edit_date); },
+            [](const CommentRemoved& e) {
+                return json_object({{"commentId", e.comment_id}});
             },
-            [](const CommentUpdated& e) {
-                return DataWriter()
-                    .field("commentId", e.comment_id)
-                    .field("comment", e.comment)
-                    .field("username", e.username)
-                    .field("editDate", e.edit_date)
-                    .finish();
-            },
-            [](const CommentRemoved& e) { return DataWriter().field("commentId", e.comment_id).finish(); },
             [](const PostRemoved&) { return std::string("{}"); },
         },
         event);

@@ -29,6 +29,14 @@ struct PostRemoved {};
 using DomainEvent =
     std::variant<PostCreated, MessageUpdated, PostLiked, CommentAdded, CommentUpdated, CommentRemoved, PostRemoved>;
 
+/// A visitor of a DomainEvent made of lambdas, one per alternative.
+template <class... Ts>
+struct Overloaded : Ts... {
+    using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;  // clang before 17 deduces no aggregate's arguments
+
 /// The contract's type name, e.g. "PostLikedEvent".
 const char* type_name(const DomainEvent& event);
 

@@ -1,16 +1,16 @@
 #include "http_routes.hpp"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <boost/beast/http/field.hpp>
 
 #include "commands.hpp"
+#include "fanout/common/json_object.hpp"
 #include "log.hpp"
 #include "uuid.hpp"
 
 namespace fanout::post_command {
 namespace {
 
+using common::JsonValue;
 using http::Request;
 using http::Responder;
 using http::Response;
@@ -38,14 +38,10 @@ Response json_response(int status, std::string body) {
 
 Response reply(int status, const std::string& message, const Fields& fields = {}) {
     rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+    common::JsonWriter w(buffer);
     w.StartObject();
-    w.Key("message");
-    w.String(message);
-    for (const auto& [key, value] : fields) {
-        w.Key(key);
-        w.String(value);
-    }
+    common::write_members(w, {{"message", message}});
+    for (const auto& [key, value] : fields) common::write_members(w, {{key, value}});
     w.EndObject();
     return json_response(status, std::string(buffer.GetString(), buffer.GetSize()));
 }
@@ -135,35 +131,16 @@ Response status_response(RouteContext& ctx) {
         return reply(503, "The event store is unavailable.");
     }
     const RelayStatus relay = ctx.relay.status();
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-    w.StartObject();
-    w.Key("topic");
-    w.String(ctx.topic);
-    w.Key("lastStoredSequence");
-    w.Int64(stored);
-    w.Key("lastPublishedSequence");
-    w.Int64(published);
-    w.Key("lag");
-    w.Int64(std::max<std::int64_t>(0, stored - published));
-    w.Key("relay");
-    w.StartObject();
-    w.Key("role");
-    w.String(relay.role);
-    w.Key("publishedEvents");
-    w.Uint64(relay.published_events);
-    w.Key("lastError");
-    if (relay.last_error.empty()) {
-        w.Null();
-    } else {
-        w.String(relay.last_error);
-    }
-    w.EndObject();
-    w.Key("restore");
+    const std::string relay_json = common::json_object({{"role", relay.role},
+                                                        {"publishedEvents", relay.published_events},
+                                                        {"lastError", JsonValue::or_null(relay.last_error)}});
     const std::string restore = restore_progress_json(ctx.restore.progress());
-    w.RawValue(restore.data(), restore.size(), rapidjson::kObjectType);
-    w.EndObject();
-    return json_response(200, std::string(buffer.GetString(), buffer.GetSize()));
+    return json_response(200, common::json_object({{"topic", ctx.topic},
+                                                   {"lastStoredSequence", stored},
+                                                   {"lastPublishedSequence", published},
+                                                   {"lag", std::max<std::int64_t>(0, stored - published)},
+                                                   {"relay", JsonValue::raw(relay_json)},
+                                                   {"restore", JsonValue::raw(restore)}}));
 }
 
 Response restore_response(RouteContext& ctx) {

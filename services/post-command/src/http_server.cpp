@@ -17,6 +17,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "fanout/common/text.hpp"
 #include "log.hpp"
 
 namespace fanout::post_command::http {
@@ -33,30 +34,9 @@ constexpr auto k_write_timeout = std::chrono::seconds(30);
 constexpr auto k_linger_timeout = std::chrono::seconds(2);
 constexpr std::string_view k_continue = "HTTP/1.1 100 Continue\r\n\r\n";
 
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /// The path of a request target, percent-decoded, without the query.
 std::string decoded_path(std::string_view target) {
-    target = target.substr(0, target.find('?'));
-    std::string out;
-    out.reserve(target.size());
-    for (std::size_t i = 0; i < target.size(); ++i) {
-        if (target[i] == '%' && i + 2 < target.size()) {
-            const int hi = hex_value(target[i + 1]), lo = hex_value(target[i + 2]);
-            if (hi >= 0 && lo >= 0) {
-                out.push_back(static_cast<char>(hi * 16 + lo));
-                i += 2;
-                continue;
-            }
-        }
-        out.push_back(target[i]);
-    }
-    return out;
+    return common::percent_decode_lenient(target.substr(0, target.find('?')));
 }
 
 std::string_view view(beast::string_view s) { return {s.data(), s.size()}; }

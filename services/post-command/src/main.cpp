@@ -3,24 +3,14 @@
 #include <cstdio>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
-
 #include "config.hpp"
+#include "fanout/common/cli.hpp"
 #include "log.hpp"
 #include "service.hpp"
 
 using namespace fanout::post_command;
 
-namespace {
-
-namespace exit_code {
-constexpr int ok = 0;
-constexpr int usage = 64;        // EX_USAGE
-constexpr int unavailable = 69;  // EX_UNAVAILABLE: the store cannot be opened, the port cannot be bound
-constexpr int config = 78;       // EX_CONFIG
-}  // namespace exit_code
-
-}  // namespace
+namespace exit_code = fanout::common::exit_code;
 
 int main(int argc, char** argv) {
     CLI::App app{"post-command: the Command API of Fanout (event-sourced posts, outbox relay to Kafka)"};
@@ -33,16 +23,10 @@ int main(int argc, char** argv) {
     app.add_option("--brokers", brokers, "Kafka bootstrap servers");
     app.add_option("--topic", topic, "Kafka topic of post events (default post-events)");
     app.add_option("--snapshot-interval", snapshot_interval, "snapshot a post every N events (0: never)");
-    app.add_option("--log-level", log_level, "debug, info, warning or error")
-        ->check(CLI::IsMember({"debug", "info", "warning", "error"}));
+    fanout::common::add_log_options(app, log_level);
     app.add_flag("--check-config", check_only, "validate the configuration and exit");
     app.add_flag("--version", show_version, "print the version and exit");
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        const int rc = app.exit(e);
-        return rc == 0 ? exit_code::ok : exit_code::usage;
-    }
+    if (const auto done = fanout::common::parse_arguments(app, argc, argv)) return *done;
     if (show_version) {
         std::printf("post-command %s\n", FANOUT_VERSION);
         return exit_code::ok;
@@ -71,14 +55,9 @@ int main(int argc, char** argv) {
         return exit_code::ok;
     }
 
-    // Block before any thread exists so every thread inherits the mask and
-    // only sigtimedwait below sees these signals.
+    // Before any thread exists: only sigwait below sees these.
     std::signal(SIGPIPE, SIG_IGN);
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    const sigset_t signals = fanout::common::block_signals({SIGTERM, SIGINT});
 
     try {
         Service service(settings);

@@ -2,9 +2,7 @@
 
 #include <cmath>
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
+#include "fanout/common/json_object.hpp"
 #include "utc_clock.hpp"
 
 namespace fanout::post_command {
@@ -67,37 +65,20 @@ void RestoreJob::cancel() {
 }
 
 std::string restore_progress_json(const RestoreProgress& p) {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
-    auto text = [&](const char* key, const std::string& value) {
-        w.Key(key);
-        if (value.empty()) {
-            w.Null();
-        } else {
-            w.String(value);
-        }
-    };
-    w.StartObject();
-    w.Key("state");
-    w.String(p.state);
-    text("topic", p.topic);
-    w.Key("targetSequence");
-    w.Int64(p.target_sequence);
-    w.Key("replayedSequence");
-    w.Int64(p.replayed_sequence);
-    w.Key("publishedEvents");
-    w.Uint64(p.published_events);
-    w.Key("percent");
+    using common::JsonValue;
     const double percent = p.target_sequence > 0 ? 100.0 * static_cast<double>(p.replayed_sequence) /
                                                        static_cast<double>(p.target_sequence)
                                                  : (p.state == "completed" ? 100.0 : 0.0);
-    w.Double(std::round(percent * 10.0) / 10.0);
-    text("requestedAt", p.requested_at);
-    text("startedAt", p.started_at);
-    text("finishedAt", p.finished_at);
-    text("error", p.error);
-    w.EndObject();
-    return std::string(buffer.GetString(), buffer.GetSize());
+    return common::json_object({{"state", p.state},
+                                {"topic", JsonValue::or_null(p.topic)},
+                                {"targetSequence", p.target_sequence},
+                                {"replayedSequence", p.replayed_sequence},
+                                {"publishedEvents", p.published_events},
+                                {"percent", std::round(percent * 10.0) / 10.0},
+                                {"requestedAt", JsonValue::or_null(p.requested_at)},
+                                {"startedAt", JsonValue::or_null(p.started_at)},
+                                {"finishedAt", JsonValue::or_null(p.finished_at)},
+                                {"error", JsonValue::or_null(p.error)}});
 }
 
 }  // namespace fanout::post_command

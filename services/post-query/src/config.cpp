@@ -1,49 +1,35 @@
 #include "config.hpp"
 
-#include <charconv>
 #include <initializer_list>
+#include <optional>
 
 #include <yaml-cpp/yaml.h>
 
 #include "database.hpp"
-#include "fanout/common/yaml_document.hpp"
+#include "fanout/common/config_yaml.hpp"
+#include "fanout/common/text.hpp"
 
 namespace fanout::post_query {
 namespace {
 
-[[noreturn]] void fail_at(const std::filesystem::path& file, const YAML::Node& node, const std::string& message) {
-    const YAML::Mark mark = node.Mark();
-    if (mark.is_null()) throw ConfigError(file, 0, 0, message);
-    throw ConfigError(file, mark.line + 1, mark.column + 1, message);
-}
-
-std::string describe(const YAML::Node& node) {
-    switch (node.Type()) {
-        case YAML::NodeType::Scalar: return "'" + node.Scalar() + "'";
-        case YAML::NodeType::Sequence: return "a list";
-        case YAML::NodeType::Map: return "a mapping";
-        case YAML::NodeType::Null: return "null";
-        default: return "nothing";
-    }
-}
+using common::describe_yaml_node;
+using common::fail_at;
 
 std::string as_string(const std::filesystem::path& file, const YAML::Node& node, const std::string& key) {
     if (!node.IsScalar() || node.Scalar().empty()) {
-        fail_at(file, node, "'" + key + "': expected a non-empty string, got " + describe(node));
+        fail_at(file, node, "'" + key + "': expected a non-empty string, got " + describe_yaml_node(node));
     }
     return node.Scalar();
 }
 
 int as_int(const std::filesystem::path& file, const YAML::Node& node, const std::string& key, int min, int max) {
-    int value = 0;
     if (node.IsScalar()) {
-        const std::string& t = node.Scalar();
-        const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
-        if (ec == std::errc{} && end == t.data() + t.size() && !t.empty() && value >= min && value <= max) return value;
+        const std::optional<int> value = common::parse_integer<int>(node.Scalar());
+        if (value && *value >= min && *value <= max) return *value;
     }
     fail_at(file, node,
             "'" + key + "': expected an integer in [" + std::to_string(min) + ", " + std::to_string(max) + "], got " +
-                describe(node));
+                describe_yaml_node(node));
 }
 
 /// A relative SQLite path in the file means relative to the file, like every
@@ -63,37 +49,22 @@ ListenAddress parse_listen(const std::string& text) {
     const std::string port_text = text.substr(colon + 1);
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
     if (host.empty()) throw std::invalid_argument("missing host in '" + text + "' (e.g. 127.0.0.1:8081)");
-    int port = -1;
-    const auto [end, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
-    if (ec != std::errc{} || end != port_text.data() + port_text.size() || port_text.empty() || port < 0 ||
-        port > 65535) {
+    const int port = common::parse_integer<int>(port_text).value_or(-1);
+    if (port < 0 || port > 65535) {
         throw std::invalid_argument("port must be a number in 0..65535, got '" + port_text + "'");
     }
     return ListenAddress{host, port};
 }
 
 Settings load_config_file(const std::filesystem::path& file) {
-    // Bounded and checked (fanout/common/yaml_document.hpp): no file or text
-    // can hang, exhaust or crash the reader, and a second document is refused.
-    std::string text;
-    try {
-        text = common::read_config_text(file);
-    } catch (const common::YamlDocumentError& e) {
-        throw ConfigError(file.string() + ": the file " + e.what());
-    }
-    YAML::Node root;
-    try {
-        root = common::load_yaml_document(text);
-    } catch (const common::YamlDocumentError& e) {
-        throw ConfigError(file, e.line(), e.column(), e.what());
-    }
+    const YAML::Node root = common::load_config_yaml(file, "the file");
     Settings settings;
     if (!root.IsDefined() || root.IsNull()) return settings;  // an empty file: defaults
-    if (!root.IsMap()) fail_at(file, root, "expected a mapping of settings, got " + describe(root));
+    if (!root.IsMap()) fail_at(file, root, "expected a mapping of settings, got " + describe_yaml_node(root));
     for (const auto& entry : root) {
         const YAML::Node& key_node = entry.first;
         const YAML::Node& value = entry.second;
-        const std::string key = key_node.IsScalar() ? key_node.Scalar() : describe(key_node);
+        const std::string key = key_node.IsScalar() ? key_node.Scalar() : describe_yaml_node(key_node);
         if (key != "listen" && key != "database" && key != "threads" && key != "pool_size" &&
             key != "max_connections" && key != "idle_timeout_ms" && key != "request_timeout_ms") {
             fail_at(file, key_node,

@@ -1,16 +1,7 @@
 #include "input.hpp"
 
-#include <charconv>
-
 namespace fanout::post_query {
 namespace {
-
-int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 /// Length of the well-formed UTF-8 sequence at the start of `s`, 0 if ill-formed.
 std::size_t utf8_sequence_length(std::string_view s) {
@@ -63,7 +54,7 @@ std::optional<std::string> parse_post_id(std::string_view text) {
     std::string out;
     out.reserve(36);
     for (std::size_t i = 0; i < digits.size(); ++i) {
-        const int v = hex_value(digits[i]);
+        const int v = common::hex_digit_value(digits[i]);
         if (v < 0) return std::nullopt;
         if (i == 8 || i == 12 || i == 16 || i == 20) out += '-';
         out += "0123456789abcdef"[v];
@@ -77,32 +68,10 @@ bool is_canonical_post_id(std::string_view text) {
 }
 
 std::optional<std::int64_t> parse_count(std::string_view text) {
-    if (text.empty()) return std::nullopt;
     for (const char c : text) {
         if (c < '0' || c > '9') return std::nullopt;
     }
-    std::int64_t value = 0;
-    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;  // overflow
-    return value;
-}
-
-std::optional<std::string> percent_decode(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        if (text[i] != '%') {
-            out += text[i];
-            continue;
-        }
-        if (i + 2 >= text.size()) return std::nullopt;
-        const int high = hex_value(text[i + 1]);
-        const int low = hex_value(text[i + 2]);
-        if (high < 0 || low < 0) return std::nullopt;
-        out += static_cast<char>(high * 16 + low);
-        i += 2;
-    }
-    return out;
+    return common::parse_integer<std::int64_t>(text);  // nothing when empty or on overflow
 }
 
 bool is_valid_utf8(std::string_view text) {

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "fanout/common/text.hpp"
+
 namespace fanout::post_query {
 
 /// A post id in canonical form (36 lowercase hex digits and hyphens), from any
@@ -20,7 +22,7 @@ bool is_canonical_post_id(std::string_view text);
 std::optional<std::int64_t> parse_count(std::string_view text);
 
 /// %XX-decoding of one path segment ('+' stays '+'); nothing on a bad escape.
-std::optional<std::string> percent_decode(std::string_view text);
+using common::percent_decode;
 
 /// Well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
 bool is_valid_utf8(std::string_view text);

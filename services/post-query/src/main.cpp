@@ -9,10 +9,9 @@
 #include <mutex>
 #include <thread>
 
-#include <CLI/CLI.hpp>
-
 #include "config.hpp"
 #include "database.hpp"
+#include "fanout/common/cli.hpp"
 #include "http_server.hpp"
 #include "log.hpp"
 #include "post_lookup.hpp"
@@ -22,12 +21,7 @@ using namespace fanout::post_query;
 
 namespace {
 
-namespace exit_code {
-constexpr int ok = 0;
-constexpr int usage = 64;        // EX_USAGE
-constexpr int unavailable = 69;  // EX_UNAVAILABLE: cannot listen, or --migrate failed
-constexpr int config = 78;       // EX_CONFIG
-}  // namespace exit_code
+namespace exit_code = fanout::common::exit_code;
 
 constexpr std::chrono::seconds k_lease_wait{5};
 
@@ -94,16 +88,8 @@ int main(int argc, char** argv) {
         ->check(CLI::Range(1, k_max_timeout_ms));
     app.add_flag("--migrate", migrate, "create or upgrade the read model schema first (normally the plugin's job)");
     app.add_flag("--version", show_version, "print the version and exit");
-    app.add_option("--log-level", log_level, "debug, info, warning or error")
-        ->check(CLI::IsMember({"debug", "info", "warning", "error"}));
-    app.add_option("--log-format", log_format, "auto (journal under systemd), plain or journal")
-        ->check(CLI::IsMember({"auto", "plain", "journal"}));
-    try {
-        app.parse(argc, argv);
-    } catch (const CLI::ParseError& e) {
-        const int rc = app.exit(e);
-        return rc == 0 ? exit_code::ok : exit_code::usage;
-    }
+    fanout::common::add_log_options(app, log_level, &log_format);
+    if (const auto done = fanout::common::parse_arguments(app, argc, argv)) return *done;
     if (show_version) {
         std::printf("post-query %s (read model schema %d)\n", FANOUT_VERSION, fanout::read_model::k_schema_version);
         return exit_code::ok;
@@ -147,13 +133,8 @@ int main(int argc, char** argv) {
 
     init_logging(fanout::common::log_format_named(log_format), fanout::common::log_level_named(log_level));
 
-    // Block before any thread exists: every thread inherits the mask and only
-    // sigtimedwait below sees these signals.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    // Before any thread exists: only sigtimedwait below sees these.
+    const sigset_t signals = fanout::common::block_signals({SIGTERM, SIGINT});
     std::signal(SIGPIPE, SIG_IGN);
 
     SessionPool pool(target, static_cast<std::size_t>(settings.pool_size), k_lease_wait);
