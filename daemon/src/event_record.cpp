@@ -7,6 +7,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "fanout/support/leading_type.hpp"
+
 namespace fanout::daemon {
 namespace {
 
@@ -142,20 +144,7 @@ std::string_view EventRecord::type() const {
     // Publishers following docs/events.md write `type` right after
     // `eventId`: read it there without parsing the headers (librdkafka
     // allocates for that) or the JSON. The contract makes both equal.
-    const std::string_view text = payload();
-    constexpr std::string_view k_head = "{\"eventId\":\"";
-    constexpr std::string_view k_type = "\",\"type\":\"";
-    if (text.substr(0, k_head.size()) == k_head) {
-        const auto type_at = text.find(k_type, k_head.size());
-        if (type_at != std::string_view::npos && type_at < 100) {
-            const auto begin = type_at + k_type.size();
-            const auto end = text.find('"', begin);
-            if (end != std::string_view::npos && end > begin &&
-                text.substr(begin, end - begin).find('\\') == std::string_view::npos) {
-                return text.substr(begin, end - begin);
-            }
-        }
-    }
+    if (const auto leading = support::leading_type(payload())) return *leading;
     // Then the header: filtering by type must not cost a JSON parse.
     if (message_->len > 0) {
         rd_kafka_headers_t* hdrs = nullptr;

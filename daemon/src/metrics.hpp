@@ -11,26 +11,12 @@
 #include <vector>
 
 #include "fanout/context.hpp"
+#include "fanout/support/atomic_metrics.hpp"
 
 namespace fanout::daemon {
 
-class AtomicCounter final : public Counter {
-public:
-    void add(std::uint64_t n) override { value_.fetch_add(n, std::memory_order_relaxed); }
-    std::uint64_t value() const override { return value_.load(std::memory_order_relaxed); }
-
-private:
-    std::atomic<std::uint64_t> value_{0};
-};
-
-class AtomicGauge final : public Gauge {
-public:
-    void set(double v) override { value_.store(v, std::memory_order_relaxed); }
-    double value() const override { return value_.load(std::memory_order_relaxed); }
-
-private:
-    std::atomic<double> value_{0};
-};
+using AtomicCounter = support::AtomicCounter;
+using AtomicGauge = support::AtomicGauge;
 
 /// Fixed-bucket histogram (Prometheus semantics: cumulative on export).
 /// observe() is lock-free; readers may see a sample in count before sum.

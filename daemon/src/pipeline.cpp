@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "fanout/support/handle_batch.hpp"
 #include "log.hpp"
 
 namespace fanout::daemon {
@@ -174,27 +175,13 @@ void Pipeline::finish_run() {
 }
 
 void Pipeline::invoke_plugin(std::span<const Event* const> events, std::span<Outcome> outcomes) {
-    std::string error;
-    try {
-        plugin_->handle(events, outcomes);
-        return;
-    } catch (const std::exception& e) {
-        error = e.what();
-    } catch (...) {
-        error = "unknown exception";
-    }
-    counters_.handler_exceptions.add(1);
-    if (events.size() == 1) {
-        outcomes[0] = Outcome::retry_later("handler threw: " + error);
-        return;
-    }
-    // Find the event that throws: one at a time (at-least-once allows the replay).
-    log().warn("[{}] handler threw on a batch of {} ({}); retrying one event at a time", settings_.name, events.size(),
-               error);
-    for (std::size_t i = 0; i < events.size(); ++i) {
-        outcomes[i] = Outcome::done();
-        invoke_plugin(events.subspan(i, 1), outcomes.subspan(i, 1));
-    }
+    support::handle_batch(*plugin_, events, outcomes, [&](const std::string& error, std::size_t size) {
+        counters_.handler_exceptions.add(1);
+        if (size > 1) {
+            log().warn("[{}] handler threw on a batch of {} ({}); retrying one event at a time", settings_.name, size,
+                       error);
+        }
+    });
 }
 
 void Pipeline::process_batch() {

@@ -5,19 +5,10 @@
 #include <yaml-cpp/yaml.h>
 
 #include "fanout/common/yaml_document.hpp"
+#include "fanout/sql/named_statement.hpp"
 
 namespace fanout::plugins::sql_config {
 namespace {
-
-/// An identifier SQL takes unquoted: it is written into statements.
-bool identifier(const std::string& s) {
-    if (s.empty() || s.size() > 63) return false;
-    if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_')) return false;
-    for (const char c : s) {
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return false;
-    }
-    return true;
-}
 
 class Reader {
 public:
@@ -108,13 +99,13 @@ Definition load_definition(const std::filesystem::path& file) {
     d.file = file;
     if (!root["component"]) r.fail(root, "missing 'component': the projection's name in its database (e.g. likes)");
     d.component = r.text(root["component"], "component");
-    if (!identifier(d.component)) {
+    if (!sql::plain_identifier(d.component)) {
         r.fail(root["component"], "component must be a name of letters, digits and _ (at most 63), not starting with a digit");
     }
     d.checkpoint_table = d.component + "_checkpoints";
     if (root["checkpoint_table"]) {
         d.checkpoint_table = r.text(root["checkpoint_table"], "checkpoint_table");
-        if (!identifier(d.checkpoint_table)) {
+        if (!sql::plain_identifier(d.checkpoint_table)) {
             r.fail(root["checkpoint_table"],
                    "checkpoint_table must be a table name of letters, digits and _ (at most 63), not starting with a digit");
         }

@@ -1,5 +1,6 @@
 #include "fanout/sql/named_statement.hpp"
 
+#include <algorithm>
 #include <array>
 #include <unordered_map>
 #include <utility>
@@ -68,6 +69,11 @@ std::string parameter_sources() {
         out += std::string(s.name) + ", ";
     }
     return out + "data.<path>";
+}
+
+bool plain_identifier(std::string_view name) noexcept {
+    if (name.empty() || name.size() > 63 || !starts_identifier(name[0])) return false;
+    return std::all_of(name.begin(), name.end(), continues_identifier);
 }
 
 NamedStatement compile_named(std::string_view sql, Backend backend, ParameterNames names) {

@@ -5,21 +5,12 @@
 #include <optional>
 
 #include "fanout/sql/checkpoint_table.hpp"
+#include "fanout/sql/named_statement.hpp"
 #include "fanout/sql/projection_plugin.hpp"
 #include "lua/lua_sql.hpp"
 
 namespace fanout::daemon::lua {
 namespace {
-
-/// A name SQL takes unquoted (it is written into statements).
-bool identifier(std::string_view s) {
-    if (s.empty() || s.size() > 63) return false;
-    if (!((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_')) return false;
-    for (const char c : s) {
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_')) return false;
-    }
-    return true;
-}
 
 // --- Reading `schema` --------------------------------------------------------------
 //
@@ -256,12 +247,12 @@ ScriptSchema read_schema(LuaPlugin& script, std::string_view plugin) {
     if (s.schema.component.empty()) {
         for (const char c : plugin) s.schema.component += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
     }
-    if (!identifier(s.schema.component)) {
+    if (!sql::plain_identifier(s.schema.component)) {
         throw refuse("schema.component '" + s.schema.component +
                      "': a name of letters, digits and _ (at most 63), not starting with a digit");
     }
     if (s.checkpoint_table.empty()) s.checkpoint_table = s.schema.component + "_checkpoints";
-    if (!identifier(s.checkpoint_table)) {
+    if (!sql::plain_identifier(s.checkpoint_table)) {
         throw refuse("schema.checkpoint_table '" + s.checkpoint_table +
                      "': a table name of letters, digits and _ (at most 63), not starting with a digit");
     }

@@ -15,6 +15,7 @@
 
 #include "fanout/outcome.hpp"
 #include "fanout/plugin.hpp"
+#include "fanout/support/handle_batch.hpp"
 #include "fanout/testing/fake_event.hpp"
 
 namespace fanout::testing {
@@ -244,23 +245,7 @@ private:
     };
 
     void invoke(std::span<const Event* const> events, std::span<Outcome> outcomes) {
-        std::string error;
-        try {
-            plugin_->handle(events, outcomes);
-            return;
-        } catch (const std::exception& e) {
-            error = e.what();
-        } catch (...) {
-            error = "unknown exception";
-        }
-        if (events.size() == 1) {
-            outcomes[0] = Outcome::retry_later("handler threw: " + error);
-            return;
-        }
-        for (std::size_t i = 0; i < events.size(); ++i) {
-            outcomes[i] = Outcome::done();
-            invoke(events.subspan(i, 1), outcomes.subspan(i, 1));
-        }
+        support::handle_batch(*plugin_, events, outcomes, [](const std::string&, std::size_t) {});
     }
 
     Plugin* plugin_;

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "fanout/context.hpp"
+#include "fanout/support/atomic_metrics.hpp"
 #include "fanout/options.hpp"
 
 namespace fanout::testing {
@@ -86,23 +87,8 @@ private:
     std::vector<LogLine> lines_;
 };
 
-class FakeCounter final : public Counter {
-public:
-    void add(std::uint64_t n = 1) override { value_.fetch_add(n, std::memory_order_relaxed); }
-    std::uint64_t value() const override { return value_.load(std::memory_order_relaxed); }
-
-private:
-    std::atomic<std::uint64_t> value_{0};
-};
-
-class FakeGauge final : public Gauge {
-public:
-    void set(double v) override { value_.store(v, std::memory_order_relaxed); }
-    double value() const override { return value_.load(std::memory_order_relaxed); }
-
-private:
-    std::atomic<double> value_{0};
-};
+using FakeCounter = support::AtomicCounter;
+using FakeGauge = support::AtomicGauge;
 
 /// A Context whose log, counters and gauges the test reads back. Thread-safe.
 class FakeContext final : public Context {

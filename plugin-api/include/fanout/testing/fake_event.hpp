@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "fanout/event.hpp"
+#include "fanout/support/leading_type.hpp"
 #include "fanout/timestamp.hpp"
 #include "fanout/testing/json.hpp"
 
@@ -163,19 +164,7 @@ public:
         // fanoutd reads the type from the value's first bytes when it follows
         // the documented order, then from the header, then from the envelope.
         const std::string_view text = record_.payload;
-        constexpr std::string_view k_head = "{\"eventId\":\"";
-        constexpr std::string_view k_type = "\",\"type\":\"";
-        if (text.substr(0, k_head.size()) == k_head) {
-            const auto type_at = text.find(k_type, k_head.size());
-            if (type_at != std::string_view::npos && type_at < 100) {
-                const auto begin = type_at + k_type.size();
-                const auto end = text.find('"', begin);
-                if (end != std::string_view::npos && end > begin &&
-                    text.substr(begin, end - begin).find('\\') == std::string_view::npos) {
-                    return text.substr(begin, end - begin);
-                }
-            }
-        }
+        if (const auto leading = support::leading_type(text)) return *leading;
         if (!text.empty()) {
             if (auto h = header("event-type"); h && !h->empty()) return *h;
         }

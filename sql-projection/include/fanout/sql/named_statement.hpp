@@ -80,6 +80,10 @@ private:
     std::size_t offset_;
 };
 
+/// A name SQL takes unquoted, so it can be written into statements: a letter
+/// or `_`, then letters, digits or `_`, at most 63 characters.
+bool plain_identifier(std::string_view name) noexcept;
+
 /// Make `sql` positional for `backend`. Throws NamedStatementError for an
 /// unterminated literal, quoted identifier, comment or dollar quote, a
 /// parameter name that is not a known source (the message lists them), or a
