@@ -12,9 +12,6 @@
 // `--busy N` runs N CPU-bound processes beside it for the paced phase;
 // `--bin-dir-b`/`--lib-dir-b` and `--repeat` alternate two builds (A/B).
 // Prints figures, never pass/fail.
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,16 +20,14 @@
 #include <cstdio>
 #include <deque>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <random>
-#include <regex>
 #include <set>
-#include <sstream>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -41,66 +36,15 @@
 #include <CLI/CLI.hpp>
 
 #include "e2e_stages.hpp"
+#include "service_process.hpp"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 using fanout::bench::now_us;
+using fanout::bench::ServiceProcess;
 
 namespace {
-
-std::string read_text(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
-/// A child process with its output in a log file; SIGTERM and reaped on destruction.
-class Child {
-public:
-    Child(const std::string& name, const std::vector<std::string>& argv, fs::path log)
-        : name_(name), log_(std::move(log)) {
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-            ::dup2(fd, 1);
-            ::dup2(fd, 2);
-            std::vector<char*> args;
-            for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-            args.push_back(nullptr);
-            ::execv(args[0], args.data());
-            ::_exit(127);
-        }
-    }
-    ~Child() {
-        ::kill(pid_, SIGTERM);
-        int status = 0;
-        ::waitpid(pid_, &status, 0);
-    }
-    Child(const Child&) = delete;
-    Child& operator=(const Child&) = delete;
-
-    /// The first match of `pattern` in the log (group 1), waiting up to `timeout`.
-    std::string wait_for(const std::string& pattern, std::chrono::seconds timeout) {
-        const std::regex re(pattern);
-        const auto deadline = Clock::now() + timeout;
-        while (Clock::now() < deadline) {
-            std::smatch m;
-            const std::string text = read_text(log_);
-            if (std::regex_search(text, m, re)) return m.size() > 1 ? m[1].str() : m[0].str();
-            int status = 0;
-            if (::waitpid(pid_, &status, WNOHANG) == pid_) break;
-            std::this_thread::sleep_for(20ms);
-        }
-        throw std::runtime_error(name_ + " did not log /" + pattern + "/:\n" + read_text(log_));
-    }
-
-private:
-    std::string name_;
-    fs::path log_;
-    pid_t pid_ = -1;
-};
 
 double percentile(std::vector<double> v, double p) {
     if (v.empty()) return 0;
@@ -126,7 +70,7 @@ std::int64_t likes_of(httplib::Client& query, const std::string& post) {
 }
 
 std::string load_average() {
-    std::string s = read_text("/proc/loadavg");
+    std::string s = fanout::harness::read_file("/proc/loadavg");
     return s.substr(0, s.find(' '));
 }
 
@@ -217,12 +161,12 @@ RunResult run_once(const Options& o, const std::string& variant, const std::stri
 
     RunResult result;
     result.variant = variant;
-    Child command("post-command",
-                  {bin_dir + "/post-command", "--config", (dir / "post-command.yaml").string(), "--listen",
-                   "127.0.0.1:0", "--event-store", "sqlite:" + (dir / "events.db").string(), "--brokers", o.brokers,
-                   "--log-level", o.post_command_log_level},
-                  dir / "post-command.log");
-    const int command_port = std::stoi(command.wait_for(R"(listening on [0-9.]+:([0-9]+))", 30s));
+    ServiceProcess command("post-command",
+                           {bin_dir + "/post-command", "--config", (dir / "post-command.yaml").string(), "--listen",
+                            "127.0.0.1:0", "--event-store", "sqlite:" + (dir / "events.db").string(), "--brokers",
+                            o.brokers, "--log-level", o.post_command_log_level},
+                           dir / "post-command.log");
+    const int command_port = command.listening_port(30s);
     httplib::Client cmd("127.0.0.1", command_port);
     cmd.set_keep_alive(true);
     cmd.set_tcp_nodelay(true);
@@ -243,17 +187,17 @@ RunResult run_once(const Options& o, const std::string& variant, const std::stri
     }
 
     // fanoutd at debug level: its "batch handed" lines place the consumed stage.
-    Child fanoutd("fanoutd",
-                  {bin_dir + "/fanoutd", "--config", (dir / "fanoutd.yaml").string(), "--log-format", "plain",
-                   "--log-level", "debug"},
-                  dir / "fanoutd.log");
+    ServiceProcess fanoutd("fanoutd",
+                           {bin_dir + "/fanoutd", "--config", (dir / "fanoutd.yaml").string(), "--log-format", "plain",
+                            "--log-level", "debug"},
+                           dir / "fanoutd.log");
     fanoutd.wait_for("ready: every plugin joined", 60s);
     // The read model's schema exists once the plugin started.
-    Child query_service("post-query",
-                        {bin_dir + "/post-query", "--listen", "127.0.0.1:0", "--database",
-                         "sqlite:" + (dir / "read-model.db").string(), "--threads", "4"},
-                        dir / "post-query.log");
-    const int query_port = std::stoi(query_service.wait_for(R"(listening on [0-9.]+:([0-9]+))", 30s));
+    ServiceProcess query_service("post-query",
+                                 {bin_dir + "/post-query", "--listen", "127.0.0.1:0", "--database",
+                                  "sqlite:" + (dir / "read-model.db").string(), "--threads", "4"},
+                                 dir / "post-query.log");
+    const int query_port = query_service.listening_port(30s);
     httplib::Client query("127.0.0.1", query_port);
     query.set_keep_alive(true);
     query.set_tcp_nodelay(true);
@@ -261,7 +205,7 @@ RunResult run_once(const Options& o, const std::string& variant, const std::stri
     while (likes_of(query, ids.back()) != 0) {
         if (Clock::now() > warm_deadline) {
             throw std::runtime_error("the read model did not catch up with the posts\n" +
-                                     read_text(dir / "fanoutd.log"));
+                                     fanout::harness::read_file(dir / "fanoutd.log"));
         }
         std::this_thread::sleep_for(50ms);
     }
@@ -310,11 +254,8 @@ RunResult run_once(const Options& o, const std::string& variant, const std::stri
         }
     });
 
-    std::optional<fanout::bench::BusyLoad> busy;
-    if (o.busy > 0) {
-        busy.emplace(o.busy);
-        std::this_thread::sleep_for(500ms);  // let the scheduler see them as the hogs they are
-    }
+    std::vector<fanout::harness::ChildProcess> busy = fanout::bench::busy_load(o.busy);
+    if (o.busy > 0) std::this_thread::sleep_for(500ms);  // let the scheduler see them as the hogs they are
     std::mt19937 rng(7);
     const int total = o.rate * o.seconds;
     const auto interval = std::chrono::nanoseconds(1'000'000'000 / o.rate);
@@ -366,7 +307,7 @@ RunResult run_once(const Options& o, const std::string& variant, const std::stri
         }
         std::this_thread::sleep_for(10ms);
     }
-    busy.reset();
+    busy.clear();
     {
         std::lock_guard lock(mutex);
         result.never_visible = outstanding.size();
@@ -474,6 +415,7 @@ void print_summary(const std::vector<RunResult>& runs) {
 }  // namespace
 
 int main(int argc, char** argv) {
+    if (argc > 1 && std::string_view(argv[1]) == fanout::bench::k_busy_loop_argument) fanout::bench::busy_loop();
     CLI::App app{"End-to-end latency: command response to visible in the Query API, per stage"};
     Options o;
     o.brokers = std::getenv("FANOUT_BENCH_BROKERS") ? std::getenv("FANOUT_BENCH_BROKERS") : "127.0.0.1:19092";

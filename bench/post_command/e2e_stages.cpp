@@ -1,8 +1,6 @@
 #include "e2e_stages.hpp"
 
-#include <signal.h>
 #include <sqlite3.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -186,22 +184,6 @@ std::int64_t BatchLog::handed_us(std::int32_t partition, std::int64_t offset) co
         if (s.first <= offset && offset <= s.last) return s.at_us;
     }
     return -1;
-}
-
-BusyLoad::BusyLoad(int processes) {
-    for (int i = 0; i < processes; ++i) {
-        const pid_t pid = ::fork();
-        if (pid == 0) {
-            volatile std::uint64_t spin = 0;
-            for (;;) spin = spin + 1;
-        }
-        if (pid > 0) pids_.push_back(pid);
-    }
-}
-
-BusyLoad::~BusyLoad() {
-    for (const pid_t pid : pids_) ::kill(pid, SIGKILL);
-    for (const pid_t pid : pids_) ::waitpid(pid, nullptr, 0);
 }
 
 }  // namespace fanout::bench

@@ -99,17 +99,4 @@ private:
     std::size_t batches_ = 0;
 };
 
-/// N CPU-bound child processes (a busy loop each, like `yes > /dev/null`)
-/// for as long as this object lives; killed and reaped on destruction.
-class BusyLoad {
-public:
-    explicit BusyLoad(int processes);
-    ~BusyLoad();
-    BusyLoad(const BusyLoad&) = delete;
-    BusyLoad& operator=(const BusyLoad&) = delete;
-
-private:
-    std::vector<pid_t> pids_;
-};
-
 }  // namespace fanout::bench

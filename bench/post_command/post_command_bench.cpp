@@ -2,10 +2,7 @@
 // against a real post-command process (port 0, loopback), a fixed number of
 // requests from a bounded number of client threads, on SQLite and PostgreSQL.
 // Prints a table; never pass/fail. See README.md.
-#include <fcntl.h>
-#include <signal.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,8 +13,6 @@
 #include <fstream>
 #include <iostream>
 #include <random>
-#include <regex>
-#include <sstream>
 #include <thread>
 #include <vector>
 
@@ -30,6 +25,7 @@
 #include <string_view>
 
 #include "load_client.hpp"
+#include "service_process.hpp"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
@@ -56,77 +52,34 @@ std::string env_or(const char* name, const std::string& fallback) {
     return v && *v ? v : fallback;
 }
 
-std::string read_text(const fs::path& p) {
-    std::ifstream in(p);
-    std::stringstream s;
-    s << in.rdbuf();
-    return s.str();
-}
-
 /// post-command as a child process.
 class Service {
 public:
     Service(const Options& o, const std::string& store, const fs::path& dir)
-        : log_(dir / ("post-command-" + std::to_string(++instances_) + ".log")) {
+        : instance_(++instances_),
+          process_("post-command", command_line(o, store, dir, instance_),
+                   dir / ("post-command-" + std::to_string(instance_) + ".log")),
+          port_(process_.listening_port(std::chrono::seconds(30))) {}
+    int port() const { return port_; }
+    /// CPU seconds (user + system) the service has used so far.
+    double cpu_seconds() const { return process_.cpu_seconds(); }
+
+private:
+    /// Writes the service's configuration; its command line.
+    static std::vector<std::string> command_line(const Options& o, const std::string& store, const fs::path& dir,
+                                                 int instance) {
         const fs::path config = dir / "bench.yaml";
         std::ofstream(config) << "event_store: {sqlite_synchronous: " << o.sqlite_synchronous << "}\n"
                               << (o.http_threads > 0 ? "http: {threads: " + std::to_string(o.http_threads) + "}\n" : "")
-                              << "kafka: {topic: bench-post-command-" << ::getpid() << "-" << instances_ << "}\n";
-        const std::vector<std::string> argv = {o.binary,      "--config",      config.string(), "--listen",
-                                               "127.0.0.1:0", "--event-store", store,           "--brokers",
-                                               o.brokers,     "--log-level",   "info"};
-        pid_ = ::fork();
-        if (pid_ == 0) {
-            const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-            ::dup2(fd, 1);
-            ::dup2(fd, 2);
-            std::vector<char*> args;
-            for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-            args.push_back(nullptr);
-            ::execv(args[0], args.data());
-            ::_exit(127);
-        }
-        const auto deadline = Clock::now() + std::chrono::seconds(30);
-        static const std::regex listening(R"(listening on [0-9.]+:([0-9]+))");
-        while (Clock::now() < deadline) {
-            std::smatch m;
-            const std::string text = read_text(log_);
-            if (std::regex_search(text, m, listening)) {
-                port_ = std::stoi(m[1].str());
-                return;
-            }
-            int status = 0;
-            if (::waitpid(pid_, &status, WNOHANG) == pid_) break;
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-        }
-        throw std::runtime_error("post-command did not start:\n" + read_text(log_));
-    }
-    ~Service() {
-        ::kill(pid_, SIGTERM);
-        int status = 0;
-        ::waitpid(pid_, &status, 0);
-    }
-    int port() const { return port_; }
-    /// CPU seconds (user + system) the service has used so far.
-    double cpu_seconds() const {
-        std::ifstream in("/proc/" + std::to_string(pid_) + "/stat");
-        std::string line;
-        std::getline(in, line);
-        // Fields after the ")" that closes the command name; utime and stime are fields 14 and 15.
-        std::istringstream fields(line.substr(line.rfind(')') + 2));
-        std::string field;
-        double ticks = 0;
-        for (int i = 3; i <= 15 && fields >> field; ++i) {
-            if (i >= 14) ticks += std::stod(field);
-        }
-        return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+                              << "kafka: {topic: bench-post-command-" << ::getpid() << "-" << instance << "}\n";
+        return {o.binary,  "--config", config.string(), "--listen",    "127.0.0.1:0", "--event-store",
+                store,     "--brokers", o.brokers,      "--log-level", "info"};
     }
 
-private:
     static inline int instances_ = 0;
-    fs::path log_;
-    pid_t pid_ = -1;
-    int port_ = -1;
+    int instance_;
+    fanout::bench::ServiceProcess process_;
+    int port_;
 };
 
 double own_cpu_seconds() {

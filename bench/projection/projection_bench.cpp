@@ -20,6 +20,8 @@
 #include <CLI/CLI.hpp>
 
 #include "child_process.hpp"
+#include "committed_offsets.hpp"
+#include "fanoutd_config.hpp"
 #include "fanout/sql/connection.hpp"
 #include "kafka_topic.hpp"
 #include "report_format.hpp"
@@ -60,15 +62,6 @@ struct Result {
     std::string verified = "-";
 };
 
-std::string yaml_quote(const std::string& v) {
-    std::string out = "\"";
-    for (char c : v) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
-    }
-    return out + "\"";
-}
-
 /// Where a scenario's events go, and how progress is read.
 struct Target {
     std::string plugin_entry;                    ///< YAML lines (4-space indent) after `retry:`
@@ -85,18 +78,15 @@ Result run_scenario(const Settings& s, const std::string& label, const std::stri
                     const Target& target) {
     Result r;
     r.label = label;
-    std::ostringstream y;
-    y << "kafka:\n  brokers: " << yaml_quote(s.brokers) << "\n  properties:\n    auto.commit.interval.ms: \"100\"\n"
-      << "group_prefix: " << prefix << "\ndead_letter_topic: " << topic << ".dead-letter\ndrain_timeout_ms: 10000\n"
-      << "plugins:\n  - name: " << kind << "\n    topics: [" << topic << "]\n"
-      << "    batch: { max_events: " << batch << ", linger_ms: " << s.linger_ms
-      // The no-op plugin never reads an envelope: its rate is the raw consume rate.
-      << (kind == "noop" ? ", parse_ahead: false" : "") << " }\n"
-      << "    retry: { max_attempts: 1000000, initial_backoff_ms: 100, max_backoff_ms: 2000 }\n"
-      << target.plugin_entry;
+    // The no-op plugin never reads an envelope: its rate is the raw consume rate.
+    const std::string yaml = fanoutd_config_head(s.brokers, {{"auto.commit.interval.ms", "100"}}, prefix, topic) +
+                             plugin_entry_head(kind, topic, static_cast<std::size_t>(batch), s.linger_ms,
+                                               kind != "noop") +
+                             "    retry: { max_attempts: 1000000, initial_backoff_ms: 100, max_backoff_ms: 2000 }\n" +
+                             target.plugin_entry;
     const std::string file = label + "-" + std::to_string(::getpid());
     const fs::path config = s.work_dir / (file + ".yaml");
-    std::ofstream(config) << y.str();
+    std::ofstream(config) << yaml;
     const fs::path log = s.work_dir / (file + ".log");
 
     const double db_cpu_before = target.server_cpu ? target.server_cpu() : -1;
@@ -150,19 +140,8 @@ void noop_target(Target& target, const Settings& s, const fs::path& lib_dir, con
                  const std::string& group) {
     target.plugin_entry =
         "    type: library\n    path: " + yaml_quote((lib_dir / "libfanout_bench_noop.so").string()) + "\n";
-    auto watcher = std::make_shared<RdKafka>(make_client(RD_KAFKA_CONSUMER, s.brokers, {{"group.id", group}}));
-    const int partitions = s.partitions;
-    target.progress = [watcher, partitions, topic]() -> std::int64_t {
-        rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(partitions);
-        for (int p = 0; p < partitions; ++p) rd_kafka_topic_partition_list_add(list, topic.c_str(), p);
-        std::int64_t sum = -1;
-        if (rd_kafka_committed(watcher->get(), list, 5000) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-            sum = 0;
-            for (int p = 0; p < partitions; ++p) sum += std::max<std::int64_t>(0, list->elems[p].offset);
-        }
-        rd_kafka_topic_partition_list_destroy(list);
-        return sum;
-    };
+    auto watcher = std::make_shared<CommittedOffsets>(s.brokers, group, topic, s.partitions);
+    target.progress = [watcher] { return watcher->total(); };
     target.progress();  // coordinator lookup before the clock starts
 }
 
