@@ -25,6 +25,8 @@ constexpr OptionSpec k_options[] = {
     {"checkpointing", OptionType::boolean, "false", "implement Checkpointing (positions owned by the plugin)"},
     {"checkpoints", OptionType::string_list, "",
      "with checkpointing: 'partition:offset' answered on assignment (others: no checkpoint)"},
+    {"assign_failures", OptionType::integer, "0",
+     "with checkpointing: how many times on_assigned() throws (its store is down) before it answers"},
 };
 
 class ScriptedPlugin final : public Plugin, public Checkpointing {
@@ -38,6 +40,7 @@ public:
         for (const auto& k : o.get_list("retry_keys")) retry_.insert(k);
         for (const auto& k : o.get_list("throw_keys")) throw_.insert(k);
         checkpointing_ = o.get_boolean("checkpointing");
+        assign_failures_ = o.get_integer("assign_failures");
         for (const auto& c : o.get_list("checkpoints")) {
             const auto colon = c.find(':');
             if (colon == std::string::npos)
@@ -50,6 +53,12 @@ public:
     Checkpointing* checkpointing() noexcept override { return checkpointing_ ? this : nullptr; }
 
     std::vector<PartitionOffset> on_assigned(std::span<const TopicPartition> partitions) override {
+        if (assign_failures_ > 0) {
+            --assign_failures_;
+            record_ << "assign-failed\n";
+            record_.flush();
+            throw std::runtime_error("scripted checkpoint store down");
+        }
         std::vector<PartitionOffset> out;
         for (const auto& tp : partitions) {
             const auto it = checkpoints_.find(tp.partition);
@@ -101,6 +110,7 @@ private:
     std::set<std::string> reject_, retry_, throw_;
     std::map<std::string, std::int64_t> failures_;
     bool checkpointing_ = false;
+    std::int64_t assign_failures_ = 0;
     std::map<std::int32_t, std::int64_t> checkpoints_;
 };
 
