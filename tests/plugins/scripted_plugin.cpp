@@ -55,8 +55,6 @@ public:
     std::vector<PartitionOffset> on_assigned(std::span<const TopicPartition> partitions) override {
         if (assign_failures_ > 0) {
             --assign_failures_;
-            record_ << "assign-failed\n";
-            record_.flush();
             throw std::runtime_error("scripted checkpoint store down");
         }
         std::vector<PartitionOffset> out;

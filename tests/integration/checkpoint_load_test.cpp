@@ -1,0 +1,104 @@
+// A checkpointing plugin whose checkpoint store is down when its partitions
+// are assigned: fanoutd never guesses a position and never sleeps inside the
+// rebalance callback. The partitions are assigned paused; the pipeline loads
+// the checkpoints again between batches, with the retry backoff, and only
+// then consumes, from the checkpoints. The other plugins run meanwhile.
+#include <signal.h>
+
+#include <set>
+
+#include <gtest/gtest.h>
+
+#include "harness.hpp"
+
+using namespace fanout::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct CheckpointLoad {
+    std::string topic = unique_name("posts");
+    std::string prefix = unique_name("g");
+    KafkaAdmin admin;
+    TempDir dir;
+
+    void produce(int from, int count) {
+        TestProducer producer;
+        EventGenerator gen(10);
+        for (int i = from; i < from + count; ++i) {
+            auto e = gen.next();
+            producer.produce(topic, "k-" + std::to_string(i), e.value, e.headers, 0);
+        }
+        producer.flush();
+    }
+
+    /// `projection` owns its checkpoints (resuming at offset 10) and fails to
+    /// load them `failures` times; `audit` uses Kafka's offsets.
+    std::filesystem::path config(int failures) {
+        const std::string options = "      record_path: " + (dir / "projection").string() +
+                                    "\n      checkpointing: true\n      checkpoints: ['0:10']\n"
+                                    "      assign_failures: " +
+                                    std::to_string(failures) + "\n";
+        const std::string retry = "    retry: { max_attempts: 5, initial_backoff_ms: 200, max_backoff_ms: 400 }\n";
+        return dir.write("fanoutd.yaml",
+                         make_config(prefix, unique_name("dlq"), topic,
+                                     {{"projection", "libfanout_test_scripted.so", options, retry},
+                                      {"audit", "libfanout_test_scripted.so",
+                                       "      record_path: " + (dir / "audit").string() + "\n"}}));
+    }
+};
+
+std::set<std::int64_t> offsets(const std::vector<Delivery>& deliveries) {
+    std::set<std::int64_t> out;
+    for (const Delivery& d : deliveries) out.insert(d.offset);
+    return out;
+}
+
+}  // namespace
+
+TEST(CheckpointLoad, AStoreDownAtAssignmentIsRetriedBetweenBatchesThenConsumesFromTheCheckpoint) {
+    CheckpointLoad s;
+    s.admin.create_topic(s.topic, 1);
+    s.produce(0, 30);
+    // More failures than retry.max_attempts: an outage at assignment is
+    // retried for as long as it lasts, never given up on.
+    FanoutdProcess fanoutd(s.config(7), s.dir / "fanoutd.log");
+    fanoutd.start();
+    ASSERT_TRUE(fanoutd.wait_for_log("[projection] checkpoints of " + s.topic + "[0] not loaded yet: assigned paused", 60s))
+        << fanoutd.log();
+    ASSERT_TRUE(fanoutd.wait_for_log("[projection] loading checkpoints failed attempt=7", 60s)) << fanoutd.log();
+    ASSERT_TRUE(fanoutd.wait_for_log("[projection] checkpoints loaded: consuming " + s.topic + "[0]", 60s))
+        << fanoutd.log();
+    ASSERT_TRUE(wait_until([&] { return fully_committed(s.admin, s.prefix + ".projection", s.topic, 1); }, 60s))
+        << fanoutd.log();
+
+    // From the checkpoint, each event once; nothing before it, nothing skipped.
+    const std::vector<Delivery> projected = read_deliveries(s.dir / "projection");
+    std::set<std::int64_t> expected;
+    for (std::int64_t o = 10; o < 30; ++o) expected.insert(o);
+    EXPECT_EQ(offsets(projected), expected);
+    EXPECT_EQ(projected.size(), 20u) << "no event twice";
+    ASSERT_TRUE(wait_until([&] { return fully_committed(s.admin, s.prefix + ".audit", s.topic, 1); }, 60s))
+        << fanoutd.log();
+    EXPECT_EQ(read_deliveries(s.dir / "audit").size(), 30u);
+
+    // Later events flow as usual.
+    s.produce(30, 5);
+    EXPECT_TRUE(wait_until([&] { return read_deliveries(s.dir / "projection").size() == 25u; }, 60s)) << fanoutd.log();
+    fanoutd.signal(SIGTERM);
+    EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
+}
+
+TEST(CheckpointLoad, AStopWhileTheCheckpointsArePendingHandsNothingAndExitsCleanly) {
+    CheckpointLoad s;
+    s.admin.create_topic(s.topic, 1);
+    s.produce(0, 20);
+    FanoutdProcess fanoutd(s.config(1'000'000), s.dir / "fanoutd.log");
+    fanoutd.start();
+    ASSERT_TRUE(fanoutd.wait_for_log("[projection] loading checkpoints failed attempt=3", 60s)) << fanoutd.log();
+    ASSERT_TRUE(wait_until([&] { return fully_committed(s.admin, s.prefix + ".audit", s.topic, 1); }, 60s))
+        << "the other plugin is not held up: " << fanoutd.log();
+    fanoutd.signal(SIGTERM);
+    EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
+    EXPECT_TRUE(read_deliveries(s.dir / "projection").empty()) << "nothing from a guessed position";
+}
