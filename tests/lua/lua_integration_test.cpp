@@ -5,12 +5,12 @@
 #include <httplib.h>
 
 #include <map>
-#include <optional>
 #include <set>
 #include <sstream>
 
 #include "events.hpp"
 #include "fanoutd_config.hpp"
+#include "fanoutd_run.hpp"
 #include "kafka_test.hpp"
 #include "process.hpp"
 
@@ -36,17 +36,13 @@ struct LibrarySpec {
     std::string options;  ///< flow-style YAML mapping
 };
 
-struct Names {
-    std::string prefix = unique_name("lua");
-    std::string dead_letters = unique_name("lua-dlq");
-    bool admin = false;
-};
-
-std::string make_config(const Names& s, const std::string& topic, const std::vector<LuaSpec>& scripts,
-                        const std::vector<LibrarySpec>& libraries = {}) {
+/// fanoutd's config: the plugins on run's topic; an admin listener on any port when `admin`.
+std::string make_config(const FanoutdRun& run, bool admin, const std::vector<LuaSpec>& scripts,
+                        const std::vector<LibrarySpec>& libraries) {
+    const std::string& topic = run.topic;
     std::ostringstream y;
-    y << config_header({.group_prefix = s.prefix, .dead_letter_topic = s.dead_letters});
-    if (s.admin) y << "admin:\n  listen: 127.0.0.1:0\n";
+    y << config_header({.group_prefix = run.prefix, .dead_letter_topic = run.dlq});
+    if (admin) y << "admin:\n  listen: 127.0.0.1:0\n";
     y << "plugins:\n";
     for (const auto& p : scripts) {
         y << "  - name: " << p.name << "\n"
@@ -75,10 +71,6 @@ std::vector<GeneratedEvent> produce_generated(const std::string& topic, std::siz
     }
     producer.flush();
     return out;
-}
-
-bool fully_committed(KafkaAdmin& admin, const std::string& group, const std::string& topic, int partitions) {
-    return admin.committed(group, topic, partitions) == admin.end_offsets(topic, partitions);
 }
 
 std::set<Coordinate> all_coordinates(KafkaAdmin& admin, const std::string& topic, int partitions) {
@@ -133,10 +125,10 @@ void produce_messages(const std::string& topic, const std::vector<Message>& mess
 }
 
 /// A fresh topic of `partitions` on the broker and, once started, fanoutd
-/// running plugins on it, each in its own consumer group under setup.prefix.
-class LuaRun {
+/// running plugins on it, each in its own consumer group under prefix.
+class LuaRun : public FanoutdRun {
 public:
-    explicit LuaRun(int partitions) : partitions_(partitions) { admin.create_topic(topic, partitions); }
+    explicit LuaRun(int partitions) : FanoutdRun("lua"), partitions_(partitions) { admin.create_topic(topic, partitions); }
 
     /// A fresh one-partition topic, for what the scripts emit.
     std::string output_topic(const std::string& prefix) {
@@ -145,32 +137,17 @@ public:
         return name;
     }
     FanoutdProcess& start(const std::vector<LuaSpec>& scripts, const std::vector<LibrarySpec>& libraries = {}) {
-        fanoutd_.emplace(dir.write("fanoutd.yaml", make_config(setup, topic, scripts, libraries)), dir / "fanoutd.log");
-        fanoutd_->start();
-        return *fanoutd_;
+        return FanoutdRun::start(make_config(*this, admin_listener, scripts, libraries));
     }
     /// Waits until `plugin` has committed the whole topic.
-    ::testing::AssertionResult committed(const std::string& plugin, std::chrono::milliseconds timeout) {
-        if (wait_until([&] { return fully_committed(admin, group(plugin), topic, partitions_); }, timeout)) {
-            return ::testing::AssertionSuccess();
-        }
-        return ::testing::AssertionFailure() << plugin << " did not commit " << topic << "\n" << fanoutd_->log();
-    }
-    std::string group(const std::string& plugin) const { return setup.prefix + "." + plugin; }
-    /// SIGTERM, and fanoutd exits cleanly.
-    void stop() {
-        fanoutd_->signal(SIGTERM);
-        EXPECT_EQ(fanoutd_->wait_exit(20s), 0) << fanoutd_->log();
+    ::testing::AssertionResult wait_committed(const std::string& plugin, std::chrono::milliseconds timeout) {
+        return FanoutdRun::wait_committed(plugin, partitions_, timeout);
     }
 
-    const std::string topic = unique_name("posts");
-    KafkaAdmin admin;
-    TempDir dir;
-    Names setup;
+    bool admin_listener = false;
 
 private:
     int partitions_;
-    std::optional<FanoutdProcess> fanoutd_;
 };
 
 TEST(LuaIntegration, AnalyticsCountsEveryEventThroughFanoutd) {
@@ -186,9 +163,9 @@ TEST(LuaIntegration, AnalyticsCountsEveryEventThroughFanoutd) {
         }
     }
 
-    run.setup.admin = true;
+    run.admin_listener = true;
     const FanoutdProcess& fanoutd = run.start({{"analytics", k_scripts / "analytics.lua", "{max_authors: 1000}"}});
-    ASSERT_TRUE(run.committed("analytics", 90s));
+    ASSERT_TRUE(run.wait_committed("analytics", 90s));
     const int port = admin_port(fanoutd);
     ASSERT_GT(port, 0) << fanoutd.log();
 
@@ -211,7 +188,7 @@ TEST(LuaIntegration, AnalyticsCountsEveryEventThroughFanoutd) {
 
 TEST(LuaIntegration, RunawayScriptsAreContainedAndDeadLetteredWhileAnotherPluginKeepsUp) {
     LuaRun run(1);
-    run.admin.create_topic(run.setup.dead_letters, 1);
+    run.admin.create_topic(run.dlq, 1);
 
     // 60 ordinary events with one poison event per script among them.
     const std::map<std::string, std::int64_t> poison_offset = {
@@ -250,8 +227,8 @@ TEST(LuaIntegration, RunawayScriptsAreContainedAndDeadLetteredWhileAnotherPlugin
     FanoutdProcess& fanoutd =
         run.start({{"loop", loop, "{}", limits}, {"bomb", bomb, "{}", limits}, {"raise", raise, "{}", limits}},
                   {{"audit", "libfanout_example.so", "{path: " + (dir / "audit.jsonl").string() + "}"}});
-    for (const char* plugin : {"audit", "loop", "bomb", "raise"}) ASSERT_TRUE(run.committed(plugin, 90s));
-    const auto letters = consume_all(run.setup.dead_letters, 3, 30s);
+    for (const char* plugin : {"audit", "loop", "bomb", "raise"}) ASSERT_TRUE(run.wait_committed(plugin, 90s));
+    const auto letters = consume_all(run.dlq, 3, 30s);
     ASSERT_EQ(letters.size(), 3u) << fanoutd.log();
     std::map<std::string, Record> by_plugin;
     for (const auto& r : letters) by_plugin[r.header("fanout.plugin")] = r;
@@ -291,8 +268,8 @@ TEST(LuaIntegration, CppAndLuaPluginsSideBySideBothSeeEveryEvent) {
                                       "', e.key, 'seen|' .. e.partition .. '|' .. e.offset)\n"
                                       "  end\nend\n");
     run.start({{"lua", script}}, {{"cpp", "libfanout_example.so", "{path: " + (dir / "cpp.jsonl").string() + "}"}});
-    ASSERT_TRUE(run.committed("lua", 90s));
-    ASSERT_TRUE(run.committed("cpp", 30s));
+    ASSERT_TRUE(run.wait_committed("lua", 90s));
+    ASSERT_TRUE(run.wait_committed("cpp", 30s));
 
     const auto expected = all_coordinates(run.admin, run.topic, k_partitions);
     ASSERT_EQ(expected.size(), k_events);
@@ -355,7 +332,7 @@ TEST(LuaIntegration, SighupReloadsAnEditedScriptWithoutLosingEvents) {
     producer_thread.join();
     ASSERT_TRUE(some_v1 && reloaded) << fanoutd.log();
 
-    ASSERT_TRUE(run.committed("versioned", 60s));
+    ASSERT_TRUE(run.wait_committed("versioned", 60s));
     const auto expected = all_coordinates(run.admin, topic, k_partitions);
     const auto by_version = emitted_coordinates(consume_all(out, expected.size(), 30s));
     std::set<Coordinate> handled;
@@ -400,7 +377,7 @@ function on_event(event)
 end
 )");
     const FanoutdProcess& fanoutd = run.start({{"echo", script, "{topic: " + out + "}"}});
-    ASSERT_TRUE(run.committed("echo", 60s));
+    ASSERT_TRUE(run.wait_committed("echo", 60s));
     const auto records = consume_all(out, 2, 10s);
     ASSERT_EQ(records.size(), 2u) << fanoutd.log();
     std::map<std::string, std::string> by_key;
@@ -433,7 +410,7 @@ TEST(LuaIntegration, TrendingEmitLandsOnTheTargetTopic) {
 
     run.start({{"trending", k_scripts / "trending.lua", "{threshold: 3, topic: " + trending + "}",
                 "    event_types: [PostLikedEvent, PostRemovedEvent]\n"}});
-    ASSERT_TRUE(run.committed("trending", 90s));
+    ASSERT_TRUE(run.wait_committed("trending", 90s));
     // Emits are acknowledged before offsets are stored: everything is there by now.
     const auto records = consume_all(trending, 2, 3s);
     ASSERT_EQ(records.size(), 1u) << "one post crossed the threshold, once";

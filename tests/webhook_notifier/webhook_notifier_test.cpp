@@ -13,6 +13,7 @@
 #include <httplib.h>
 #include <rapidjson/document.h>
 
+#include "fanoutd_run.hpp"
 #include "harness.hpp"
 #include "webhook_receiver.hpp"
 
@@ -27,12 +28,7 @@ const std::string k_retry = "    retry: { max_attempts: 100000, initial_backoff_
 
 bool notifies(const GeneratedEvent& e) { return e.type == "PostCreatedEvent" || e.type == "CommentAddedEvent"; }
 
-struct Scenario {
-    std::string topic = unique_name("posts");
-    std::string prefix = unique_name("g");
-    std::string dlq = unique_name("dlq");
-    KafkaAdmin admin;
-    TempDir dir;
+struct Scenario : FanoutdRun {
     std::vector<GeneratedEvent> events;
 
     /// Events of the generator on a fresh topic; returns the ids that must notify.
@@ -53,12 +49,18 @@ struct Scenario {
                 k_retry};
     }
 
-    std::filesystem::path config(const std::vector<PluginSpec>& plugins) const {
-        return dir.write("fanoutd.yaml", make_config(prefix, dlq, topic, plugins));
+    /// fanoutd with `plugins` on the topic (and `more` config lines), started.
+    FanoutdProcess& start(const std::vector<PluginSpec>& plugins, const std::string& more = "") {
+        return FanoutdRun::start(make_config(prefix, dlq, topic, plugins) + more);
     }
-
-    bool committed(const std::string& plugin) {
-        return fully_committed(admin, prefix + "." + plugin, topic, k_partitions);
+    bool committed(const std::string& plugin) { return FanoutdRun::committed(plugin, k_partitions); }
+    ::testing::AssertionResult wait_committed(const std::string& plugin) {
+        return FanoutdRun::wait_committed(plugin, k_partitions, 60s);
+    }
+    /// Nothing was dead-lettered; then SIGTERM and a clean exit.
+    void stop_with_no_dead_letters(const char* why = "nothing dead-lettered") {
+        EXPECT_TRUE(consume_all(dlq, 1, 1s).empty()) << why;
+        stop();
     }
 };
 
@@ -76,11 +78,6 @@ std::string rfc3339(std::chrono::system_clock::time_point t) {
     return out;
 }
 
-void stop(FanoutdProcess& fanoutd) {
-    fanoutd.signal(SIGTERM);
-    EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
-}
-
 }  // namespace
 
 TEST(WebhookNotifierIntegration, EveryNotifyingEventArrivesOnceWithItsIdempotencyKey) {
@@ -88,9 +85,8 @@ TEST(WebhookNotifierIntegration, EveryNotifyingEventArrivesOnceWithItsIdempotenc
     const auto expected = s.produce(400);
     WebhookReceiver receiver;
     receiver.start();
-    FanoutdProcess fanoutd(s.config({s.notifier(receiver.url())}), s.dir / "fanoutd.log");
-    fanoutd.start();
-    ASSERT_TRUE(wait_until([&] { return s.committed("notify"); }, 60s)) << fanoutd.log();
+    s.start({s.notifier(receiver.url())});
+    ASSERT_TRUE(s.wait_committed("notify"));
 
     std::map<std::string, const GeneratedEvent*> by_id;
     for (const auto& e : s.events) by_id[e.event_id] = &e;
@@ -112,8 +108,7 @@ TEST(WebhookNotifierIntegration, EveryNotifyingEventArrivesOnceWithItsIdempotenc
     }
     EXPECT_EQ(keys.size(), expected.size()) << "each notification exactly once";
     EXPECT_EQ(distinct(receiver.accepted_keys()), expected);
-    EXPECT_TRUE(consume_all(s.dlq, 1, 1s).empty());
-    stop(fanoutd);
+    s.stop_with_no_dead_letters();
 }
 
 TEST(WebhookNotifierIntegration, ReceiverAnswering503StallsTheNotifierThenEverythingArrives) {
@@ -125,9 +120,8 @@ TEST(WebhookNotifierIntegration, ReceiverAnswering503StallsTheNotifierThenEveryt
         return ++answered <= 25 ? std::pair<int, std::string>{503, "busy"} : std::pair<int, std::string>{200, "ok"};
     });
     receiver.start();
-    FanoutdProcess fanoutd(s.config({s.notifier(receiver.url())}), s.dir / "fanoutd.log");
-    fanoutd.start();
-    ASSERT_TRUE(wait_until([&] { return s.committed("notify"); }, 60s)) << fanoutd.log();
+    const FanoutdProcess& fanoutd = s.start({s.notifier(receiver.url())});
+    ASSERT_TRUE(s.wait_committed("notify"));
 
     EXPECT_EQ(receiver.count_status(503), 25u);
     const auto accepted = receiver.accepted_keys();
@@ -135,8 +129,7 @@ TEST(WebhookNotifierIntegration, ReceiverAnswering503StallsTheNotifierThenEveryt
     // Duplicates are allowed only as repeats of the same idempotency key: the set check above.
     EXPECT_NE(fanoutd.log().find("[notify] delivery failed status=503 attempt=1 event="), std::string::npos)
         << fanoutd.log();
-    EXPECT_TRUE(consume_all(s.dlq, 1, 1s).empty()) << "transient failures are never dead-lettered";
-    stop(fanoutd);
+    s.stop_with_no_dead_letters("transient failures are never dead-lettered");
 }
 
 TEST(WebhookNotifierIntegration, ReceiverDownThenUpDeliversEverythingAfterItComesUp) {
@@ -145,16 +138,14 @@ TEST(WebhookNotifierIntegration, ReceiverDownThenUpDeliversEverythingAfterItCome
     WebhookReceiver receiver;
     const int port = receiver.start();
     receiver.stop();  // a port nobody listens on: connections are refused
-    FanoutdProcess fanoutd(s.config({s.notifier(receiver.url())}), s.dir / "fanoutd.log");
-    fanoutd.start();
+    const FanoutdProcess& fanoutd = s.start({s.notifier(receiver.url())});
     ASSERT_TRUE(fanoutd.wait_for_log("delivery failed error=", 30s, 3)) << fanoutd.log();
     EXPECT_FALSE(s.committed("notify")) << "nothing is acknowledged while the receiver is down";
 
     receiver.start(port);
-    ASSERT_TRUE(wait_until([&] { return s.committed("notify"); }, 60s)) << fanoutd.log();
+    ASSERT_TRUE(s.wait_committed("notify"));
     EXPECT_EQ(distinct(receiver.accepted_keys()), expected);
-    EXPECT_TRUE(consume_all(s.dlq, 1, 1s).empty());
-    stop(fanoutd);
+    s.stop_with_no_dead_letters();
 }
 
 TEST(WebhookNotifierIntegration, ATimedOutRequestIsRetriedNotLost) {
@@ -163,15 +154,13 @@ TEST(WebhookNotifierIntegration, ATimedOutRequestIsRetriedNotLost) {
     WebhookReceiver receiver;
     receiver.delay_next(3, 1500ms);  // longer than timeout_ms below
     receiver.start();
-    FanoutdProcess fanoutd(s.config({s.notifier(receiver.url(), "", 300)}), s.dir / "fanoutd.log");
-    fanoutd.start();
-    ASSERT_TRUE(wait_until([&] { return s.committed("notify"); }, 60s)) << fanoutd.log();
+    const FanoutdProcess& fanoutd = s.start({s.notifier(receiver.url(), "", 300)});
+    ASSERT_TRUE(s.wait_committed("notify"));
     EXPECT_NE(fanoutd.log().find("[notify] delivery failed error=Read attempt=1 event="), std::string::npos)
         << fanoutd.log();
     // The timed-out requests may have been processed by the receiver: repeats carry the same key.
     EXPECT_EQ(distinct(receiver.accepted_keys()), expected);
-    EXPECT_TRUE(consume_all(s.dlq, 1, 1s).empty());
-    stop(fanoutd);
+    s.stop_with_no_dead_letters();
 }
 
 TEST(WebhookNotifierIntegration, A400AnswerDeadLettersThatEventAndLaterOnesAreStillDelivered) {
@@ -190,9 +179,8 @@ TEST(WebhookNotifierIntegration, A400AnswerDeadLettersThatEventAndLaterOnesAreSt
                                               : std::pair<int, std::string>{200, "ok"};
     });
     receiver.start();
-    FanoutdProcess fanoutd(s.config({s.notifier(receiver.url())}), s.dir / "fanoutd.log");
-    fanoutd.start();
-    ASSERT_TRUE(wait_until([&] { return s.committed("notify"); }, 60s)) << fanoutd.log();
+    s.start({s.notifier(receiver.url())});
+    ASSERT_TRUE(s.wait_committed("notify"));
 
     const auto dead = consume_all(s.dlq, 1, 30s);
     ASSERT_EQ(dead.size(), 1u);
@@ -206,7 +194,7 @@ TEST(WebhookNotifierIntegration, A400AnswerDeadLettersThatEventAndLaterOnesAreSt
     auto delivered = expected;
     delivered.erase(poison_id);
     EXPECT_EQ(distinct(receiver.accepted_keys()), delivered) << "every other notification, later ones included";
-    stop(fanoutd);
+    s.stop();
 }
 
 TEST(WebhookNotifierIntegration, SkipReplayAcknowledgesOldEventsWithoutSending) {
@@ -237,15 +225,9 @@ TEST(WebhookNotifierIntegration, SkipReplayAcknowledgesOldEventsWithoutSending) 
     WebhookReceiver free_port;  // a port for the admin endpoint
     const int admin_port = free_port.start();
     free_port.stop();
-    const auto config = s.dir.write(
-        "fanoutd.yaml",
-        make_config(s.prefix, s.dlq, s.topic,
-                    {s.notifier(receiver.url(), "      skip_replay: true\n      replay_threshold_ms: 600000\n")}) +
+    s.start({s.notifier(receiver.url(), "      skip_replay: true\n      replay_threshold_ms: 600000\n")},
             "admin:\n  listen: 127.0.0.1:" + std::to_string(admin_port) + "\n");
-    FanoutdProcess fanoutd(config, s.dir / "fanoutd.log");
-    fanoutd.start();
-    ASSERT_TRUE(wait_until([&] { return fully_committed(s.admin, s.prefix + ".notify", s.topic, 1); }, 60s))
-        << fanoutd.log();
+    ASSERT_TRUE(s.FanoutdRun::wait_committed("notify", 1, 60s));
     EXPECT_EQ(distinct(receiver.accepted_keys()), fresh) << "only live events notify, not old or marked ones";
     EXPECT_EQ(receiver.requests().size(), fresh.size());
 
@@ -257,7 +239,7 @@ TEST(WebhookNotifierIntegration, SkipReplayAcknowledgesOldEventsWithoutSending) 
         << metrics->body;
     EXPECT_NE(metrics->body.find("fanout_plugin_counter_total{plugin=\"notify\",name=\"sent\"} 5"), std::string::npos)
         << metrics->body;
-    stop(fanoutd);
+    s.stop();
 }
 
 TEST(WebhookNotifierIntegration, WithTheReceiverDownOnlyTheNotifierStallsTheAuditLogKeepsUp) {
@@ -267,11 +249,8 @@ TEST(WebhookNotifierIntegration, WithTheReceiverDownOnlyTheNotifierStallsTheAudi
     const int port = receiver.start();
     receiver.stop();
     const auto audit = s.dir / "audit.jsonl";
-    FanoutdProcess fanoutd(s.config({s.notifier(receiver.url()),
-                                     {"audit", "libfanout_example.so", "      path: " + audit.string() + "\n"}}),
-                           s.dir / "fanoutd.log");
-    fanoutd.start();
-    ASSERT_TRUE(wait_until([&] { return s.committed("audit"); }, 60s)) << fanoutd.log();
+    s.start({s.notifier(receiver.url()), {"audit", "libfanout_example.so", "      path: " + audit.string() + "\n"}});
+    ASSERT_TRUE(s.wait_committed("audit"));
     const auto ends = s.admin.end_offsets(s.topic, k_partitions);
     const auto seen = audit_coordinates(audit);
     EXPECT_EQ(std::set<Coordinate>(seen.begin(), seen.end()), all_coordinates(ends)) << "the audit log has every event";
@@ -279,8 +258,7 @@ TEST(WebhookNotifierIntegration, WithTheReceiverDownOnlyTheNotifierStallsTheAudi
     EXPECT_TRUE(receiver.accepted_keys().empty());
 
     receiver.start(port);
-    ASSERT_TRUE(wait_until([&] { return s.committed("notify"); }, 60s)) << fanoutd.log();
+    ASSERT_TRUE(s.wait_committed("notify"));
     EXPECT_EQ(distinct(receiver.accepted_keys()), expected) << "every notification arrives, none missing";
-    EXPECT_TRUE(consume_all(s.dlq, 1, 1s).empty());
-    stop(fanoutd);
+    s.stop_with_no_dead_letters();
 }
