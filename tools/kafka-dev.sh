@@ -58,11 +58,9 @@ USAGE
   exit 2
 }
 
-log() { echo "kafka-dev: $*" >&2; }
-die() {
-  log "ERROR: $*"
-  exit 1
-}
+SERVICE=kafka-dev
+# shellcheck source=tools/lib/dev-service.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/dev-service.sh"
 
 require() {
   local tool
@@ -360,28 +358,12 @@ cmd_stop() {
   log "stopped"
 }
 
-cmd_status() {
+server_status() {
   local pid
-  if pid=$(running_pid); then
-    echo "running pid=$pid bootstrap=$BOOTSTRAP"
-    return 0
-  fi
-  echo "stopped"
-  return 3
+  pid=$(running_pid) || return 1
+  echo "pid=$pid bootstrap=$BOOTSTRAP"
 }
 
-(($# == 1)) || usage
-case $1 in
-  start)
-    lock
-    cmd_start
-    ;;
-  stop)
-    lock
-    cmd_stop
-    ;;
-  status) cmd_status ;;
-  bootstrap) echo "$BOOTSTRAP" ;;
-  -h | --help) usage ;;
-  *) usage ;;
-esac
+cmd_bootstrap() { echo "$BOOTSTRAP"; }
+
+dev_service_main "$@"

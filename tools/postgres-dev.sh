@@ -44,11 +44,9 @@ USAGE
   exit 2
 }
 
-log() { echo "postgres-dev: $*" >&2; }
-die() {
-  log "ERROR: $*"
-  exit 1
-}
+SERVICE=postgres-dev
+# shellcheck source=tools/lib/dev-service.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/dev-service.sh"
 
 # Runs a server-side command as the server's user, from a directory it can
 # read, without the lock fd (the postmaster must not inherit it).
@@ -182,28 +180,12 @@ cmd_stop() {
   log "stopped"
 }
 
-cmd_status() {
-  if running; then
-    echo "running pid=$(server_pid) url=$URL"
-    return 0
-  fi
-  echo "stopped"
-  return 3
+server_status() {
+  running || return 1
+  echo "pid=$(server_pid) url=$URL"
 }
 
-(($# == 1)) || usage
-case $1 in
-  start)
-    lock
-    cmd_start
-    ;;
-  stop)
-    lock
-    cmd_stop
-    ;;
-  status) cmd_status ;;
-  url) echo "$URL" ;;
-  conn) echo "$CONN" ;;
-  -h | --help) usage ;;
-  *) usage ;;
-esac
+cmd_url() { echo "$URL"; }
+cmd_conn() { echo "$CONN"; }
+
+dev_service_main "$@"

@@ -57,21 +57,19 @@ cmake --build "$BUILD_DIR"
 phase "building the fuzz targets (tools/fuzz.sh --build-only, clang)"
 tools/fuzz.sh --build-only
 
-phase "starting Kafka (tools/kafka-dev.sh)"
-if tools/kafka-dev.sh status >/dev/null; then
-  echo "Kafka already running: $(tools/kafka-dev.sh status); leaving it running"
-else
-  started_kafka=1
-fi
-tools/kafka-dev.sh start
-
-phase "starting PostgreSQL (tools/postgres-dev.sh)"
-if tools/postgres-dev.sh status >/dev/null; then
-  echo "PostgreSQL already running: $(tools/postgres-dev.sh status); leaving it running"
-else
-  started_pg=1
-fi
-tools/postgres-dev.sh start
+# start_server NAME SCRIPT STARTED_VAR: start a server with its script unless
+# one runs already (that one is left running); STARTED_VAR=1 when started here.
+start_server() {
+  phase "starting $1 ($2)"
+  if "$2" status >/dev/null; then
+    echo "$1 already running: $("$2" status); leaving it running"
+  else
+    printf -v "$3" 1
+  fi
+  "$2" start
+}
+start_server Kafka tools/kafka-dev.sh started_kafka
+start_server PostgreSQL tools/postgres-dev.sh started_pg
 
 phase "preparing the test Python environment (tools/python-env.sh)"
 FANOUT_TEST_PYTHON=$(tools/python-env.sh)
