@@ -34,10 +34,10 @@ struct ProjectionBenchSpec {
     std::string tag;               ///< short name for topics, groups and schemas: "rm"
     int default_batch = 1000;
     /// Fold one produced event (its JSON value) into the reference.
-    std::function<void(const std::string& value)> reference;
+    std::function<void(const std::string& value)> reference = {};
     /// The projection's tables on `session` against the reference: empty
     /// when equal, else the first differences.
-    std::function<std::string(soci::session& session)> differences;
+    std::function<std::string(soci::session& session)> differences = {};
     /// More plugin options, as YAML lines indented 6 spaces (after `connection:`).
     std::string extra_options = {};
 };
@@ -45,5 +45,16 @@ struct ProjectionBenchSpec {
 /// Parse the command line (--help lists the options) and run. Returns the
 /// process exit code: 0 when every scenario finished (whatever its speed).
 int run_projection_bench(int argc, char** argv, const ProjectionBenchSpec& spec);
+
+/// run_projection_bench, the tables compared with `reference`, a fold of
+/// the produced events as the projection's tests keep it: each event goes to
+/// `reference.apply(value)`; `compare(reference, session)` names the first
+/// differences (empty when equal).
+template <typename Reference, typename Compare>
+int run_projection_bench(int argc, char** argv, ProjectionBenchSpec spec, Reference& reference, Compare compare) {
+    spec.reference = [&reference](const std::string& value) { reference.apply(value); };
+    spec.differences = [&reference, compare](soci::session& session) { return compare(reference, session); };
+    return run_projection_bench(argc, argv, spec);
+}
 
 }  // namespace fanout::bench
