@@ -10,6 +10,7 @@
 #include "lua/lua_plugin.hpp"
 #include "fanout/sql/connection.hpp"
 #include "fanout/sql/dry_run.hpp"
+#include "lua/lua_options.hpp"
 #include "lua/lua_projection.hpp"
 
 namespace fanout::daemon::lua {
@@ -118,6 +119,14 @@ LuaPluginFactory::LuaPluginFactory(const PluginSettings& settings)
     try {
         LuaPlugin check(LuaScript{path_, *source}, options_, limits_, context, std::make_unique<NoEmitter>(),
                         LuaPlugin::Start::check_only, projection());
+        if (const std::optional<ScriptOptionSchema> declared = ScriptOptionSchema::read(check)) {
+            // Checked like a C++ plugin's options, at their lines; init()
+            // receives every declared option, defaults filled in.
+            const OptionValues values = OptionValues::validate(declared->specs(), settings.options,
+                                                               settings.options_location, "plugin '" + name_ + "'");
+            rapidjson::Document checked = declared->to_json(values);
+            options_.Swap(checked);
+        }
         if (projection()) {
             if (check.batched()) {
                 throw LuaScriptError("a Lua projection (lua.connection) runs on_event(event) for each event; it "
@@ -132,6 +141,8 @@ LuaPluginFactory::LuaPluginFactory(const PluginSettings& settings)
                                            schema.schema.migrations.size() == 1 ? "" : "s", schema.checkpoint_table,
                                            sql::redacted(database_.connection));
         }
+    } catch (const ConfigError&) {
+        throw;  // an option, at its place in the config file
     } catch (const LuaScriptError& e) {
         if (e.line() > 0) throw ConfigError(path_, e.line(), 0, e.detail());
         // Not at a line of the script (e.g. no entry point): point at the entry.
