@@ -84,7 +84,8 @@ int run_bench(Options o, const fs::path& exe) {
     }
     if (o.list) {
         for (const auto& sc : known) std::cout << pad(sc.name, 10, false) << "  " << sc.description << "\n";
-        std::cout << "A+B+...    side by side: the fanoutd scenarios A, B, ... as plugins of one fanoutd, one row each\n";
+        std::cout
+            << "A+B+...    side by side: the fanoutd scenarios A, B, ... as plugins of one fanoutd, one row each\n";
         return 0;
     }
     std::vector<Variant> variants;
@@ -179,7 +180,8 @@ int run_bench(Options o, const fs::path& exe) {
         print_table(results, o.repeat);
         print_side_by_side(results, o.repeat);
         print_projections(results, o.repeat);
-        if (webhooks.received() > 0) std::cout << "webhook receiver: " << with_commas(webhooks.received()) << " POSTs\n";
+        if (webhooks.received() > 0)
+            std::cout << "webhook receiver: " << with_commas(webhooks.received()) << " POSTs\n";
         print_legend(o.commit_ms + o.poll_ms);
         if (!o.csv.empty()) write_csv(o.csv, results, s);
 

@@ -115,8 +115,8 @@ private:
     void comment(const Post& post, int n, const char* date_field) {
         data_ = "{\"commentId\":\"" + comment_id(post, n) + "\",\"comment\":\"";
         words(3, 16);
-        data_ += "\",\"username\":\"user" + std::to_string(rng_() % 5000) + "\",\"" + date_field + "\":\"" + when_ +
-                 "\"}";
+        data_ +=
+            "\",\"username\":\"user" + std::to_string(rng_() % 5000) + "\",\"" + date_field + "\":\"" + when_ + "\"}";
     }
 
     void words(unsigned min, unsigned max) {

@@ -90,9 +90,7 @@ std::vector<Result> run_fanoutd(const BenchSettings& s, const Scenario& sc, cons
     const auto deadline = t0 + std::chrono::seconds(s.timeout_s);
     bool died = false;
     ExitInfo ended;
-    auto all_done = [&] {
-        return std::all_of(watches.begin(), watches.end(), [](const Watch& w) { return w.done; });
-    };
+    auto all_done = [&] { return std::all_of(watches.begin(), watches.end(), [](const Watch& w) { return w.done; }); };
     while (Clock::now() < deadline && !all_done()) {
         const auto tick = Clock::now();
         for (auto& w : watches) {
@@ -147,8 +145,8 @@ std::vector<Result> run_fanoutd(const BenchSettings& s, const Scenario& sc, cons
         if (died)
             r.note += "fanoutd exited early (" + describe_status(ended.status) + "); see " + log.string();
         else if (!w.done)
-            r.note += "timed out after " + std::to_string(s.timeout_s) + " s at " + std::to_string(w.last) +
-                      " committed";
+            r.note +=
+                "timed out after " + std::to_string(s.timeout_s) + " s at " + std::to_string(w.last) + " committed";
         else if (!WIFEXITED(ended.status) || WEXITSTATUS(ended.status) != 0)
             r.note += "fanoutd " + describe_status(ended.status) + " after SIGTERM";
         if (problems > 0) {

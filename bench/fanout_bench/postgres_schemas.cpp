@@ -44,7 +44,8 @@ std::string PostgresSchemas::fresh(const std::string& name) {
     for (PQconninfoOption* o = options; o->keyword != nullptr; ++o) {
         if (o->val == nullptr || std::string_view(o->keyword) == "options") continue;
         std::string value;
-        for (const char* c = o->val; *c; ++c) value += (*c == '\'' || *c == '\\') ? std::string("\\") + *c : std::string(1, *c);
+        for (const char* c = o->val; *c; ++c)
+            value += (*c == '\'' || *c == '\\') ? std::string("\\") + *c : std::string(1, *c);
         out += std::string(o->keyword) + "='" + value + "' ";
     }
     PQconninfoFree(options);

@@ -62,8 +62,7 @@ struct Result {
 Result run_kcat(const BenchSettings& s, const Scenario& sc, const std::filesystem::path& log);
 
 /// This driver re-executed as --internal-poll-consumer in group `group`.
-Result run_poll(const BenchSettings& s, const Scenario& sc, const std::string& group,
-                const std::filesystem::path& log);
+Result run_poll(const BenchSettings& s, const Scenario& sc, const std::string& group, const std::filesystem::path& log);
 
 /// One Result per plugin: each plugin's group is watched on its own, so a side
 /// by side run says when each plugin was done. The process figures (RSS, CPU)

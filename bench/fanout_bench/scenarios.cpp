@@ -37,8 +37,8 @@ std::string sql_config(const ScenarioEnv& env, const std::string& conninfo, cons
 
 /// A Lua projection `script` (config/projections/) on `conninfo`.
 std::string lua_projection(const ScenarioEnv& env, const std::string& conninfo, const std::string& script) {
-    return "type: lua\npath: " + yaml_quote((env.source_dir / "config/projections" / script).string()) +
-           "\nlua:\n" + connection(conninfo);
+    return "type: lua\npath: " + yaml_quote((env.source_dir / "config/projections" / script).string()) + "\nlua:\n" +
+           connection(conninfo);
 }
 
 std::vector<Scenario> builtin_scenarios() {
@@ -58,9 +58,7 @@ std::vector<Scenario> builtin_scenarios() {
              return "type: lua\npath: " + yaml_quote((env.source_dir / "scripts/analytics.lua").string()) + "\n";
          }},
         {"read_model", Runner::fanoutd, "fanoutd + sql_read_model into a fresh SQLite file",
-         [](Env env) {
-             return library(env, "libfanout_sql_read_model.so", connection(sqlite(env, "read-model.db")));
-         }},
+         [](Env env) { return library(env, "libfanout_sql_read_model.so", connection(sqlite(env, "read-model.db"))); }},
         {"analytics", Runner::fanoutd, "fanoutd + analytics into a fresh SQLite file",
          [](Env env) { return library(env, "libfanout_analytics.so", connection(sqlite(env, "analytics.db"))); }},
         {"read_model_config", Runner::fanoutd, sql_config_read_model + "a fresh SQLite file",
@@ -69,9 +67,7 @@ std::vector<Scenario> builtin_scenarios() {
          "fanoutd + sql_config with config/projections/analytics.yaml into a fresh SQLite file",
          [](Env env) { return sql_config(env, sqlite(env, "analytics-config.db"), "analytics.yaml"); }},
         {"read_model_pg", Runner::fanoutd, "fanoutd + sql_read_model into a fresh schema of --pg",
-         [](Env env) {
-             return library(env, "libfanout_sql_read_model.so", connection(env.postgres("read_model")));
-         }},
+         [](Env env) { return library(env, "libfanout_sql_read_model.so", connection(env.postgres("read_model"))); }},
         {"read_model_config_pg", Runner::fanoutd, sql_config_read_model + "a fresh schema of --pg",
          [](Env env) { return sql_config(env, env.postgres("read_model_config"), "read_model.yaml"); }},
         {"read_model_lua", Runner::fanoutd, lua_read_model + "a fresh SQLite file",
@@ -81,9 +77,9 @@ std::vector<Scenario> builtin_scenarios() {
         {"notifier", Runner::fanoutd,
          "fanoutd + webhook_notifier: PostCreated and CommentAdded POSTed to a receiver in this driver",
          [](Env env) {
-             return library(env, "libfanout_webhook_notifier.so",
-                            "  url: " + yaml_quote(env.webhook_url) +
-                                "\n  event_types: [PostCreatedEvent, CommentAddedEvent]\n");
+             return library(
+                 env, "libfanout_webhook_notifier.so",
+                 "  url: " + yaml_quote(env.webhook_url) + "\n  event_types: [PostCreatedEvent, CommentAddedEvent]\n");
          }},
     };
 }

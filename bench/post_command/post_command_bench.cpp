@@ -72,8 +72,8 @@ private:
         std::ofstream(config) << "event_store: {sqlite_synchronous: " << o.sqlite_synchronous << "}\n"
                               << (o.http_threads > 0 ? "http: {threads: " + std::to_string(o.http_threads) + "}\n" : "")
                               << "kafka: {topic: bench-post-command-" << ::getpid() << "-" << instance << "}\n";
-        return {o.binary,  "--config", config.string(), "--listen",    "127.0.0.1:0", "--event-store",
-                store,     "--brokers", o.brokers,      "--log-level", "info"};
+        return {o.binary, "--config",  config.string(), "--listen",    "127.0.0.1:0", "--event-store",
+                store,    "--brokers", o.brokers,       "--log-level", "info"};
     }
 
     static inline int instances_ = 0;

@@ -8,8 +8,7 @@
 
 namespace fanout::bench {
 
-ServiceProcess::ServiceProcess(std::string name, const std::vector<std::string>& argv,
-                               const std::filesystem::path& log)
+ServiceProcess::ServiceProcess(std::string name, const std::vector<std::string>& argv, const std::filesystem::path& log)
     : name_(std::move(name)) {
     harness::SpawnOptions options;
     options.argv = argv;

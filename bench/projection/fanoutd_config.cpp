@@ -27,14 +27,14 @@ std::string fanoutd_config_head(const std::string& brokers, const Properties& pr
                                 const std::string& group_prefix, const std::string& topic) {
     std::string y = "kafka:\n  brokers: " + yaml_quote(brokers) + "\n  properties:\n";
     for (const auto& [k, v] : properties) y += "    " + k + ": " + yaml_quote(v) + "\n";
-    return y + "group_prefix: " + yaml_quote(group_prefix) + "\ndead_letter_topic: " +
-           yaml_quote(topic + ".dead-letter") + "\ndrain_timeout_ms: 10000\nplugins:\n";
+    return y + "group_prefix: " + yaml_quote(group_prefix) +
+           "\ndead_letter_topic: " + yaml_quote(topic + ".dead-letter") + "\ndrain_timeout_ms: 10000\nplugins:\n";
 }
 
-std::string plugin_entry_head(const std::string& name, const std::string& topic, std::size_t max_events,
-                              int linger_ms, bool parse_ahead) {
-    return "  - name: " + name + "\n    topics: [" + yaml_quote(topic) + "]\n    batch: { max_events: " +
-           std::to_string(max_events) + ", linger_ms: " + std::to_string(linger_ms) +
+std::string plugin_entry_head(const std::string& name, const std::string& topic, std::size_t max_events, int linger_ms,
+                              bool parse_ahead) {
+    return "  - name: " + name + "\n    topics: [" + yaml_quote(topic) +
+           "]\n    batch: { max_events: " + std::to_string(max_events) + ", linger_ms: " + std::to_string(linger_ms) +
            (parse_ahead ? "" : ", parse_ahead: false") + " }\n";
 }
 

@@ -26,8 +26,8 @@ std::string fanoutd_config_head(const std::string& brokers, const Properties& pr
 /// A plugin entry's first lines (name, topic, batch) under `plugins:`; the
 /// rest of the entry follows at `k_entry_indent`. `parse_ahead` false: a
 /// plugin that never reads an envelope (the no-op plugin).
-std::string plugin_entry_head(const std::string& name, const std::string& topic, std::size_t max_events,
-                              int linger_ms, bool parse_ahead);
+std::string plugin_entry_head(const std::string& name, const std::string& topic, std::size_t max_events, int linger_ms,
+                              bool parse_ahead);
 
 /// Indentation of a plugin entry's keys.
 inline constexpr std::size_t k_entry_indent = 4;

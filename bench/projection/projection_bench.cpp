@@ -21,8 +21,8 @@
 
 #include "child_process.hpp"
 #include "committed_offsets.hpp"
-#include "fanoutd_config.hpp"
 #include "fanout/sql/connection.hpp"
+#include "fanoutd_config.hpp"
 #include "kafka_topic.hpp"
 #include "report_format.hpp"
 
@@ -64,13 +64,13 @@ struct Result {
 
 /// Where a scenario's events go, and how progress is read.
 struct Target {
-    std::string plugin_entry;                    ///< YAML lines (4-space indent) after `retry:`
-    std::function<std::int64_t()> progress;      ///< events accounted for, or -1
-    std::function<std::string()> differences;    ///< against the reference; unset: not verified
-    std::function<double()> server_cpu;          ///< CPU seconds of the database server so far, or unset
-    std::function<void()> wait_disconnected;     ///< until the plugin's sessions are gone (their CPU counted)
-    std::unique_ptr<soci::session> session;      ///< progress and verification
-    std::string schema;                          ///< PostgreSQL: dropped after the scenario
+    std::string plugin_entry;                  ///< YAML lines (4-space indent) after `retry:`
+    std::function<std::int64_t()> progress;    ///< events accounted for, or -1
+    std::function<std::string()> differences;  ///< against the reference; unset: not verified
+    std::function<double()> server_cpu;        ///< CPU seconds of the database server so far, or unset
+    std::function<void()> wait_disconnected;   ///< until the plugin's sessions are gone (their CPU counted)
+    std::unique_ptr<soci::session> session;    ///< progress and verification
+    std::string schema;                        ///< PostgreSQL: dropped after the scenario
 };
 
 Result run_scenario(const Settings& s, const std::string& label, const std::string& kind, int batch,
@@ -79,11 +79,10 @@ Result run_scenario(const Settings& s, const std::string& label, const std::stri
     Result r;
     r.label = label;
     // The no-op plugin never reads an envelope: its rate is the raw consume rate.
-    const std::string yaml = fanoutd_config_head(s.brokers, {{"auto.commit.interval.ms", "100"}}, prefix, topic) +
-                             plugin_entry_head(kind, topic, static_cast<std::size_t>(batch), s.linger_ms,
-                                               kind != "noop") +
-                             "    retry: { max_attempts: 1000000, initial_backoff_ms: 100, max_backoff_ms: 2000 }\n" +
-                             target.plugin_entry;
+    const std::string yaml =
+        fanoutd_config_head(s.brokers, {{"auto.commit.interval.ms", "100"}}, prefix, topic) +
+        plugin_entry_head(kind, topic, static_cast<std::size_t>(batch), s.linger_ms, kind != "noop") +
+        "    retry: { max_attempts: 1000000, initial_backoff_ms: 100, max_backoff_ms: 2000 }\n" + target.plugin_entry;
     const std::string file = label + "-" + std::to_string(::getpid());
     const fs::path config = s.work_dir / (file + ".yaml");
     std::ofstream(config) << yaml;
@@ -190,7 +189,8 @@ void projection_target(Target& target, const Settings& s, const ProjectionBenchS
     target.wait_disconnected = [db, schema = target.schema] {
         const auto until = Clock::now() + std::chrono::seconds(10);
         for (int n = 1; n > 0 && Clock::now() < until;) {
-            *db << "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = :a", soci::into(n), soci::use(schema);
+            *db << "SELECT COUNT(*) FROM pg_stat_activity WHERE application_name = :a", soci::into(n),
+                soci::use(schema);
             if (n > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
         std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the postmaster reaps it
@@ -224,7 +224,9 @@ void report(const Settings& s, const std::vector<Result>& results, const std::ve
         const double span = r.elapsed - r.startup;
         return span > 0 ? static_cast<double>(total - r.first_count) / span : 0;
     };
-    const auto per_event = [&](double cpu) { return cpu >= 0 ? fixed(cpu * 1e6 / static_cast<double>(total), 2) : "-"; };
+    const auto per_event = [&](double cpu) {
+        return cpu >= 0 ? fixed(cpu * 1e6 / static_cast<double>(total), 2) : "-";
+    };
     for (const Result& r : results) {
         const double steady = steady_of(r);
         const std::string label = s.repeat > 1 ? r.label + " #" + std::to_string(r.run) : r.label;
@@ -292,7 +294,8 @@ int run_projection_bench(int argc, char** argv, const ProjectionBenchSpec& spec)
     app.add_option("--timeout", s.timeout_s, "per scenario, seconds")->capture_default_str();
     app.add_flag("!--no-verify", s.verify, "skip comparing the tables with the reference folded from the events");
     app.add_flag("--keep", s.keep, "keep the topic, the SQLite file and the PostgreSQL schema");
-    app.add_option("--repeat", s.repeat, "run the scenario list this many times, alternating; then a median per scenario")
+    app.add_option("--repeat", s.repeat,
+                   "run the scenario list this many times, alternating; then a median per scenario")
         ->capture_default_str()
         ->check(CLI::Range(1, 100));
     app.add_option("--bin-dir", s.bin_dir, "where fanoutd is")->capture_default_str();

@@ -15,13 +15,20 @@
 
 int main(int argc, char** argv) {
     namespace fs = std::filesystem;
-    const fs::path definition = fs::temp_directory_path() / ("sql_config_bench-" + std::to_string(::getpid()) + ".yaml");
+    const fs::path definition =
+        fs::temp_directory_path() / ("sql_config_bench-" + std::to_string(::getpid()) + ".yaml");
     std::ofstream(definition) << fanout::test::k_likes_definition;
     fanout::test::LikesReference reference;
     const int rc = fanout::bench::run_projection_bench(
         argc, argv,
-        {"sql_config_bench", "events/s of fanoutd + a configuration-only projection (SQLite, PostgreSQL)",
-         "libfanout_sql_config.so", "cfg_likes_checkpoints", "cfg", 2000, {}, {},
+        {"sql_config_bench",
+         "events/s of fanoutd + a configuration-only projection (SQLite, PostgreSQL)",
+         "libfanout_sql_config.so",
+         "cfg_likes_checkpoints",
+         "cfg",
+         2000,
+         {},
+         {},
          "      definition: " + fanout::bench::yaml_quote(definition.string()) + "\n"},
         reference, [](const fanout::test::LikesReference& likes, soci::session& db) {
             return fanout::test::differences(likes.tables(), fanout::test::read_likes(db), 5);
