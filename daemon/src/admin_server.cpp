@@ -1,7 +1,5 @@
 #include "admin_server.hpp"
 
-#include <sys/socket.h>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -19,6 +17,7 @@
 #include <string_view>
 
 #include "daemon.hpp"
+#include "fanout/common/http_server.hpp"
 #include "fanout/common/json_object.hpp"
 #include "log.hpp"
 #include "prometheus.hpp"
@@ -284,10 +283,7 @@ void AdminServer::Core::accept() {
                 static const std::string k_busy =
                     "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: " +
                     std::to_string(k_body.size()) + "\r\nConnection: close\r\n\r\n" + k_body;
-                [[maybe_unused]] const auto sent =
-                    ::send(socket.native_handle(), k_busy.data(), k_busy.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-                beast::error_code ignored;
-                socket.close(ignored);
+                common::http::refuse_connection(socket, k_busy);
             } else {
                 std::make_shared<AdminConnection>(std::move(socket), *this)->wait_request();
             }
@@ -305,28 +301,12 @@ AdminServer::AdminServer(const Daemon& daemon, const std::string& listen) : core
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
     const std::string port_text = colon == std::string::npos ? "" : listen.substr(colon + 1);
     beast::error_code ec;
-    tcp::resolver resolver(core_->ioc);
-    const auto results = resolver.resolve(host, port_text, tcp::resolver::passive | tcp::resolver::numeric_service, ec);
-    if (ec || results.empty()) throw std::runtime_error("admin: cannot bind " + listen + ": " + ec.message());
-    const tcp::endpoint endpoint = results.begin()->endpoint();
-    tcp::acceptor& a = core_->acceptor;
-    a.open(endpoint.protocol(), ec);
-    if (!ec) a.set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) a.bind(endpoint, ec);
-    if (!ec) a.listen(net::socket_base::max_listen_connections, ec);
-    if (ec) throw std::runtime_error("admin: cannot bind " + listen + ": " + ec.message());
-    port_ = a.local_endpoint().port();
+    const auto endpoint = common::http::resolve_listen(core_->ioc, host, port_text, ec);
+    if (endpoint) common::http::listen_on(core_->acceptor, *endpoint, ec);
+    if (!endpoint || ec) throw std::runtime_error("admin: cannot bind " + listen + ": " + ec.message());
+    port_ = core_->acceptor.local_endpoint().port();
     core_->accept();
-    thread_ = std::thread([core = core_.get()] {
-        for (;;) {
-            try {
-                core->ioc.run();
-                return;
-            } catch (const std::exception& e) {
-                log().error("admin: unexpected error: {}", e.what());
-            }
-        }
-    });
+    thread_ = std::thread([core = core_.get()] { common::http::run_io(core->ioc, "admin: unexpected error"); });
     log().info("admin listening on {}:{}", host, port_);
 }
 

@@ -17,6 +17,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "fanout/common/http_server.hpp"
 #include "fanout/common/text.hpp"
 #include "log.hpp"
 
@@ -26,23 +27,17 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
+using common::http::k_write_timeout;
+using common::http::view;
 
 namespace {
 
 constexpr std::size_t k_header_limit = 16 * 1024;
-constexpr auto k_write_timeout = std::chrono::seconds(30);
-constexpr auto k_linger_timeout = std::chrono::seconds(2);
 constexpr std::string_view k_continue = "HTTP/1.1 100 Continue\r\n\r\n";
 
 /// The path of a request target, percent-decoded, without the query.
 std::string decoded_path(std::string_view target) {
     return common::percent_decode_lenient(target.substr(0, target.find('?')));
-}
-
-std::string_view view(beast::string_view s) { return {s.data(), s.size()}; }
-
-bool is_http_error(const beast::error_code& ec) {
-    return &ec.category() == &bhttp::make_error_code(bhttp::error::end_of_stream).category();
 }
 
 }  // namespace
@@ -52,20 +47,13 @@ struct Server::Core {
         : options(std::move(o)), router(std::move(r)), error_response(std::move(e)) {}
 
     void accept();
-    void forget(Connection* connection) {
-        std::lock_guard lock(mutex);
-        connections.erase(connection);
-        if (connections.empty()) drained.notify_all();
-    }
 
     // Declared before the io_context: handlers still queued in it when it is
     // destroyed hold connections, whose destructors use these.
     ServerOptions options;
     Router router;
     ErrorResponse error_response;
-    std::mutex mutex;
-    std::condition_variable drained;
-    std::unordered_map<Connection*, std::weak_ptr<Connection>> connections;
+    common::http::ConnectionSet<Connection> connections;
     std::atomic<bool> stopping{false};
     std::atomic<bool> halted{false};  ///< the I/O threads are gone: post nothing more
     net::io_context ioc;
@@ -74,20 +62,16 @@ struct Server::Core {
 
 /// One client connection: read a request, hand it to its handler, write the
 /// answer the handler gives (from any thread), repeat while kept alive.
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection : public common::http::BasicConnection<Connection> {
 public:
-    Connection(tcp::socket&& socket, Server::Core& core) : stream_(std::move(socket)), core_(core) {}
-    ~Connection() { core_.forget(this); }
+    Connection(tcp::socket&& socket, Server::Core& core) : BasicConnection(std::move(socket)), core_(core) {}
+    ~Connection() { core_.connections.remove(this); }
 
     void start() {
-        {
-            std::lock_guard lock(core_.mutex);
-            core_.connections.emplace(this, weak_from_this());
-        }
+        core_.connections.add(shared_from_this());
         net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Connection::read_header, shared_from_this()));
     }
 
-    net::any_io_executor executor() { return stream_.get_executor(); }
     Server::Core& core() { return core_; }
 
     /// On the connection's strand.
@@ -101,12 +85,9 @@ public:
         write(std::move(response), close, false);
     }
 
-    /// On the connection's strand: shutting down. An idle connection closes
-    /// now; a busy one after its answer.
-    void stop_if_idle() {
-        closing_ = true;
-        if (!busy_) close();
-    }
+    // For BasicConnection.
+    void read_next() { read_header(); }
+    Response error_response(int status) { return core_.error_response(status); }
 
 private:
     void read_header() {
@@ -149,16 +130,6 @@ private:
         dispatch();
     }
 
-    void on_read_error(const beast::error_code& ec) {
-        if (ec == bhttp::error::body_limit) return reject(413);
-        if (ec == bhttp::error::header_limit) return reject(431);
-        // A closed, reset or timed-out connection, or shutdown: nothing to answer.
-        if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message || !is_http_error(ec)) {
-            return close();
-        }
-        reject(400);  // not HTTP/1.x: a bad request line, header or chunk
-    }
-
     void dispatch() {
         busy_ = true;
         stream_.expires_never();  // the command's time is the store's, not the client's
@@ -180,76 +151,10 @@ private:
         }
     }
 
-    /// Answer `status` to a request that cannot be read, then close.
-    void reject(int status) {
-        busy_ = true;
-        head_ = false;
-        Response response = core_.error_response(status);
-        response.version(11);
-        response.keep_alive(false);
-        response.prepare_payload();
-        write(std::move(response), true, true);
-    }
-
-    void write(Response response, bool close, bool linger) {
-        writing_ = true;
-        response_ = std::move(response);
-        stream_.expires_after(k_write_timeout);
-        bhttp::async_write(stream_, response_,
-                           [self = shared_from_this(), close, linger](beast::error_code ec, std::size_t) {
-                               self->on_write(ec, close, linger);
-                           });
-    }
-
-    void on_write(beast::error_code ec, bool close, bool linger) {
-        busy_ = false;
-        writing_ = false;
-        response_ = {};
-        if (ec) return this->close();
-        if (linger) return start_linger();
-        if (close) {
-            beast::error_code ignored;
-            stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-            return this->close();
-        }
-        read_header();
-    }
-
-    // After refusing a request whose body is still arriving: stop sending,
-    // read and drop what the client still sends, so that closing does not
-    // reset the connection before the client has read the answer.
-    void start_linger() {
-        beast::error_code ignored;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        stream_.expires_after(k_linger_timeout);
-        buffer_.clear();
-        linger_read();
-    }
-
-    void linger_read() {
-        stream_.async_read_some(net::buffer(scratch_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-            if (ec) return self->close();
-            self->linger_read();
-        });
-    }
-
-    void close() {
-        beast::error_code ignored;
-        stream_.socket().close(ignored);
-    }
-
-    beast::tcp_stream stream_;
     Server::Core& core_;
-    beast::flat_buffer buffer_;
-    std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-    Response response_;  // alive while it is written
-    std::array<char, 4096> scratch_{};
     unsigned version_ = 11;
     bool keep_alive_ = true;
-    bool head_ = false;     // the request being answered is a HEAD
-    bool busy_ = false;     // a request is being handled or answered
-    bool writing_ = false;  // its answer is being written
-    bool closing_ = false;
+    bool head_ = false;  // the request being answered is a HEAD
 };
 
 // ---- Responder ----
@@ -332,15 +237,11 @@ int Server::bind() {
     const auto address = net::ip::make_address(o.address, ec);
     if (ec) throw std::runtime_error("cannot listen on " + o.address + ": not an IP address");
     const tcp::endpoint endpoint(address, static_cast<unsigned short>(o.port));
-    tcp::acceptor& a = core_->acceptor;
-    a.open(endpoint.protocol(), ec);
-    if (!ec) a.set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) a.bind(endpoint, ec);
-    if (!ec) a.listen(net::socket_base::max_listen_connections, ec);
+    common::http::listen_on(core_->acceptor, endpoint, ec);
     if (ec) {
         throw std::runtime_error("cannot listen on " + o.address + ":" + std::to_string(o.port) + ": " + ec.message());
     }
-    return a.local_endpoint().port();
+    return core_->acceptor.local_endpoint().port();
 }
 
 void Server::start() {
@@ -348,16 +249,8 @@ void Server::start() {
     started_ = true;
     core_->accept();
     for (int i = 0; i < std::max(1, core_->options.threads); ++i) {
-        threads_.emplace_back([core = core_.get()] {
-            for (;;) {
-                try {
-                    core->ioc.run();
-                    return;
-                } catch (const std::exception& e) {
-                    log().error("http: unexpected error on an I/O thread: {}", e.what());
-                }
-            }
-        });
+        threads_.emplace_back(
+            [core = core_.get()] { common::http::run_io(core->ioc, "http: unexpected error on an I/O thread"); });
     }
 }
 
@@ -371,20 +264,8 @@ void Server::stop(std::chrono::milliseconds grace) {
             beast::error_code ignored;
             core.acceptor.close(ignored);
         });
-        std::vector<std::shared_ptr<Connection>> live;
-        {
-            std::lock_guard lock(core.mutex);
-            for (const auto& [raw, weak] : core.connections) {
-                if (auto c = weak.lock()) live.push_back(std::move(c));
-            }
-        }
-        for (auto& c : live) net::post(c->executor(), [c] { c->stop_if_idle(); });
-        live.clear();
-        std::unique_lock lock(core.mutex);
-        core.drained.wait_for(lock, grace, [&core] { return core.connections.empty(); });
-        if (!core.connections.empty()) {
-            log().warn("http: {} connection(s) still busy after {} ms; closing them", core.connections.size(),
-                       grace.count());
+        if (const std::size_t busy = core.connections.stop_all(grace); busy > 0) {
+            log().warn("http: {} connection(s) still busy after {} ms; closing them", busy, grace.count());
         }
     }
     core.ioc.stop();

@@ -27,6 +27,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include "fanout/common/http_server.hpp"
 #include "json_render.hpp"
 #include "log.hpp"
 #include "query_string.hpp"
@@ -38,6 +39,7 @@ namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
+using common::http::view;
 
 namespace {
 
@@ -45,8 +47,6 @@ constexpr const char* k_json = "application/json; charset=utf-8";
 constexpr std::size_t k_max_body = 64 * 1024;  // no route takes a body
 constexpr std::size_t k_max_target = 8 * 1024;
 constexpr std::size_t k_max_header = 16 * 1024;
-constexpr auto k_write_timeout = std::chrono::seconds(30);
-constexpr auto k_linger_timeout = std::chrono::seconds(2);
 constexpr auto k_stop_grace = std::chrono::seconds(5);
 constexpr auto k_accept_backoff = std::chrono::milliseconds(100);
 
@@ -74,12 +74,6 @@ Response json_response(int status, std::string body) {
     return res;
 }
 
-std::string_view view(beast::string_view s) { return {s.data(), s.size()}; }
-
-bool is_http_error(const beast::error_code& ec) {
-    return &ec.category() == &bhttp::make_error_code(bhttp::error::end_of_stream).category();
-}
-
 /// The whole answer to a connection over the limit, sent without waiting.
 const std::string& over_limit_answer() {
     static const std::string answer = [] {
@@ -103,17 +97,10 @@ struct HttpServer::Core {
     bool admit(const std::shared_ptr<Connection>& connection);
     /// Answer 503 to a connection over the limit and close it.
     void refuse(tcp::socket& socket);
-    void forget(Connection* connection) {
-        const std::lock_guard lock(mutex);
-        connections.erase(connection);
-        if (connections.empty()) drained.notify_all();
-    }
 
     PostLookup& lookup;
     ServerLimits limits;
-    std::mutex mutex;
-    std::condition_variable drained;
-    std::unordered_map<Connection*, std::weak_ptr<Connection>> connections;
+    common::http::ConnectionSet<Connection> connections;
     std::atomic<bool> stopping{false};
     std::atomic<bool> serving{false};
     std::atomic<std::uint64_t> refused{0};
@@ -124,23 +111,21 @@ struct HttpServer::Core {
 
 /// One client connection: wait for a request, read it under the request
 /// deadline, answer it, repeat while kept alive.
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection : public common::http::BasicConnection<Connection> {
 public:
-    Connection(tcp::socket&& socket, HttpServer::Core& core) : stream_(std::move(socket)), core_(core) {}
-    ~Connection() { core_.forget(this); }
+    Connection(tcp::socket&& socket, HttpServer::Core& core) : BasicConnection(std::move(socket)), core_(core) {}
+    ~Connection() { core_.connections.remove(this); }
 
     void start() {
         net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Connection::wait_request, shared_from_this()));
     }
 
-    net::any_io_executor executor() { return stream_.get_executor(); }
     tcp::socket& socket() { return stream_.socket(); }
 
-    /// On the connection's strand: shutting down. An idle connection closes
-    /// now; a busy one after its answer.
-    void stop_if_idle() {
-        closing_ = true;
-        if (!busy_) close();
+    // For BasicConnection.
+    void read_next() { wait_request(); }
+    static Response error_response(int status) {
+        return json_response(status, render_message(default_message(status)));
     }
 
 private:
@@ -178,16 +163,6 @@ private:
         });
     }
 
-    void on_read_error(const beast::error_code& ec) {
-        if (ec == bhttp::error::body_limit) return reject(413);
-        if (ec == bhttp::error::header_limit) return reject(431);
-        // Closed, reset, timed out (the stream is closed already) or shutdown: nothing to answer.
-        if (ec == bhttp::error::end_of_stream || ec == bhttp::error::partial_message || !is_http_error(ec)) {
-            return close();
-        }
-        reject(400);  // not HTTP/1.x: a bad request line, header or chunk
-    }
-
     void handle() {
         busy_ = true;
         stream_.expires_never();
@@ -218,86 +193,17 @@ private:
         write(std::move(res), close, false);
     }
 
-    /// Answer `status` to a request that cannot be read, then close.
-    void reject(int status) {
-        busy_ = true;
-        Response res = json_response(status, render_message(default_message(status)));
-        res.keep_alive(false);
-        res.prepare_payload();
-        write(std::move(res), true, true);
-    }
-
-    void write(Response response, bool close, bool linger) {
-        response_ = std::move(response);
-        stream_.expires_after(k_write_timeout);
-        bhttp::async_write(stream_, response_,
-                           [self = shared_from_this(), close, linger](beast::error_code ec, std::size_t) {
-                               self->on_write(ec, close, linger);
-                           });
-    }
-
-    void on_write(beast::error_code ec, bool close, bool linger) {
-        busy_ = false;
-        response_ = {};
-        if (ec) return this->close();
-        if (linger) return start_linger();
-        if (close) {
-            beast::error_code ignored;
-            stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-            return this->close();
-        }
-        wait_request();
-    }
-
-    // After refusing a request whose body may still be arriving: stop sending,
-    // read and drop what the client still sends (for a short while), so that
-    // closing does not reset the connection before the client read the answer.
-    void start_linger() {
-        beast::error_code ignored;
-        stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-        stream_.expires_after(k_linger_timeout);
-        buffer_.clear();
-        linger_read();
-    }
-
-    void linger_read() {
-        stream_.async_read_some(net::buffer(scratch_), [self = shared_from_this()](beast::error_code ec, std::size_t) {
-            if (ec) return self->close();
-            self->linger_read();
-        });
-    }
-
-    void close() {
-        beast::error_code ignored;
-        stream_.socket().close(ignored);
-    }
-
-    beast::tcp_stream stream_;
     HttpServer::Core& core_;
-    beast::flat_buffer buffer_;
-    std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-    Response response_;  // alive while it is written
-    std::array<char, 4096> scratch_{};
-    bool busy_ = false;  // a request is being answered
-    bool closing_ = false;
 };
 
 bool HttpServer::Core::admit(const std::shared_ptr<Connection>& connection) {
-    const std::lock_guard lock(mutex);
-    if (connections.size() >= static_cast<std::size_t>(limits.max_connections)) return false;
-    connections.emplace(connection.get(), connection);
-    return true;
+    return connections.add(connection, static_cast<std::size_t>(limits.max_connections));
 }
 
 void HttpServer::Core::refuse(tcp::socket& socket) {
     // Answer at once without waiting (a fresh socket's send buffer takes it)
     // and close; the connections already open keep their service.
-    const std::string& answer = over_limit_answer();
-    [[maybe_unused]] const auto sent =
-        ::send(socket.native_handle(), answer.data(), answer.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    beast::error_code ignored;
-    socket.shutdown(tcp::socket::shutdown_send, ignored);
-    socket.close(ignored);
+    common::http::refuse_connection(socket, over_limit_answer());
     const std::uint64_t n = ++refused;
     if ((n & (n - 1)) == 0) {  // 1, 2, 4, 8, ...: visible without flooding the log
         log().warn("connection refused: max_connections={} reached; refused so far: {}", limits.max_connections, n);
@@ -337,44 +243,20 @@ HttpServer::~HttpServer() { stop(); }
 int HttpServer::bind(const ListenAddress& address) {
     Core& core = *core_;
     beast::error_code ec;
-    tcp::resolver resolver(core.ioc);
-    const auto results = resolver.resolve(address.host, std::to_string(address.port),
-                                          tcp::resolver::passive | tcp::resolver::numeric_service, ec);
-    if (ec || results.empty()) {
+    const auto endpoint = common::http::resolve_listen(core.ioc, address.host, std::to_string(address.port), ec);
+    if (endpoint) common::http::listen_on(core.acceptor, *endpoint, ec);
+    if (!endpoint || ec) {
         throw std::runtime_error("cannot listen on " + address.host + ":" + std::to_string(address.port) + ": " +
                                  (ec ? ec.message() : "no address"));
     }
-    const tcp::endpoint endpoint = results.begin()->endpoint();
-    tcp::acceptor& a = core.acceptor;
-    a.open(endpoint.protocol(), ec);
-    // SO_REUSEADDR only: SO_REUSEPORT would let a second instance bind the
-    // same port and silently take half the traffic; a busy port must fail.
-    if (!ec) a.set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) a.bind(endpoint, ec);
-    if (!ec) a.listen(net::socket_base::max_listen_connections, ec);
-    if (ec) {
-        beast::error_code ignored;
-        a.close(ignored);
-        throw std::runtime_error("cannot listen on " + address.host + ":" + std::to_string(address.port) + ": " +
-                                 ec.message());
-    }
-    return a.local_endpoint().port();
+    return core.acceptor.local_endpoint().port();
 }
 
 void HttpServer::run() {
     Core& core = *core_;
     core.serving = true;
     net::post(core.acceptor.get_executor(), [&core] { core.accept(); });
-    const auto serve = [&core] {
-        for (;;) {
-            try {
-                core.ioc.run();
-                return;
-            } catch (const std::exception& e) {
-                log().error("unexpected error on an HTTP thread: {}", e.what());
-            }
-        }
-    };
+    const auto serve = [&core] { common::http::run_io(core.ioc, "unexpected error on an HTTP thread"); };
     std::vector<std::thread> threads;
     for (int i = 1; i < core.limits.threads; ++i) threads.emplace_back(serve);
     serve();
@@ -390,21 +272,8 @@ void HttpServer::stop() {
         core.acceptor.close(ignored);
         core.accept_retry.cancel();
     });
-    std::vector<std::shared_ptr<Connection>> live;
-    {
-        const std::lock_guard lock(core.mutex);
-        for (const auto& [raw, weak] : core.connections) {
-            if (auto c = weak.lock()) live.push_back(std::move(c));
-        }
-    }
-    for (auto& c : live) net::post(c->executor(), [c] { c->stop_if_idle(); });
-    live.clear();
-    {
-        std::unique_lock lock(core.mutex);
-        if (!core.drained.wait_for(lock, k_stop_grace, [&core] { return core.connections.empty(); })) {
-            log().warn("{} connection(s) still busy after {} s; closing them", core.connections.size(),
-                       k_stop_grace.count());
-        }
+    if (const std::size_t busy = core.connections.stop_all(k_stop_grace); busy > 0) {
+        log().warn("{} connection(s) still busy after {} s; closing them", busy, k_stop_grace.count());
     }
     core.ioc.stop();
 }
