@@ -17,13 +17,6 @@ namespace {
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-int admin_port(const FanoutdProcess& p) {
-    std::smatch m;
-    const std::string log = p.log();
-    static const std::regex re("admin listening on 127\\.0\\.0\\.1:([0-9]+)");
-    return std::regex_search(log, m, re) ? std::stoi(m[1]) : -1;
-}
-
 TEST(AdminServer, IdleAndSlowConnectionsNeverDelayAProbe) {
     ASSERT_GE(raise_open_file_limit(1'200), 1'100);
     const std::string topic = unique_name("posts"), prefix = unique_name("g");

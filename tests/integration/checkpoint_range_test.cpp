@@ -19,15 +19,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-bool has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
-
-int admin_port(const FanoutdProcess& p) {
-    std::smatch m;
-    const std::string log = p.log();
-    static const std::regex re("admin listening on 127\\.0\\.0\\.1:([0-9]+)");
-    return std::regex_search(log, m, re) ? std::stoi(m[1]) : -1;
-}
-
 /// Samples of /metrics as read by Prometheus' own parser: "name|labels" -> value.
 std::map<std::string, double> metrics(httplib::Client& client, const TempDir& dir) {
     std::map<std::string, double> samples;
@@ -77,6 +68,28 @@ struct Scenario {
         return dir.write("fanoutd.yaml", yaml);
     }
 
+    /// fanoutd on `config`, started.
+    FanoutdProcess started(const std::filesystem::path& config) {
+        FanoutdProcess fanoutd(config, dir / "fanoutd.log");
+        fanoutd.start();
+        return fanoutd;
+    }
+
+    /// fanoutd logged "`what`: topic=T partition=0 `detail`" for the
+    /// projection and stopped it; with `audit_drains`, audit committed the
+    /// whole topic meanwhile. Then expect_reported.
+    void expect_stopped(FanoutdProcess& fanoutd, const std::string& what, const std::string& detail,
+                        const std::string& reason, std::int64_t lag, bool audit_drains) {
+        const std::string message = what + ": topic=" + topic + " partition=0 " + detail;
+        ASSERT_TRUE(fanoutd.wait_for_log("[projection] " + message, 60s)) << fanoutd.log();
+        ASSERT_TRUE(fanoutd.wait_for_log("[projection] stopped", 20s)) << fanoutd.log();
+        if (audit_drains) {
+            ASSERT_TRUE(wait_until([&] { return fully_committed(admin, prefix + ".audit", topic, 1); }, 60s))
+                << fanoutd.log();
+        }
+        expect_reported(fanoutd, message, reason, lag);
+    }
+
     /// The stopped plugin shows on /plugins, /healthz, /readyz and /metrics.
     void expect_reported(FanoutdProcess& fanoutd, const std::string& message, const std::string& reason,
                          std::int64_t lag) {
@@ -119,16 +132,11 @@ TEST(CheckpointRange, ACheckpointBeyondTheLogsEndStopsThatPluginWhileTheOthersCo
     Scenario s;
     s.admin.create_topic(s.topic, 1);
     s.produce(0, 20);
-    FanoutdProcess fanoutd(s.config("      checkpoints: ['0:50']\n"), s.dir / "fanoutd.log");
-    fanoutd.start();
-    const std::string message = "checkpoint out of range: topic=" + s.topic +
-                                " partition=0 checkpoint=50 watermarks low=0 high=20; the checkpoint is beyond the end "
-                                "of the log";
-    ASSERT_TRUE(fanoutd.wait_for_log("[projection] " + message, 60s)) << fanoutd.log();
-    ASSERT_TRUE(fanoutd.wait_for_log("[projection] stopped", 20s)) << fanoutd.log();
-    ASSERT_TRUE(wait_until([&] { return fully_committed(s.admin, s.prefix + ".audit", s.topic, 1); }, 60s))
-        << fanoutd.log();
-    s.expect_reported(fanoutd, message, "checkpoint_out_of_range", 20);
+    FanoutdProcess fanoutd = s.started(s.config("      checkpoints: ['0:50']\n"));
+    ASSERT_NO_FATAL_FAILURE(
+        s.expect_stopped(fanoutd, "checkpoint out of range",
+                         "checkpoint=50 watermarks low=0 high=20; the checkpoint is beyond the end of the log",
+                         "checkpoint_out_of_range", 20, true));
 
     // The others go on; the stopped plugin was handed nothing.
     s.produce(20, 10);
@@ -137,8 +145,7 @@ TEST(CheckpointRange, ACheckpointBeyondTheLogsEndStopsThatPluginWhileTheOthersCo
     EXPECT_EQ(read_deliveries(s.dir / "audit").size(), 30u);
     EXPECT_TRUE(read_deliveries(s.dir / "projection").empty());
     EXPECT_TRUE(fanoutd.running());
-    fanoutd.signal(SIGTERM);
-    EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
+    EXPECT_EQ(fanoutd.stop(20s), 0) << fanoutd.log();
 }
 
 TEST(CheckpointRange, ACheckpointBeforeTheLogsStartStopsThatPlugin) {
@@ -147,20 +154,14 @@ TEST(CheckpointRange, ACheckpointBeforeTheLogsStartStopsThatPlugin) {
     s.admin.create_topic(s.topic, 1);
     s.produce(0, 30);
     ASSERT_EQ(delete_records_before(s.topic, 0, 20), 20);
-    FanoutdProcess fanoutd(s.config("      checkpoints: ['0:5']\n"), s.dir / "fanoutd.log");
-    fanoutd.start();
-    const std::string message = "checkpoint out of range: topic=" + s.topic +
-                                " partition=0 checkpoint=5 watermarks low=20 high=30; the checkpoint is before the "
-                                "start of the log: offsets 5..19 were deleted";
-    ASSERT_TRUE(fanoutd.wait_for_log("[projection] " + message, 60s)) << fanoutd.log();
-    ASSERT_TRUE(fanoutd.wait_for_log("[projection] stopped", 20s)) << fanoutd.log();
-    ASSERT_TRUE(wait_until([&] { return fully_committed(s.admin, s.prefix + ".audit", s.topic, 1); }, 60s))
-        << fanoutd.log();
-    s.expect_reported(fanoutd, message, "checkpoint_out_of_range", 25);
+    FanoutdProcess fanoutd = s.started(s.config("      checkpoints: ['0:5']\n"));
+    ASSERT_NO_FATAL_FAILURE(s.expect_stopped(fanoutd, "checkpoint out of range",
+                                             "checkpoint=5 watermarks low=20 high=30; the checkpoint is before the "
+                                             "start of the log: offsets 5..19 were deleted",
+                                             "checkpoint_out_of_range", 25, true));
     EXPECT_TRUE(read_deliveries(s.dir / "projection").empty());
     EXPECT_EQ(read_deliveries(s.dir / "audit").size(), 10u) << "audit starts at the log's start";
-    fanoutd.signal(SIGTERM);
-    EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
+    EXPECT_EQ(fanoutd.stop(20s), 0) << fanoutd.log();
 }
 
 TEST(CheckpointRange, APositionDeletedWhileHeldForARetryStopsThePluginInsteadOfResetting) {
@@ -194,11 +195,8 @@ TEST(CheckpointRange, APositionDeletedWhileHeldForARetryStopsThePluginInsteadOfR
         metrics(client, s.dir)["fanout_partition_held|partition=0,plugin=projection,reason=retry,topic=" + s.topic], 1);
 
     ASSERT_EQ(delete_records_before(s.topic, 0, 20), 20);
-    const std::string message =
-        "offset out of range: topic=" + s.topic + " partition=0 offset=10 watermarks low=20 high=30";
-    ASSERT_TRUE(fanoutd.wait_for_log("[projection] " + message, 60s)) << fanoutd.log();
-    ASSERT_TRUE(fanoutd.wait_for_log("[projection] stopped", 20s)) << fanoutd.log();
-    s.expect_reported(fanoutd, message, "offset_reset", 20);
+    ASSERT_NO_FATAL_FAILURE(s.expect_stopped(fanoutd, "offset out of range", "offset=10 watermarks low=20 high=30",
+                                             "offset_reset", 20, false));
 
     // After the first call only the held event came again: nothing skipped to.
     const auto deliveries = read_deliveries(s.dir / "projection");
@@ -209,8 +207,7 @@ TEST(CheckpointRange, APositionDeletedWhileHeldForARetryStopsThePluginInsteadOfR
         }
     }
     EXPECT_TRUE(fanoutd.running());
-    fanoutd.signal(SIGTERM);
-    EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
+    EXPECT_EQ(fanoutd.stop(20s), 0) << fanoutd.log();
 }
 
 TEST(CheckpointRange, TheReadModelOverARecreatedTopicStopsInsteadOfDroppingNewEventsAndARebuildRecovers) {
@@ -241,8 +238,7 @@ TEST(CheckpointRange, TheReadModelOverARecreatedTopicStopsInsteadOfDroppingNewEv
         first.start();
         ASSERT_TRUE(wait_until([&] { return fully_committed(s.admin, s.prefix + ".read-model", s.topic, 1); }, 60s))
             << first.log();
-        first.signal(SIGTERM);
-        ASSERT_EQ(first.wait_exit(20s), 0) << first.log();
+        ASSERT_EQ(first.stop(20s), 0) << first.log();
     }
 
     recreate_topic(s.topic, 1);
@@ -263,8 +259,7 @@ TEST(CheckpointRange, TheReadModelOverARecreatedTopicStopsInsteadOfDroppingNewEv
         ASSERT_TRUE(plugins);
         EXPECT_TRUE(has(plugins->body, "\"lastError\":\"" + message)) << plugins->body;
         EXPECT_TRUE(has(plugins->body, "\"position\":30,\"highWatermark\":5,\"lag\":5,\"held\":true")) << plugins->body;
-        second.signal(SIGTERM);
-        EXPECT_EQ(second.wait_exit(20s), 0) << second.log();
+        EXPECT_EQ(second.stop(20s), 0) << second.log();
     }
 
     // The documented recovery: a fresh database (no checkpoints) rebuilds
@@ -276,6 +271,5 @@ TEST(CheckpointRange, TheReadModelOverARecreatedTopicStopsInsteadOfDroppingNewEv
         << third.log();
     EXPECT_FALSE(has(third.log(), "out of range")) << third.log();
     EXPECT_TRUE(has(third.log(), "[read-model] checkpoints loaded: " + s.topic + "[0]@none")) << third.log();
-    third.signal(SIGTERM);
-    EXPECT_EQ(third.wait_exit(20s), 0) << third.log();
+    EXPECT_EQ(third.stop(20s), 0) << third.log();
 }

@@ -13,12 +13,12 @@
 using namespace fanout::test;
 using namespace std::chrono_literals;
 
-TEST(DeadLetters, ARecordTooLargeToDeadLetterWholeIsDeadLetteredTruncatedAndThePartitionMovesOn) {
-    const std::string topic = unique_name("posts"), dlq = unique_name("dlq"), prefix = unique_name("g");
+using DeadLetters = TopicTest;
+
+TEST_F(DeadLetters, ARecordTooLargeToDeadLetterWholeIsDeadLetteredTruncatedAndThePartitionMovesOn) {
     // Both topics take record batches of at most 10,000 bytes.
     create_topic_with_config(topic, 1, {{"max.message.bytes", "10000"}});
     create_topic_with_config(dlq, 1, {{"max.message.bytes", "10000"}});
-    TempDir dir;
     {
         // The limit holds: a record of 10,100 bytes is refused.
         TestProducer probe;
@@ -52,7 +52,6 @@ TEST(DeadLetters, ARecordTooLargeToDeadLetterWholeIsDeadLetteredTruncatedAndTheP
     FanoutdProcess fanoutd(dir.write("fanoutd.yaml", yaml), dir / "fanoutd.log");
     fanoutd.start();
     // The checkpoint moves past the rejected event.
-    KafkaAdmin admin;
     ASSERT_TRUE(wait_until([&] { return fully_committed(admin, prefix + ".rejecter", topic, 1); }, 60s))
         << fanoutd.log();
 
@@ -90,27 +89,15 @@ TEST(DeadLetters, ARecordTooLargeToDeadLetterWholeIsDeadLetteredTruncatedAndTheP
         "[rejecter] dead-lettered (truncated: too large whole) topic=" + topic + " partition=0 offset=2 size=9800", 1s))
         << fanoutd.log();
     EXPECT_FALSE(fanoutd.wait_for_log("dead-letter produce failed", 1ms)) << fanoutd.log();
-    fanoutd.signal(SIGTERM);
-    EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
+    EXPECT_EQ(fanoutd.stop(20s), 0) << fanoutd.log();
 }
 
-TEST(DeadLetters, ADeadLetterTopicRefusingEvenATruncatedCopyStopsThePluginAtTheEvent) {
+TEST_F(DeadLetters, ADeadLetterTopicRefusingEvenATruncatedCopyStopsThePluginAtTheEvent) {
     // A limit below what any dead letter needs is a configuration error:
     // retrying cannot help and moving on would lose the event.
-    const std::string topic = unique_name("posts"), dlq = unique_name("dlq"), prefix = unique_name("g");
-    KafkaAdmin admin;
     admin.create_topic(topic, 1);
     create_topic_with_config(dlq, 1, {{"max.message.bytes", "200"}});
-    TempDir dir;
-    {
-        TestProducer producer;
-        EventGenerator gen(10);
-        for (int i = 0; i < 5; ++i) {
-            auto e = gen.next();
-            producer.produce(topic, i == 2 ? "k-poison" : "k-" + std::to_string(i), e.value, e.headers, 0);
-        }
-        producer.flush();
-    }
+    produce_keyed(topic, 5, 2, "k-poison");
     const std::string yaml =
         make_config(prefix, dlq, topic,
                     {{"rejecter", "libfanout_test_scripted.so",
@@ -126,6 +113,5 @@ TEST(DeadLetters, ADeadLetterTopicRefusingEvenATruncatedCopyStopsThePluginAtTheE
         [&] { return admin.committed(prefix + ".rejecter", topic, 1) == std::vector<std::int64_t>{2}; }, 10s))
         << "held at the event, nothing skipped: " << fanoutd.log();
     EXPECT_TRUE(fanoutd.running());
-    fanoutd.signal(SIGTERM);
-    EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
+    EXPECT_EQ(fanoutd.stop(20s), 0) << fanoutd.log();
 }

@@ -6,23 +6,32 @@
 
 #include "harness.hpp"
 
-using namespace fanout::test;
+// Names one by one: fanout::test::Delivery (a scripted plugin's record) is
+// not this suite's fixture.
+using fanout::test::all_coordinates;
+using fanout::test::audit_coordinates;
+using fanout::test::Coordinate;
+using fanout::test::FanoutdProcess;
+using fanout::test::fully_committed;
+using fanout::test::make_config;
+using fanout::test::produce_events;
+using fanout::test::read_deliveries;
+using fanout::test::read_lines;
+using fanout::test::TopicTest;
+using fanout::test::wait_until;
 using namespace std::chrono_literals;
 
-TEST(Delivery, TwoPluginsOnOneTopicEachReceiveEveryEvent) {
-    const std::string topic = unique_name("posts"), prefix = unique_name("g");
+using Delivery = TopicTest;
+
+TEST_F(Delivery, TwoPluginsOnOneTopicEachReceiveEveryEvent) {
     constexpr int k_partitions = 4;
     constexpr std::size_t k_events = 2000;
-    KafkaAdmin admin;
     admin.create_topic(topic, k_partitions);
     produce_events(topic, k_events);
 
-    TempDir dir;
-    const auto config = dir.write(
-        "fanoutd.yaml",
-        make_config(prefix, unique_name("dlq"), topic,
-                    {{"audit-a", "libfanout_example.so", "      path: " + (dir / "a.jsonl").string() + "\n"},
-                     {"audit-b", "libfanout_example.so", "      path: " + (dir / "b.jsonl").string() + "\n"}}));
+    const auto config =
+        write_config({{"audit-a", "libfanout_example.so", "      path: " + (dir / "a.jsonl").string() + "\n"},
+                      {"audit-b", "libfanout_example.so", "      path: " + (dir / "b.jsonl").string() + "\n"}});
     FanoutdProcess fanoutd(config, dir / "fanoutd.log");
     fanoutd.start();
 
@@ -39,21 +48,15 @@ TEST(Delivery, TwoPluginsOnOneTopicEachReceiveEveryEvent) {
         const std::set<Coordinate> distinct(seen.begin(), seen.end());
         EXPECT_EQ(distinct, expected) << file;
     }
-    fanoutd.signal(SIGTERM);
-    EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
+    EXPECT_EQ(fanoutd.stop(20s), 0) << fanoutd.log();
 }
 
-TEST(Delivery, AuditLineCarriesTheEvent) {
-    const std::string topic = unique_name("posts"), prefix = unique_name("g");
-    KafkaAdmin admin;
+TEST_F(Delivery, AuditLineCarriesTheEvent) {
     admin.create_topic(topic, 1);
     const auto events = produce_events(topic, 3);
 
-    TempDir dir;
-    const auto config = dir.write("fanoutd.yaml",
-                                  make_config(prefix, unique_name("dlq"), topic,
-                                              {{"audit", "libfanout_example.so",
-                                                "      path: " + (dir / "audit.jsonl").string() + "\n"}}));
+    const auto config =
+        write_config({{"audit", "libfanout_example.so", "      path: " + (dir / "audit.jsonl").string() + "\n"}});
     FanoutdProcess fanoutd(config, dir / "fanoutd.log");
     fanoutd.start();
     ASSERT_TRUE(wait_until([&] { return read_lines(dir / "audit.jsonl").size() >= 3; }, 60s)) << fanoutd.log();
@@ -62,57 +65,45 @@ TEST(Delivery, AuditLineCarriesTheEvent) {
     EXPECT_NE(lines[0].find("\"key\":\"" + events[0].key + "\""), std::string::npos) << lines[0];
     EXPECT_NE(lines[0].find("\"type\":\"PostCreatedEvent\""), std::string::npos) << lines[0];
     EXPECT_NE(lines[0].find(events[0].event_id), std::string::npos) << "payload kept: " << lines[0];
-    fanoutd.signal(SIGTERM);
-    EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
+    EXPECT_EQ(fanoutd.stop(20s), 0) << fanoutd.log();
 }
 
-TEST(Delivery, EventTypeFilterSkipsOtherTypesButAdvancesOffsets) {
-    const std::string topic = unique_name("posts"), prefix = unique_name("g");
-    KafkaAdmin admin;
+TEST_F(Delivery, EventTypeFilterSkipsOtherTypesButAdvancesOffsets) {
     admin.create_topic(topic, 2);
     const auto events = produce_events(topic, 500);
     std::size_t created = 0;
     for (const auto& e : events) created += e.type == "PostCreatedEvent";
 
-    TempDir dir;
-    const auto config = dir.write("fanoutd.yaml",
-                                  make_config(prefix, unique_name("dlq"), topic,
-                                              {{"created", "libfanout_example.so",
-                                                "      path: " + (dir / "audit.jsonl").string() + "\n",
-                                                "    event_types: [PostCreatedEvent]\n"}}));
+    const auto config =
+        write_config({{"created", "libfanout_example.so", "      path: " + (dir / "audit.jsonl").string() + "\n",
+                       "    event_types: [PostCreatedEvent]\n"}});
     FanoutdProcess fanoutd(config, dir / "fanoutd.log");
     fanoutd.start();
     ASSERT_TRUE(wait_until([&] { return fully_committed(admin, prefix + ".created", topic, 2); }, 60s)) << fanoutd.log();
     const auto lines = read_lines(dir / "audit.jsonl");
     EXPECT_EQ(lines.size(), created);
     for (const auto& l : lines) EXPECT_NE(l.find("\"type\":\"PostCreatedEvent\""), std::string::npos) << l;
-    fanoutd.signal(SIGTERM);
-    EXPECT_EQ(fanoutd.wait_exit(20s), 0);
+    EXPECT_EQ(fanoutd.stop(20s), 0);
 }
 
-TEST(Delivery, SigtermDrainsExitsZeroAndRestartResumesWithoutGapOrReplay) {
-    const std::string topic = unique_name("posts"), prefix = unique_name("g");
+TEST_F(Delivery, SigtermDrainsExitsZeroAndRestartResumesWithoutGapOrReplay) {
     constexpr int k_partitions = 3;
-    KafkaAdmin admin;
     admin.create_topic(topic, k_partitions);
     produce_events(topic, 3000);
 
-    TempDir dir;
     // A slow plugin, so SIGTERM lands mid-stream with a batch in flight.
     const auto config = dir.write(
-        "fanoutd.yaml",
-        make_config(prefix, unique_name("dlq"), topic,
-                    {{"slow", "libfanout_test_scripted.so",
-                      "      record_path: " + (dir / "record").string() + "\n      sleep_ms: 100\n",
-                      "    batch: { max_events: 50, linger_ms: 10 }\n"}},
-                    /*drain_timeout_ms=*/5000));
+        "fanoutd.yaml", make_config(prefix, dlq, topic,
+                                    {{"slow", "libfanout_test_scripted.so",
+                                      "      record_path: " + (dir / "record").string() + "\n      sleep_ms: 100\n",
+                                      "    batch: { max_events: 50, linger_ms: 10 }\n"}},
+                                    /*drain_timeout_ms=*/5000));
     FanoutdProcess fanoutd(config, dir / "fanoutd.log");
     fanoutd.start();
     ASSERT_TRUE(wait_until([&] { return read_deliveries(dir / "record").size() >= 300; }, 60s)) << fanoutd.log();
 
     const auto before = std::chrono::steady_clock::now();
-    fanoutd.signal(SIGTERM);
-    EXPECT_EQ(fanoutd.wait_exit(10s), 0) << fanoutd.log();
+    EXPECT_EQ(fanoutd.stop(10s), 0) << fanoutd.log();
     EXPECT_LT(std::chrono::steady_clock::now() - before, 5s) << "exits within the drain timeout";
     const std::size_t handled_first_run = read_deliveries(dir / "record").size();
     ASSERT_LT(handled_first_run, 3000u) << "the stop must land mid-stream";
@@ -126,8 +117,7 @@ TEST(Delivery, SigtermDrainsExitsZeroAndRestartResumesWithoutGapOrReplay) {
     again.start();
     ASSERT_TRUE(wait_until([&] { return fully_committed(admin, prefix + ".slow", topic, k_partitions); }, 120s))
         << again.log();
-    again.signal(SIGTERM);
-    EXPECT_EQ(again.wait_exit(10s), 0);
+    EXPECT_EQ(again.stop(10s), 0);
 
     std::multiset<Coordinate> seen;
     for (const auto& d : read_deliveries(dir / "record")) seen.emplace(d.partition, d.offset);

@@ -12,19 +12,16 @@
 using namespace fanout::test;
 using namespace std::chrono_literals;
 
-TEST(Groups, KillNineMidStreamThenRestartHasEveryEventAtLeastOnce) {
-    const std::string topic = unique_name("posts"), prefix = unique_name("g");
+using Groups = TopicTest;
+
+TEST_F(Groups, KillNineMidStreamThenRestartHasEveryEventAtLeastOnce) {
     constexpr int k_partitions = 4;
     constexpr std::size_t k_events = 20000;
-    KafkaAdmin admin;
     admin.create_topic(topic, k_partitions);
 
-    TempDir dir;
     const auto audit = dir / "audit.jsonl";
-    const auto config = dir.write(
-        "fanoutd.yaml", make_config(prefix, unique_name("dlq"), topic,
-                                    {{"audit", "libfanout_example.so", "      path: " + audit.string() + "\n",
-                                      "    batch: { max_events: 200, linger_ms: 5 }\n"}}));
+    const auto config = write_config({{"audit", "libfanout_example.so", "      path: " + audit.string() + "\n",
+                                       "    batch: { max_events: 200, linger_ms: 5 }\n"}});
     FanoutdProcess fanoutd(config, dir / "fanoutd.log");
     fanoutd.start();
 
@@ -44,8 +41,7 @@ TEST(Groups, KillNineMidStreamThenRestartHasEveryEventAtLeastOnce) {
     producer.join();
     ASSERT_TRUE(wait_until([&] { return fully_committed(admin, prefix + ".audit", topic, k_partitions); }, 120s))
         << restarted.log();
-    restarted.signal(SIGTERM);
-    EXPECT_EQ(restarted.wait_exit(20s), 0);
+    EXPECT_EQ(restarted.stop(20s), 0);
 
     const auto seen = audit_coordinates(audit);
     const auto expected = all_coordinates(admin.end_offsets(topic, k_partitions));
@@ -56,15 +52,12 @@ TEST(Groups, KillNineMidStreamThenRestartHasEveryEventAtLeastOnce) {
     EXPECT_LT(seen.size() - expected.size(), 10000u);
 }
 
-TEST(Groups, TwoProcessesSplitPartitionsAndTheSurvivorTakesOver) {
-    const std::string topic = unique_name("posts"), prefix = unique_name("g");
+TEST_F(Groups, TwoProcessesSplitPartitionsAndTheSurvivorTakesOver) {
     constexpr int k_partitions = 6;
-    KafkaAdmin admin;
     admin.create_topic(topic, k_partitions);
-    TempDir dir;
     auto config_for = [&](const std::string& who) {
         return dir.write("fanoutd-" + who + ".yaml",
-                         make_config(prefix, unique_name("dlq"), topic,
+                         make_config(prefix, dlq, topic,
                                      {{"shared", "libfanout_test_scripted.so",
                                        "      record_path: " + (dir / ("record-" + who)).string() + "\n"}}));
     };
@@ -98,6 +91,5 @@ TEST(Groups, TwoProcessesSplitPartitionsAndTheSurvivorTakesOver) {
         for (const auto& d : read_deliveries(dir / file)) seen.emplace(d.partition, d.offset);
     }
     EXPECT_EQ(seen, all_coordinates(admin.end_offsets(topic, k_partitions))) << "no event lost";
-    a.signal(SIGTERM);
-    EXPECT_EQ(a.wait_exit(20s), 0) << a.log();
+    EXPECT_EQ(a.stop(20s), 0) << a.log();
 }

@@ -7,12 +7,33 @@
 #include <tuple>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "events.hpp"
 #include "fanoutd_config.hpp"
 #include "kafka_test.hpp"
 #include "process.hpp"
 
 namespace fanout::test {
+
+/// A test on a topic of its own: names no other test uses, an admin client
+/// and a directory. The test creates the topic (partition counts differ).
+struct TopicTest : ::testing::Test {
+    std::string topic = unique_name("posts");
+    std::string prefix = unique_name("g");
+    std::string dlq = unique_name("dlq");
+    KafkaAdmin admin;
+    TempDir dir;
+
+    /// make_config(prefix, dlq, topic, plugins) as dir/fanoutd.yaml.
+    std::filesystem::path write_config(const std::vector<PluginSpec>& plugins) const {
+        return dir.write("fanoutd.yaml", make_config(prefix, dlq, topic, plugins));
+    }
+};
+
+/// `count` plain events on partition 0 with keys k-0..k-(count-1), except
+/// index `special` which gets `special_key`.
+void produce_keyed(const std::string& topic, int count, int special, const std::string& special_key);
 
 /// Produce `count` generated events to `topic`; returns them in order.
 /// `flush_every` > 0 flushes after each that many events: small record batches.
@@ -34,6 +55,8 @@ struct Delivery {
     std::int64_t batch = 0;  ///< the handle() call it came in (scripted plugin), 1-based
 };
 std::vector<Delivery> read_deliveries(const std::filesystem::path& file);
+/// Offsets of the deliveries with outcome "done".
+std::set<std::int64_t> done_offsets(const std::vector<Delivery>& deliveries);
 
 /// Every offset below the end offset of each partition, as a set.
 std::set<Coordinate> all_coordinates(const std::vector<std::int64_t>& end_offsets);
@@ -53,6 +76,12 @@ std::int64_t delete_records_before(const std::string& topic, std::int32_t partit
 
 /// Low and high watermark of one partition, asked of its leader.
 std::pair<std::int64_t, std::int64_t> watermarks(const std::string& topic, std::int32_t partition);
+
+/// The port of fanoutd's admin server from its log, or -1 before it listens.
+int admin_port(const FanoutdProcess& fanoutd);
+
+/// Whether `s` contains `what`.
+bool has(const std::string& s, const std::string& what);
 
 /// True when every committed offset equals the end offset.
 bool fully_committed(KafkaAdmin& admin, const std::string& group, const std::string& topic, int partitions);

@@ -17,6 +17,11 @@
 
 using namespace fanout::test;
 using namespace std::chrono_literals;
+
+using Admin = TopicTest;
+using Prefetch = TopicTest;
+using Reload = TopicTest;
+using Systemd = TopicTest;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -59,15 +64,6 @@ private:
     int fd_;
 };
 
-bool has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
-
-int admin_port(const FanoutdProcess& p) {
-    std::smatch m;
-    const std::string log = p.log();
-    static const std::regex re("admin listening on 127\\.0\\.0\\.1:([0-9]+)");
-    return std::regex_search(log, m, re) ? std::stoi(m[1]) : -1;
-}
-
 std::string python() {
     const char* p = std::getenv("FANOUT_TEST_PYTHON");
     if (p == nullptr || *p == '\0') {
@@ -79,15 +75,11 @@ std::string python() {
 
 }  // namespace
 
-TEST(Systemd, NotifiesReadyWatchdogAndStopping) {
-    const std::string topic = unique_name("posts"), prefix = unique_name("g");
-    KafkaAdmin admin;
+TEST_F(Systemd, NotifiesReadyWatchdogAndStopping) {
     admin.create_topic(topic, 2);
-    TempDir dir;
     NotifyListener notify(dir / "notify.sock");
-    const auto config = dir.write("fanoutd.yaml", make_config(prefix, unique_name("dlq"), topic,
-                                                              {{"audit", "libfanout_example.so",
-                                                                "      path: " + (dir / "a.jsonl").string() + "\n"}}));
+    const auto config =
+        write_config({{"audit", "libfanout_example.so", "      path: " + (dir / "a.jsonl").string() + "\n"}});
     FanoutdProcess fanoutd(config, dir / "fanoutd.log");
     fanoutd.set_env("NOTIFY_SOCKET", (dir / "notify.sock").string());
     fanoutd.set_env("WATCHDOG_USEC", "1000000");
@@ -109,17 +101,12 @@ TEST(Systemd, NotifiesReadyWatchdogAndStopping) {
     EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
 }
 
-TEST(Systemd, WatchdogStopsWhileAPluginIsWedged) {
-    const std::string topic = unique_name("posts"), prefix = unique_name("g");
-    KafkaAdmin admin;
+TEST_F(Systemd, WatchdogStopsWhileAPluginIsWedged) {
     admin.create_topic(topic, 1);
-    TempDir dir;
     NotifyListener notify(dir / "notify.sock");
-    const auto config = dir.write("fanoutd.yaml",
-                                  make_config(prefix, unique_name("dlq"), topic,
-                                              {{"wedged", "libfanout_test_scripted.so",
-                                                "      record_path: " + (dir / "record").string() +
-                                                    "\n      sleep_ms: 5000\n"}}));
+    const auto config =
+        write_config({{"wedged", "libfanout_test_scripted.so",
+                       "      record_path: " + (dir / "record").string() + "\n      sleep_ms: 5000\n"}});
     FanoutdProcess fanoutd(config, dir / "fanoutd.log");
     fanoutd.set_env("NOTIFY_SOCKET", (dir / "notify.sock").string());
     fanoutd.set_env("WATCHDOG_USEC", "1000000");
@@ -145,24 +132,13 @@ TEST(Systemd, WatchdogStopsWhileAPluginIsWedged) {
     fanoutd.signal(SIGKILL);
 }
 
-TEST(Admin, MetricsParseWithPrometheusParserAndMatchKnownCounts) {
-    const std::string topic = unique_name("posts"), prefix = unique_name("g");
-    KafkaAdmin admin;
+TEST_F(Admin, MetricsParseWithPrometheusParserAndMatchKnownCounts) {
     admin.create_topic(topic, 1);
-    TempDir dir;
-    {
-        TestProducer producer;
-        EventGenerator gen(10);
-        for (int i = 0; i < 200; ++i) {
-            auto e = gen.next();
-            producer.produce(topic, i == 50 ? "k-poison" : "k-" + std::to_string(i), e.value, e.headers, 0);
-        }
-        producer.flush();
-    }
-    std::string yaml = make_config(prefix, unique_name("dlq"), topic,
-                                   {{"scripted", "libfanout_test_scripted.so",
-                                     "      record_path: " + (dir / "record").string() +
-                                         "\n      reject_keys: [k-poison]\n"}});
+    produce_keyed(topic, 200, 50, "k-poison");
+    std::string yaml =
+        make_config(prefix, dlq, topic,
+                    {{"scripted", "libfanout_test_scripted.so",
+                      "      record_path: " + (dir / "record").string() + "\n      reject_keys: [k-poison]\n"}});
     yaml.replace(yaml.find("plugins:"), 8, "admin:\n  listen: 127.0.0.1:0\nplugins:");
     FanoutdProcess fanoutd(dir.write("fanoutd.yaml", yaml), dir / "fanoutd.log");
     fanoutd.start();
@@ -215,8 +191,7 @@ TEST(Admin, MetricsParseWithPrometheusParserAndMatchKnownCounts) {
     EXPECT_EQ(samples["fanout_plugin_counter_total|name=deliveries,plugin=scripted"], 200);
     EXPECT_GT(samples["process_resident_memory_bytes|"], 1e6);
     EXPECT_GT(samples["process_cpu_seconds_total|"], 0);
-    fanoutd.signal(SIGTERM);
-    EXPECT_EQ(fanoutd.wait_exit(20s), 0);
+    EXPECT_EQ(fanoutd.stop(20s), 0);
 }
 
 // librdkafka 2.0 stops fetching once a consumer's local queue is over its
@@ -226,18 +201,15 @@ TEST(Admin, MetricsParseWithPrometheusParserAndMatchKnownCounts) {
 // fetches of at most 8 KB per partition, the 6,000 events here (in 60 small
 // record batches) take about 60 fetch rounds: at one round per second that is
 // over the 25 s allowed; woken, a few seconds.
-TEST(Prefetch, ASmallFullQueueIsRefilledWithoutWaitingForTheBrokerThread) {
-    const std::string topic = unique_name("posts"), prefix = unique_name("g");
+TEST_F(Prefetch, ASmallFullQueueIsRefilledWithoutWaitingForTheBrokerThread) {
     constexpr int k_partitions = 2;
     constexpr std::size_t k_events = 6000;
-    KafkaAdmin admin;
     admin.create_topic(topic, k_partitions);
     produce_events(topic, k_events, 100, 100);  // 60 small record batches, each its own fetch
-    TempDir dir;
-    std::string yaml = make_config(prefix, unique_name("dlq"), topic,
-                                   {{"audit", "libfanout_example.so",
-                                     "      path: " + (dir / "a.jsonl").string() + "\n",
-                                     "    batch: { max_events: 200, linger_ms: 5 }\n"}});
+    std::string yaml =
+        make_config(prefix, dlq, topic,
+                    {{"audit", "libfanout_example.so", "      path: " + (dir / "a.jsonl").string() + "\n",
+                      "    batch: { max_events: 200, linger_ms: 5 }\n"}});
     yaml.replace(yaml.find("  properties:\n"), 14,
                  "  properties:\n    queued.max.messages.kbytes: \"8\"\n    max.partition.fetch.bytes: \"8192\"\n");
     yaml.replace(yaml.find("plugins:"), 8, "admin:\n  listen: 127.0.0.1:0\nplugins:");
@@ -264,20 +236,16 @@ TEST(Prefetch, ASmallFullQueueIsRefilledWithoutWaitingForTheBrokerThread) {
     ASSERT_TRUE(std::regex_search(body, m, std::regex("fanout_fetch_wakeups_total\\{plugin=\"audit\"\\} ([0-9]+)")))
         << body;
     EXPECT_GT(std::stoll(m[1]), 0) << body;
-    fanoutd.signal(SIGTERM);
-    EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
+    EXPECT_EQ(fanoutd.stop(20s), 0) << fanoutd.log();
 }
 
-TEST(Reload, SighupAddsAndRemovesPluginsWithoutTouchingTheOthers) {
-    const std::string topic = unique_name("posts"), prefix = unique_name("g"), dlq = unique_name("dlq");
+TEST_F(Reload, SighupAddsAndRemovesPluginsWithoutTouchingTheOthers) {
     constexpr int k_partitions = 3;
-    KafkaAdmin admin;
     admin.create_topic(topic, k_partitions);
-    TempDir dir;
     const PluginSpec keep{"keep", "libfanout_example.so", "      path: " + (dir / "keep.jsonl").string() + "\n"};
     const PluginSpec leave{"leave", "libfanout_example.so", "      path: " + (dir / "leave.jsonl").string() + "\n"};
     const PluginSpec added{"added", "libfanout_example.so", "      path: " + (dir / "added.jsonl").string() + "\n"};
-    const auto config = dir.write("fanoutd.yaml", make_config(prefix, dlq, topic, {keep, leave}));
+    const auto config = write_config({keep, leave});
     FanoutdProcess fanoutd(config, dir / "fanoutd.log");
     fanoutd.start();
     ASSERT_TRUE(fanoutd.wait_for_log("ready: every plugin joined", 30s)) << fanoutd.log();
@@ -302,7 +270,7 @@ TEST(Reload, SighupAddsAndRemovesPluginsWithoutTouchingTheOthers) {
     fanoutd.signal(SIGHUP);
     ASSERT_TRUE(fanoutd.wait_for_log("reload rejected", 10s)) << fanoutd.log();
 
-    dir.write("fanoutd.yaml", make_config(prefix, dlq, topic, {keep, added}));
+    write_config({keep, added});
     fanoutd.signal(SIGHUP);
     const bool applied =
         fanoutd.wait_for_log("reload applied: kept 1 (0 reloading from disk), stopped 1, started 1", 30s);
@@ -324,6 +292,5 @@ TEST(Reload, SighupAddsAndRemovesPluginsWithoutTouchingTheOthers) {
     EXPECT_FALSE(has(log, "[keep] stopped")) << log;
     EXPECT_TRUE(has(log, "[leave] stopped")) << log;
     EXPECT_LT(read_lines(dir / "leave.jsonl").size(), expected.size()) << "the removed plugin stopped mid-stream";
-    fanoutd.signal(SIGTERM);
-    EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
+    EXPECT_EQ(fanoutd.stop(20s), 0) << fanoutd.log();
 }

@@ -14,6 +14,8 @@
 
 using namespace fanout::test;
 using namespace std::chrono_literals;
+
+using Reload = TopicTest;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -30,12 +32,9 @@ std::string tail(const std::string& text, std::size_t bytes = 6000) {
 
 }  // namespace
 
-TEST(Reload, RestartingAPluginAtRandomMomentsUnderLoadNeverAbortsTheDaemon) {
-    const std::string topic = unique_name("posts"), prefix = unique_name("g"), dlq = unique_name("dlq");
+TEST_F(Reload, RestartingAPluginAtRandomMomentsUnderLoadNeverAbortsTheDaemon) {
     constexpr int k_partitions = 6;
-    KafkaAdmin admin;
     admin.create_topic(topic, k_partitions);
-    TempDir dir;
 
     // Two processes share both groups, as two hosts of one deployment do: a
     // restart in one rebalances the other, so closes also land mid-rebalance.

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include "http_request.hpp"
+
 namespace fanout::test {
 
 rapidjson::Document ApiResponse::json() const {
@@ -40,21 +42,10 @@ ApiResponse ApiClient::request(const std::string& method, const std::string& tar
     client.set_url_encode(false);
     client.set_connection_timeout(std::chrono::seconds(5));
     client.set_read_timeout(std::chrono::seconds(30));
-    httplib::Request req;
-    req.method = method;
-    req.path = target;
-    if (method == "POST" || method == "PUT" || method == "PATCH") {
-        req.body = "{}";
-        req.set_header("Content-Type", "application/json");
-    }
-    const auto result = client.send(req);
-    ApiResponse out;
-    if (!result) return out;
-    out.status = result->status;
-    out.body = result->body;
-    out.content_type = result->get_header_value("Content-Type");
-    out.allow = result->get_header_value("Allow");
-    return out;
+    const bool with_body = method == "POST" || method == "PUT" || method == "PATCH";
+    const HttpReply r = send_request(client, method, target, with_body ? "{}" : "", {},
+                                     with_body ? "application/json" : "", {"Content-Type", "Allow"});
+    return ApiResponse{r.status, r.body, r.headers[0], r.headers[1]};
 }
 
 std::string url_encode(const std::string& text) {

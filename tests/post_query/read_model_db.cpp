@@ -1,29 +1,14 @@
 #include "read_model_db.hpp"
 
-#include <unistd.h>
-
-#include <atomic>
 #include <cstdio>
-#include <cstdlib>
 #include <random>
 #include <stdexcept>
 
-#include <gtest/gtest.h>
-
 #include "schema.hpp"
+#include "test_env.hpp"
 
 namespace fanout::test {
 namespace {
-
-std::string pg_server() {
-    const char* env = std::getenv("FANOUT_TEST_PG");
-    if (env == nullptr || *env == '\0') {
-        ADD_FAILURE() << "FANOUT_TEST_PG is not set: run tools/test.sh, or start a server with "
-                         "tools/postgres-dev.sh start and export FANOUT_TEST_PG=\"$(tools/postgres-dev.sh conn)\"";
-        throw std::runtime_error("FANOUT_TEST_PG unset");
-    }
-    return env;
-}
 
 bool is_url(const std::string& c) { return c.rfind("postgresql://", 0) == 0 || c.rfind("postgres://", 0) == 0; }
 
@@ -35,12 +20,6 @@ std::string with_schema(const std::string& server, const std::string& schema) {
     return server + " options='-csearch_path=" + schema + "'";
 }
 
-std::string unique_schema() {
-    static std::atomic<int> counter{0};
-    std::random_device rd;
-    return "pq_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" + std::to_string(rd() % 100000);
-}
-
 }  // namespace
 
 std::string backend_name(TestBackend backend) { return backend == TestBackend::sqlite ? "Sqlite" : "Postgres"; }
@@ -49,8 +28,8 @@ ReadModelDb::ReadModelDb(TestBackend backend, const std::filesystem::path& dir) 
     if (backend == TestBackend::sqlite) {
         connection_ = "sqlite:" + (dir / "read-model.db").string();
     } else {
-        admin_connection_ = pg_server();
-        pg_schema_ = unique_schema();
+        admin_connection_ = postgres_server();
+        pg_schema_ = unique_name("pq", '_');
         soci::session admin;
         read_model::open_session(admin, admin_connection_);
         admin << "CREATE SCHEMA " + pg_schema_;

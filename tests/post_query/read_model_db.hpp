@@ -9,9 +9,11 @@
 
 #include <soci/soci.h>
 
+#include "test_env.hpp"
+
 namespace fanout::test {
 
-enum class TestBackend { sqlite, postgresql };
+using TestBackend = DbBackend;
 
 std::string backend_name(TestBackend backend);
 

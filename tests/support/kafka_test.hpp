@@ -1,21 +1,18 @@
 #pragma once
 // Helpers for tests against the real Kafka broker started by tools/test.sh.
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
-#include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "fanout/harness/kafka_admin.hpp"
+#include "test_env.hpp"
+
 namespace fanout::test {
-
-/// Bootstrap servers from FANOUT_TEST_BROKERS. Fails the current test
-/// (never skips) when unset: start one with `tools/kafka-dev.sh start`.
-std::string brokers();
-
-/// A name unique to this process and call, for topics and group prefixes.
-std::string unique_name(const std::string& prefix);
 
 /// Poll `condition` every 50 ms until it holds or `timeout` passes.
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
@@ -31,23 +28,14 @@ struct Record {
     std::string header(const std::string& name) const;
 };
 
-/// Topic administration and offset inspection.
-class KafkaAdmin {
+/// Topic administration and offset inspection on the test broker. An
+/// existing topic is no error: tests share the broker.
+class KafkaAdmin : public harness::KafkaAdmin {
 public:
-    KafkaAdmin();
-    ~KafkaAdmin();
-    KafkaAdmin(const KafkaAdmin&) = delete;
-    KafkaAdmin& operator=(const KafkaAdmin&) = delete;
-
-    void create_topic(const std::string& topic, int partitions);
-    /// High watermark per partition.
-    std::vector<std::int64_t> end_offsets(const std::string& topic, int partitions);
-    /// Committed offset per partition for `group` (-1 where none).
-    std::vector<std::int64_t> committed(const std::string& group, const std::string& topic, int partitions);
-
-private:
-    struct Impl;
-    Impl* impl_;
+    KafkaAdmin() : harness::KafkaAdmin(test::brokers()) {}
+    void create_topic(const std::string& topic, int partitions) {
+        harness::KafkaAdmin::create_topic(topic, partitions, harness::IfTopicExists::accept);
+    }
 };
 
 /// Synchronous-enough producer: produce() queues, flush() waits for all.
@@ -55,8 +43,6 @@ class TestProducer {
 public:
     TestProducer();
     ~TestProducer();
-    TestProducer(const TestProducer&) = delete;
-    TestProducer& operator=(const TestProducer&) = delete;
 
     void produce(const std::string& topic, const std::string& key, const std::string& value,
                  const std::vector<std::pair<std::string, std::string>>& headers = {}, int partition = -1);
@@ -64,8 +50,8 @@ public:
     void flush();
 
 private:
-    struct Impl;
-    Impl* impl_;
+    std::unique_ptr<std::atomic<int>> failures_;  ///< where the delivery callback counts
+    harness::KafkaClient producer_;
 };
 
 /// Read every record of `topic` from the beginning until `count` were read

@@ -9,6 +9,8 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include "http_request.hpp"
+
 namespace fanout::test {
 
 std::string Reply::field(const char* name) const {
@@ -36,27 +38,9 @@ CommandClient::~CommandClient() = default;
 
 Reply CommandClient::send(const std::string& method, const std::string& path, const std::string& body,
                           const std::vector<std::pair<std::string, std::string>>& headers) {
-    httplib::Headers h(headers.begin(), headers.end());
-    httplib::Result r(nullptr, httplib::Error::Unknown);
-    const char* type = "application/json";
-    if (method == "POST") {
-        r = http_->Post(path.c_str(), h, body, type);
-    } else if (method == "PUT") {
-        r = http_->Put(path.c_str(), h, body, type);
-    } else if (method == "DELETE") {
-        r = http_->Delete(path.c_str(), h, body, type);
-    } else if (method == "GET") {
-        r = http_->Get(path.c_str(), h);
-    } else if (method == "PATCH") {
-        r = http_->Patch(path.c_str(), h, body, type);
-    }
-    Reply reply;
-    if (!r) return reply;
-    reply.status = r->status;
-    reply.body = r->body;
-    reply.etag = r->get_header_value("ETag");
-    reply.location = r->get_header_value("Location");
-    return reply;
+    const HttpReply r = send_request(*http_, method, path, body, headers, method == "GET" ? "" : "application/json",
+                                     {"ETag", "Location"});
+    return Reply{r.status < 0 ? 0 : r.status, r.body, r.headers[0], r.headers[1]};
 }
 
 std::string CommandClient::new_post(const std::string& author, const std::string& message) {

@@ -209,53 +209,39 @@ CommandRequest CommandGenerator::next(const std::map<std::string, AcceptedPost>&
         }
         return {random_uuid(rng), std::string()};
     };
-    switch (r.kind) {
-        case Kind::new_post:
-            r.method = "POST";
-            r.path = "/api/v1/newPost";
-            add("author", strings_.next(false));
-            add("message", strings_.next(true));
-            break;
-        case Kind::edit_message:
-            r.method = "PUT";
-            r.path = "/api/v1/editMessage/" + r.post_id;
-            add("message", strings_.next(true));
-            add("username", name_or(author));
-            break;
-        case Kind::like:
-            r.method = "PUT";
-            r.path = "/api/v1/likePost/" + r.post_id;
-            break;
-        case Kind::add_comment:
-            r.method = "PUT";
-            r.path = "/api/v1/addComment/" + r.post_id;
-            add("comment", strings_.next(true));
-            add("username", strings_.next(false));
-            break;
-        case Kind::edit_comment: {
-            r.method = "PUT";
-            r.path = "/api/v1/editComment/" + r.post_id;
-            const auto [id, username] = comment_target();
-            r.comment_id = id;
-            add("commentId", {"\"" + id + "\"", id});
-            add("comment", strings_.next(true));
-            add("username", name_or(username));
-            break;
+    // The endpoint is named like the command; every target but newPost's is a post.
+    const bool deletes = r.kind == Kind::remove_comment || r.kind == Kind::delete_post;
+    r.method = r.kind == Kind::new_post ? "POST" : deletes ? "DELETE" : "PUT";
+    r.path = std::string("/api/v1/") + to_string(r.kind) + (r.kind == Kind::new_post ? "" : "/" + r.post_id);
+    std::string comment_author;
+    if (r.kind == Kind::edit_comment || r.kind == Kind::remove_comment) {
+        const auto [id, username] = comment_target();
+        r.comment_id = id;
+        comment_author = username;
+        add("commentId", {"\"" + id + "\"", id});
+    }
+    // The body's fields per command, in the order they are generated.
+    enum class Source { name, text, post_author, comment_author };
+    struct Field {
+        const char* name;
+        Source source;
+    };
+    static const std::map<Kind, std::vector<Field>> k_fields = {
+        {Kind::new_post, {{"author", Source::name}, {"message", Source::text}}},
+        {Kind::edit_message, {{"message", Source::text}, {"username", Source::post_author}}},
+        {Kind::like, {}},
+        {Kind::add_comment, {{"comment", Source::text}, {"username", Source::name}}},
+        {Kind::edit_comment, {{"comment", Source::text}, {"username", Source::comment_author}}},
+        {Kind::remove_comment, {{"username", Source::comment_author}}},
+        {Kind::delete_post, {{"username", Source::post_author}}},
+    };
+    for (const Field& f : k_fields.at(r.kind)) {
+        switch (f.source) {
+            case Source::name: add(f.name, strings_.next(false)); break;
+            case Source::text: add(f.name, strings_.next(true)); break;
+            case Source::post_author: add(f.name, name_or(author)); break;
+            case Source::comment_author: add(f.name, name_or(comment_author)); break;
         }
-        case Kind::remove_comment: {
-            r.method = "DELETE";
-            r.path = "/api/v1/removeComment/" + r.post_id;
-            const auto [id, username] = comment_target();
-            r.comment_id = id;
-            add("commentId", {"\"" + id + "\"", id});
-            add("username", name_or(username));
-            break;
-        }
-        case Kind::delete_post:
-            r.method = "DELETE";
-            r.path = "/api/v1/deletePost/" + r.post_id;
-            add("username", name_or(author));
-            break;
     }
 
     const unsigned shape = static_cast<unsigned>(rng() % 100);

@@ -1,14 +1,10 @@
 #include "store_fixture.hpp"
 
-#include <atomic>
-#include <cstdlib>
 #include <regex>
 #include <stdexcept>
 
-#include <gtest/gtest.h>
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
-#include <unistd.h>
 
 namespace fanout::test {
 namespace {
@@ -24,36 +20,22 @@ std::string with_database(const std::string& conninfo, const std::string& databa
 
 }  // namespace
 
-std::string to_string(StoreKind kind) { return kind == StoreKind::sqlite ? "sqlite" : "postgresql"; }
-
-std::string postgres_conninfo() {
-    const char* env = std::getenv("FANOUT_TEST_PG");
-    if (env == nullptr || *env == '\0') {
-        ADD_FAILURE() << "FANOUT_TEST_PG is not set: run tools/test.sh, or tools/postgres-dev.sh start and "
-                         "export FANOUT_TEST_PG=\"$(tools/postgres-dev.sh conn)\"";
-        throw std::runtime_error("FANOUT_TEST_PG unset");
-    }
-    return env;
-}
-
 TestStore::TestStore(StoreKind kind) : kind_(kind) {
     if (kind == StoreKind::sqlite) {
         connection_ = "sqlite:" + (dir_.path() / "events.db").string();
         return;
     }
-    static std::atomic<int> counter{0};
-    database_ = "pc_test_" + std::to_string(::getpid()) + "_" + std::to_string(counter++) + "_" +
-                std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1000000);
-    soci::session admin(soci::postgresql, postgres_conninfo());
+    database_ = unique_name("pc_test", '_');
+    soci::session admin(soci::postgresql, postgres_server());
     admin << "CREATE DATABASE " + database_;
-    connection_ = with_database(postgres_conninfo(), database_);
+    connection_ = with_database(postgres_server(), database_);
 }
 
 TestStore::~TestStore() {
     session_.reset();
     if (database_.empty()) return;
     try {
-        soci::session admin(soci::postgresql, postgres_conninfo());
+        soci::session admin(soci::postgresql, postgres_server());
         admin << "DROP DATABASE IF EXISTS " + database_ + " WITH (FORCE)";
     } catch (const std::exception&) {
         // Left behind on a broken server; tools/postgres-dev.sh start re-creates the cluster.

@@ -7,16 +7,11 @@
 #include <soci/soci.h>
 
 #include "process.hpp"
+#include "test_env.hpp"
 
 namespace fanout::test {
 
-enum class StoreKind { sqlite, postgresql };
-
-/// "sqlite" / "postgresql", for test names.
-std::string to_string(StoreKind kind);
-
-/// FANOUT_TEST_PG; fails the current test (never skips) when unset.
-std::string postgres_conninfo();
+using StoreKind = DbBackend;
 
 class TestStore {
 public:

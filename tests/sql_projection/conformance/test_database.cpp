@@ -1,30 +1,11 @@
 #include "test_database.hpp"
 
-#include <unistd.h>
-
-#include <atomic>
-#include <chrono>
-#include <cstdlib>
 #include <stdexcept>
-
-#include <gtest/gtest.h>
 
 #include "fanout/sql/connection.hpp"
 #include "projection_reading.hpp"
 
 namespace fanout::test {
-
-std::string to_string(DbBackend backend) { return backend == DbBackend::sqlite ? "sqlite" : "postgresql"; }
-
-std::string postgres_server() {
-    const char* env = std::getenv("FANOUT_TEST_PG");
-    if (env == nullptr || *env == '\0') {
-        ADD_FAILURE() << "FANOUT_TEST_PG is not set: run tools/test.sh, or start a server with "
-                         "tools/postgres-dev.sh start and export FANOUT_TEST_PG=\"$(tools/postgres-dev.sh conn)\"";
-        throw std::runtime_error("FANOUT_TEST_PG unset");
-    }
-    return env;
-}
 
 std::string yaml_quote(const std::string& value) {
     std::string out = "\"";
@@ -36,10 +17,7 @@ std::string yaml_quote(const std::string& value) {
 }
 
 TestDatabase::TestDatabase(DbBackend backend, std::string server) : backend_(backend) {
-    static std::atomic<int> counter{0};
-    schema_ = "proj_" + std::to_string(::getpid()) + "_" +
-              std::to_string(std::chrono::steady_clock::now().time_since_epoch().count() % 1'000'000'000) + "_" +
-              std::to_string(counter++);
+    schema_ = unique_name("proj", '_');
     if (backend == DbBackend::sqlite) {
         dir_ = std::make_unique<TempDir>();
         connection_ = "sqlite:" + (dir_->path() / "projection.db").string();

@@ -10,18 +10,12 @@
 #include <soci/soci.h>
 
 #include "process.hpp"
+#include "test_env.hpp"
 
 namespace fanout::test {
 
-enum class DbBackend { sqlite, postgresql };
-std::string to_string(DbBackend backend);
 /// For GoogleTest's messages ("GetParam() = sqlite").
 inline void PrintTo(DbBackend backend, std::ostream* out) { *out << to_string(backend); }
-
-/// FANOUT_TEST_PG. Fails the current test (never skips) when unset: run
-/// tools/test.sh, or `tools/postgres-dev.sh start` and
-/// export FANOUT_TEST_PG="$(tools/postgres-dev.sh conn)".
-std::string postgres_server();
 
 /// `value` as a double-quoted YAML scalar.
 std::string yaml_quote(const std::string& value);

@@ -23,10 +23,18 @@ KafkaClient make_client(rd_kafka_type_t type, const std::string& brokers, const 
 
 enum class IfTopicExists { fail, accept };
 
-/// Create `topic` (replication 1) and wait until every partition has a
-/// leader; throws on failure or after 30 s.
+/// One CreateTopics request for `topic` (replication 1, topic-level
+/// `config` such as max.message.bytes), not waiting for leaders: "" when
+/// the broker took it, else the error text.
+std::string send_create_topic(rd_kafka_t* rk, const std::string& topic, int partitions,
+                              IfTopicExists if_exists = IfTopicExists::fail, const KafkaProperties& config = {});
+/// send_create_topic, then wait until every partition has a leader; throws
+/// on failure or after 30 s.
 void create_topic(rd_kafka_t* rk, const std::string& topic, int partitions,
-                  IfTopicExists if_exists = IfTopicExists::fail);
+                  IfTopicExists if_exists = IfTopicExists::fail, const KafkaProperties& config = {});
+/// One DeleteTopics request: "" when the broker took it, else the error
+/// text. The deletion itself completes in the background.
+std::string send_delete_topic(rd_kafka_t* rk, const std::string& topic);
 /// Best effort: a missing topic or group is no error.
 void delete_topics(rd_kafka_t* rk, const std::vector<std::string>& topics);
 void delete_groups(rd_kafka_t* rk, const std::vector<std::string>& groups);
@@ -39,6 +47,13 @@ bool wait_for_topic(rd_kafka_t* rk, const std::string& topic, int partitions, st
 /// passed (0: no retry), then throws.
 std::vector<std::int64_t> end_offsets(rd_kafka_t* rk, const std::string& topic, int partitions,
                                       std::chrono::milliseconds retry_for = std::chrono::milliseconds(0));
+/// Low and high watermark of one partition, asked of its leader; throws
+/// when the query fails.
+std::pair<std::int64_t, std::int64_t> watermarks(rd_kafka_t* rk, const std::string& topic, std::int32_t partition);
+/// DeleteRecords: move the partition's start (low watermark) to `before`,
+/// as retention would. Returns the new low watermark; throws on failure.
+std::int64_t delete_records_before(rd_kafka_t* rk, const std::string& topic, std::int32_t partition,
+                                   std::int64_t before);
 /// Committed offset per partition of `group` (-1 where none); throws when
 /// the query fails.
 std::vector<std::int64_t> committed_offsets(const std::string& brokers, const std::string& group,
@@ -52,8 +67,9 @@ public:
     rd_kafka_t* handle() const { return client_.get(); }
     const std::string& brokers() const { return brokers_; }
 
-    void create_topic(const std::string& topic, int partitions, IfTopicExists if_exists = IfTopicExists::fail) {
-        harness::create_topic(handle(), topic, partitions, if_exists);
+    void create_topic(const std::string& topic, int partitions, IfTopicExists if_exists = IfTopicExists::fail,
+                      const KafkaProperties& config = {}) {
+        harness::create_topic(handle(), topic, partitions, if_exists, config);
     }
     void delete_topics(const std::vector<std::string>& topics) { harness::delete_topics(handle(), topics); }
     void delete_groups(const std::vector<std::string>& groups) { harness::delete_groups(handle(), groups); }
