@@ -4,19 +4,21 @@
 // (tests/sql_projection/conformance/projection_exactly_once.hpp).
 #include <filesystem>
 
-#include "model.hpp"
 #include "projection_exactly_once.hpp"
+#include "read_model_traits.hpp"
 
 namespace fanout::test {
 
-struct LuaReadModelTraits : ProjectionOf<ReferenceModel, read_model> {
+/// The read model written in Lua: sql_read_model's tables, reference and
+/// reader under names of its own.
+struct LuaReadModelTraits : ReadModelTraits {
+    // Ten kills over 60,000 events; one server restart over 20,000.
+    static constexpr ExactlyOnceWorkload k_workload = kills_then_restart(60'000, 10, 2028);
     static constexpr ProjectionNames k_names{.library = "",
                                              .plugin = "lua-read-model",
                                              .database = "Lua projection lua_read_model",
                                              .schema_component = "lua_read_model",
                                              .schema_version = 2};
-    // Ten kills over 60,000 events; one server restart over 20,000.
-    static constexpr ExactlyOnceWorkload k_workload = kills_then_restart(60'000, 10, 2028);
 
     static std::string lua_script() {
         return (std::filesystem::path(FANOUT_SOURCE_DIR) / "config" / "projections" / "read_model.lua").string();

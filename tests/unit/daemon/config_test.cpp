@@ -32,13 +32,23 @@ plugins:
       path: /tmp/x
 )";
 
-std::string error_of(const std::string& text) {
+/// The message of the ConfigError `f()` throws; "no error" when it returns.
+template <class F>
+std::string config_error(F&& f) {
     try {
-        parse_config(text, "/etc/fanout/fanoutd.yaml");
+        f();
     } catch (const ConfigError& e) {
         return e.what();
     }
     return "no error";
+}
+
+std::string error_of(const std::string& text) {
+    return config_error([&] { parse_config(text, "/etc/fanout/fanoutd.yaml"); });
+}
+
+std::string load_error(const std::filesystem::path& file) {
+    return config_error([&] { fanout::daemon::load_config(file); });
 }
 
 std::string replace(std::string text, const std::string& from, const std::string& to) {
@@ -204,12 +214,11 @@ TEST(Config, ExpandedValueKeepsItsLocation) {
         if (name == "EMPTY") return "";
         return std::nullopt;
     };
-    try {
-        parse_config(replace(k_valid, "brokers: 127.0.0.1:9092", "brokers: ${EMPTY}"), "/etc/fanout/fanoutd.yaml", env);
-        FAIL() << "no error";
-    } catch (const ConfigError& e) {
-        EXPECT_STREQ(e.what(), "/etc/fanout/fanoutd.yaml:2:12: kafka field 'brokers': must not be empty");
-    }
+    EXPECT_EQ(config_error([&] {
+                  parse_config(replace(k_valid, "brokers: 127.0.0.1:9092", "brokers: ${EMPTY}"),
+                               "/etc/fanout/fanoutd.yaml", env);
+              }),
+              "/etc/fanout/fanoutd.yaml:2:12: kafka field 'brokers': must not be empty");
 }
 
 TEST(Config, LuaScriptSizeLimitIsConfigurable) {
@@ -252,27 +261,19 @@ TEST(Config, MissingRequiredOptionPointsAtTheEntryWhenOptionsAreAbsent) {
         {"connection", fanout::OptionType::string, nullptr, "database connection"}};
     const auto s = parse_config(replace(k_valid, "    options:\n      path: /tmp/x\n", ""), "/etc/fanout/fanoutd.yaml");
     const auto& p = s.plugins[0];
-    try {
-        fanout::daemon::OptionValues::validate(k_schema, p.options, p.options_location, "plugin 'audit'");
-        FAIL() << "no error";
-    } catch (const ConfigError& e) {
-        EXPECT_STREQ(e.what(),
-                     "/etc/fanout/fanoutd.yaml:9:5: plugin 'audit': missing required option 'connection' (string: "
-                     "database connection)");
-    }
+    EXPECT_EQ(config_error([&] {
+                  fanout::daemon::OptionValues::validate(k_schema, p.options, p.options_location, "plugin 'audit'");
+              }),
+              "/etc/fanout/fanoutd.yaml:9:5: plugin 'audit': missing required option 'connection' (string: "
+              "database connection)");
     const auto with =
         parse_config(replace(k_valid, "      path: /tmp/x\n", "      other: 1\n"), "/etc/fanout/fanoutd.yaml");
-    try {
+    const std::string e = config_error([&] {
         fanout::daemon::OptionValues::validate(k_schema, with.plugins[0].options, with.plugins[0].options_location,
                                                "plugin 'audit'");
-        FAIL() << "no error";
-    } catch (const ConfigError& e) {
-        EXPECT_EQ(std::string(e.what()).rfind("/etc/fanout/fanoutd.yaml:19:7: plugin 'audit': missing required option "
-                                              "'connection'",
-                                              0),
-                  0u)
-            << e.what();
-    }
+    });
+    EXPECT_EQ(e.rfind("/etc/fanout/fanoutd.yaml:19:7: plugin 'audit': missing required option 'connection'", 0), 0u)
+        << e;
 }
 
 TEST(Config, UnknownTopLevelKeyIsAnErrorAtTheKey) {
@@ -352,39 +353,18 @@ TEST(Config, LuaLimitsOnlyForLuaPlugins) {
 }
 
 TEST(Config, MissingFileIsAnError) {
-    try {
-        fanout::daemon::load_config("/nonexistent/fanoutd.yaml");
-        FAIL() << "no error";
-    } catch (const ConfigError& e) {
-        EXPECT_STREQ(e.what(), "/nonexistent/fanoutd.yaml: config file not found");
-    }
+    EXPECT_EQ(load_error("/nonexistent/fanoutd.yaml"), "/nonexistent/fanoutd.yaml: config file not found");
 }
 
 TEST(Config, NonRegularConfigFilesAreRefusedWithoutReading) {
-    try {
-        fanout::daemon::load_config("/dev/zero");
-        FAIL() << "no error";
-    } catch (const ConfigError& e) {
-        EXPECT_STREQ(e.what(), "/dev/zero: config file is a character device, not a regular file");
-    }
+    EXPECT_EQ(load_error("/dev/zero"), "/dev/zero: config file is a character device, not a regular file");
     fanout::test::TempDir dir;
     std::filesystem::create_directory(dir / "conf.d");
-    try {
-        fanout::daemon::load_config(dir / "conf.d");
-        FAIL() << "no error";
-    } catch (const ConfigError& e) {
-        EXPECT_EQ(std::string(e.what()),
-                  (dir / "conf.d").string() + ": config file is a directory, not a regular file");
-    }
+    EXPECT_EQ(load_error(dir / "conf.d"), (dir / "conf.d").string() + ": config file is a directory, not a regular file");
 }
 
 TEST(Config, OversizedConfigFileIsRefused) {
     fanout::test::TempDir dir;
     const auto file = dir.write("big.yaml", "# " + std::string(2u << 20, 'x') + "\n");
-    try {
-        fanout::daemon::load_config(file);
-        FAIL() << "no error";
-    } catch (const ConfigError& e) {
-        EXPECT_EQ(std::string(e.what()), file.string() + ": config file is 2097155 bytes, over the limit of 1 MiB");
-    }
+    EXPECT_EQ(load_error(file), file.string() + ": config file is 2097155 bytes, over the limit of 1 MiB");
 }

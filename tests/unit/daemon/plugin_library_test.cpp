@@ -3,6 +3,8 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -38,18 +40,38 @@ TEST(PluginLibrary, MissingFileIsReported) {
     EXPECT_EQ(load_error("/nonexistent/libx.so"), "plugin library not found: /nonexistent/libx.so");
 }
 
-TEST(PluginLibrary, RefusesAPluginBuiltAgainstOlderHeaders) {
-    const std::string e = load_error(lib_dir() / "libfanout_test_abi_mismatch.so");
-    EXPECT_NE(e.find("was built for plugin ABI version 1, this fanoutd speaks version 2"), std::string::npos) << e;
-    EXPECT_NE(e.find("rebuild the plugin against this release's plugin-api"), std::string::npos) << e;
+/// A test library the loader refuses, and what its message says.
+struct RefusedLibrary {
+    const char* name;
+    const char* library;  ///< in build/lib
+    std::vector<std::string> says;
+};
+
+void PrintTo(const RefusedLibrary& c, std::ostream* out) { *out << c.name; }
+
+class PluginLibraryRefuses : public ::testing::TestWithParam<RefusedLibrary> {};
+
+TEST_P(PluginLibraryRefuses, SayingWhy) {
+    const std::string e = load_error(lib_dir() / GetParam().library);
+    for (const auto& text : GetParam().says) EXPECT_NE(e.find(text), std::string::npos) << e;
 }
 
-TEST(PluginLibrary, RefusesAPluginBuiltWithAnotherStandardLibraryAbi) {
-    const std::string e = load_error(lib_dir() / "libfanout_test_old_cxx_abi.so");
-    EXPECT_NE(e.find("was built with _GLIBCXX_USE_CXX11_ABI=0 (GCC "), std::string::npos) << e;
-    EXPECT_NE(e.find("fanoutd with _GLIBCXX_USE_CXX11_ABI=1"), std::string::npos) << e;
-    EXPECT_NE(e.find("rebuild the plugin with the toolchain settings fanoutd was built with"), std::string::npos) << e;
-}
+INSTANTIATE_TEST_SUITE_P(
+    Libraries, PluginLibraryRefuses,
+    ::testing::Values(
+        RefusedLibrary{"APluginBuiltAgainstOlderHeaders",
+                       "libfanout_test_abi_mismatch.so",
+                       {"was built for plugin ABI version 1, this fanoutd speaks version 2",
+                        "rebuild the plugin against this release's plugin-api"}},
+        RefusedLibrary{"APluginBuiltWithAnotherStandardLibraryAbi",
+                       "libfanout_test_old_cxx_abi.so",
+                       {"was built with _GLIBCXX_USE_CXX11_ABI=0 (GCC ", "fanoutd with _GLIBCXX_USE_CXX11_ABI=1",
+                        "rebuild the plugin with the toolchain settings fanoutd was built with"}},
+        RefusedLibrary{"ALibraryWithoutDescriptor",
+                       "libfanout_test_not_a_plugin.so",
+                       {"not a Fanout plugin", "exports no 'fanout_plugin_v1'"}},
+        RefusedLibrary{"ADescriptorWithoutMagic", "libfanout_test_bad_magic.so", {"without a Fanout descriptor"}}),
+    [](const ::testing::TestParamInfo<RefusedLibrary>& info) { return std::string(info.param.name); });
 
 TEST(PluginLibrary, ToolchainsDifferOnlyInWhatChangesLayouts) {
     using fanout::Toolchain;
@@ -63,17 +85,6 @@ TEST(PluginLibrary, ToolchainsDifferOnlyInWhatChangesLayouts) {
               "was built with _GLIBCXX_USE_CXX11_ABI=0 (GCC 12), fanoutd with _GLIBCXX_USE_CXX11_ABI=1 (GCC 12)");
     EXPECT_EQ(fanout::k_toolchain.standard_library, Toolchain::libstdcxx);
     EXPECT_EQ(fanout::k_toolchain.cxx11_abi, 1u);
-}
-
-TEST(PluginLibrary, RefusesALibraryWithoutDescriptor) {
-    const std::string e = load_error(lib_dir() / "libfanout_test_not_a_plugin.so");
-    EXPECT_NE(e.find("not a Fanout plugin"), std::string::npos) << e;
-    EXPECT_NE(e.find("exports no 'fanout_plugin_v1'"), std::string::npos) << e;
-}
-
-TEST(PluginLibrary, RefusesADescriptorWithoutMagic) {
-    const std::string e = load_error(lib_dir() / "libfanout_test_bad_magic.so");
-    EXPECT_NE(e.find("without a Fanout descriptor"), std::string::npos) << e;
 }
 
 TEST(PluginLibrary, RefusesAFileThatIsNotALibrary) {
