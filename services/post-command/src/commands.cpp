@@ -1,8 +1,10 @@
 #include "commands.hpp"
 
-#include <charconv>
+#include <initializer_list>
+#include <optional>
 
 #include "fanout/common/event_data.hpp"
+#include "fanout/common/text.hpp"
 #include "json_body.hpp"
 #include "uuid.hpp"
 
@@ -49,60 +51,56 @@ private:
     std::string error_;
 };
 
-template <class T>
-Parsed<T> finish(const FieldReader& reader, T value) {
+/// One string field of a body: where it goes, its JSON name, and the kind of
+/// event data it must be (nothing: a UUID, stored canonical).
+template <class Body>
+struct Field {
+    std::string Body::*member;
+    const char* name;
+    std::optional<Kind> kind;
+};
+
+/// `fields` read in order; the first error is the answer.
+template <class Body>
+Parsed<Body> parse_fields(std::string_view text, std::initializer_list<Field<Body>> fields) {
+    FieldReader reader(text);
+    Body body;
+    for (const Field<Body>& f : fields) body.*f.member = f.kind ? reader.text(f.name, *f.kind) : reader.uuid(f.name);
     if (!reader.error().empty()) return reader.error();
-    return value;
+    return body;
 }
 
 }  // namespace
 
 Parsed<NewPostBody> parse_new_post(std::string_view body) {
-    FieldReader r(body);
-    NewPostBody b;
-    b.author = r.text("author", Kind::name);
-    b.message = r.text("message", Kind::text);
-    return finish(r, std::move(b));
+    using B = NewPostBody;
+    return parse_fields<B>(body, {{&B::author, "author", Kind::name}, {&B::message, "message", Kind::text}});
 }
 
 Parsed<EditMessageBody> parse_edit_message(std::string_view body) {
-    FieldReader r(body);
-    EditMessageBody b;
-    b.message = r.text("message", Kind::text);
-    b.username = r.text("username", Kind::name);
-    return finish(r, std::move(b));
+    using B = EditMessageBody;
+    return parse_fields<B>(body, {{&B::message, "message", Kind::text}, {&B::username, "username", Kind::name}});
 }
 
 Parsed<AddCommentBody> parse_add_comment(std::string_view body) {
-    FieldReader r(body);
-    AddCommentBody b;
-    b.comment = r.text("comment", Kind::text);
-    b.username = r.text("username", Kind::name);
-    return finish(r, std::move(b));
+    using B = AddCommentBody;
+    return parse_fields<B>(body, {{&B::comment, "comment", Kind::text}, {&B::username, "username", Kind::name}});
 }
 
 Parsed<EditCommentBody> parse_edit_comment(std::string_view body) {
-    FieldReader r(body);
-    EditCommentBody b;
-    b.comment_id = r.uuid("commentId");
-    b.comment = r.text("comment", Kind::text);
-    b.username = r.text("username", Kind::name);
-    return finish(r, std::move(b));
+    using B = EditCommentBody;
+    return parse_fields<B>(body, {{&B::comment_id, "commentId", std::nullopt},
+                                  {&B::comment, "comment", Kind::text},
+                                  {&B::username, "username", Kind::name}});
 }
 
 Parsed<RemoveCommentBody> parse_remove_comment(std::string_view body) {
-    FieldReader r(body);
-    RemoveCommentBody b;
-    b.comment_id = r.uuid("commentId");
-    b.username = r.text("username", Kind::name);
-    return finish(r, std::move(b));
+    using B = RemoveCommentBody;
+    return parse_fields<B>(body, {{&B::comment_id, "commentId", std::nullopt}, {&B::username, "username", Kind::name}});
 }
 
 Parsed<DeletePostBody> parse_delete_post(std::string_view body) {
-    FieldReader r(body);
-    DeletePostBody b;
-    b.username = r.text("username", Kind::name);
-    return finish(r, std::move(b));
+    return parse_fields<DeletePostBody>(body, {{&DeletePostBody::username, "username", Kind::name}});
 }
 
 ExpectedVersion parse_if_match(std::string_view header) {
@@ -115,9 +113,8 @@ ExpectedVersion parse_if_match(std::string_view header) {
     if (v == "*") return {};
     if (v.starts_with("W/")) v.remove_prefix(2);
     if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
-    std::int64_t version = 0;
-    const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), version);
-    if (v.empty() || ec != std::errc{} || end != v.data() + v.size() || version < 0) {
+    const std::optional<std::int64_t> version = common::parse_integer<std::int64_t>(v);
+    if (!version || *version < 0) {
         return {std::nullopt, "If-Match must be one version, e.g. \"3\" (the ETag of a previous answer)"};
     }
     return {version, std::nullopt};

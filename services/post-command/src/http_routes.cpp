@@ -99,19 +99,32 @@ void submit(RouteContext& ctx, std::string id, std::optional<std::int64_t> expec
                                     const CommandResult& result) { respond(answer(result, success, fields)); }});
 }
 
+// What a command on an existing post decides, by its body.
+Decision decide(const PostAggregate& post, const EditMessageBody& b, const std::string&) {
+    return post.edit_message(b.message, b.username);
+}
+Decision decide(const PostAggregate& post, const DeletePostBody& b, const std::string&) {
+    return post.remove(b.username);
+}
+Decision decide(const PostAggregate& post, const RemoveCommentBody& b, const std::string&) {
+    return post.remove_comment(b.comment_id, b.username);
+}
+Decision decide(const PostAggregate& post, const EditCommentBody& b, const std::string& now) {
+    return post.edit_comment(b.comment_id, b.comment, b.username, now);
+}
+
 /// A command on the post of the URL with a body: parse it with `parse`, then
 /// `decide(post, body, now)`.
-template <class Body, class DecideFn>
-http::Handler on_post(RouteContext& ctx, Parsed<Body> (*parse)(std::string_view), DecideFn decide,
-                      const char* success) {
-    return [&ctx, parse, decide, success](const Request& req, const std::string& param, Responder respond) {
+template <class Body>
+http::Handler on_post(RouteContext& ctx, Parsed<Body> (*parse)(std::string_view), const char* success) {
+    return [&ctx, parse, success](const Request& req, const std::string& param, Responder respond) {
         auto post = target(req, param, respond);
         if (!post) return;
         Parsed<Body> parsed = parse(req.body());
         if (auto* error = std::get_if<std::string>(&parsed)) return respond(reply(400, *error));
         submit(
             ctx, std::move(post->post_id), post->expected_version,
-            [decide, body = std::get<Body>(std::move(parsed))](const PostAggregate& post, const std::string& now) {
+            [body = std::get<Body>(std::move(parsed))](const PostAggregate& post, const std::string& now) {
                 return decide(post, body, now);
             },
             false, std::move(respond), success);
@@ -179,13 +192,7 @@ http::Router make_routes(RouteContext& ctx) {
             true, std::move(respond), ok::new_post, std::move(fields));
     });
 
-    router.prefix("PUT", "/api/v1/editMessage/",
-                  on_post(
-                      ctx, parse_edit_message,
-                      [](const PostAggregate& post, const EditMessageBody& b, const std::string&) {
-                          return post.edit_message(b.message, b.username);
-                      },
-                      ok::edit_message));
+    router.prefix("PUT", "/api/v1/editMessage/", on_post(ctx, parse_edit_message, ok::edit_message));
 
     router.prefix("PUT", "/api/v1/likePost/", [&ctx](const Request& req, const std::string& param, Responder respond) {
         // The seed's likePost has no body; whatever is sent is ignored.
@@ -214,29 +221,9 @@ http::Router make_routes(RouteContext& ctx) {
                           false, std::move(respond), ok::add_comment, std::move(fields));
                   });
 
-    router.prefix("PUT", "/api/v1/editComment/",
-                  on_post(
-                      ctx, parse_edit_comment,
-                      [](const PostAggregate& post, const EditCommentBody& b, const std::string& now) {
-                          return post.edit_comment(b.comment_id, b.comment, b.username, now);
-                      },
-                      ok::edit_comment));
-
-    router.prefix("DELETE", "/api/v1/removeComment/",
-                  on_post(
-                      ctx, parse_remove_comment,
-                      [](const PostAggregate& post, const RemoveCommentBody& b, const std::string&) {
-                          return post.remove_comment(b.comment_id, b.username);
-                      },
-                      ok::remove_comment));
-
-    router.prefix("DELETE", "/api/v1/deletePost/",
-                  on_post(
-                      ctx, parse_delete_post,
-                      [](const PostAggregate& post, const DeletePostBody& b, const std::string&) {
-                          return post.remove(b.username);
-                      },
-                      ok::delete_post));
+    router.prefix("PUT", "/api/v1/editComment/", on_post(ctx, parse_edit_comment, ok::edit_comment));
+    router.prefix("DELETE", "/api/v1/removeComment/", on_post(ctx, parse_remove_comment, ok::remove_comment));
+    router.prefix("DELETE", "/api/v1/deletePost/", on_post(ctx, parse_delete_post, ok::delete_post));
 
     router.exact("POST", "/api/v1/restoreReadDb",
                  [&ctx](const Request&, const std::string&, Responder respond) { respond(restore_response(ctx)); });

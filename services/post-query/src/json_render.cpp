@@ -1,5 +1,7 @@
 #include "json_render.hpp"
 
+#include <initializer_list>
+
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
@@ -19,33 +21,34 @@ void write_string(Writer& w, std::string_view s) {
     }
 }
 
+struct TextMember {
+    const char* key;
+    std::string_view text;
+};
+
+void write_texts(Writer& w, std::initializer_list<TextMember> members) {
+    for (const TextMember& m : members) {
+        w.Key(m.key);
+        write_string(w, m.text);
+    }
+}
+
 void write_comment(Writer& w, const Comment& c) {
     w.StartObject();
-    w.Key("commentId");
-    write_string(w, c.comment_id);
-    w.Key("username");
-    write_string(w, c.username);
-    w.Key("commentDate");
-    write_string(w, c.comment_date);
-    w.Key("comment");
-    write_string(w, c.comment);
+    write_texts(w, {{"commentId", c.comment_id},
+                    {"username", c.username},
+                    {"commentDate", c.comment_date},
+                    {"comment", c.comment}});
     w.Key("edited");
     w.Bool(c.edited);
-    w.Key("postId");
-    write_string(w, c.post_id);
+    write_texts(w, {{"postId", c.post_id}});
     w.EndObject();
 }
 
 void write_post(Writer& w, const Post& p) {
     w.StartObject();
-    w.Key("postId");
-    write_string(w, p.post_id);
-    w.Key("author");
-    write_string(w, p.author);
-    w.Key("datePosted");
-    write_string(w, p.date_posted);
-    w.Key("message");
-    write_string(w, p.message);
+    write_texts(w,
+                {{"postId", p.post_id}, {"author", p.author}, {"datePosted", p.date_posted}, {"message", p.message}});
     w.Key("likes");
     w.Int64(p.likes);
     w.Key("comments");
@@ -55,46 +58,46 @@ void write_post(Writer& w, const Post& p) {
     w.EndObject();
 }
 
+/// `{...}` with what `fill` writes into it.
+template <class Fill>
+std::string render_object(const Fill& fill) {
+    rapidjson::StringBuffer buffer;
+    Writer w(buffer);
+    w.StartObject();
+    fill(w);
+    w.EndObject();
+    return {buffer.GetString(), buffer.GetSize()};
+}
+
+/// `{"<key>": text}`.
+std::string render_text_member(const char* key, std::string_view text) {
+    return render_object([&](Writer& w) {
+        w.Key(key);
+        write_string(w, text);
+    });
+}
+
 }  // namespace
 
 std::string render_posts(std::string_view message, const std::vector<Post>& posts,
                          const std::optional<std::string>& next_cursor) {
-    rapidjson::StringBuffer buffer;
-    Writer w(buffer);
-    w.StartObject();
-    w.Key("message");
-    write_string(w, message);
-    w.Key("posts");
-    w.StartArray();
-    for (const Post& p : posts) write_post(w, p);
-    w.EndArray();
-    if (next_cursor) {
-        w.Key("nextCursor");
-        write_string(w, *next_cursor);
-    }
-    w.EndObject();
-    return {buffer.GetString(), buffer.GetSize()};
+    return render_object([&](Writer& w) {
+        w.Key("message");
+        write_string(w, message);
+        w.Key("posts");
+        w.StartArray();
+        for (const Post& p : posts) write_post(w, p);
+        w.EndArray();
+        if (next_cursor) {
+            w.Key("nextCursor");
+            write_string(w, *next_cursor);
+        }
+    });
 }
 
-std::string render_message(std::string_view message) {
-    rapidjson::StringBuffer buffer;
-    Writer w(buffer);
-    w.StartObject();
-    w.Key("message");
-    write_string(w, message);
-    w.EndObject();
-    return {buffer.GetString(), buffer.GetSize()};
-}
+std::string render_message(std::string_view message) { return render_text_member("message", message); }
 
-std::string render_status(std::string_view status) {
-    rapidjson::StringBuffer buffer;
-    Writer w(buffer);
-    w.StartObject();
-    w.Key("status");
-    write_string(w, status);
-    w.EndObject();
-    return {buffer.GetString(), buffer.GetSize()};
-}
+std::string render_status(std::string_view status) { return render_text_member("status", status); }
 
 std::string list_message(std::size_t count) {
     return "Successfully returned " + std::to_string(count) + (count == 1 ? " post!" : " posts!");

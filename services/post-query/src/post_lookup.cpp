@@ -104,13 +104,8 @@ HttpReply PostLookup::handle(const RouteMatch& route, const QueryParams& params)
     }
 }
 
-HttpReply PostLookup::lookup(const RouteMatch& route, const QueryParams& params) {
-    auto filter = parse_filter(route);
-    if (auto* failed = std::get_if<HttpReply>(&filter)) return std::move(*failed);
-    auto page = parse_paging(params);
-    if (auto* failed = std::get_if<HttpReply>(&page)) return std::move(*failed);
-
-    PostPage result;
+template <class Work, class Failed>
+std::optional<HttpReply> PostLookup::with_session(const char* busy, const Work& work, const Failed& failed) {
     for (int attempt = 1;; ++attempt) {
         std::optional<SessionPool::Lease> lease;
         try {
@@ -118,10 +113,10 @@ HttpReply PostLookup::lookup(const RouteMatch& route, const QueryParams& params)
         } catch (const soci::soci_error& e) {
             return unavailable(e.what());
         }
-        if (!lease) return error(503, "all database sessions are busy; retry later");
+        if (!lease) return error(503, busy);
         try {
-            result = find_posts(lease->session(), std::get<PostFilter>(filter), std::get<PageRequest>(page));
-            break;
+            work(lease->session());
+            return std::nullopt;
         } catch (const soci::soci_error& e) {
             // An idle session whose server restarted fails once; a fresh one
             // may well work, so the client need not see the restart.
@@ -130,9 +125,25 @@ HttpReply PostLookup::lookup(const RouteMatch& route, const QueryParams& params)
                 lease->discard();
                 continue;
             }
-            return query_failed(*lease, e.what());
+            return failed(*lease, e.what());
         }
     }
+}
+
+HttpReply PostLookup::lookup(const RouteMatch& route, const QueryParams& params) {
+    auto filter = parse_filter(route);
+    if (auto* failed = std::get_if<HttpReply>(&filter)) return std::move(*failed);
+    auto page = parse_paging(params);
+    if (auto* failed = std::get_if<HttpReply>(&page)) return std::move(*failed);
+
+    PostPage result;
+    const auto query = [&](soci::session& session) {
+        result = find_posts(session, std::get<PostFilter>(filter), std::get<PageRequest>(page));
+    };
+    const auto failed = [this](SessionPool::Lease& lease, const std::string& what) {
+        return query_failed(lease, what);
+    };
+    if (auto reply = with_session("all database sessions are busy; retry later", query, failed)) return *reply;
     note(DbState::ok, {});
     if (result.posts.empty()) return {204, {}, {}};
     const std::string message =
@@ -144,24 +155,12 @@ HttpReply PostLookup::lookup(const RouteMatch& route, const QueryParams& params)
 
 HttpReply PostLookup::readiness() {
     SchemaStatus status;
-    for (int attempt = 1;; ++attempt) {
-        std::optional<SessionPool::Lease> lease;
-        try {
-            lease = pool_.acquire();
-        } catch (const soci::soci_error& e) {
-            return unavailable(e.what());
-        }
-        if (!lease) return error(503, "all database sessions are busy");
-        try {
-            status = schema_status(lease->session());
-            break;
-        } catch (const soci::soci_error& e) {
-            const bool lost = !lease->session().is_connected();
-            lease->discard();
-            if (attempt == 1 && lost) continue;  // as in lookup(): one retry on a fresh session
-            return unavailable(e.what());
-        }
-    }
+    const auto check = [&status](soci::session& session) { status = schema_status(session); };
+    const auto failed = [this](SessionPool::Lease& lease, const std::string& what) {
+        lease.discard();
+        return unavailable(what);
+    };
+    if (auto reply = with_session("all database sessions are busy", check, failed)) return *reply;
     if (status.state != SchemaState::ready) {
         note(DbState::not_initialised, "schema_version=" + std::to_string(status.version));
         return error(503, k_not_initialised);

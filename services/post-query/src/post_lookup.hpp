@@ -5,6 +5,7 @@
 // state changes, not per request); nothing a client sends yields another 5xx.
 #include <atomic>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,11 @@ private:
     enum class DbState { unknown, ok, unavailable, not_initialised };
 
     HttpReply lookup(const RouteMatch& route, const QueryParams& params);
+    /// Runs `work(session)` on a leased session, and once more on a fresh one
+    /// when the first had lost its connection. Nothing when it ran; else the
+    /// answer: 503 `busy` without a free session, or `failed(lease, error)`.
+    template <class Work, class Failed>
+    std::optional<HttpReply> with_session(const char* busy, const Work& work, const Failed& failed);
     HttpReply query_failed(SessionPool::Lease& lease, const std::string& error);
     HttpReply unavailable(const std::string& error);
     /// Log a change of the database's state once, not on every request.

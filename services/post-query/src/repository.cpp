@@ -7,6 +7,16 @@ namespace {
 
 bool is_postgresql(soci::session& session) { return session.get_backend_name() == "postgresql"; }
 
+/// Binds the result columns in order and runs `sql` once.
+template <class... Columns>
+void execute_into(soci::statement& st, const std::string& sql, Columns&... columns) {
+    (st.exchange(soci::into(columns)), ...);
+    st.alloc();
+    st.prepare(sql, soci::details::st_one_time_query);  // PostgreSQL: no PREPARE/DEALLOCATE round trips
+    st.define_and_bind();
+    st.execute(false);
+}
+
 /// One read snapshot: the page query and the comments query see the same
 /// model. REPEATABLE READ on PostgreSQL; on SQLite (WAL) any transaction is one.
 class ReadSnapshot {
@@ -69,15 +79,7 @@ std::vector<Post> select_posts(soci::session& session, const PostFilter& filter,
 
     Post row;
     long long likes = 0;
-    st.exchange(soci::into(row.post_id));
-    st.exchange(soci::into(row.author));
-    st.exchange(soci::into(row.message));
-    st.exchange(soci::into(row.date_posted));
-    st.exchange(soci::into(likes));
-    st.alloc();
-    st.prepare(sql, soci::details::st_one_time_query);  // PostgreSQL: no PREPARE/DEALLOCATE round trips
-    st.define_and_bind();
-    st.execute(false);
+    execute_into(st, sql, row.post_id, row.author, row.message, row.date_posted, likes);
     std::vector<Post> posts;
     while (st.fetch()) {
         row.likes = likes;
@@ -124,16 +126,7 @@ void attach_comments(soci::session& session, std::vector<Post>& posts) {
 
     Comment row;
     int edited = 0;
-    st.exchange(soci::into(row.comment_id));
-    st.exchange(soci::into(row.post_id));
-    st.exchange(soci::into(row.username));
-    st.exchange(soci::into(row.comment));
-    st.exchange(soci::into(row.comment_date));
-    st.exchange(soci::into(edited));
-    st.alloc();
-    st.prepare(sql, soci::details::st_one_time_query);  // PostgreSQL: no PREPARE/DEALLOCATE round trips
-    st.define_and_bind();
-    st.execute(false);
+    execute_into(st, sql, row.comment_id, row.post_id, row.username, row.comment, row.comment_date, edited);
     while (st.fetch()) {
         const auto it = index.find(row.post_id);
         if (it == index.end()) continue;
