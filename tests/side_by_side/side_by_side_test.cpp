@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "events.hpp"
+#include "fanoutd_run.hpp"
 #include "harness.hpp"
 #include "kafka_test.hpp"
 #include "model.hpp"
@@ -163,13 +164,18 @@ std::set<std::string> accepted(const WebhookReceiver& receiver) {
     return {keys.begin(), keys.end()};
 }
 
+/// A fresh topic of k_partitions and fanoutd on it under "sbs" names.
+struct SideBySideRun : FanoutdRun {
+    SideBySideRun() : FanoutdRun("sbs") { admin.create_topic(topic, k_partitions); }
+    FanoutdProcess& start(const std::vector<std::string>& plugins) {
+        return FanoutdRun::start(daemon_config(prefix, dlq, plugins));
+    }
+};
+
 }  // namespace
 
 TEST(SideBySide, EachPluginSeesEveryEventAndADownReceiverStallsOnlyTheNotifier) {
-    const std::string topic = unique_name("sbs-posts"), prefix = unique_name("sbs"), dlq = unique_name("sbs-dlq");
-    KafkaAdmin admin;
-    admin.create_topic(topic, k_partitions);
-    TempDir dir;
+    SideBySideRun run;
     TestDatabase read_db(DbBackend::sqlite), analytics_db(DbBackend::sqlite);
 
     // The receiver is down from the start: its port is free and refuses connections.
@@ -179,16 +185,13 @@ TEST(SideBySide, EachPluginSeesEveryEventAndADownReceiverStallsOnlyTheNotifier) 
     receiver.stop();
 
     constexpr std::size_t k_events = 100'000;
-    const Stream stream = produce_stream(topic, k_events, 500);
+    const Stream stream = produce_stream(run.topic, k_events, 500);
     ASSERT_GT(stream.notified_ids.size(), 10'000u);
 
-    const auto config = dir.write(
-        "fanoutd.yaml", daemon_config(prefix, dlq,
-                                      {sql_plugin("read_model", "libfanout_sql_read_model.so", read_db, topic),
-                                       notifier_plugin(url, topic),
-                                       sql_plugin("analytics", "libfanout_analytics.so", analytics_db, topic)}));
-    FanoutdProcess fanoutd(config, dir / "fanoutd.log");
-    fanoutd.start();
+    const FanoutdProcess& fanoutd =
+        run.start({sql_plugin("read_model", "libfanout_sql_read_model.so", read_db, run.topic),
+                   notifier_plugin(url, run.topic),
+                   sql_plugin("analytics", "libfanout_analytics.so", analytics_db, run.topic)});
 
     // The read model and the analytics get through all of it while the notifier waits.
     ASSERT_TRUE(wait_until([&] { return read_model_complete(read_db, stream.reference.model()); }, 180s))
@@ -196,8 +199,8 @@ TEST(SideBySide, EachPluginSeesEveryEventAndADownReceiverStallsOnlyTheNotifier) 
     ASSERT_TRUE(wait_until([&] { return analytics_complete(analytics_db, stream.analytics); }, 180s)) << fanoutd.log();
     EXPECT_EQ(analytics_posts_per_author(analytics_db.session()), stream.analytics.posts_per_author);
 
-    const auto notify_committed = admin.committed(prefix + ".notify", topic, k_partitions);
-    const auto ends = admin.end_offsets(topic, k_partitions);
+    const auto notify_committed = run.admin.committed(run.group("notify"), run.topic, k_partitions);
+    const auto ends = run.admin.end_offsets(run.topic, k_partitions);
     const std::int64_t committed_total =
         std::accumulate(notify_committed.begin(), notify_committed.end(), std::int64_t{0},
                         [](std::int64_t sum, std::int64_t o) { return sum + std::max<std::int64_t>(o, 0); });
@@ -210,30 +213,23 @@ TEST(SideBySide, EachPluginSeesEveryEventAndADownReceiverStallsOnlyTheNotifier) 
     ASSERT_TRUE(wait_until([&] { return accepted(receiver).size() >= stream.notified_ids.size(); }, 240s))
         << accepted(receiver).size() << " of " << stream.notified_ids.size() << "\n"
         << fanoutd.log();
-    ASSERT_TRUE(wait_until([&] { return fully_committed(admin, prefix + ".notify", topic, k_partitions); }, 60s))
-        << fanoutd.log();
+    ASSERT_TRUE(run.wait_committed("notify", k_partitions, 60s));
     EXPECT_EQ(accepted(receiver), stream.notified_ids) << "none missing, none invented";
 
     // Meanwhile nothing changed for the others, and nothing was dead-lettered.
     EXPECT_TRUE(read_model_complete(read_db, stream.reference.model()));
     EXPECT_TRUE(analytics_complete(analytics_db, stream.analytics));
-    fanoutd.signal(SIGTERM);
-    EXPECT_EQ(fanoutd.wait_exit(30s), 0) << fanoutd.log();
-    EXPECT_TRUE(consume_all(dlq, 1, 2s).empty()) << "nothing dead-lettered";
+    run.stop(30s);
+    EXPECT_TRUE(consume_all(run.dlq, 1, 2s).empty()) << "nothing dead-lettered";
 }
 
 TEST(SideBySide, APluginAddedLaterStartsWhereConfiguredWithoutDisturbingTheOthers) {
-    const std::string topic = unique_name("sbs-posts"), prefix = unique_name("sbs"), dlq = unique_name("sbs-dlq");
-    KafkaAdmin admin;
-    admin.create_topic(topic, k_partitions);
-    TempDir dir;
+    SideBySideRun run;
     TestDatabase read_db(DbBackend::sqlite), analytics_db(DbBackend::sqlite);
-    const std::vector<std::string> first = {sql_plugin("read_model", "libfanout_sql_read_model.so", read_db, topic),
-                                            sql_plugin("analytics", "libfanout_analytics.so", analytics_db, topic),
-                                            audit_plugin("keep", dir / "keep.jsonl", topic, "earliest")};
-    const auto config = dir.write("fanoutd.yaml", daemon_config(prefix, dlq, first));
-    FanoutdProcess fanoutd(config, dir / "fanoutd.log");
-    fanoutd.start();
+    const std::vector<std::string> first = {sql_plugin("read_model", "libfanout_sql_read_model.so", read_db, run.topic),
+                                            sql_plugin("analytics", "libfanout_analytics.so", analytics_db, run.topic),
+                                            audit_plugin("keep", run.dir / "keep.jsonl", run.topic, "earliest")};
+    FanoutdProcess& fanoutd = run.start(first);
     ASSERT_TRUE(fanoutd.wait_for_log("ready: every plugin joined", 60s)) << fanoutd.log();
 
     // The first part of the stream, handled by the first three.
@@ -246,25 +242,25 @@ TEST(SideBySide, APluginAddedLaterStartsWhereConfiguredWithoutDisturbingTheOther
             const GeneratedEvent e = generator.next();
             reference.apply(e.value);
             expected.add(e);
-            producer.produce(topic, e.key, e.value, e.headers);
+            producer.produce(run.topic, e.key, e.value, e.headers);
         }
         producer.flush();
     };
     constexpr std::size_t k_first = 6'000, k_second = 4'000;
     produce(k_first);
-    ASSERT_TRUE(wait_until([&] { return read_lines(dir / "keep.jsonl").size() >= k_first; }, 60s)) << fanoutd.log();
-    const auto ends_at_reload = admin.end_offsets(topic, k_partitions);
+    ASSERT_TRUE(wait_until([&] { return read_lines(run.dir / "keep.jsonl").size() >= k_first; }, 60s)) << fanoutd.log();
+    const auto ends_at_reload = run.admin.end_offsets(run.topic, k_partitions);
 
     // Two plugins added by a reload: one from the beginning, one from the latest offset.
     std::vector<std::string> second = first;
-    second.push_back(audit_plugin("from_earliest", dir / "earliest.jsonl", topic, "earliest"));
-    second.push_back(audit_plugin("from_latest", dir / "latest.jsonl", topic, "latest"));
-    dir.write("fanoutd.yaml", daemon_config(prefix, dlq, second));
+    second.push_back(audit_plugin("from_earliest", run.dir / "earliest.jsonl", run.topic, "earliest"));
+    second.push_back(audit_plugin("from_latest", run.dir / "latest.jsonl", run.topic, "latest"));
+    run.dir.write("fanoutd.yaml", daemon_config(run.prefix, run.dlq, second));
     fanoutd.signal(SIGHUP);
     ASSERT_TRUE(fanoutd.wait_for_log("reload applied: kept 3 (0 reloading from disk), stopped 0, started 2", 30s))
         << fanoutd.log();
     ASSERT_TRUE(fanoutd.wait_for_log("[from_latest] assigned", 30s)) << fanoutd.log();
-    ASSERT_TRUE(wait_until([&] { return read_lines(dir / "earliest.jsonl").size() >= k_first; }, 60s)) << fanoutd.log();
+    ASSERT_TRUE(wait_until([&] { return read_lines(run.dir / "earliest.jsonl").size() >= k_first; }, 60s)) << fanoutd.log();
     // "latest" is the end of a partition when the new consumer first fetches
     // it, a moment after its assignment: feed a few events until it has seen
     // one on every partition, so it has started everywhere before the rest.
@@ -274,28 +270,26 @@ TEST(SideBySide, APluginAddedLaterStartsWhereConfiguredWithoutDisturbingTheOther
             produce(20);
             warm_up += 20;
             std::set<std::int32_t> started;
-            for (const auto& c : audit_coordinates(dir / "latest.jsonl")) started.insert(c.first);
+            for (const auto& c : audit_coordinates(run.dir / "latest.jsonl")) started.insert(c.first);
             return started.size() == static_cast<std::size_t>(k_partitions);
         },
         60s))
         << fanoutd.log();
-    const auto ends_when_started = admin.end_offsets(topic, k_partitions);
+    const auto ends_when_started = run.admin.end_offsets(run.topic, k_partitions);
 
     produce(k_second);
     ASSERT_TRUE(wait_until([&] { return read_model_complete(read_db, reference.model()); }, 60s))
         << differences(reference.model(), read_model(read_db.session()));
     ASSERT_TRUE(wait_until([&] { return analytics_complete(analytics_db, expected); }, 60s));
-    for (const char* group : {".keep", ".from_earliest", ".from_latest"}) {
-        ASSERT_TRUE(wait_until([&] { return fully_committed(admin, prefix + group, topic, k_partitions); }, 60s))
-            << group << "\n"
-            << fanoutd.log();
+    for (const char* plugin : {"keep", "from_earliest", "from_latest"}) {
+        ASSERT_TRUE(run.wait_committed(plugin, k_partitions, 60s));
     }
 
-    const auto all = all_coordinates(admin.end_offsets(topic, k_partitions));
+    const auto all = all_coordinates(run.admin.end_offsets(run.topic, k_partitions));
     ASSERT_EQ(all.size(), k_first + warm_up + k_second);
-    const auto keep = audit_coordinates(dir / "keep.jsonl");
-    const auto earliest = audit_coordinates(dir / "earliest.jsonl");
-    const auto latest = audit_coordinates(dir / "latest.jsonl");
+    const auto keep = audit_coordinates(run.dir / "keep.jsonl");
+    const auto earliest = audit_coordinates(run.dir / "earliest.jsonl");
+    const auto latest = audit_coordinates(run.dir / "latest.jsonl");
     EXPECT_EQ(std::set<Coordinate>(earliest.begin(), earliest.end()), all) << "from the beginning";
     // Where the latest plugin started on each partition: after the reload,
     // before the main part of the stream; from there on it saw everything.
@@ -321,6 +315,5 @@ TEST(SideBySide, APluginAddedLaterStartsWhereConfiguredWithoutDisturbingTheOther
     for (const char* name : {"[read_model] stopped", "[analytics] stopped", "[keep] stopped"}) {
         EXPECT_EQ(log.find(name), std::string::npos) << name << "\n" << log;
     }
-    fanoutd.signal(SIGTERM);
-    EXPECT_EQ(fanoutd.wait_exit(30s), 0) << fanoutd.log();
+    run.stop(30s);
 }

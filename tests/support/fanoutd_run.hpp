@@ -42,10 +42,10 @@ public:
         if (wait_until([&] { return committed(plugin, partitions); }, timeout)) return ::testing::AssertionSuccess();
         return ::testing::AssertionFailure() << plugin << " did not commit " << topic << "\n" << fanoutd_->log();
     }
-    /// SIGTERM; fanoutd exits 0.
-    void stop() {
+    /// SIGTERM; fanoutd exits 0 within `timeout`.
+    void stop(std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
         fanoutd_->signal(SIGTERM);
-        EXPECT_EQ(fanoutd_->wait_exit(std::chrono::seconds(20)), 0) << fanoutd_->log();
+        EXPECT_EQ(fanoutd_->wait_exit(timeout), 0) << fanoutd_->log();
     }
 
     const std::string topic;
