@@ -28,8 +28,17 @@ const std::string k_retry = "    retry: { max_attempts: 100000, initial_backoff_
 
 bool notifies(const GeneratedEvent& e) { return e.type == "PostCreatedEvent" || e.type == "CommentAddedEvent"; }
 
+std::set<std::string> distinct(const std::vector<std::string>& keys) { return {keys.begin(), keys.end()}; }
+
 struct Scenario : FanoutdRun {
+    /// With `count` events already on the topic (none: the test produces its own).
+    explicit Scenario(std::size_t count = 0) {
+        if (count > 0) expected = produce(count);
+    }
+
+    WebhookReceiver receiver;
     std::vector<GeneratedEvent> events;
+    std::set<std::string> expected;  ///< the ids that must notify
 
     /// Events of the generator on a fresh topic; returns the ids that must notify.
     std::set<std::string> produce(std::size_t count) {
@@ -62,9 +71,12 @@ struct Scenario : FanoutdRun {
         EXPECT_TRUE(consume_all(dlq, 1, 1s).empty()) << why;
         stop();
     }
+    /// Every notification accepted, repeats only of the same key; then as stop_with_no_dead_letters.
+    void stop_with_all_delivered() {
+        EXPECT_EQ(distinct(receiver.accepted_keys()), expected);
+        stop_with_no_dead_letters();
+    }
 };
-
-std::set<std::string> distinct(const std::vector<std::string>& keys) { return {keys.begin(), keys.end()}; }
 
 std::string rfc3339(std::chrono::system_clock::time_point t) {
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
@@ -81,16 +93,14 @@ std::string rfc3339(std::chrono::system_clock::time_point t) {
 }  // namespace
 
 TEST(WebhookNotifierIntegration, EveryNotifyingEventArrivesOnceWithItsIdempotencyKey) {
-    Scenario s;
-    const auto expected = s.produce(400);
-    WebhookReceiver receiver;
-    receiver.start();
-    s.start({s.notifier(receiver.url())});
+    Scenario s(400);
+    s.receiver.start();
+    s.start({s.notifier(s.receiver.url())});
     ASSERT_TRUE(s.wait_committed("notify"));
 
     std::map<std::string, const GeneratedEvent*> by_id;
     for (const auto& e : s.events) by_id[e.event_id] = &e;
-    const auto requests = receiver.requests();
+    const auto requests = s.receiver.requests();
     std::multiset<std::string> keys;
     for (const auto& r : requests) {
         keys.insert(r.idempotency_key);
@@ -106,26 +116,23 @@ TEST(WebhookNotifierIntegration, EveryNotifyingEventArrivesOnceWithItsIdempotenc
         EXPECT_EQ(std::string(body["postId"].GetString()), e.key);
         EXPECT_TRUE(body["data"].IsObject());
     }
-    EXPECT_EQ(keys.size(), expected.size()) << "each notification exactly once";
-    EXPECT_EQ(distinct(receiver.accepted_keys()), expected);
-    s.stop_with_no_dead_letters();
+    EXPECT_EQ(keys.size(), s.expected.size()) << "each notification exactly once";
+    s.stop_with_all_delivered();
 }
 
 TEST(WebhookNotifierIntegration, ReceiverAnswering503StallsTheNotifierThenEverythingArrives) {
-    Scenario s;
-    const auto expected = s.produce(300);
-    WebhookReceiver receiver;
-    int answered = 0;
-    receiver.set_responder([&](const WebhookReceiver::Request&) {
+    Scenario s(300);
+    // The responder's state lives in it: the receiver (in s) outlasts the test's locals.
+    s.receiver.set_responder([answered = 0](const WebhookReceiver::Request&) mutable {
         return ++answered <= 25 ? std::pair<int, std::string>{503, "busy"} : std::pair<int, std::string>{200, "ok"};
     });
-    receiver.start();
-    const FanoutdProcess& fanoutd = s.start({s.notifier(receiver.url())});
+    s.receiver.start();
+    const FanoutdProcess& fanoutd = s.start({s.notifier(s.receiver.url())});
     ASSERT_TRUE(s.wait_committed("notify"));
 
-    EXPECT_EQ(receiver.count_status(503), 25u);
-    const auto accepted = receiver.accepted_keys();
-    EXPECT_EQ(distinct(accepted), expected) << "none missing, none extra";
+    EXPECT_EQ(s.receiver.count_status(503), 25u);
+    const auto accepted = s.receiver.accepted_keys();
+    EXPECT_EQ(distinct(accepted), s.expected) << "none missing, none extra";
     // Duplicates are allowed only as repeats of the same idempotency key: the set check above.
     EXPECT_NE(fanoutd.log().find("[notify] delivery failed status=503 attempt=1 event="), std::string::npos)
         << fanoutd.log();
@@ -133,39 +140,32 @@ TEST(WebhookNotifierIntegration, ReceiverAnswering503StallsTheNotifierThenEveryt
 }
 
 TEST(WebhookNotifierIntegration, ReceiverDownThenUpDeliversEverythingAfterItComesUp) {
-    Scenario s;
-    const auto expected = s.produce(300);
-    WebhookReceiver receiver;
-    const int port = receiver.start();
-    receiver.stop();  // a port nobody listens on: connections are refused
-    const FanoutdProcess& fanoutd = s.start({s.notifier(receiver.url())});
+    Scenario s(300);
+    const int port = s.receiver.start();
+    s.receiver.stop();  // a port nobody listens on: connections are refused
+    const FanoutdProcess& fanoutd = s.start({s.notifier(s.receiver.url())});
     ASSERT_TRUE(fanoutd.wait_for_log("delivery failed error=", 30s, 3)) << fanoutd.log();
     EXPECT_FALSE(s.committed("notify")) << "nothing is acknowledged while the receiver is down";
 
-    receiver.start(port);
+    s.receiver.start(port);
     ASSERT_TRUE(s.wait_committed("notify"));
-    EXPECT_EQ(distinct(receiver.accepted_keys()), expected);
-    s.stop_with_no_dead_letters();
+    s.stop_with_all_delivered();
 }
 
 TEST(WebhookNotifierIntegration, ATimedOutRequestIsRetriedNotLost) {
-    Scenario s;
-    const auto expected = s.produce(200);
-    WebhookReceiver receiver;
-    receiver.delay_next(3, 1500ms);  // longer than timeout_ms below
-    receiver.start();
-    const FanoutdProcess& fanoutd = s.start({s.notifier(receiver.url(), "", 300)});
+    Scenario s(200);
+    s.receiver.delay_next(3, 1500ms);  // longer than timeout_ms below
+    s.receiver.start();
+    const FanoutdProcess& fanoutd = s.start({s.notifier(s.receiver.url(), "", 300)});
     ASSERT_TRUE(s.wait_committed("notify"));
     EXPECT_NE(fanoutd.log().find("[notify] delivery failed error=Read attempt=1 event="), std::string::npos)
         << fanoutd.log();
     // The timed-out requests may have been processed by the receiver: repeats carry the same key.
-    EXPECT_EQ(distinct(receiver.accepted_keys()), expected);
-    s.stop_with_no_dead_letters();
+    s.stop_with_all_delivered();
 }
 
 TEST(WebhookNotifierIntegration, A400AnswerDeadLettersThatEventAndLaterOnesAreStillDelivered) {
-    Scenario s;
-    const auto expected = s.produce(300);
+    Scenario s(300);
     // The poison event: a notifying event with later notifying events on its post (same partition).
     const GeneratedEvent* poison = nullptr;
     for (const auto& e : s.events) {
@@ -173,13 +173,12 @@ TEST(WebhookNotifierIntegration, A400AnswerDeadLettersThatEventAndLaterOnesAreSt
     }
     ASSERT_NE(poison, nullptr);
     const std::string poison_id = poison->event_id;
-    WebhookReceiver receiver;
-    receiver.set_responder([&](const WebhookReceiver::Request& r) {
+    s.receiver.set_responder([poison_id](const WebhookReceiver::Request& r) {
         return r.idempotency_key == poison_id ? std::pair<int, std::string>{400, "{\"error\":\"unknown author\"}"}
                                               : std::pair<int, std::string>{200, "ok"};
     });
-    receiver.start();
-    s.start({s.notifier(receiver.url())});
+    s.receiver.start();
+    s.start({s.notifier(s.receiver.url())});
     ASSERT_TRUE(s.wait_committed("notify"));
 
     const auto dead = consume_all(s.dlq, 1, 30s);
@@ -191,9 +190,9 @@ TEST(WebhookNotifierIntegration, A400AnswerDeadLettersThatEventAndLaterOnesAreSt
     EXPECT_NE(reason.find("unknown author"), std::string::npos) << "body excerpt: " << reason;
     EXPECT_EQ(dead[0].header("fanout.attempts"), "1") << "4xx is not retried";
 
-    auto delivered = expected;
+    auto delivered = s.expected;
     delivered.erase(poison_id);
-    EXPECT_EQ(distinct(receiver.accepted_keys()), delivered) << "every other notification, later ones included";
+    EXPECT_EQ(distinct(s.receiver.accepted_keys()), delivered) << "every other notification, later ones included";
     s.stop();
 }
 
@@ -220,16 +219,15 @@ TEST(WebhookNotifierIntegration, SkipReplayAcknowledgesOldEventsWithoutSending) 
         (is_old || marked ? old : fresh).insert(id);
     }
     producer.flush();
-    WebhookReceiver receiver;
-    receiver.start();
+    s.receiver.start();
     WebhookReceiver free_port;  // a port for the admin endpoint
     const int admin_port = free_port.start();
     free_port.stop();
-    s.start({s.notifier(receiver.url(), "      skip_replay: true\n      replay_threshold_ms: 600000\n")},
+    s.start({s.notifier(s.receiver.url(), "      skip_replay: true\n      replay_threshold_ms: 600000\n")},
             "admin:\n  listen: 127.0.0.1:" + std::to_string(admin_port) + "\n");
     ASSERT_TRUE(s.FanoutdRun::wait_committed("notify", 1, 60s));
-    EXPECT_EQ(distinct(receiver.accepted_keys()), fresh) << "only live events notify, not old or marked ones";
-    EXPECT_EQ(receiver.requests().size(), fresh.size());
+    EXPECT_EQ(distinct(s.receiver.accepted_keys()), fresh) << "only live events notify, not old or marked ones";
+    EXPECT_EQ(s.receiver.requests().size(), fresh.size());
 
     httplib::Client admin("127.0.0.1", admin_port);
     const auto metrics = admin.Get("/metrics");
@@ -243,22 +241,20 @@ TEST(WebhookNotifierIntegration, SkipReplayAcknowledgesOldEventsWithoutSending) 
 }
 
 TEST(WebhookNotifierIntegration, WithTheReceiverDownOnlyTheNotifierStallsTheAuditLogKeepsUp) {
-    Scenario s;
-    const auto expected = s.produce(400);
-    WebhookReceiver receiver;
-    const int port = receiver.start();
-    receiver.stop();
+    Scenario s(400);
+    const int port = s.receiver.start();
+    s.receiver.stop();
     const auto audit = s.dir / "audit.jsonl";
-    s.start({s.notifier(receiver.url()), {"audit", "libfanout_example.so", "      path: " + audit.string() + "\n"}});
+    s.start({s.notifier(s.receiver.url()), {"audit", "libfanout_example.so", "      path: " + audit.string() + "\n"}});
     ASSERT_TRUE(s.wait_committed("audit"));
     const auto ends = s.admin.end_offsets(s.topic, k_partitions);
     const auto seen = audit_coordinates(audit);
     EXPECT_EQ(std::set<Coordinate>(seen.begin(), seen.end()), all_coordinates(ends)) << "the audit log has every event";
     EXPECT_FALSE(s.committed("notify")) << "the notifier is stalled, not skipping";
-    EXPECT_TRUE(receiver.accepted_keys().empty());
+    EXPECT_TRUE(s.receiver.accepted_keys().empty());
 
-    receiver.start(port);
+    s.receiver.start(port);
     ASSERT_TRUE(s.wait_committed("notify"));
-    EXPECT_EQ(distinct(receiver.accepted_keys()), expected) << "every notification arrives, none missing";
+    EXPECT_EQ(distinct(s.receiver.accepted_keys()), s.expected) << "every notification arrives, none missing";
     s.stop_with_no_dead_letters();
 }
