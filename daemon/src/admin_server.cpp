@@ -36,7 +36,7 @@ std::string render_plugins_json(const Daemon& daemon) {
         const PipelineStatus s = p.status();
         w.StartObject();
         common::write_members(w, {{"name", p.settings().name},
-                                  {"type", p.settings().type == PluginType::lua ? "lua" : "library"},
+                                  {"type", p.settings().type},
                                   {"source", p.factory().describe()},
                                   {"state", to_string(s.state)},
                                   {"group", p.group_id()},

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "env_expand.hpp"
+#include "plugin_kind.hpp"
 #include "fanout/common/connection_string.hpp"
 #include "fanout/common/yaml_document.hpp"
 #include "yaml_reader.hpp"
@@ -79,39 +80,28 @@ PluginSettings read_plugin(const std::filesystem::path& file, const YAML::Node& 
     MappingReader pr(file, node, what);
     pr.get("name");
 
-    const std::optional<std::string> type = pr.choice("type", {"library", "lua"});
-    if (!type) fail_at(file, node, what + ": missing required field 'type' (library or lua)");
-    p.type = *type == "lua" ? PluginType::lua : PluginType::library;
-    if (YAML::Node lua = pr.get("lua"); lua.IsDefined() && !lua.IsNull()) {
-        if (p.type != PluginType::lua) fail_at(file, lua, what + ": field 'lua' is only valid with type: lua");
-        MappingReader l(file, lua, what + " lua");
-        if (auto v = l.integer("memory_limit_mb", 1, 16'384))
-            p.lua_memory_limit_bytes = static_cast<std::size_t>(*v) << 20;
-        if (auto v = l.integer("instruction_limit", 1000, 1'000'000'000'000)) {
-            p.lua_instruction_limit = static_cast<std::uint64_t>(*v);
-        }
-        if (auto v = l.integer("max_script_mb", 1, 1024)) p.lua_max_script_bytes = static_cast<std::size_t>(*v) << 20;
-        if (const YAML::Node connection = l.get("connection"); connection.IsDefined()) {
-            p.lua_connection_location = location_of(file, connection);
-            p.lua_connection = as_string(file, connection, l.field("connection"));
-            try {
-                common::parse_connection_string(p.lua_connection);
-            } catch (const common::ConnectionStringError& e) {
-                fail_at(file, connection,
-                        l.field("connection") + ": " + e.what() +
-                            " (expected sqlite:/path/file.db, postgresql://user@host/db or \"host=... dbname=...\")");
-            }
-        }
-        for (const char* key : {"lock_timeout_ms", "reconnect_interval_ms", "connect_timeout_s"}) {
-            if (l.get(key).IsDefined() && p.lua_connection.empty()) {
-                fail_at(file, l.get(key), what + ": lua." + key + " needs lua.connection");
-            }
-        }
-        if (auto v = l.integer("lock_timeout_ms", 1, 3'600'000)) p.lua_lock_timeout = Milliseconds(*v);
-        if (auto v = l.integer("reconnect_interval_ms", 0, 3'600'000)) p.lua_reconnect_interval = Milliseconds(*v);
-        if (auto v = l.integer("connect_timeout_s", 1, 3600)) p.lua_connect_timeout = std::chrono::seconds(*v);
-        l.finish();
+    const YAML::Node type = pr.get("type");
+    if (!type.IsDefined() || type.IsNull()) {
+        fail_at(file, node, what + ": missing required field 'type' (" + plugin_kind_names() + ")");
     }
+    p.type = as_string(file, type, pr.field("type"));
+    const PluginKind* kind = find_plugin_kind(p.type);
+    if (kind == nullptr) {
+        std::string listed;
+        for (const PluginKind* k : plugin_kinds()) listed += (listed.empty() ? "" : ", ") + std::string(k->name());
+        fail_at(file, type, pr.field("type") + ": expected one of " + listed + ", got '" + p.type + "'");
+    }
+    // Keys another kind owns are an error here; this kind's are read by it.
+    for (const PluginKind* other : plugin_kinds()) {
+        for (const std::string_view key : other->keys()) {
+            const YAML::Node value = pr.get(std::string(key));
+            if (other != kind && value.IsDefined() && !value.IsNull()) {
+                fail_at(file, value,
+                        what + ": field '" + std::string(key) + "' is only valid with type: " + std::string(other->name()));
+            }
+        }
+    }
+    p.kind_settings = kind->read(file, node, what);
 
     const YAML::Node path = pr.require("path");
     p.path_location = location_of(file, path);

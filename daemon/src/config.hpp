@@ -1,5 +1,6 @@
 #pragma once
 // fanoutd's configuration: the YAML file as typed values.
+#include <any>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -40,13 +41,13 @@ struct RetryPolicy {
     Milliseconds backoff_after(int attempt) const;
 };
 
-enum class PluginType { library, lua };
 enum class OnPermanentError { dead_letter, stop };
 enum class StartFrom { earliest, latest };
 
 struct PluginSettings {
     std::string name;
-    PluginType type = PluginType::library;
+    /// The plugin kind (plugin_kind.hpp): "library" or "lua".
+    std::string type = "library";
     std::filesystem::path path;  ///< absolute (resolved against the config file's folder)
     std::vector<std::string> topics;
     std::vector<std::string> event_types;  ///< empty: every type
@@ -56,19 +57,9 @@ struct PluginSettings {
     RetryPolicy retry;
     OnPermanentError on_permanent_error = OnPermanentError::dead_letter;
     StartFrom start_from = StartFrom::earliest;
-    /// Lua only: per-script limits (defaults are sane for analytics-style scripts).
-    std::size_t lua_memory_limit_bytes = 64u << 20;
-    std::uint64_t lua_instruction_limit = 10'000'000;  ///< per call into the script
-    /// A larger script file (or anything but a regular file) is refused unread.
-    std::size_t lua_max_script_bytes = 16u << 20;
-    /// Lua only: the database of a SQL projection (lua.connection; empty:
-    /// none), its timeouts (as the SQL plugins' options of the same names),
-    /// and where the connection is in the file.
-    std::string lua_connection;
-    Milliseconds lua_lock_timeout{10'000};
-    Milliseconds lua_reconnect_interval{1'000};
-    std::chrono::seconds lua_connect_timeout{5};
-    SourceLocation lua_connection_location;
+    /// What the kind read from the entry keys it owns (plugin_kind.hpp:
+    /// kind_settings<T>()); empty when it owns none.
+    std::any kind_settings;
 
     YAML::Node options;       ///< validated against the plugin's schema later
     SourceLocation location;  ///< the plugin's entry

@@ -1,7 +1,7 @@
 #include "plugin_factory.hpp"
 
 #include "config_error.hpp"
-#include "lua/lua_factory.hpp"
+#include "plugin_kind.hpp"
 
 namespace fanout::daemon {
 
@@ -28,15 +28,16 @@ CheckReport LibraryPluginFactory::check() const {
     }
 }
 
-std::vector<std::unique_ptr<PluginFactory>> prepare_plugins(const DaemonSettings& settings) {
-    std::vector<std::unique_ptr<PluginFactory>> out;
-    for (const PluginSettings& p : settings.plugins) {
+namespace {
+
+class LibraryKind final : public PluginKind {
+public:
+    std::string_view name() const noexcept override { return "library"; }
+    std::span<const std::string_view> keys() const noexcept override { return {}; }
+    std::any read(const std::filesystem::path&, const YAML::Node&, const std::string&) const override { return {}; }
+
+    std::unique_ptr<PluginFactory> make_factory(const PluginSettings& p) const override {
         const std::string what = "plugin '" + p.name + "'";
-        if (p.type == PluginType::lua) {
-            // Compiles the script and checks its entry points (no init()).
-            out.push_back(std::make_unique<lua::LuaPluginFactory>(p));
-            continue;
-        }
         std::shared_ptr<PluginLibrary> library;
         try {
             library = PluginLibrary::load(p.path);
@@ -45,7 +46,26 @@ std::vector<std::unique_ptr<PluginFactory>> prepare_plugins(const DaemonSettings
         }
         OptionValues options =
             OptionValues::validate(library->descriptor().option_specs(), p.options, p.options_location, what);
-        out.push_back(std::make_unique<LibraryPluginFactory>(std::move(library), std::move(options)));
+        return std::make_unique<LibraryPluginFactory>(std::move(library), std::move(options));
+    }
+};
+
+}  // namespace
+
+const PluginKind& library_kind() {
+    static const LibraryKind k_kind;
+    return k_kind;
+}
+
+std::vector<std::unique_ptr<PluginFactory>> prepare_plugins(const DaemonSettings& settings) {
+    std::vector<std::unique_ptr<PluginFactory>> out;
+    for (const PluginSettings& p : settings.plugins) {
+        const PluginKind* kind = find_plugin_kind(p.type);
+        if (kind == nullptr) {
+            throw ConfigError(p.location.file, p.location.line, p.location.column,
+                              "plugin '" + p.name + "': unknown type '" + p.type + "' (" + plugin_kind_names() + ")");
+        }
+        out.push_back(kind->make_factory(p));
     }
     return out;
 }

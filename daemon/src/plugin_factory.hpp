@@ -8,6 +8,7 @@
 #include "fanout/plugin.hpp"
 #include "option_values.hpp"
 #include "plugin_library.hpp"
+#include "plugin_kind.hpp"
 #include "producer.hpp"
 
 namespace fanout::daemon {
@@ -47,6 +48,9 @@ private:
     std::shared_ptr<PluginLibrary> library_;
     OptionValues options_;
 };
+
+/// `type: library`: a C++ shared library (plugin_kind.hpp).
+const PluginKind& library_kind();
 
 /// Load every plugin the settings declare and validate its options, without
 /// touching Kafka. Same order as settings.plugins. Throws ConfigError at the

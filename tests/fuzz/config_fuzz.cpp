@@ -57,7 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     for (const auto& plugin : settings.plugins) {
         (void)settings.group_id(plugin);
         (void)plugin.wants_type("PostCreatedEvent");
-        if (plugin.type == fanout::daemon::PluginType::lua) {
+        if (plugin.type == "lua") {
             // What the Lua plugin factory hands the script as its options.
             (void)fanout::daemon::lua::yaml_to_json(plugin.options);
             continue;

@@ -7,6 +7,7 @@
 #include "config.hpp"
 #include "config_error.hpp"
 #include "lua/lua_factory.hpp"
+#include "lua/lua_kind.hpp"
 #include "lua_fakes.hpp"
 #include "plugin_factory.hpp"
 #include "process.hpp"
@@ -22,7 +23,7 @@ namespace {
 daemon::PluginSettings lua_settings(const std::filesystem::path& script) {
     daemon::PluginSettings p;
     p.name = "trending";
-    p.type = daemon::PluginType::lua;
+    p.type = "lua";
     p.path = script;
     p.topics = {"posts"};
     p.path_location = {"/etc/fanout/fanoutd.yaml", 12, 11};
@@ -105,10 +106,13 @@ TEST(LuaFactory, ScriptOverTheSizeLimitIsRefused) {
     TempDir dir;
     const auto script = dir.write("big.lua", "-- " + std::string(2000, 'x') + "\nfunction on_event(e) end\n");
     auto settings = lua_settings(script);
-    settings.lua_max_script_bytes = 1024;
+    daemon::lua::LuaSettings limits;
+    limits.max_script_bytes = 1024;
+    settings.kind_settings = limits;
     EXPECT_EQ(factory_error(settings), "/etc/fanout/fanoutd.yaml:12:11: plugin 'trending': Lua script " +
                                            script.string() + " is 2029 bytes, over the limit of 1 KiB");
-    settings.lua_max_script_bytes = 4096;
+    limits.max_script_bytes = 4096;
+    settings.kind_settings = limits;
     EXPECT_EQ(factory_error(settings), "no error");
 }
 

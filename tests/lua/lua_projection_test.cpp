@@ -16,6 +16,7 @@
 
 #include "config_error.hpp"
 #include "lua/lua_factory.hpp"
+#include "lua/lua_kind.hpp"
 #include "model.hpp"
 #include "plugin_under_test.hpp"
 #include "producer.hpp"
@@ -35,15 +36,17 @@ daemon::PluginSettings lua_entry(const std::filesystem::path& script, const std:
                                  const std::string& name = "lua-projection") {
     daemon::PluginSettings p;
     p.name = name;
-    p.type = daemon::PluginType::lua;
+    p.type = "lua";
     p.path = script;
     p.topics = {k_topic};
     p.path_location = {"/etc/fanout/fanoutd.yaml", 12, 11};
     p.options = YAML::Load("{}");
-    p.lua_connection = connection;
-    p.lua_lock_timeout = std::chrono::milliseconds(300);
-    p.lua_instruction_limit = 200'000;
-    p.lua_memory_limit_bytes = 8u << 20;
+    daemon::lua::LuaSettings lua;
+    lua.connection = connection;
+    lua.lock_timeout = std::chrono::milliseconds(300);
+    lua.instruction_limit = 200'000;
+    lua.memory_limit_bytes = 8u << 20;
+    p.kind_settings = lua;
     return p;
 }
 

@@ -7,6 +7,7 @@
 #include "config_error.hpp"
 #include "fanout/common/bounded_file.hpp"
 #include "lua/lua_json.hpp"
+#include "lua/lua_kind.hpp"
 #include "lua/lua_plugin.hpp"
 #include "fanout/sql/connection.hpp"
 #include "fanout/sql/dry_run.hpp"
@@ -103,10 +104,10 @@ std::string located(const std::filesystem::path& path, int line, const std::stri
 LuaPluginFactory::LuaPluginFactory(const PluginSettings& settings)
     : name_(settings.name),
       path_(settings.path),
-      database_{settings.lua_connection, settings.lua_lock_timeout, settings.lua_connect_timeout,
-                settings.lua_reconnect_interval},
-      limits_{settings.lua_memory_limit_bytes, settings.lua_instruction_limit},
-      max_script_bytes_(settings.lua_max_script_bytes),
+      database_{lua_settings(settings).connection, lua_settings(settings).lock_timeout,
+                lua_settings(settings).connect_timeout, lua_settings(settings).reconnect_interval},
+      limits_{lua_settings(settings).memory_limit_bytes, lua_settings(settings).instruction_limit},
+      max_script_bytes_(lua_settings(settings).max_script_bytes),
       options_(yaml_to_json(settings.options)) {
     const SourceLocation& at = settings.path_location;
     std::string error;

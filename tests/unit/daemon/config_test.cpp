@@ -3,6 +3,7 @@
 
 #include "config.hpp"
 #include "config_error.hpp"
+#include "lua/lua_kind.hpp"
 #include "option_values.hpp"
 #include "process.hpp"
 
@@ -224,10 +225,10 @@ TEST(Config, ExpandedValueKeepsItsLocation) {
 TEST(Config, LuaScriptSizeLimitIsConfigurable) {
     const std::string lua =
         replace(replace(k_valid, "type: library", "type: lua"), "    options:\n      path: /tmp/x\n", "");
-    EXPECT_EQ(parse_config(lua, "/etc/fanout/fanoutd.yaml").plugins[0].lua_max_script_bytes, 16u << 20);
+    EXPECT_EQ(fanout::daemon::lua::lua_settings(parse_config(lua, "/etc/fanout/fanoutd.yaml").plugins[0]).max_script_bytes, 16u << 20);
     const auto s = parse_config(replace(lua, "    start_from: latest\n", "    lua: {max_script_mb: 2}\n"),
                                 "/etc/fanout/fanoutd.yaml");
-    EXPECT_EQ(s.plugins[0].lua_max_script_bytes, 2u << 20);
+    EXPECT_EQ(fanout::daemon::lua::lua_settings(s.plugins[0]).max_script_bytes, 2u << 20);
     EXPECT_NE(error_of(replace(lua, "    start_from: latest\n", "    lua: {max_script_mb: 0}\n"))
                   .find("'max_script_mb': 0 is out of range [1, 1024]"),
               std::string::npos);
@@ -242,11 +243,11 @@ TEST(Config, ALuaProjectionTakesItsDatabaseFromTheLuaBlock) {
              "          reconnect_interval_ms: 0, connect_timeout_s: 3}\n"),
         "/etc/fanout/fanoutd.yaml");
     const auto& p = s.plugins[0];
-    EXPECT_EQ(p.lua_connection, "postgresql://fanout:secret@127.0.0.1/db");
-    EXPECT_EQ(p.lua_lock_timeout, std::chrono::milliseconds(250));
-    EXPECT_EQ(p.lua_reconnect_interval, std::chrono::milliseconds(0));
-    EXPECT_EQ(p.lua_connect_timeout, std::chrono::seconds(3));
-    EXPECT_EQ(parse_config(lua, "/etc/fanout/fanoutd.yaml").plugins[0].lua_connection, "");
+    EXPECT_EQ(fanout::daemon::lua::lua_settings(p).connection, "postgresql://fanout:secret@127.0.0.1/db");
+    EXPECT_EQ(fanout::daemon::lua::lua_settings(p).lock_timeout, std::chrono::milliseconds(250));
+    EXPECT_EQ(fanout::daemon::lua::lua_settings(p).reconnect_interval, std::chrono::milliseconds(0));
+    EXPECT_EQ(fanout::daemon::lua::lua_settings(p).connect_timeout, std::chrono::seconds(3));
+    EXPECT_EQ(fanout::daemon::lua::lua_settings(parse_config(lua, "/etc/fanout/fanoutd.yaml").plugins[0]).connection, "");
 
     const std::string bad = error_of(with("    lua: {connection: 'postgresql://[::1'}\n"));
     EXPECT_NE(bad.find("/etc/fanout/fanoutd.yaml:"), std::string::npos) << bad;
