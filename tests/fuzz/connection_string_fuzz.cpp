@@ -5,17 +5,12 @@
 #include <string>
 
 #include "fanout/common/connection_string.hpp"
-#include "fuzz_support.hpp"
-
-namespace {
+#include "text_target.hpp"
 
 namespace common = fanout::common;
 using fanout::fuzz::check;
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const std::string_view text = fanout::fuzz::as_text(data, size);
+void fanout::fuzz::fuzz_text(std::string_view text) {
     (void)common::redact_connection_string(text);
 
     common::ConnectionString parsed;
@@ -23,13 +18,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         parsed = common::parse_connection_string(text);
     } catch (const common::ConnectionStringError& e) {
         check(e.what()[0] != '\0', "a refused connection string says why");
-        return 0;
+        return;
     }
     (void)parsed.display();
     const std::string soci = parsed.soci_connect_string();
     if (parsed.is_sqlite()) {
         check(!parsed.path.empty(), "a SQLite connection names a file", text);
-        return 0;
+        return;
     }
     // The PostgreSQL URL made for SOCI means the same parameters.
     common::ConnectionString again;
@@ -54,5 +49,4 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         };
         check(count(parsed.display()) <= count(without.display()), "display() hides the password", parsed.display());
     }
-    return 0;
 }

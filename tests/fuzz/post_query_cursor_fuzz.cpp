@@ -4,18 +4,12 @@
 #include <string>
 
 #include "cursor.hpp"
-#include "fuzz_support.hpp"
-
-namespace {
+#include "text_target.hpp"
 
 namespace pq = fanout::post_query;
 using fanout::fuzz::check;
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const std::string_view text = fanout::fuzz::as_text(data, size);
-
+void fanout::fuzz::fuzz_text(std::string_view text) {
     if (const auto key = pq::decode_cursor(text)) {
         check(!key->date_posted.empty() && !key->post_id.empty(), "a decoded cursor has both fields");
         check(pq::encode_cursor(*key) == text, "a valid cursor is the only encoding of its key", text);
@@ -31,5 +25,4 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             check(*back == key, "a cursor decodes to the key it was made of", cursor);
         }
     }
-    return 0;
 }

@@ -4,20 +4,15 @@
 // Input: the method, a newline, the request-target (query included).
 #include <string>
 
-#include "fuzz_support.hpp"
+#include "text_target.hpp"
 #include "input.hpp"
 #include "router.hpp"
-
-namespace {
 
 namespace pq = fanout::post_query;
 using fanout::fuzz::check;
 using Outcome = pq::RouteMatch::Outcome;
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-    const std::string_view text = fanout::fuzz::as_text(data, size);
+void fanout::fuzz::fuzz_text(std::string_view text) {
     const auto parts = fanout::fuzz::split(text, "\n", 2);
     const std::string_view method = parts.size() > 1 ? parts[0] : std::string_view("GET");
     const std::string_view target = parts.size() > 1 ? parts[1] : parts[0];
@@ -50,5 +45,4 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string repaired = pq::to_valid_utf8(target);
     check(pq::is_valid_utf8(repaired), "to_valid_utf8 gives valid UTF-8", repaired);
     if (pq::is_valid_utf8(target)) check(repaired == target, "valid UTF-8 is left as it is");
-    return 0;
 }
