@@ -12,6 +12,7 @@
 
 #include "child_process.hpp"
 #include "committed_offsets.hpp"
+#include "bench_figures.hpp"
 #include "process_watch.hpp"
 #include "runs.hpp"
 
@@ -123,7 +124,7 @@ std::vector<Result> run_fanoutd(const BenchSettings& s, const Scenario& sc, cons
         }
         shutdown_s = seconds_between(t_stop, Clock::now());
     } else {
-        cpu_s = rusage_cpu(ended.usage);
+        cpu_s = rusage_cpu_seconds(ended.usage);
         peak_rss_mb = static_cast<double>(ended.usage.ru_maxrss) / 1024.0;
         std::cerr << "\n--- fanoutd exited early; last lines of " << log.string() << " ---\n"
                   << read_tail(log, 3000) << "\n---\n";

@@ -14,6 +14,7 @@
 
 #include "kafka_topic.hpp"
 #include "options.hpp"
+#include "bench_figures.hpp"
 #include "process_watch.hpp"
 #include "runs.hpp"
 
@@ -74,7 +75,7 @@ Result run_line_counting(const BenchSettings& s, const Scenario& sc, const std::
     r.elapsed = seconds_between(t0, t_end);
     r.startup = first ? seconds_between(t0, t_first) : 0;
     r.peak_rss_mb = static_cast<double>(ended.usage.ru_maxrss) / 1024.0;
-    r.cpu_s = rusage_cpu(ended.usage);
+    r.cpu_s = rusage_cpu_seconds(ended.usage);
     r.broker_cpu_s = cpu.broker_cpu();
     r.host_busy = host;
     r.ok = lines == s.events && !timed_out;

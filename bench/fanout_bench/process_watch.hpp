@@ -37,9 +37,6 @@ ExitInfo wait_child(pid_t pid, std::chrono::milliseconds timeout);
 /// "exit 1", "killed by Terminated".
 std::string describe_status(int status);
 
-/// user+system CPU seconds of a reaped child.
-double rusage_cpu(const rusage& u);
-
 /// A value from /proc/PID/status in kB (e.g. "VmHWM"), or -1.
 long proc_status_kb(pid_t pid, const std::string& field);
 

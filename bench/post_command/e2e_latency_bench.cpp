@@ -35,6 +35,7 @@
 #include <rapidjson/document.h>
 #include <CLI/CLI.hpp>
 
+#include "bench_figures.hpp"
 #include "e2e_stages.hpp"
 #include "service_process.hpp"
 
@@ -42,16 +43,10 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 using namespace std::chrono_literals;
 using fanout::bench::now_us;
+using fanout::bench::percentile;
 using fanout::bench::ServiceProcess;
 
 namespace {
-
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    const auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-    return v[std::min(i, v.size() - 1)];
-}
 
 double median(std::vector<double> v) { return percentile(std::move(v), 0.5); }
 

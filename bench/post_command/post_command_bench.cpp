@@ -2,7 +2,6 @@
 // against a real post-command process (port 0, loopback), a fixed number of
 // requests from a bounded number of client threads, on SQLite and PostgreSQL.
 // Prints a table; never pass/fail. See README.md.
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,11 +23,14 @@
 #include <functional>
 #include <string_view>
 
+#include "bench_figures.hpp"
 #include "load_client.hpp"
 #include "service_process.hpp"
 
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
+using fanout::bench::percentile;
+using fanout::bench::process_cpu_seconds;
 
 namespace {
 
@@ -82,13 +84,6 @@ private:
     int port_;
 };
 
-double own_cpu_seconds() {
-    rusage u{};
-    ::getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
-
 struct Phase {
     std::string store, command;
     int requests = 0, clients = 0, errors = 0;
@@ -97,19 +92,12 @@ struct Phase {
     std::vector<double> latencies_ms;
 };
 
-double percentile(std::vector<double> v, double p) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    const auto i = static_cast<std::size_t>(p * static_cast<double>(v.size() - 1) + 0.5);
-    return v[std::min(i, v.size() - 1)];
-}
-
 /// `requests` requests (request i is `make(i)`) over `clients` keep-alive
 /// connections from one epoll loop (load_client.hpp); `check(i, status, body)`.
 Phase run_phase(const std::string& store, const std::string& command, const Service& service, int clients, int requests,
                 const std::function<std::string(int)>& make,
                 const std::function<bool(int, int, std::string_view)>& check) {
-    const double server_cpu = service.cpu_seconds(), client_cpu = own_cpu_seconds();
+    const double server_cpu = service.cpu_seconds(), client_cpu = process_cpu_seconds();
     Phase phase;
     phase.store = store;
     phase.command = command;
@@ -118,7 +106,7 @@ Phase run_phase(const std::string& store, const std::string& command, const Serv
     fanout::bench::LoadResult load = fanout::bench::run_load(service.port(), clients, requests, make, check);
     phase.seconds = load.seconds;
     phase.server_cpu = service.cpu_seconds() - server_cpu;
-    phase.client_cpu = own_cpu_seconds() - client_cpu;
+    phase.client_cpu = process_cpu_seconds() - client_cpu;
     phase.errors = load.errors;
     phase.latencies_ms = std::move(load.latencies_ms);
     return phase;

@@ -1,7 +1,6 @@
 // post_command_store_bench: the event store's append alone (no HTTP, no
 // Kafka): events/s and CPU per event for groups of 1, 2, 4, 16 single-event
 // commands per transaction, on a SQLite file (and PostgreSQL with --pg).
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -12,18 +11,12 @@
 
 #include <soci/postgresql/soci-postgresql.h>
 
+#include "bench_figures.hpp"
 #include "event_store.hpp"
 
 using namespace fanout::post_command;
 
 namespace {
-
-double cpu_seconds() {
-    rusage u{};
-    ::getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
-}
 
 void run(const std::string& name, const StoreLocation& location, int group, int events) {
     {
@@ -36,7 +29,7 @@ void run(const std::string& name, const StoreLocation& location, int group, int 
     std::vector<AppendRequest> requests(static_cast<std::size_t>(group));
     std::vector<const AppendRequest*> batch;
     const auto start = std::chrono::steady_clock::now();
-    const double cpu = cpu_seconds();
+    const double cpu = fanout::bench::process_cpu_seconds();
     for (int i = 0; i < events; i += group) {
         batch.clear();
         for (int j = 0; j < group; ++j) {
@@ -52,7 +45,7 @@ void run(const std::string& name, const StoreLocation& location, int group, int 
     }
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     std::printf("| %s | %d | %d | %.0f | %.1f |\n", name.c_str(), group, events, events / seconds,
-                1e6 * (cpu_seconds() - cpu) / events);
+                1e6 * (fanout::bench::process_cpu_seconds() - cpu) / events);
 }
 
 }  // namespace

@@ -8,7 +8,6 @@
 // its database, for comparing two builds of the plugin (--lib-b): runs
 // alternate between them. Envelopes are parsed before the clock starts
 // (fanoutd parses them ahead, on another thread). Prints figures only.
-#include <sys/resource.h>
 #include <time.h>
 
 #include <algorithm>
@@ -25,6 +24,7 @@
 #include <yaml-cpp/yaml.h>
 #include <CLI/CLI.hpp>
 
+#include "bench_figures.hpp"
 #include "events.hpp"
 #include "fake_event.hpp"
 #include "model.hpp"
@@ -37,6 +37,7 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 using fanout::bench::fixed;
+using fanout::bench::process_cpu_seconds;
 using fanout::bench::pad;
 
 namespace {
@@ -45,13 +46,6 @@ double thread_cpu_seconds() {
     timespec ts{};
     clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-double process_cpu_seconds() {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 /// Bytes this process has passed to write() and pwrite() (the WAL, the
