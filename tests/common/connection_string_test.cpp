@@ -53,15 +53,19 @@ TEST(ConnectionString, UrlFormBecomesLibpqParameters) {
 }
 
 TEST(ConnectionString, PostgresSchemeAndMinimalUrls) {
-    EXPECT_EQ(param(parse_connection_string("postgres://h/db"), "host"), "h");
-    EXPECT_EQ(param(parse_connection_string("postgres://h/db"), "dbname"), "db");
-    const ConnectionString local = parse_connection_string("postgresql:///db");
-    EXPECT_EQ(param(local, "host"), "(absent)");
-    EXPECT_EQ(param(local, "dbname"), "db");
-    EXPECT_NE(error_of("postgresql://").find("must name at least a host"), std::string::npos);
-    EXPECT_NE(error_of("postgresql://?").find("must name at least a host"), std::string::npos);
-    EXPECT_EQ(param(parse_connection_string("postgresql://u@h"), "user"), "u");
-    EXPECT_EQ(param(parse_connection_string("postgresql://u@h"), "password"), "(absent)");
+    struct Case {
+        const char* text;
+        const char* keyword;
+        const char* value;
+    };
+    for (const Case& c : {Case{"postgres://h/db", "host", "h"}, Case{"postgres://h/db", "dbname", "db"},
+                          Case{"postgresql:///db", "host", "(absent)"}, Case{"postgresql:///db", "dbname", "db"},
+                          Case{"postgresql://u@h", "user", "u"}, Case{"postgresql://u@h", "password", "(absent)"}}) {
+        EXPECT_EQ(param(parse_connection_string(c.text), c.keyword), c.value) << c.text << " " << c.keyword;
+    }
+    for (const char* text : {"postgresql://", "postgresql://?"}) {
+        EXPECT_NE(error_of(text).find("must name at least a host"), std::string::npos) << text;
+    }
 }
 
 TEST(ConnectionString, KeywordFormWithQuotesAndEscapes) {

@@ -59,24 +59,27 @@ TEST(PostQueryConfig, ErrorsNameFileLineAndColumn) {
     TempDir dir;
     const auto f = [&](const std::string& yaml) { return error_of(dir.write("pq.yaml", yaml)); };
     const std::string p = (dir / "pq.yaml").string();
-    EXPECT_EQ(f("database: x.db\nbogus: 1\n"), p + ":2:1: unknown key 'bogus' (expected one of: listen, database, "
-                                                   "threads, pool_size, max_connections, idle_timeout_ms, "
-                                                   "request_timeout_ms)");
-    EXPECT_EQ(f("threads: -1\n"), p + ":1:10: 'threads': expected an integer in [1, 256], got '-1'");
-    EXPECT_EQ(f("threads: 257\n"), p + ":1:10: 'threads': expected an integer in [1, 256], got '257'");
-    EXPECT_EQ(f("pool_size: [1]\n"), p + ":1:12: 'pool_size': expected an integer in [1, 256], got a list");
-    EXPECT_EQ(f("listen: 127.0.0.1\n"), p + ":1:9: 'listen': expected HOST:PORT, got '127.0.0.1'");
-    EXPECT_EQ(f("listen: 127.0.0.1:99999\n"), p + ":1:9: 'listen': port must be a number in 0..65535, got '99999'");
-    EXPECT_EQ(f("database: \"sqlite:\"\n"), p + ":1:11: 'database': connection string 'sqlite:': empty SQLite "
-                                                "database path (expected e.g. sqlite:/var/lib/fanout/read-model.db)");
-    EXPECT_EQ(f("database: \"postgresql://u:hunter2@h:0/db\"\n"),
-              p + ":1:11: 'database': connection string 'postgresql://u:***@h:0/db': port '0' is not a number in "
-                  "1..65535");
-    EXPECT_EQ(f("max_connections: 0\n"), p + ":1:18: 'max_connections': expected an integer in [1, 1000000], got '0'");
-    EXPECT_EQ(f("idle_timeout_ms: x\n"), p + ":1:18: 'idle_timeout_ms': expected an integer in [1, 3600000], got 'x'");
-    EXPECT_EQ(f("database:\n"), p + ":1:1: 'database': missing value");
-    EXPECT_EQ(f("database: ''\n"), p + ":1:11: 'database': expected a non-empty string, got ''");
-    EXPECT_EQ(f("42\n"), p + ":1:1: expected a mapping of settings, got '42'");
+    const std::pair<std::string, std::string> cases[] = {
+        {"database: x.db\nbogus: 1\n",
+         ":2:1: unknown key 'bogus' (expected one of: listen, database, threads, pool_size, max_connections, "
+         "idle_timeout_ms, request_timeout_ms)"},
+        {"threads: -1\n", ":1:10: 'threads': expected an integer in [1, 256], got '-1'"},
+        {"threads: 257\n", ":1:10: 'threads': expected an integer in [1, 256], got '257'"},
+        {"pool_size: [1]\n", ":1:12: 'pool_size': expected an integer in [1, 256], got a list"},
+        {"listen: 127.0.0.1\n", ":1:9: 'listen': expected HOST:PORT, got '127.0.0.1'"},
+        {"listen: 127.0.0.1:99999\n", ":1:9: 'listen': port must be a number in 0..65535, got '99999'"},
+        {"database: \"sqlite:\"\n",
+         ":1:11: 'database': connection string 'sqlite:': empty SQLite database path (expected e.g. "
+         "sqlite:/var/lib/fanout/read-model.db)"},
+        {"database: \"postgresql://u:hunter2@h:0/db\"\n",
+         ":1:11: 'database': connection string 'postgresql://u:***@h:0/db': port '0' is not a number in 1..65535"},
+        {"max_connections: 0\n", ":1:18: 'max_connections': expected an integer in [1, 1000000], got '0'"},
+        {"idle_timeout_ms: x\n", ":1:18: 'idle_timeout_ms': expected an integer in [1, 3600000], got 'x'"},
+        {"database:\n", ":1:1: 'database': missing value"},
+        {"database: ''\n", ":1:11: 'database': expected a non-empty string, got ''"},
+        {"42\n", ":1:1: expected a mapping of settings, got '42'"},
+    };
+    for (const auto& [yaml, error] : cases) EXPECT_EQ(f(yaml), p + error) << yaml;
     EXPECT_NE(f("listen: \"unterminated\n").find(p + ":"), std::string::npos);
     EXPECT_EQ(error_of(dir / "missing.yaml"),
               (dir / "missing.yaml").string() + ": the file cannot be opened: No such file or directory");

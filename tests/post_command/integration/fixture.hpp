@@ -89,6 +89,27 @@ public:
             std::chrono::seconds(30));
     }
 
+    /// Wait until restoreReadDb reports completed (at most 30 s); its last
+    /// progress in `progress`.
+    bool wait_restore_completed(rapidjson::Document& progress) {
+        return wait_until(
+            [&] {
+                progress.Parse(client->send("GET", "/api/v1/restoreReadDb").body.c_str());
+                return progress.IsObject() && std::string(progress["state"].GetString()) == "completed";
+            },
+            std::chrono::seconds(30));
+    }
+
+    /// A PostLikedEvent of `post_id` written straight into the store at
+    /// `sequence`: what a writer that does not serialise its appends leaves
+    /// behind (holes, late commits).
+    void insert_like_by_hand(const std::string& post_id, int sequence, int version) {
+        const std::string event_id = "00000000-0000-4000-8000-00000000000" + std::to_string(sequence);
+        store.sql() << "INSERT INTO events (global_sequence, event_id, aggregate_id, version, type, data, "
+                       "occurred_at) VALUES (:s, :e, :a, :v, 'PostLikedEvent', '{}', '2026-11-22T10:00:00.000Z')",
+            soci::use(sequence), soci::use(event_id), soci::use(post_id), soci::use(version);
+    }
+
     /// Wait for lag 0, then read every record of the topic.
     std::vector<TopicEvent> published(std::int64_t min_stored) {
         EXPECT_TRUE(client->wait_published(min_stored, std::chrono::seconds(30))) << process->log();

@@ -170,24 +170,17 @@ TEST(PostCommandRelayGaps, ALowerSequenceCommittedLateIsPublishedBeforeTheHigher
     service.start();
     const std::string id = service.client->new_post("alice", "gaps");  // sequence 1
     ASSERT_TRUE(service.client->wait_published(1, 30s));
-    auto insert = [&](int sequence, int version) {
-        const std::string event_id = "00000000-0000-4000-8000-00000000000" + std::to_string(sequence);
-        service.store.sql() << "INSERT INTO events (global_sequence, event_id, aggregate_id, version, type, data, "
-                               "occurred_at) VALUES (:s, :e, :a, :v, 'PostLikedEvent', '{}', "
-                               "'2026-11-22T10:00:00.000Z')",
-            soci::use(sequence), soci::use(event_id), soci::use(id), soci::use(version);
-    };
-    insert(3, 3);
+    service.insert_like_by_hand(id, 3, 3);
     std::this_thread::sleep_for(500ms);  // the relay has seen the hole and is waiting
     EXPECT_EQ(service.client->status()["lastPublishedSequence"].GetInt64(), 1);
-    insert(2, 2);
+    service.insert_like_by_hand(id, 2, 2);
     ASSERT_TRUE(service.client->wait_published(3, 10s));
     auto events = read_topic(service.topic, 3);
     ASSERT_EQ(events.size(), 3u);
     EXPECT_EQ(events[1].global_sequence, 2);
     EXPECT_EQ(events[2].global_sequence, 3);
 
-    insert(5, 4);  // 4 never commits
+    service.insert_like_by_hand(id, 5, 4);  // 4 never commits
     ASSERT_TRUE(service.client->wait_published(5, 15s));
     EXPECT_TRUE(service.process->wait_for_log("sequences 4..4 never committed", 1s)) << service.process->log();
     events = read_topic(service.topic, 4);

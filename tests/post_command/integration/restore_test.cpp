@@ -22,13 +22,7 @@ TEST(PostCommandRestore, RepublishesTheWholeStoreInOrderAndReportsProgress) {
     EXPECT_EQ(accepted.status, 202) << accepted.body;
     EXPECT_EQ(accepted.location, "/api/v1/restoreReadDb");
     rapidjson::Document progress;
-    ASSERT_TRUE(wait_until(
-        [&] {
-            progress.Parse(http.send("GET", "/api/v1/restoreReadDb").body.c_str());
-            return progress.IsObject() && std::string(progress["state"].GetString()) == "completed";
-        },
-        30s))
-        << service.process->log();
+    ASSERT_TRUE(service.wait_restore_completed(progress)) << service.process->log();
     EXPECT_EQ(progress["targetSequence"].GetInt64(), 30);
     EXPECT_EQ(progress["replayedSequence"].GetInt64(), 30);
     EXPECT_EQ(progress["publishedEvents"].GetUint64(), 30u);
@@ -72,14 +66,7 @@ TEST(PostCommandRestore, ARestoreWhileTheRelayIsBehindNeverPublishesAnEventMarke
     ASSERT_EQ(http.like(a).status, 200);                     // 2
     ASSERT_TRUE(http.wait_published(2, 30s));
 
-    auto insert_like = [&](int sequence, int version) {
-        const std::string event_id = "00000000-0000-4000-8000-00000000000" + std::to_string(sequence);
-        service.store.sql() << "INSERT INTO events (global_sequence, event_id, aggregate_id, version, type, data, "
-                               "occurred_at) VALUES (:s, :e, :a, :v, 'PostLikedEvent', '{}', "
-                               "'2026-11-22T10:00:00.000Z')",
-            soci::use(sequence), soci::use(event_id), soci::use(a), soci::use(version);
-    };
-    insert_like(4, 4);                                             // 3 is missing: the relay waits at 2
+    service.insert_like_by_hand(a, 4, 4);                          // 3 is missing: the relay waits at 2
     const std::string b = http.new_post("bob", "while behind");    // 5
     ASSERT_EQ(http.like(b).status, 200);                           // 6
     ASSERT_FALSE(http.new_post("carol", "while behind").empty());  // 7
@@ -89,17 +76,11 @@ TEST(PostCommandRestore, ARestoreWhileTheRelayIsBehindNeverPublishesAnEventMarke
 
     ASSERT_EQ(http.send("POST", "/api/v1/restoreReadDb").status, 202);
     rapidjson::Document progress;
-    ASSERT_TRUE(wait_until(
-        [&] {
-            progress.Parse(http.send("GET", "/api/v1/restoreReadDb").body.c_str());
-            return progress.IsObject() && std::string(progress["state"].GetString()) == "completed";
-        },
-        30s))
-        << service.process->log();
+    ASSERT_TRUE(service.wait_restore_completed(progress)) << service.process->log();
     EXPECT_EQ(progress["targetSequence"].GetInt64(), 2) << "the relay's published position, not the store's end";
     EXPECT_EQ(progress["publishedEvents"].GetUint64(), 2u);
 
-    insert_like(3, 3);  // committed late: the relay catches up
+    service.insert_like_by_hand(a, 3, 3);  // committed late: the relay catches up
     ASSERT_TRUE(http.wait_published(7, 30s)) << service.process->log();
     const auto events = read_topic(service.topic, 2 + 2 + 5);
     std::map<std::string, bool> first_copy_marked;

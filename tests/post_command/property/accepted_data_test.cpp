@@ -149,67 +149,48 @@ TEST(AcceptedEventData, EventsOfRandomAcceptedCommandsAreAllProjected) {
             post_id = canonical.value_or(post_id);
             return posts.try_emplace(post_id, post_id).first->second;
         };
+        // The decision on a body that parses; a refusal for one that does not.
+        const auto with = [&](const auto& parsed, const auto& decide) {
+            if (const auto* body = std::get_if<0>(&parsed)) {
+                decision = decide(*body);
+            } else {
+                bad(std::get<std::string>(parsed));
+            }
+        };
         if (r.kind != Kind::new_post && !post_command::canonical_uuid(r.post_id)) {
             bad("id");
         } else {
             switch (r.kind) {
-                case Kind::new_post: {
-                    const auto b = post_command::parse_new_post(r.body);
-                    if (const auto* body = std::get_if<post_command::NewPostBody>(&b)) {
+                case Kind::new_post:
+                    with(post_command::parse_new_post(r.body), [&](const auto& b) {
                         post_id = answered_id = post_command::new_uuid();
-                        decision = target().create(body->author, body->message, now);
-                    } else {
-                        bad(std::get<std::string>(b));
-                    }
+                        return target().create(b.author, b.message, now);
+                    });
                     break;
-                }
-                case Kind::edit_message: {
-                    const auto b = post_command::parse_edit_message(r.body);
-                    if (const auto* body = std::get_if<post_command::EditMessageBody>(&b)) {
-                        decision = target().edit_message(body->message, body->username);
-                    } else {
-                        bad(std::get<std::string>(b));
-                    }
+                case Kind::edit_message:
+                    with(post_command::parse_edit_message(r.body),
+                         [&](const auto& b) { return target().edit_message(b.message, b.username); });
                     break;
-                }
                 case Kind::like: decision = target().like(); break;
-                case Kind::add_comment: {
-                    const auto b = post_command::parse_add_comment(r.body);
-                    if (const auto* body = std::get_if<post_command::AddCommentBody>(&b)) {
+                case Kind::add_comment:
+                    with(post_command::parse_add_comment(r.body), [&](const auto& b) {
                         answered_id = post_command::new_uuid();
-                        decision = target().add_comment(body->comment, body->username, answered_id, now);
-                    } else {
-                        bad(std::get<std::string>(b));
-                    }
+                        return target().add_comment(b.comment, b.username, answered_id, now);
+                    });
                     break;
-                }
-                case Kind::edit_comment: {
-                    const auto b = post_command::parse_edit_comment(r.body);
-                    if (const auto* body = std::get_if<post_command::EditCommentBody>(&b)) {
-                        decision = target().edit_comment(body->comment_id, body->comment, body->username, now);
-                    } else {
-                        bad(std::get<std::string>(b));
-                    }
+                case Kind::edit_comment:
+                    with(post_command::parse_edit_comment(r.body), [&](const auto& b) {
+                        return target().edit_comment(b.comment_id, b.comment, b.username, now);
+                    });
                     break;
-                }
-                case Kind::remove_comment: {
-                    const auto b = post_command::parse_remove_comment(r.body);
-                    if (const auto* body = std::get_if<post_command::RemoveCommentBody>(&b)) {
-                        decision = target().remove_comment(body->comment_id, body->username);
-                    } else {
-                        bad(std::get<std::string>(b));
-                    }
+                case Kind::remove_comment:
+                    with(post_command::parse_remove_comment(r.body),
+                         [&](const auto& b) { return target().remove_comment(b.comment_id, b.username); });
                     break;
-                }
-                case Kind::delete_post: {
-                    const auto b = post_command::parse_delete_post(r.body);
-                    if (const auto* body = std::get_if<post_command::DeletePostBody>(&b)) {
-                        decision = target().remove(body->username);
-                    } else {
-                        bad(std::get<std::string>(b));
-                    }
+                case Kind::delete_post:
+                    with(post_command::parse_delete_post(r.body),
+                         [&](const auto& b) { return target().remove(b.username); });
                     break;
-                }
             }
         }
         if (decision.error || decision.events.empty()) {

@@ -1,4 +1,8 @@
 // Configuration: YAML plus flags, strict, with file:line:col errors.
+#include <initializer_list>
+#include <string>
+#include <utility>
+
 #include <gtest/gtest.h>
 
 #include "config.hpp"
@@ -16,6 +20,13 @@ std::string error_of(const TempDir& dir, const std::string& yaml, const Override
         return e.what();
     }
     return "<loaded>";
+}
+
+/// Each YAML text is refused with `<file><error>`.
+void expect_refused(std::initializer_list<std::pair<std::string, std::string>> cases) {
+    TempDir dir;
+    const std::string file = (dir.path() / "post-command.yaml").string();
+    for (const auto& [yaml, error] : cases) EXPECT_EQ(error_of(dir, yaml), file + error) << yaml;
 }
 
 }  // namespace
@@ -88,32 +99,26 @@ TEST(PostCommandConfig, ErrorsNameFileLineAndColumn) {
 }
 
 TEST(PostCommandConfig, HostileYamlIsAConfigErrorWithItsLocation) {
-    TempDir dir;
-    const std::string file = (dir.path() / "post-command.yaml").string();
-    EXPECT_EQ(error_of(dir, "kafka: &k {brokers: b, properties: {x: *k}}\n"),
-              file +
-                  ":1:40: alias refers to the node that contains it (anchored at line 1): a node cannot include "
-                  "itself");
-    EXPECT_EQ(error_of(dir, std::string(100'000, '[') + std::string(100'000, ']')),
-              file + ":1:65: nested deeper than 64 levels");
-    EXPECT_EQ(error_of(dir, "listen: {port: 1}\nlisten: {port: 2}\n"),
-              file + ":2:1: key 'listen' is repeated in this mapping (first at line 1)");
+    expect_refused({
+        {"kafka: &k {brokers: b, properties: {x: *k}}\n",
+         ":1:40: alias refers to the node that contains it (anchored at line 1): a node cannot include itself"},
+        {std::string(100'000, '[') + std::string(100'000, ']'), ":1:65: nested deeper than 64 levels"},
+        {"listen: {port: 1}\nlisten: {port: 2}\n", ":2:1: key 'listen' is repeated in this mapping (first at line 1)"},
+    });
 }
 
 TEST(PostCommandConfig, EmptyKafkaSettingsAreErrorsAtTheValue) {
-    TempDir dir;
-    const std::string file = (dir.path() / "post-command.yaml").string();
-    EXPECT_EQ(error_of(dir, "kafka:\n  brokers: \"\"\n"), file + ":2:12: kafka.brokers: must not be empty");
-    EXPECT_EQ(error_of(dir, "kafka: {topic: ''}\n"), file + ":1:16: kafka.topic: must not be empty");
+    expect_refused({
+        {"kafka:\n  brokers: \"\"\n", ":2:12: kafka.brokers: must not be empty"},
+        {"kafka: {topic: ''}\n", ":1:16: kafka.topic: must not be empty"},
+    });
 }
 
 TEST(PostCommandConfig, SecondDocumentIsRefusedEvenWhenBroken) {
+    expect_refused({{"listen: {port: 0}\n---\nlisten: [\n",
+                     ":2:1: a second YAML document starts here; the file must hold exactly one (remove the '---' "
+                     "separator or merge the documents)"}});
     TempDir dir;
-    const std::string file = (dir.path() / "post-command.yaml").string();
-    EXPECT_EQ(error_of(dir, "listen: {port: 0}\n---\nlisten: [\n"),
-              file +
-                  ":2:1: a second YAML document starts here; the file must hold exactly one (remove the '---' "
-                  "separator or merge the documents)");
     EXPECT_EQ(error_of(dir, "\xEF\xBB\xBF# defaults\n"), "<loaded>") << "an empty file still means defaults";
 }
 
