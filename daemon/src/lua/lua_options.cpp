@@ -24,17 +24,6 @@ struct Reading {
     std::vector<RawOption> options;
 };
 
-bool copy(std::string& to, lua_State* L, int index) noexcept {
-    std::size_t size = 0;
-    const char* text = lua_tolstring(L, index, &size);
-    try {
-        to.assign(text, size);
-        return true;
-    } catch (...) {
-        return false;
-    }
-}
-
 bool note(std::string& to, const char* text) noexcept {
     try {
         to = text;
@@ -62,7 +51,7 @@ void read_default(lua_State* L, RawOption& o) {
             note(o.default_text, buffer);
             return;
         }
-        case LUA_TSTRING: copy(o.default_text, L, -1); return;
+        case LUA_TSTRING: copy_lua_string(o.default_text, L, -1); return;
         case LUA_TTABLE: {
             const lua_Integer n = static_cast<lua_Integer>(lua_rawlen(L, -1));
             for (lua_Integer i = 1; i <= n; ++i) {
@@ -109,14 +98,14 @@ int read_options_global(lua_State* L) {
             return 0;
         }
         RawOption& o = r->options.back();
-        copy(o.key, L, -2);
+        copy_lua_string(o.key, L, -2);
         if (!lua_istable(L, -1)) {
             note(o.problem, "expected { type = ..., default = ..., description = ... }");
         } else {
             const int entry = lua_gettop(L);
-            if (lua_getfield(L, entry, "type") == LUA_TSTRING) copy(o.type, L, -1);
+            if (lua_getfield(L, entry, "type") == LUA_TSTRING) copy_lua_string(o.type, L, -1);
             lua_pop(L, 1);
-            if (lua_getfield(L, entry, "description") == LUA_TSTRING) copy(o.description, L, -1);
+            if (lua_getfield(L, entry, "description") == LUA_TSTRING) copy_lua_string(o.description, L, -1);
             lua_pop(L, 1);
             lua_getfield(L, entry, "default");
             read_default(L, o);

@@ -23,17 +23,6 @@ struct SchemaReading {
     bool present = false;
 };
 
-bool assign(std::string& to, lua_State* L, int index) noexcept {
-    std::size_t size = 0;
-    const char* text = lua_tolstring(L, index, &size);
-    try {
-        to.assign(text, size);
-        return true;
-    } catch (...) {
-        return false;
-    }
-}
-
 /// The strings at `index` (one string, or an array of them) appended to `out`.
 void read_texts(lua_State* L, int index, std::vector<std::string>& out, const char* what, lua_Integer migration) {
     if (lua_type(L, index) == LUA_TSTRING) {
@@ -42,7 +31,7 @@ void read_texts(lua_State* L, int index, std::vector<std::string>& out, const ch
         } catch (...) {
             luaL_error(L, "not enough memory");
         }
-        if (!assign(out.back(), L, index)) luaL_error(L, "not enough memory");
+        if (!copy_lua_string(out.back(), L, index)) luaL_error(L, "not enough memory");
         return;
     }
     if (!lua_istable(L, index) || lua_rawlen(L, index) == 0) {
@@ -60,7 +49,7 @@ void read_texts(lua_State* L, int index, std::vector<std::string>& out, const ch
         } catch (...) {
             luaL_error(L, "not enough memory");
         }
-        if (!assign(out.back(), L, -1)) luaL_error(L, "not enough memory");
+        if (!copy_lua_string(out.back(), L, -1)) luaL_error(L, "not enough memory");
         lua_pop(L, 1);
     }
 }
@@ -93,12 +82,12 @@ int read_schema_global(lua_State* L) {
     only_keys(L, t, k_top, "schema");
     if (lua_getfield(L, t, "component") != LUA_TNIL) {
         if (lua_type(L, -1) != LUA_TSTRING) return luaL_error(L, "schema.component: expected a name");
-        if (!assign(r->out.schema.component, L, -1)) return luaL_error(L, "not enough memory");
+        if (!copy_lua_string(r->out.schema.component, L, -1)) return luaL_error(L, "not enough memory");
     }
     lua_pop(L, 1);
     if (lua_getfield(L, t, "checkpoint_table") != LUA_TNIL) {
         if (lua_type(L, -1) != LUA_TSTRING) return luaL_error(L, "schema.checkpoint_table: expected a table name");
-        if (!assign(r->out.checkpoint_table, L, -1)) return luaL_error(L, "not enough memory");
+        if (!copy_lua_string(r->out.checkpoint_table, L, -1)) return luaL_error(L, "not enough memory");
     }
     lua_pop(L, 1);
     if (lua_getfield(L, t, "migrations") != LUA_TTABLE) {
@@ -120,7 +109,7 @@ int read_schema_global(lua_State* L) {
         }
         sql::Migration& migration = r->out.schema.migrations.back();
         if (lua_getfield(L, e, "description") == LUA_TSTRING) {
-            if (!assign(migration.description, L, -1)) return luaL_error(L, "not enough memory");
+            if (!copy_lua_string(migration.description, L, -1)) return luaL_error(L, "not enough memory");
         }
         lua_pop(L, 1);
         if (lua_getfield(L, e, "sql") == LUA_TNIL) {

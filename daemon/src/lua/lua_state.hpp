@@ -79,4 +79,17 @@ std::string error_text(lua_State* L, int index);
 /// instead of a longjmp through their frame.
 int push_string_protected(lua_State* L, std::string_view text) noexcept;
 
+/// The string at `index` into `to`, without raising: false when out of
+/// memory. For readers that copy a script's values out of a protected call.
+inline bool copy_lua_string(std::string& to, lua_State* L, int index) noexcept {
+    std::size_t size = 0;
+    const char* text = lua_tolstring(L, index, &size);
+    try {
+        to.assign(text, size);
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
 }  // namespace fanout::daemon::lua

@@ -34,6 +34,17 @@ std::vector<std::string> reached(const OutcomeLedger& ledger) {
 
 const Outcome k_done = Outcome::done();
 
+/// decide() on partition a[0] at `offset`: the event goes to the dead-letter
+/// topic after `attempts` deliveries, for `reason`.
+void expect_dead_letter(OutcomeLedger& ledger, std::int64_t offset, const Outcome& outcome, int attempts,
+                        const std::string& reason) {
+    const auto d = ledger.decide("a", 0, offset, &outcome);
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->step, Step::dead_letter);
+    EXPECT_EQ(d->attempts, attempts);
+    EXPECT_EQ(d->reason, reason);
+}
+
 TEST(OutcomeLedger, DoneAndFilteredEventsMoveTheirPartitionPastThem) {
     OutcomeLedger ledger(policy(5));
     ledger.begin_batch();
@@ -76,10 +87,7 @@ TEST(OutcomeLedger, AttemptsCountAcrossBatchesWithGrowingBackoffUntilTheDeadLett
     EXPECT_EQ(delays, (std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(100), std::chrono::milliseconds(200)}));
     EXPECT_EQ(ledger.attempts("a", 0, 4), 2);
     ledger.begin_batch();
-    const auto last = ledger.decide("a", 0, 4, &later);
-    ASSERT_EQ(last->step, Step::dead_letter);
-    EXPECT_EQ(last->attempts, 3);
-    EXPECT_EQ(last->reason, "retries exhausted after 3 attempts: timeout");
+    expect_dead_letter(ledger, 4, later, 3, "retries exhausted after 3 attempts: timeout");
     ledger.dead_lettered("a", 0, 4, true);
     EXPECT_EQ(ledger.attempts("a", 0, 4), 0);
     EXPECT_EQ(ledger.decide("a", 0, 5, &k_done)->step, Step::advance);
@@ -90,10 +98,7 @@ TEST(OutcomeLedger, ARejectIsDeadLetteredAndItsPartitionMovesOnOnlyWhenItWasSent
     OutcomeLedger ledger(policy(5));
     const Outcome rejected = Outcome::reject("bad data");
     ledger.begin_batch();
-    const auto d = ledger.decide("a", 0, 1, &rejected);
-    ASSERT_EQ(d->step, Step::dead_letter);
-    EXPECT_EQ(d->attempts, 1);
-    EXPECT_EQ(d->reason, "rejected: bad data");
+    expect_dead_letter(ledger, 1, rejected, 1, "rejected: bad data");
     ledger.dead_lettered("a", 0, 1, true);
     EXPECT_EQ(ledger.decide("a", 0, 2, &k_done)->step, Step::advance);
     // The dead-letter topic refuses the next one: the partition waits at it.
@@ -135,9 +140,7 @@ TEST(OutcomeLedger, OneAttemptAllowedDeadLettersAtTheFirstRetry) {
     OutcomeLedger ledger(policy(1));
     const Outcome later = Outcome::retry_later("no");
     ledger.begin_batch();
-    const auto d = ledger.decide("a", 0, 0, &later);
-    ASSERT_EQ(d->step, Step::dead_letter);
-    EXPECT_EQ(d->reason, "retries exhausted after 1 attempts: no");
+    expect_dead_letter(ledger, 0, later, 1, "retries exhausted after 1 attempts: no");
 }
 
 }  // namespace
