@@ -39,26 +39,13 @@ std::map<std::string, double> metrics(httplib::Client& client, const TempDir& di
     return samples;
 }
 
-struct Scenario {
-    std::string topic = unique_name("posts");
-    std::string prefix = unique_name("g");
-    KafkaAdmin admin;
-    TempDir dir;
-
-    void produce(int from, int count) {
-        TestProducer producer;
-        EventGenerator gen(10);
-        for (int i = from; i < from + count; ++i) {
-            auto e = gen.next();
-            producer.produce(topic, "k-" + std::to_string(i), e.value, e.headers, 0);
-        }
-        producer.flush();
-    }
+struct Scenario : TopicScope {
+    void produce(int from, int count) { produce_numbered(topic, from, count); }
 
     /// `projection` (scripted, owning its checkpoints) beside `audit` (Kafka offsets).
     std::filesystem::path config(const std::string& projection_options, const std::string& projection_extra = "") {
         std::string yaml = make_config(
-            prefix, unique_name("dlq"), topic,
+            prefix, dlq, topic,
             {{"projection", "libfanout_test_scripted.so",
               "      record_path: " + (dir / "projection").string() + "\n      checkpointing: true\n" +
                   projection_options,
@@ -228,7 +215,7 @@ TEST(CheckpointRange, TheReadModelOverARecreatedTopicStopsInsteadOfDroppingNewEv
     produce_generated(30, 1);
     const auto db = s.dir / "read_model.db";
     std::string yaml = make_config(
-        s.prefix, unique_name("dlq"), s.topic,
+        s.prefix, s.dlq, s.topic,
         {{"read-model", "libfanout_sql_read_model.so", "      connection: sqlite:" + db.string() + "\n"},
          {"audit", "libfanout_test_scripted.so", "      record_path: " + (s.dir / "audit").string() + "\n"}});
     yaml.replace(yaml.find("plugins:"), 8, "admin:\n  listen: 127.0.0.1:0\nplugins:");

@@ -6,21 +6,13 @@
 
 #include "harness.hpp"
 
-// Names one by one: fanout::test::Delivery (a scripted plugin's record) is
-// not this suite's fixture.
-using fanout::test::all_coordinates;
-using fanout::test::audit_coordinates;
-using fanout::test::Coordinate;
-using fanout::test::FanoutdProcess;
-using fanout::test::fully_committed;
-using fanout::test::make_config;
-using fanout::test::produce_events;
-using fanout::test::read_deliveries;
-using fanout::test::read_lines;
-using fanout::test::TopicTest;
-using fanout::test::wait_until;
+using namespace fanout::test;
 using namespace std::chrono_literals;
 
+namespace {
+
+// In this namespace `Delivery` is the fixture, not fanout::test::Delivery (a
+// scripted plugin's record).
 using Delivery = TopicTest;
 
 TEST_F(Delivery, TwoPluginsOnOneTopicEachReceiveEveryEvent) {
@@ -125,3 +117,5 @@ TEST_F(Delivery, SigtermDrainsExitsZeroAndRestartResumesWithoutGapOrReplay) {
     EXPECT_EQ(std::set<Coordinate>(seen.begin(), seen.end()), expected) << "no gap";
     EXPECT_EQ(seen.size(), expected.size()) << "a clean stop replays nothing";
 }
+
+}  // namespace

@@ -31,6 +31,16 @@ void produce_keyed(const std::string& topic, int count, int special, const std::
     producer.flush();
 }
 
+void produce_numbered(const std::string& topic, int first, int count) {
+    TestProducer producer;
+    EventGenerator gen(10);
+    for (int i = first; i < first + count; ++i) {
+        auto e = gen.next();
+        producer.produce(topic, "k-" + std::to_string(i), e.value, e.headers, 0);
+    }
+    producer.flush();
+}
+
 std::multiset<Coordinate> audit_coordinates(const std::filesystem::path& file) {
     std::multiset<Coordinate> out;
     for (const auto& line : read_lines(file)) {

@@ -16,9 +16,10 @@
 
 namespace fanout::test {
 
-/// A test on a topic of its own: names no other test uses, an admin client
-/// and a directory. The test creates the topic (partition counts differ).
-struct TopicTest : ::testing::Test {
+/// What a test on a topic of its own has: names no other test uses, an
+/// admin client and a directory. The test creates the topic (partition
+/// counts differ).
+struct TopicScope {
     std::string topic = unique_name("posts");
     std::string prefix = unique_name("g");
     std::string dlq = unique_name("dlq");
@@ -31,9 +32,15 @@ struct TopicTest : ::testing::Test {
     }
 };
 
+/// TopicScope as a GoogleTest fixture.
+struct TopicTest : ::testing::Test, TopicScope {};
+
 /// `count` plain events on partition 0 with keys k-0..k-(count-1), except
 /// index `special` which gets `special_key`.
 void produce_keyed(const std::string& topic, int count, int special, const std::string& special_key);
+
+/// Plain events `first`..`first + count - 1` on partition 0, keyed k-N.
+void produce_numbered(const std::string& topic, int first, int count);
 
 /// Produce `count` generated events to `topic`; returns them in order.
 /// `flush_every` > 0 flushes after each that many events: small record batches.
