@@ -85,9 +85,6 @@ public:
     Server(ServerOptions options, Router router, ErrorResponse error_response);
     ~Server();
 
-    Server(const Server&) = delete;
-    Server& operator=(const Server&) = delete;
-
     /// Bind and listen; returns the port (the chosen one for port 0). Throws
     /// std::runtime_error when the address cannot be bound.
     int bind();

@@ -23,9 +23,6 @@ public:
     explicit Service(Settings settings);
     ~Service();
 
-    Service(const Service&) = delete;
-    Service& operator=(const Service&) = delete;
-
     /// Bind the listening socket; returns the port (the chosen one for port 0).
     /// Throws std::runtime_error when the address cannot be bound.
     int bind();

@@ -2,10 +2,12 @@
 #include <pthread.h>
 #include <sys/resource.h>
 
+#include <array>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <iterator>
 #include <mutex>
 #include <thread>
 
@@ -24,6 +26,24 @@ namespace {
 namespace exit_code = fanout::common::exit_code;
 
 constexpr std::chrono::seconds k_lease_wait{5};
+
+/// The numeric flags: each overrides its setting from the file when given.
+struct NumberFlag {
+    const char* name;
+    int Settings::*setting;
+    int max;
+    const char* help;
+};
+constexpr NumberFlag k_number_flags[] = {
+    {"--threads", &Settings::threads, k_max_threads, "HTTP threads (default 8); an idle connection holds none"},
+    {"--pool-size", &Settings::pool_size, k_max_pool_size, "database sessions (default: as many as threads)"},
+    {"--max-connections", &Settings::max_connections, k_max_connections,
+     "connections open at once; more are answered 503 (default 4096)"},
+    {"--idle-timeout-ms", &Settings::idle_timeout_ms, k_max_timeout_ms,
+     "close a connection idle this long (default 5000)"},
+    {"--request-timeout-ms", &Settings::request_timeout_ms, k_max_timeout_ms,
+     "a request's header and body must arrive within this (default 10000)"},
+};
 
 /// Create or upgrade the read model's schema (only with --migrate: the
 /// sql_read_model plugin owns it).
@@ -60,11 +80,7 @@ int main(int argc, char** argv) {
     std::string config_path;
     std::string listen;
     std::string database;
-    int threads = 0;
-    int pool_size = 0;
-    int max_connections = 0;
-    int idle_timeout_ms = 0;
-    int request_timeout_ms = 0;
+    std::array<int, std::size(k_number_flags)> numbers{};  // 0: not given
     bool migrate = false;
     bool show_version = false;
     std::string log_level = "info";
@@ -74,18 +90,10 @@ int main(int argc, char** argv) {
                    "request_timeout_ms");
     app.add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:8081; port 0 picks one)");
     app.add_option("--database", database, "read model: sqlite:/path.db, postgresql://... or libpq 'dbname=...'");
-    app.add_option("--threads", threads, "HTTP threads (default 8); an idle connection holds none")
-        ->check(CLI::Range(1, k_max_threads));
-    app.add_option("--pool-size", pool_size, "database sessions (default: as many as threads)")
-        ->check(CLI::Range(1, k_max_pool_size));
-    app.add_option("--max-connections", max_connections,
-                   "connections open at once; more are answered 503 (default 4096)")
-        ->check(CLI::Range(1, k_max_connections));
-    app.add_option("--idle-timeout-ms", idle_timeout_ms, "close a connection idle this long (default 5000)")
-        ->check(CLI::Range(1, k_max_timeout_ms));
-    app.add_option("--request-timeout-ms", request_timeout_ms,
-                   "a request's header and body must arrive within this (default 10000)")
-        ->check(CLI::Range(1, k_max_timeout_ms));
+    for (std::size_t i = 0; i < numbers.size(); ++i) {
+        const NumberFlag& f = k_number_flags[i];
+        app.add_option(f.name, numbers[i], f.help)->check(CLI::Range(1, f.max));
+    }
     app.add_flag("--migrate", migrate, "create or upgrade the read model schema first (normally the plugin's job)");
     app.add_flag("--version", show_version, "print the version and exit");
     fanout::common::add_log_options(app, log_level, &log_format);
@@ -109,11 +117,9 @@ int main(int argc, char** argv) {
         return exit_code::usage;
     }
     if (!database.empty()) settings.database = database;
-    if (threads > 0) settings.threads = threads;
-    if (pool_size > 0) settings.pool_size = pool_size;
-    if (max_connections > 0) settings.max_connections = max_connections;
-    if (idle_timeout_ms > 0) settings.idle_timeout_ms = idle_timeout_ms;
-    if (request_timeout_ms > 0) settings.request_timeout_ms = request_timeout_ms;
+    for (std::size_t i = 0; i < numbers.size(); ++i) {
+        if (numbers[i] > 0) settings.*k_number_flags[i].setting = numbers[i];
+    }
     if (settings.pool_size == 0) settings.pool_size = settings.threads;
     if (settings.database.empty()) {
         if (config_path.empty()) {
