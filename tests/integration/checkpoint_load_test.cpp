@@ -16,21 +16,8 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct CheckpointLoad {
-    std::string topic = unique_name("posts");
-    std::string prefix = unique_name("g");
-    KafkaAdmin admin;
-    TempDir dir;
-
-    void produce(int from, int count) {
-        TestProducer producer;
-        EventGenerator gen(10);
-        for (int i = from; i < from + count; ++i) {
-            auto e = gen.next();
-            producer.produce(topic, "k-" + std::to_string(i), e.value, e.headers, 0);
-        }
-        producer.flush();
-    }
+struct CheckpointLoad : TopicScope {
+    void produce(int from, int count) { produce_numbered(topic, from, count); }
 
     /// `projection` owns its checkpoints (resuming at offset 10) and fails to
     /// load them `failures` times; `audit` uses Kafka's offsets.
@@ -40,11 +27,10 @@ struct CheckpointLoad {
                                     "      assign_failures: " +
                                     std::to_string(failures) + "\n";
         const std::string retry = "    retry: { max_attempts: 5, initial_backoff_ms: 200, max_backoff_ms: 400 }\n";
-        return dir.write("fanoutd.yaml",
-                         make_config(prefix, unique_name("dlq"), topic,
-                                     {{"projection", "libfanout_test_scripted.so", options, retry},
-                                      {"audit", "libfanout_test_scripted.so",
-                                       "      record_path: " + (dir / "audit").string() + "\n"}}));
+        return dir.write("fanoutd.yaml", make_config(prefix, dlq, topic,
+                                                     {{"projection", "libfanout_test_scripted.so", options, retry},
+                                                      {"audit", "libfanout_test_scripted.so",
+                                                       "      record_path: " + (dir / "audit").string() + "\n"}}));
     }
 };
 
