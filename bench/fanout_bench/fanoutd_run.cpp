@@ -27,7 +27,7 @@ std::string fanoutd_config(const BenchSettings& s, const Scenario& sc, const std
                     fanoutd_config_head(s.brokers, props, group_prefix, s.topic);
     for (const Scenario& member : sc.plugins()) {
         // The no-op plugin never reads an envelope: nothing to parse ahead.
-        y += plugin_entry_head(member.plugin(), s.topic, s.max_events, s.linger_ms, member.name != "noop") +
+        y += plugin_entry_head(member.plugin(), s.topic, s.max_events, s.linger_ms, member.plugin() != "noop") +
              indented(member.plugin_body(env), k_entry_indent);
     }
     return y;
