@@ -6,23 +6,6 @@
 
 namespace fanout::daemon {
 
-void fail_at(const std::filesystem::path& file, const YAML::Node& node, const std::string& message) {
-    const YAML::Mark mark = node.Mark();
-    if (mark.is_null()) throw ConfigError(file, 0, 0, message);
-    throw ConfigError(file, mark.line + 1, mark.column + 1, message);
-}
-
-std::string describe(const YAML::Node& node) {
-    switch (node.Type()) {
-        case YAML::NodeType::Undefined: return "nothing";
-        case YAML::NodeType::Null: return "null";
-        case YAML::NodeType::Scalar: return "'" + node.Scalar() + "'";
-        case YAML::NodeType::Sequence: return "a list";
-        case YAML::NodeType::Map: return "a mapping";
-    }
-    return "an unknown node";
-}
-
 std::string as_string(const std::filesystem::path& file, const YAML::Node& node, const std::string& what) {
     if (!node.IsScalar()) fail_at(file, node, what + ": expected a string, got " + describe(node));
     return node.Scalar();

@@ -12,14 +12,15 @@
 #include <yaml-cpp/yaml.h>
 
 #include "config_error.hpp"
+#include "fanout/common/config_yaml.hpp"
 
 namespace fanout::daemon {
 
-/// ConfigError pointing at `node` in `file`.
-[[noreturn]] void fail_at(const std::filesystem::path& file, const YAML::Node& node, const std::string& message);
+/// ConfigError pointing at `node` in `file` (fanout/common/config_yaml.hpp).
+using common::fail_at;
 
-/// Human name of a node's kind ("a mapping", "a sequence", "a scalar 'x'").
-std::string describe(const YAML::Node& node);
+/// What a node holds, for messages: `'text'`, `a list`, `a mapping`, `null`, `nothing`.
+inline std::string describe(const YAML::Node& node) { return common::describe_yaml_node(node); }
 
 /// Scalar conversions with clear messages. `what` names the field.
 std::string as_string(const std::filesystem::path& file, const YAML::Node& node, const std::string& what);
