@@ -4,14 +4,10 @@
 #include <stdexcept>
 #include <utility>
 
+#include "webhook_target.hpp"
+
 namespace fanout::plugins::webhook {
 namespace {
-
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
 
 void append_data_field(std::string& out, const DataView& data, const std::string& field) {
     if (auto s = data.string(field)) {
@@ -57,7 +53,7 @@ BodyTemplate::BodyTemplate(std::string_view text) {
         if (close == std::string_view::npos) {
             throw std::invalid_argument("body_template: unclosed '{{' at character " + std::to_string(open));
         }
-        const std::string_view name = trim(text.substr(open + 2, close - open - 2));
+        const std::string_view name = trim_blanks(text.substr(open + 2, close - open - 2));
         Segment placeholder{Kind::literal, {}};
         for (const auto& [known, kind] : k_names) {
             if (name == known) placeholder.kind = kind;

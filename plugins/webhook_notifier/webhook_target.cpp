@@ -6,12 +6,6 @@
 namespace fanout::plugins::webhook {
 namespace {
 
-std::string_view trim(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
 bool is_token_char(char c) {
     // RFC 9110 tchar
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
@@ -19,6 +13,12 @@ bool is_token_char(char c) {
 }
 
 }  // namespace
+
+std::string_view trim_blanks(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
 
 std::string WebhookUrl::origin() const { return scheme + "://" + host + ":" + std::to_string(port); }
 
@@ -81,13 +81,13 @@ std::vector<std::pair<std::string, std::string>> parse_header_lines(const std::v
         }
         const std::size_t colon = line.find(':');
         if (colon == std::string::npos) throw std::invalid_argument("headers: '" + line + "' is not 'Name: value'");
-        const std::string_view name = trim(std::string_view(line).substr(0, colon));
+        const std::string_view name = trim_blanks(std::string_view(line).substr(0, colon));
         if (name.empty()) throw std::invalid_argument("headers: '" + line + "' has an empty name");
         for (const char c : name) {
             if (!is_token_char(c))
                 throw std::invalid_argument("headers: invalid character in name '" + std::string(name) + "'");
         }
-        out.emplace_back(std::string(name), std::string(trim(std::string_view(line).substr(colon + 1))));
+        out.emplace_back(std::string(name), std::string(trim_blanks(std::string_view(line).substr(colon + 1))));
     }
     return out;
 }

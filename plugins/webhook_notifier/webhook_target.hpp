@@ -8,6 +8,9 @@
 
 namespace fanout::plugins::webhook {
 
+/// `s` without leading and trailing spaces and tabs.
+std::string_view trim_blanks(std::string_view s);
+
 struct WebhookUrl {
     std::string scheme;  ///< "http" or "https"
     std::string host;
