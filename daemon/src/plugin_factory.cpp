@@ -1,6 +1,9 @@
 #include "plugin_factory.hpp"
 
+#include <algorithm>
+
 #include "config_error.hpp"
+#include "lua/lua_factory.hpp"
 #include "plugin_kind.hpp"
 
 namespace fanout::daemon {
@@ -30,42 +33,43 @@ CheckReport LibraryPluginFactory::check() const {
 
 namespace {
 
-class LibraryKind final : public PluginKind {
-public:
-    std::string_view name() const noexcept override { return "library"; }
-    std::span<const std::string_view> keys() const noexcept override { return {}; }
-    std::any read(const std::filesystem::path&, const YAML::Node&, const std::string&) const override { return {}; }
-
-    std::unique_ptr<PluginFactory> make_factory(const PluginSettings& p) const override {
-        const std::string what = "plugin '" + p.name + "'";
-        std::shared_ptr<PluginLibrary> library;
-        try {
-            library = PluginLibrary::load(p.path);
-        } catch (const PluginLoadError& e) {
-            throw ConfigError(p.path_location.file, p.path_location.line, p.path_location.column, what + ": " + e.what());
-        }
-        OptionValues options =
-            OptionValues::validate(library->descriptor().option_specs(), p.options, p.options_location, what);
-        return std::make_unique<LibraryPluginFactory>(std::move(library), std::move(options));
+std::unique_ptr<PluginFactory> make_library_factory(const PluginSettings& p) {
+    const std::string what = "plugin '" + p.name + "'";
+    std::shared_ptr<PluginLibrary> library;
+    try {
+        library = PluginLibrary::load(p.path);
+    } catch (const PluginLoadError& e) {
+        throw ConfigError(p.path_location.file, p.path_location.line, p.path_location.column, what + ": " + e.what());
     }
+    OptionValues options =
+        OptionValues::validate(library->descriptor().option_specs(), p.options, p.options_location, what);
+    return std::make_unique<LibraryPluginFactory>(std::move(library), std::move(options));
+}
+
+std::unique_ptr<PluginFactory> make_lua_factory(const PluginSettings& p) {
+    // Compiles the script and checks its entry points (no init()).
+    return std::make_unique<lua::LuaPluginFactory>(p);
+}
+
+constexpr FactoryMaker k_makers[] = {
+    {"library", &make_library_factory},
+    {"lua", &make_lua_factory},
 };
 
 }  // namespace
 
-const PluginKind& library_kind() {
-    static const LibraryKind k_kind;
-    return k_kind;
-}
+std::span<const FactoryMaker> factory_makers() { return k_makers; }
 
 std::vector<std::unique_ptr<PluginFactory>> prepare_plugins(const DaemonSettings& settings) {
     std::vector<std::unique_ptr<PluginFactory>> out;
     for (const PluginSettings& p : settings.plugins) {
-        const PluginKind* kind = find_plugin_kind(p.type);
-        if (kind == nullptr) {
+        const auto maker = std::find_if(std::begin(k_makers), std::end(k_makers),
+                                        [&](const FactoryMaker& m) { return m.kind == p.type; });
+        if (maker == std::end(k_makers)) {
             throw ConfigError(p.location.file, p.location.line, p.location.column,
                               "plugin '" + p.name + "': unknown type '" + p.type + "' (" + plugin_kind_names() + ")");
         }
-        out.push_back(kind->make_factory(p));
+        out.push_back(maker->make(p));
     }
     return out;
 }

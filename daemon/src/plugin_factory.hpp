@@ -1,7 +1,9 @@
 #pragma once
 // Turning a plugin's config entry into something that makes Plugin objects.
 #include <memory>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config.hpp"
@@ -49,8 +51,15 @@ private:
     OptionValues options_;
 };
 
-/// `type: library`: a C++ shared library (plugin_kind.hpp).
-const PluginKind& library_kind();
+/// How the entries of one plugin kind (plugin_kind.hpp) become factories:
+/// loads the library or compiles the script. Throws ConfigError at the
+/// entry's location.
+struct FactoryMaker {
+    std::string_view kind;  ///< PluginKind::name()
+    std::unique_ptr<PluginFactory> (*make)(const PluginSettings& settings);
+};
+/// One maker per registered kind.
+std::span<const FactoryMaker> factory_makers();
 
 /// Load every plugin the settings declare and validate its options, without
 /// touching Kafka. Same order as settings.plugins. Throws ConfigError at the

@@ -1,12 +1,25 @@
 #include "plugin_kind.hpp"
 
 #include "lua/lua_kind.hpp"
-#include "plugin_factory.hpp"
 
 namespace fanout::daemon {
 
+namespace {
+
+/// `type: library`: a C++ shared library; its entries have no keys of their own.
+class LibraryKind final : public PluginKind {
+public:
+    std::string_view name() const noexcept override { return "library"; }
+    std::span<const std::string_view> keys() const noexcept override { return {}; }
+    std::any read(const std::filesystem::path&, const YAML::Node&, const std::string&) const override { return {}; }
+};
+
+const LibraryKind k_library;
+
+}  // namespace
+
 std::span<const PluginKind* const> plugin_kinds() {
-    static const PluginKind* const k_kinds[] = {&library_kind(), &lua::lua_kind()};
+    static const PluginKind* const k_kinds[] = {&k_library, &lua::lua_kind()};
     return k_kinds;
 }
 

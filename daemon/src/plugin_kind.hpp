@@ -1,14 +1,16 @@
 #pragma once
 // Plugin kinds, chosen by an entry's `type:`. A kind owns the entry keys
-// that only make sense for it (the Lua runtime's `lua:` block), reads them,
-// and makes the factory for a checked entry. The registry is the one list
-// of kinds: config reading, --check-config and the admin endpoint ask it.
+// that only make sense for it (the Lua runtime's `lua:` block) and reads
+// them; its factory maker (plugin_factory.hpp, registered under the kind's
+// name) turns a checked entry into a PluginFactory. This registry is the one
+// list of kinds config reading asks; it stays free of the factories (and of
+// what they load: shared libraries, the Lua runtime), so reading a config
+// file needs none of them.
 //
-// Kinds: `library` (a C++ shared library, plugin_factory.hpp) and `lua`
-// (a script run by the Lua runtime, lua/lua_kind.cpp).
+// Kinds: `library` (a C++ shared library) and `lua` (a script run by the Lua
+// runtime, lua/lua_kind.cpp).
 #include <any>
 #include <filesystem>
-#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -18,8 +20,6 @@
 #include "config.hpp"
 
 namespace fanout::daemon {
-
-class PluginFactory;
 
 class PluginKind {
 public:
@@ -32,9 +32,6 @@ public:
     /// The kind's settings from its keys in `entry` (absent keys: defaults).
     /// Throws ConfigError at the offending node.
     virtual std::any read(const std::filesystem::path& file, const YAML::Node& entry, const std::string& what) const = 0;
-    /// The factory of a checked entry: loads the library or the script.
-    /// Throws ConfigError at the entry's location.
-    virtual std::unique_ptr<PluginFactory> make_factory(const PluginSettings& settings) const = 0;
 };
 
 /// Every kind, in the order messages list them.

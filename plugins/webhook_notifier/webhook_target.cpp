@@ -14,12 +14,6 @@ bool is_token_char(char c) {
 
 }  // namespace
 
-std::string_view trim_blanks(std::string_view s) {
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-    return s;
-}
-
 std::string WebhookUrl::origin() const { return scheme + "://" + host + ":" + std::to_string(port); }
 
 WebhookUrl parse_webhook_url(std::string_view url, bool https_supported) {

@@ -9,7 +9,11 @@
 namespace fanout::plugins::webhook {
 
 /// `s` without leading and trailing spaces and tabs.
-std::string_view trim_blanks(std::string_view s);
+inline std::string_view trim_blanks(std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return s;
+}
 
 struct WebhookUrl {
     std::string scheme;  ///< "http" or "https"

@@ -1,7 +1,6 @@
 #include "lua/lua_kind.hpp"
 
 #include "fanout/common/connection_string.hpp"
-#include "lua/lua_factory.hpp"
 #include "yaml_reader.hpp"
 
 namespace fanout::daemon::lua {
@@ -48,11 +47,6 @@ public:
         if (auto v = l.integer("connect_timeout_s", 1, 3600)) s.connect_timeout = std::chrono::seconds(*v);
         l.finish();
         return s;
-    }
-
-    std::unique_ptr<PluginFactory> make_factory(const PluginSettings& settings) const override {
-        // Compiles the script and checks its entry points (no init()).
-        return std::make_unique<LuaPluginFactory>(settings);
     }
 };
 
