@@ -288,12 +288,14 @@ EOF
 # it does not exist). Fails when the broker does not answer.
 records_on_topic() {
   local meta partitions p args=()
+  # The broker's whole metadata goes through stdin: on a broker with many
+  # topics it is larger than one command-line argument may be.
   meta=$(kcat -L -b "$BROKERS" -J -m 10 2>/dev/null) || return 1
   partitions=$("$PYTHON" -c '
 import json, sys
-for t in json.loads(sys.argv[2]).get("topics", []):
+for t in json.load(sys.stdin).get("topics", []):
     if t["topic"] == sys.argv[1]:
-        print(len(t["partitions"]))' "$TOPIC" "$meta" 2>/dev/null) || return 1
+        print(len(t["partitions"]))' "$TOPIC" <<<"$meta" 2>/dev/null) || return 1
   [[ -n $partitions ]] || { echo 0; return 0; }
   for ((p = 0; p < partitions; p++)); do args+=(-t "$TOPIC:$p:-1"); done
   kcat -Q -b "$BROKERS" -m 10 "${args[@]}" 2>/dev/null | awk '/ offset /{n += $NF; k++} END {if (k) print n; else exit 1}'
