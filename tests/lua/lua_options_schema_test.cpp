@@ -92,6 +92,12 @@ TEST(LuaOptionsSchema, AMalformedDeclarationIsTheScriptsErrorNamingTheOption) {
          "options_schema.n: default: a list holds strings only"},
         {"options_schema = { n = 'integer' }", "options_schema.n: expected { type = ..., default = ..., description"},
         {"options_schema = { [1] = { type = 'integer' } }", "options_schema: keys are option names"},
+        {"options_schema = { n = { type = 'string_list', default = { 'a', x = 'b' } } }",
+         "options_schema.n: default: expected a list of strings"},
+        {"options_schema = { ['a\\0b'] = { type = 'string' } }",
+         "options_schema: an option name is 1 to 64 letters, digits, '_' or '-', not 'a?b'"},
+        {"options_schema = { ['with space'] = { type = 'string' } }",
+         "options_schema: an option name is 1 to 64 letters, digits, '_' or '-', not 'with space'"},
     };
     for (const Case& c : cases) {
         SCOPED_TRACE(c.declaration);

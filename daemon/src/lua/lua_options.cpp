@@ -54,6 +54,17 @@ void read_default(lua_State* L, RawOption& o) {
         case LUA_TSTRING: copy_lua_string(o.default_text, L, -1); return;
         case LUA_TTABLE: {
             const lua_Integer n = static_cast<lua_Integer>(lua_rawlen(L, -1));
+            // Only a sequence: a key beside 1..n would be dropped unseen.
+            lua_Integer entries = 0;
+            lua_pushnil(L);
+            while (lua_next(L, -2) != 0) {
+                ++entries;
+                lua_pop(L, 1);
+            }
+            if (entries != n) {
+                note(o.problem, "default: expected a list of strings { \"a\", \"b\" }");
+                return;
+            }
             for (lua_Integer i = 1; i <= n; ++i) {
                 if (lua_rawgeti(L, -1, i) != LUA_TSTRING) {
                     lua_pop(L, 1);
@@ -116,6 +127,15 @@ int read_options_global(lua_State* L) {
     return 0;
 }
 
+/// `text` for a message: control bytes as '?', at most 40 bytes.
+std::string printable_excerpt(const std::string& text) {
+    std::string out = text.substr(0, 40);
+    for (char& c : out) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    }
+    return text.size() > 40 ? out + "..." : out;
+}
+
 std::optional<OptionType> type_named(const std::string& name) {
     for (const OptionType t : {OptionType::string, OptionType::integer, OptionType::number, OptionType::boolean,
                                OptionType::string_list}) {
@@ -146,6 +166,13 @@ std::optional<ScriptOptionSchema> ScriptOptionSchema::read(LuaPlugin& script) {
     if (!r.problem.empty()) throw refuse(r.problem);
     std::vector<Entry> entries;
     for (const RawOption& o : r.options) {
+        const bool plain = !o.key.empty() && o.key.size() <= 64 && std::all_of(o.key.begin(), o.key.end(), [](char c) {
+            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+        });
+        if (!plain) {
+            throw refuse("options_schema: an option name is 1 to 64 letters, digits, '_' or '-', not '" +
+                         printable_excerpt(o.key) + "'");
+        }
         const std::string what = "options_schema." + o.key;
         if (!o.problem.empty()) throw refuse(what + ": " + o.problem);
         const std::optional<OptionType> type = type_named(o.type);
