@@ -7,7 +7,6 @@
 
 #include "env_expand.hpp"
 #include "plugin_kind.hpp"
-#include "fanout/common/connection_string.hpp"
 #include "fanout/common/yaml_document.hpp"
 #include "yaml_reader.hpp"
 
