@@ -8,7 +8,8 @@
 //     tags      = { type = "string_list", default = { "a", "b" } },
 //   }
 //
-// Types: string, integer, number, boolean, string_list. An option without a
+// Names: letters, digits, `_`, `-`. Types: string, integer, number, boolean,
+// string_list (the default a sequence of strings). An option without a
 // default is required. fanoutd (and --check-config) then refuses an entry
 // whose `options:` has an unknown key, a missing required one or a value of
 // the wrong type, at its line; init(options) receives every declared option,
