@@ -35,6 +35,8 @@ PACKAGES=(
   procps psmisc iproute2
   # Style check; systemd for `systemd-analyze verify` of the unit files
   clang-format systemd
+  # promtool (checks and unit-tests the alert rules); lintian (checks the .deb packages)
+  prometheus lintian
   # Fuzzing (tools/fuzz.sh): clang and its runtimes (libFuzzer, ASan, UBSan)
   clang-14 libclang-rt-14-dev
 )
