@@ -2,9 +2,11 @@
 
   check_monitoring.py SOURCE_DIR
       The dashboard is an importable Grafana dashboard (every panel has the
-      templated data source and queries, which promtool parses), every alert
-      carries a severity, a summary, a description and a runbook link to a
-      section of docs/monitoring.md.
+      templated data source and queries, which promtool parses, filtered on
+      the plugin variable), every alert carries a severity, a summary, a
+      description and a runbook link to a section of docs/monitoring.md, and
+      both query the metrics they are meant to watch (DASHBOARD_COVERS,
+      RULES_COVER).
   check_monitoring.py SOURCE_DIR --metrics FILE
       Every metric the dashboard and the rules query, with the labels and
       label values they select on, is in FILE, the /metrics text of a live
@@ -29,6 +31,13 @@ SCRAPE_LABELS = {"job", "instance", "le"}
 SELECTOR = re.compile(r"\b((?:fanout|process)_[A-Za-z0-9_]*)\b(?:\s*\{([^}]*)\})?")
 MATCHER = re.compile(r'([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"([^"]*)"')
 GROUPING = re.compile(r"\b(?:by|without|on|ignoring)\s*\(([^)]*)\)")
+
+# What the dashboard and the rules must cover, whatever else they query.
+DASHBOARD_COVERS = {"fanout_events_total", "fanout_consumer_lag", "fanout_batch_size_bucket",
+                    "fanout_handler_duration_seconds_bucket", "fanout_handler_exceptions_total",
+                    "fanout_plugin_degraded", "fanout_plugin_paused", "fanout_partition_held", "fanout_pipeline_up"}
+RULES_COVER = {"fanout_consumer_lag", "fanout_batches_total", "fanout_pipeline_up", "fanout_plugin_degraded",
+               "fanout_plugin_paused", "fanout_events_total", "fanout_partition_held"}
 
 problems = []
 
@@ -160,6 +169,12 @@ def github_anchor(heading):
     return anchor.replace(" ", "-")
 
 
+def check_covers(what, exprs, names):
+    used = {n for _, e in exprs for n, _ in SELECTOR.findall(e)}
+    for name in sorted(names - used):
+        problem(f"{what}: {name} is queried nowhere")
+
+
 def check_rules(alerts, docs_text):
     anchors = {github_anchor(h) for h in re.findall(r"^#+\s+(.*)$", docs_text, re.MULTILINE)}
     if not alerts:
@@ -226,7 +241,10 @@ def main():
     with open(os.path.join(root, RULES), encoding="utf-8") as f:
         alerts = rules(f.read())
     exprs = check_dashboard(dashboard)
-    exprs += [(f"alert {a['alert']}", a["expr"]) for a in alerts]
+    check_covers("dashboard", exprs, DASHBOARD_COVERS)
+    rule_exprs = [(f"alert {a['alert']}", a["expr"]) for a in alerts]
+    check_covers("rules", rule_exprs, RULES_COVER)
+    exprs += rule_exprs
     if len(args) == 1:
         with open(os.path.join(root, DOCS), encoding="utf-8") as f:
             check_rules(alerts, f.read())

@@ -14,22 +14,22 @@ using namespace std::chrono_literals;
 
 namespace {
 
-struct ServedMetrics : TopicTest {};
+struct Monitoring : TopicTest {};
 
-TEST_F(ServedMetrics, EveryMetricTheDashboardAndTheAlertRulesQueryIsServed) {
+TEST_F(Monitoring, EveryMetricTheDashboardAndTheAlertRulesQueryIsServed) {
     const char* python = std::getenv("FANOUT_TEST_PYTHON");
     ASSERT_TRUE(python != nullptr && *python != '\0')
         << "FANOUT_TEST_PYTHON is not set: run tools/test.sh, or export FANOUT_TEST_PYTHON=$(tools/python-env.sh)";
     admin.create_topic(topic, 1);
     produce_keyed(topic, 20, 10, "k-poison");
-    std::string yaml = make_config(
-        prefix, dlq, topic,
-        {{"rejecting", "libfanout_test_scripted.so",
-          "      record_path: " + (dir / "rejecting").string() + "\n      reject_keys: [k-poison]\n"},
-         {"retrying", "libfanout_test_scripted.so",
-          "      record_path: " + (dir / "retrying").string() +
-              "\n      retry_keys: [k-poison]\n      retry_times: 1000\n",
-          "    retry: { max_attempts: 1000, initial_backoff_ms: 60000, max_backoff_ms: 60000 }\n"}});
+    std::string yaml =
+        make_config(prefix, dlq, topic,
+                    {{"rejecting", "libfanout_test_scripted.so",
+                      "      record_path: " + (dir / "rejecting").string() + "\n      reject_keys: [k-poison]\n"},
+                     {"retrying", "libfanout_test_scripted.so",
+                      "      record_path: " + (dir / "retrying").string() +
+                          "\n      retry_keys: [k-poison]\n      retry_times: 1000\n",
+                      "    retry: { max_attempts: 1000, initial_backoff_ms: 60000, max_backoff_ms: 60000 }\n"}});
     yaml.replace(yaml.find("plugins:"), 8, "admin:\n  listen: 127.0.0.1:0\nplugins:");
     FanoutdProcess fanoutd(dir.write("fanoutd.yaml", yaml), dir / "fanoutd.log");
     fanoutd.start();
