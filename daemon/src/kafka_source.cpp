@@ -179,6 +179,10 @@ void KafkaSource::resume_due_partitions() {
     if (list->cnt > 0) rd_kafka_resume_partitions(consumer_.get(), list.get());
 }
 
+bool KafkaSource::waiting() const noexcept {
+    return queue_ != nullptr && rd_kafka_queue_length(queue_.get()) > 0;
+}
+
 bool KafkaSource::paused(std::string_view topic, std::int32_t partition) const {
     return std::any_of(paused_.begin(), paused_.end(),
                        [&](const Paused& p) { return p.partition == partition && p.topic == topic; });

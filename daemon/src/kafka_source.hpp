@@ -66,6 +66,8 @@ public:
     void resume_due_partitions();
     /// Partitions paused for a retry (and not yet due).
     bool paused(std::string_view topic, std::int32_t partition) const;
+    /// Events are waiting in the consumer's queue (fetched, not yet polled).
+    bool waiting() const noexcept;
     template <class Match>
     void forget_paused(const Match& revoked) {
         std::erase_if(paused_, [&](const Paused& p) { return revoked(p.topic, p.partition); });

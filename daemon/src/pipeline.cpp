@@ -128,6 +128,7 @@ void Pipeline::run() {
         } else {
             buffers_.overlap([this] { process_batch(); });
         }
+        settle(buffers_.batch().empty() && buffers_.incoming_empty() && !source_.waiting());
     }
     finish_run();
 }
@@ -168,10 +169,41 @@ void Pipeline::finish_run() {
         status_.hold_assigned_on_stop();
     }
     status_.set_state(halted_ ? PipelineState::failed : PipelineState::stopping);
+    settle_before_leaving();
     source_.close(daemon_->drain_timeout);
     plugin_.reset();
     log().info("[{}] stopped", settings_.name);
     status_.finish();
+}
+
+void Pipeline::settle(bool idle) {
+    if (checkpointing_ == nullptr || halted_) return;
+    Checkpointing::Durability durability = Checkpointing::Durability::lost;
+    try {
+        durability = checkpointing_->between_batches(idle);
+    } catch (const std::exception& e) {
+        log().error("[{}] between_batches threw: {}", settings_.name, e.what());
+    } catch (...) {
+        log().error("[{}] between_batches threw", settings_.name);
+    }
+    if (durability == Checkpointing::Durability::kept) return;
+    // Offsets stored since are ahead of what the plugin keeps: start again
+    // from its checkpoints, as after a reload.
+    log().warn("[{}] the plugin rolled back work it had reported done: reading every assigned partition again from "
+               "its checkpoints",
+               settings_.name);
+    buffers_.clear();
+    checkpoints_.reposition();
+}
+
+void Pipeline::settle_before_leaving() noexcept {
+    if (checkpointing_ == nullptr) return;
+    try {
+        // A loss is read again from the checkpoints by whoever runs next.
+        (void)checkpointing_->between_batches(true);
+    } catch (...) {
+        log().warn("[{}] between_batches threw before the plugin stopped", settings_.name);
+    }
 }
 
 void Pipeline::invoke_plugin(std::span<const Event* const> events, std::span<Outcome> outcomes) {
@@ -319,6 +351,7 @@ void Pipeline::reload_plugin() {
         return;
     }
     // Between batches: everything handled is stored; make it committed too.
+    settle_before_leaving();
     source_.commit("commit before reload");
     plugin_ = std::move(fresh);
     checkpointing_ = plugin_->checkpointing();

@@ -69,6 +69,11 @@ private:
     bool start_plugin();
     void finish_run();
     void process_batch();
+    /// After a round: let a checkpointing plugin commit (`idle`: no event
+    /// waits); work it lost is read again from its checkpoints.
+    void settle(bool idle);
+    /// Before the instance goes (reload, stop): commit what it holds.
+    void settle_before_leaving() noexcept;
     void invoke_plugin(std::span<const Event* const> events, std::span<Outcome> outcomes);
     /// Permanent failure: dead-letter (true) or stop / keep for retry (false).
     bool fail_permanently(const EventRecord& event, const std::string& reason, int attempts);

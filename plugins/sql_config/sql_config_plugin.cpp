@@ -353,13 +353,15 @@ private:
     NoChanges none_;
 };
 
-constexpr std::array<OptionSpec, 5> k_options{{
+constexpr std::array<OptionSpec, 7> k_options{{
     {"connection", OptionType::string, nullptr,
      "the projection's database: sqlite:/path/file.db, or PostgreSQL as postgresql://user:pass@host:port/db or "
      "\"host=... dbname=...\""},
     sql::k_lock_timeout_option,
     sql::k_connect_timeout_option,
     sql::k_reconnect_interval_option,
+    sql::k_commit_max_events_option,
+    sql::k_commit_max_delay_option,
     {"definition", OptionType::string, nullptr,
      "the projection's definition: a YAML file with component, migrations and, per event type, the SQL statements "
      "its events run (docs/projections.md)"},

@@ -25,6 +25,7 @@ ProjectionLoop::ProjectionLoop(ConnectionSettings database, Context& context, st
       fenced_(context.counter("fenced")),
       db_errors_(context.counter("db_errors")),
       batches_(context.counter("batches")),
+      commits_(context.counter("commits")),
       rows_written_(context.counter("rows_written")),
       transaction_us_(context.counter("transaction_us")),
       reconnects_(context.counter("reconnects")),
@@ -72,12 +73,6 @@ bool ProjectionLoop::connect() {
     try {
         forget();
         store_ = open();
-        if (resync_ && !positions_.empty()) {
-            std::vector<TopicPartition> known;
-            for (const auto& [key, offset] : positions_) known.push_back({key.first, key.second});
-            load_positions(known);
-        }
-        resync_ = false;
     } catch (const std::exception& e) {
         store_.reset();
         last_error_ = one_line(e.what());
@@ -100,6 +95,12 @@ bool ProjectionLoop::connect() {
 
 void ProjectionLoop::after_failure() noexcept {
     forget();  // the batch rolled back, or another writer moved a row
+    if (open_.batches > 0) {
+        // Earlier batches were reported done: the host must deliver them again.
+        lost_ = true;
+        repositioning_ = true;
+    }
+    open_ = {};
     if (store_ && !store_->rollback()) {
         store_.reset();  // reconnect on the next call
         was_down_ = true;
@@ -108,6 +109,8 @@ void ProjectionLoop::after_failure() noexcept {
 }
 
 std::vector<std::int64_t> ProjectionLoop::load_positions(std::span<const TopicPartition> partitions) {
+    if (open_.active) commit_open();  // the load is a transaction of its own
+    if (!store_) throw std::runtime_error("database unavailable: " + last_error_);
     std::vector<std::int64_t> offsets = store_->load_checkpoints(group_, partitions);
     for (std::size_t i = 0; i < partitions.size(); ++i) {
         positions_[{partitions[i].topic, partitions[i].partition}] = offsets[i];
@@ -119,7 +122,16 @@ std::vector<PartitionOffset> ProjectionLoop::on_assigned(std::span<const TopicPa
     if (!connect()) throw std::runtime_error("database unavailable: " + last_error_);
     std::vector<std::int64_t> offsets;
     try {
+        if (repositioning_) {
+            // The host reads every assigned partition again: the others are gone.
+            std::erase_if(positions_, [&](const auto& entry) {
+                return std::none_of(partitions.begin(), partitions.end(), [&](const TopicPartition& tp) {
+                    return tp.partition == entry.first.second && tp.topic == entry.first.first;
+                });
+            });
+        }
         offsets = load_positions(partitions);
+        repositioning_ = false;
     } catch (const std::exception& e) {
         db_errors_.add(1);
         after_failure();
@@ -137,7 +149,8 @@ std::vector<PartitionOffset> ProjectionLoop::on_assigned(std::span<const TopicPa
 }
 
 void ProjectionLoop::on_revoked(std::span<const TopicPartition> partitions) {
-    forget();  // their next owner writes those rows now
+    if (open_.active) commit_open();  // before their next owner writes those rows
+    forget();
     for (const TopicPartition& tp : partitions) {
         const auto it = positions_.find(std::pair<std::string_view, std::int32_t>{tp.topic, tp.partition});
         if (it != positions_.end()) positions_.erase(it);
@@ -177,6 +190,10 @@ bool ProjectionLoop::select(std::span<const Event* const> events, std::span<Outc
     accepted_index_.clear();
     accepted_slot_.clear();
     advances_.clear();
+    if (repositioning_) {
+        for (auto& o : outcomes) o = Outcome::retry_later("rolled back: reading the checkpoints again");
+        return false;
+    }
     if (!know_every_partition(events)) {
         for (auto& o : outcomes) o = Outcome::retry_later("database unavailable: " + last_error_);
         return false;
@@ -213,12 +230,12 @@ bool ProjectionLoop::select(std::span<const Event* const> events, std::span<Outc
 
 bool ProjectionLoop::advance(std::span<Outcome> outcomes) {
     if (store_->advance(group_, advances_)) return true;
-    after_failure();
-    fenced_.add(1);
     std::string which;
     for (const auto& a : advances_) {
         which += (which.empty() ? "" : ",") + partition_name(a.topic, a.partition) + "@" + std::to_string(a.expected);
     }
+    after_failure();
+    fenced_.add(1);
     const std::string reason =
         "fenced: the checkpoint of " + which + " moved (another consumer of group " + group_ + " owns it now)";
     context_.logger().warning(reason + "; batch of " + std::to_string(accepted_.size()) + " events rolled back");
@@ -234,11 +251,8 @@ void ProjectionLoop::concurrent_change(std::span<Outcome> outcomes, const Concur
     retry_accepted(outcomes, reason);
 }
 
-void ProjectionLoop::database_error(std::span<Outcome> outcomes, const std::exception& e, bool committing) {
+void ProjectionLoop::database_error(std::span<Outcome> outcomes, const std::exception& e) {
     after_failure();
-    // The connection died during COMMIT: it may have landed. Re-read the
-    // positions after reconnecting, or the next batch would look fenced.
-    if (committing && !store_) resync_ = true;
     db_errors_.add(1);
     const std::string reason = "database error: " + one_line(e.what());
     context_.logger().warning(reason + "; batch of " + std::to_string(accepted_.size()) + " events will be retried");
@@ -251,10 +265,48 @@ void ProjectionLoop::advance_positions() noexcept {
     }
 }
 
-void ProjectionLoop::committed_batch(std::uint64_t rows, Clock::time_point began) noexcept {
-    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - began).count();
-    batches_.add(1);
-    rows_written_.add(rows);
+void ProjectionLoop::began_transaction() noexcept {
+    open_ = {};
+    open_.active = true;
+    open_.since = Clock::now();
+}
+
+void ProjectionLoop::wrote_batch(std::uint64_t rows) noexcept {
+    ++open_.batches;
+    open_.events += accepted_.size();
+    open_.rows += rows;
+}
+
+Checkpointing::Durability ProjectionLoop::between_batches(bool idle) {
+    if (open_.active && (idle || open_.events >= database_.commit_max_events ||
+                         Clock::now() - open_.since >= database_.commit_max_delay)) {
+        commit_open();
+    }
+    if (!lost_) return Durability::kept;
+    lost_ = false;
+    return Durability::lost;
+}
+
+void ProjectionLoop::commit_open() noexcept {
+    const OpenTransaction done = open_;
+    try {
+        store_->commit();
+    } catch (const std::exception& e) {
+        last_error_ = one_line(e.what());
+        // The outcome of the COMMIT is unknown: the positions are read again
+        // (after_failure: lost) either way.
+        after_failure();
+        db_errors_.add(1);
+        context_.logger().warning("database error at COMMIT: " + last_error_ + "; the " + std::to_string(done.batches) +
+                                  " batch(es) (" + std::to_string(done.events) +
+                                  " events) since the last commit are read again from the checkpoints");
+        return;
+    }
+    open_ = {};
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - done.since).count();
+    commits_.add(1);
+    batches_.add(done.batches);
+    rows_written_.add(done.rows);
     transaction_us_.add(static_cast<std::uint64_t>(us));
     last_transaction_ms_.set(static_cast<double>(us) / 1000.0);
 }

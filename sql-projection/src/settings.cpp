@@ -30,6 +30,8 @@ ConnectionSettings parse_connection_settings(const Options& options) {
     s.lock_timeout = std::chrono::milliseconds(in_range(options, "lock_timeout_ms", 1, 3'600'000));
     s.connect_timeout = std::chrono::seconds(in_range(options, "connect_timeout_s", 1, 3'600));
     s.reconnect_interval = std::chrono::milliseconds(in_range(options, "reconnect_interval_ms", 0, 3'600'000));
+    s.commit_max_events = static_cast<std::uint64_t>(in_range(options, "commit_max_events", 1, 10'000'000));
+    s.commit_max_delay = std::chrono::milliseconds(in_range(options, "commit_max_delay_ms", 0, 60'000));
     return s;
 }
 

@@ -71,7 +71,7 @@ public:
     }
     std::vector<Outcome> handle(const std::vector<FakeEvent>& events) {
         std::vector<Outcome> outcomes(events.size());
-        plugin_->handle(fanout::testing::pointers(events), outcomes);
+        fanout::testing::handle_then_settle(*plugin_, fanout::testing::pointers(events), outcomes);
         return outcomes;
     }
     Plugin& plugin() { return *plugin_; }

@@ -23,7 +23,8 @@ class MapOptions final : public fanout::Options {
 public:
     explicit MapOptions(std::string connection) : strings_{{"connection", std::move(connection)}} {}
     std::map<std::string, std::int64_t, std::less<>> integers{
-        {"lock_timeout_ms", 10'000}, {"connect_timeout_s", 5}, {"reconnect_interval_ms", 1'000}};
+        {"lock_timeout_ms", 10'000}, {"connect_timeout_s", 5}, {"reconnect_interval_ms", 1'000},
+        {"commit_max_events", 10'000}, {"commit_max_delay_ms", 25}};
 
     const std::string& get_string(std::string_view key) const override { return strings_.at(std::string(key)); }
     std::int64_t get_integer(std::string_view key) const override { return integers.at(std::string(key)); }
@@ -153,7 +154,7 @@ TEST(SqlProjectionConnection, AnUnreadableSqliteDatabaseIsAnError) {
 
 TEST(SqlProjectionSettings, TheDatabaseOptionsKeepTheirKeysTypesAndDefaults) {
     constexpr auto options = sql::database_options("my database");
-    ASSERT_EQ(options.size(), 4u);
+    ASSERT_EQ(options.size(), 6u);
     EXPECT_STREQ(options[0].key, "connection");
     EXPECT_EQ(options[0].type, fanout::OptionType::string);
     EXPECT_EQ(options[0].default_value, nullptr);  // required
@@ -164,5 +165,9 @@ TEST(SqlProjectionSettings, TheDatabaseOptionsKeepTheirKeysTypesAndDefaults) {
     EXPECT_STREQ(options[2].default_value, "5");
     EXPECT_STREQ(options[3].key, "reconnect_interval_ms");
     EXPECT_STREQ(options[3].default_value, "1000");
+    EXPECT_STREQ(options[4].key, "commit_max_events");
+    EXPECT_STREQ(options[4].default_value, "10000");
+    EXPECT_STREQ(options[5].key, "commit_max_delay_ms");
+    EXPECT_STREQ(options[5].default_value, "25");
     for (std::size_t i = 1; i < options.size(); ++i) EXPECT_EQ(options[i].type, fanout::OptionType::integer);
 }

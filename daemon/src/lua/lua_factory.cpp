@@ -105,7 +105,8 @@ LuaPluginFactory::LuaPluginFactory(const PluginSettings& settings)
     : name_(settings.name),
       path_(settings.path),
       database_{lua_settings(settings).connection, lua_settings(settings).lock_timeout,
-                lua_settings(settings).connect_timeout, lua_settings(settings).reconnect_interval},
+                lua_settings(settings).connect_timeout, lua_settings(settings).reconnect_interval,
+                lua_settings(settings).commit_max_events, lua_settings(settings).commit_max_delay},
       limits_{lua_settings(settings).memory_limit_bytes, lua_settings(settings).instruction_limit},
       max_script_bytes_(lua_settings(settings).max_script_bytes),
       options_(yaml_to_json(settings.options)) {

@@ -37,7 +37,8 @@ public:
                             " (expected sqlite:/path/file.db, postgresql://user@host/db or \"host=... dbname=...\")");
             }
         }
-        for (const char* key : {"lock_timeout_ms", "reconnect_interval_ms", "connect_timeout_s"}) {
+        for (const char* key :
+             {"lock_timeout_ms", "reconnect_interval_ms", "connect_timeout_s", "commit_max_events", "commit_max_delay_ms"}) {
             if (l.get(key).IsDefined() && s.connection.empty()) {
                 fail_at(file, l.get(key), what + ": lua." + key + " needs lua.connection");
             }
@@ -45,6 +46,8 @@ public:
         if (auto v = l.integer("lock_timeout_ms", 1, 3'600'000)) s.lock_timeout = Milliseconds(*v);
         if (auto v = l.integer("reconnect_interval_ms", 0, 3'600'000)) s.reconnect_interval = Milliseconds(*v);
         if (auto v = l.integer("connect_timeout_s", 1, 3600)) s.connect_timeout = std::chrono::seconds(*v);
+        if (auto v = l.integer("commit_max_events", 1, 10'000'000)) s.commit_max_events = static_cast<std::uint64_t>(*v);
+        if (auto v = l.integer("commit_max_delay_ms", 0, 60'000)) s.commit_max_delay = Milliseconds(*v);
         l.finish();
         return s;
     }

@@ -24,6 +24,8 @@ struct LuaSettings {
     Milliseconds lock_timeout{10'000};
     Milliseconds reconnect_interval{1'000};
     std::chrono::seconds connect_timeout{5};
+    std::uint64_t commit_max_events = 10'000;
+    Milliseconds commit_max_delay{25};
     SourceLocation connection_location;
 };
 

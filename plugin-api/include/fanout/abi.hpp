@@ -15,7 +15,7 @@
 namespace fanout {
 
 /// Version of the interface this translation unit was compiled against.
-inline constexpr std::uint32_t k_abi_version = 2;
+inline constexpr std::uint32_t k_abi_version = 3;
 
 /// First field of every descriptor; lets the host tell a Fanout plugin from
 /// an unrelated library that happens to export the same symbol name.

@@ -61,6 +61,24 @@ public:
     virtual std::vector<PartitionOffset> on_assigned(std::span<const TopicPartition> partitions) = 0;
     /// Partitions were revoked (or lost). Forget any expectation about them.
     virtual void on_revoked(std::span<const TopicPartition> partitions) = 0;
+
+    /// What became of the work the plugin reported handled (Outcome::done)
+    /// since its last durable checkpoint.
+    enum class Durability {
+        kept,  ///< durable, or still on its way to be (a transaction kept open)
+        lost,  ///< rolled back: the host reads every assigned partition again
+               ///< from the plugin's checkpoints (on_assigned), as after a reload
+    };
+    /// Called after every batch, and between batches while no event waits:
+    /// `idle` is true when no event is waiting to be handed over next, and
+    /// before the instance is replaced or the pipeline stops. A plugin that
+    /// keeps the work of several batches in one transaction (fewer commits
+    /// under load) commits it when `idle` or when its own limits say so.
+    /// Never called concurrently with handle().
+    virtual Durability between_batches(bool idle) {
+        (void)idle;
+        return Durability::kept;
+    }
 };
 
 /// A running plugin instance.

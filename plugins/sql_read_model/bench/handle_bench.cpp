@@ -25,6 +25,7 @@
 #include <CLI/CLI.hpp>
 
 #include "bench_figures.hpp"
+#include "fanout/testing/batch_driver.hpp"
 #include "events.hpp"
 #include "fake_event.hpp"
 #include "model.hpp"
@@ -121,7 +122,8 @@ Run run_once(const std::string& label, const fs::path& library, const fs::path& 
         ptrs.clear();
         for (std::size_t i = at; i < at + n; ++i) ptrs.push_back(&events[i]);
         outcomes.assign(n, fanout::Outcome::done());
-        plugin->handle(ptrs, outcomes);
+        // As fanoutd under load: more events wait until the last batch.
+        fanout::testing::handle_then_settle(*plugin, ptrs, outcomes, at + n == events.size());
         for (const auto& o : outcomes) r.rejected += o.is_done() ? 0 : 1;
     }
     r.wall = std::chrono::duration<double>(Clock::now() - w0).count();

@@ -33,10 +33,17 @@ PluginUnderTest::PluginUnderTest(const PluginIdentity& identity, const std::stri
 
 PluginUnderTest::~PluginUnderTest() { plugin_.reset(); }
 
-std::vector<Outcome> PluginUnderTest::handle(const std::vector<fanout::testing::FakeEvent>& events) {
+std::vector<Outcome> PluginUnderTest::handle(const std::vector<fanout::testing::FakeEvent>& events, bool idle) {
     std::vector<Outcome> outcomes(events.size());
-    plugin_->handle(fanout::testing::pointers(events), outcomes);
+    if (fanout::testing::handle_then_settle(*plugin_, fanout::testing::pointers(events), outcomes, idle) ==
+        Checkpointing::Durability::lost) {
+        ++losses_;
+    }
     return outcomes;
+}
+
+void PluginUnderTest::settle(bool idle) {
+    if (plugin_->checkpointing()->between_batches(idle) == Checkpointing::Durability::lost) ++losses_;
 }
 
 std::vector<std::int64_t> PluginUnderTest::assign(const std::string& topic, const std::vector<int>& partitions) {

@@ -28,8 +28,14 @@ public:
     PluginUnderTest(const PluginIdentity& identity, const std::string& options_yaml, std::string group);
     ~PluginUnderTest();
 
-    /// handle() with all-done outcomes in, the plugin's outcomes out.
-    std::vector<Outcome> handle(const std::vector<fanout::testing::FakeEvent>& events);
+    /// handle() with all-done outcomes in, the plugin's outcomes out; then
+    /// between_batches(idle) as fanoutd calls it (`idle`: nothing else
+    /// waits; false: more events wait, as under load).
+    std::vector<Outcome> handle(const std::vector<fanout::testing::FakeEvent>& events, bool idle = true);
+    /// between_batches(idle) alone (a host round without a batch).
+    void settle(bool idle);
+    /// Times between_batches answered `lost` after handle().
+    std::size_t losses() const noexcept { return losses_; }
     /// on_assigned for `partitions` of `topic`; returns next offsets.
     std::vector<std::int64_t> assign(const std::string& topic, const std::vector<int>& partitions);
     void revoke(const std::string& topic, const std::vector<int>& partitions);
@@ -43,6 +49,7 @@ private:
     std::shared_ptr<daemon::PluginLibrary> library_;
     fanout::testing::FakeContext context_;
     std::unique_ptr<Plugin> plugin_;
+    std::size_t losses_ = 0;
 };
 
 }  // namespace fanout::test

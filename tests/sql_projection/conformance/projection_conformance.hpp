@@ -366,7 +366,63 @@ TYPED_TEST_P(ProjectionConformance, ADatabaseOfThePreviousReleaseOpensAndKeepsWo
     EXPECT_FALSE(this->tables() == before);
 }
 
+TYPED_TEST_P(ProjectionConformance, GroupCommitHoldsBusyBatchesInOneTransactionThatACrashLosesWhole) {
+    const std::vector<FakeEvent> stream = generated_stream(300, 20, 7, 1);
+    const std::vector<FakeEvent> first(stream.begin(), stream.begin() + 100);
+    const std::vector<FakeEvent> second(stream.begin() + 100, stream.begin() + 200);
+    const std::vector<FakeEvent> third(stream.begin() + 200, stream.end());
+    auto owner = this->owner();
+    // More events wait after each batch (as under load): one open transaction.
+    ASSERT_TRUE(all_done(owner->handle(first, /*idle=*/false)));
+    ASSERT_TRUE(all_done(owner->handle(second, /*idle=*/false)));
+    EXPECT_EQ(this->checkpoint(), -1) << "nothing committed yet";
+    this->expect_tables(this->reference_of({}));
+    EXPECT_EQ(owner->counter("commits"), 0u);
+
+    // A crash (the instance goes without a word): the work and the
+    // checkpoints are lost together; the next instance starts before them.
+    owner.reset();
+    auto next = this->owner();
+    EXPECT_EQ(this->checkpoint(), -1);
+    ASSERT_TRUE(all_done(next->handle(first, false)));
+    ASSERT_TRUE(all_done(next->handle(second, false)));
+    ASSERT_TRUE(all_done(next->handle(third, /*idle=*/true)));  // the stream went idle: commit
+    EXPECT_EQ(this->checkpoint(), 300);
+    this->expect_tables(this->reference_of(stream));
+    EXPECT_EQ(next->counter("commits"), 1u);
+    EXPECT_EQ(next->counter("batches"), 3u);
+    EXPECT_EQ(next->counter("applied"), 300u);
+    EXPECT_EQ(next->losses(), 0u);
+}
+
+TYPED_TEST_P(ProjectionConformance, GroupCommitCommitsABusyStreamAtItsLimits) {
+    const std::vector<FakeEvent> stream = generated_stream(300, 20, 8, 1);
+    const auto part = [&](int from, int to) {
+        return std::vector<FakeEvent>(stream.begin() + from, stream.begin() + to);
+    };
+    auto owner = this->owner(this->group(), "commit_max_events: 150\ncommit_max_delay_ms: 60000\n");
+    ASSERT_TRUE(all_done(owner->handle(part(0, 100), false)));
+    EXPECT_EQ(this->checkpoint(), -1);
+    ASSERT_TRUE(all_done(owner->handle(part(100, 200), false)));  // 200 events >= 150: commit
+    EXPECT_EQ(this->checkpoint(), 200);
+    this->expect_tables(this->reference_of(part(0, 200)));
+    ASSERT_TRUE(all_done(owner->handle(part(200, 250), false)));
+    EXPECT_EQ(this->checkpoint(), 200);
+    owner->settle(/*idle=*/true);  // a round with nothing to hand over
+    EXPECT_EQ(this->checkpoint(), 250);
+    EXPECT_EQ(owner->counter("commits"), 2u);
+    owner.reset();
+
+    // No delay allowed: every batch commits on its own.
+    auto eager = this->owner(this->group(), "commit_max_delay_ms: 0\n");
+    ASSERT_TRUE(all_done(eager->handle(part(250, 300), false)));
+    EXPECT_EQ(this->checkpoint(), 300);
+    this->expect_tables(this->reference_of(stream));
+}
+
 REGISTER_TYPED_TEST_SUITE_P(ProjectionConformance, CheckpointLoadReturnsWhatWasCommittedAndSkipsWhatItCovers,
+                            GroupCommitHoldsBusyBatchesInOneTransactionThatACrashLosesWhole,
+                            GroupCommitCommitsABusyStreamAtItsLimits,
                             StaleWriterIsFencedAndItsBatchRolledBack,
                             RejectedEventHoldsTheCheckpointUntilTheHostMovesPastIt, ReplayingTheStreamChangesNothing,
                             BatchesOfAnySizeOverSeveralPartitionsGiveTheReference,

@@ -51,6 +51,35 @@ TYPED_TEST_P(ProjectionConnection, LostPostgresqlConnectionRetriesTheBatchThenRe
     EXPECT_NE(owner->log().find("database connection restored"), std::string::npos) << owner->log();
 }
 
+TYPED_TEST_P(ProjectionConnection, ALostTransactionOfSeveralBatchesIsReadAgainFromTheCheckpoints) {
+    this->db_ = std::make_unique<TestDatabase>(DbBackend::postgresql);
+    auto owner = this->owner(this->group(), "reconnect_interval_ms: 0\n");
+    PartitionEvents p;
+    std::vector<FakeEvent> events = {p.next("PostCreatedEvent", "p1", 1, created_data("alice", "Hello", k_day))};
+    ASSERT_TRUE(all_done(owner->handle(events)));
+    ASSERT_EQ(this->checkpoint(), 1);
+    const std::vector<FakeEvent> held = {p.next("PostLikedEvent", "p1", 2)};
+    ASSERT_TRUE(all_done(owner->handle(held, /*idle=*/false))) << "reported done, not committed yet";
+    ASSERT_EQ(this->db_->terminate_plugin_sessions(), 1);
+
+    const std::vector<FakeEvent> next = {p.next("PostLikedEvent", "p1", 3)};
+    const auto failed = owner->handle(next, false);
+    EXPECT_EQ(kinds(failed), (std::vector<std::string>{"retry_later"}));
+    EXPECT_EQ(owner->losses(), 1u) << "the batch reported done before must come again";
+    const auto refused = owner->handle(next, false);
+    EXPECT_EQ(kinds(refused), (std::vector<std::string>{"retry_later"})) << "until the host assigns again";
+    EXPECT_NE(refused[0].reason().find("reading the checkpoints again"), std::string::npos) << refused[0].reason();
+
+    EXPECT_EQ(owner->assign(k_topic, {0}), (std::vector<std::int64_t>{1})) << "back to the last commit";
+    std::vector<FakeEvent> again = held;
+    again.insert(again.end(), next.begin(), next.end());
+    ASSERT_TRUE(all_done(owner->handle(again)));
+    events.insert(events.end(), again.begin(), again.end());
+    this->expect_tables(this->reference_of(events));
+    EXPECT_EQ(this->tables().total_likes(), 2);
+    EXPECT_EQ(this->checkpoint(), 3);
+}
+
 TYPED_TEST_P(ProjectionConnection, UnreachablePostgresqlIsWaitedForNotAStartupError) {
     auto owner = this->plugin_with(
         "connection: \"postgresql://fanout:s3cret-pw@127.0.0.1:1/fanout\"\n"
@@ -106,6 +135,7 @@ TYPED_TEST_P(ProjectionConnection, OutOfRangeValueIsAnErrorNamingTheField) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(ProjectionConnection, LostPostgresqlConnectionRetriesTheBatchThenReconnects,
+                            ALostTransactionOfSeveralBatchesIsReadAgainFromTheCheckpoints,
                             UnreachablePostgresqlIsWaitedForNotAStartupError, UnknownPostgresqlDatabaseIsAStartupError,
                             UnopenableSqlitePathIsAStartupError, MissingConnectionOptionIsAConfigError,
                             UnknownOptionIsAConfigErrorNamingTheField, OutOfRangeValueIsAnErrorNamingTheField);

@@ -11,6 +11,7 @@
 #include <rapidjson/document.h>
 
 #include "events.hpp"
+#include "fanout/testing/batch_driver.hpp"
 
 namespace fanout::test {
 namespace {
@@ -73,7 +74,12 @@ void feed_in_batches(Plugin& plugin, const std::vector<FakeEvent>& events) {
         batch.clear();
         for (std::size_t i = from; i < from + n; ++i) batch.push_back(&events[i]);
         outcomes.assign(n, Outcome::done());
-        plugin.handle(batch, outcomes);
+        // Group commit: the transaction stays open while more batches follow.
+        const bool last = from + n == events.size();
+        if (fanout::testing::handle_then_settle(plugin, batch, outcomes, last) == Checkpointing::Durability::lost) {
+            ADD_FAILURE() << "batch of " << n << " at " << from << ": the plugin lost work reported done";
+            return;
+        }
         if (!all_done(outcomes)) {
             ADD_FAILURE() << "batch of " << n << " at " << from << ": " << ::testing::PrintToString(describe(outcomes));
             return;

@@ -61,7 +61,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(
         RefusedLibrary{"APluginBuiltAgainstOlderHeaders",
                        "libfanout_test_abi_mismatch.so",
-                       {"was built for plugin ABI version 1, this fanoutd speaks version 2",
+                       {"was built for plugin ABI version 1, this fanoutd speaks version " +
+                            std::to_string(fanout::k_abi_version),
                         "rebuild the plugin against this release's plugin-api"}},
         RefusedLibrary{"APluginBuiltWithAnotherStandardLibraryAbi",
                        "libfanout_test_old_cxx_abi.so",

@@ -38,6 +38,16 @@ struct DeadLetter {
     std::string reason;  ///< `rejected: …` or `retries exhausted after n attempts: …`
 };
 
+/// One handle() followed, for a Checkpointing plugin, by between_batches(idle)
+/// as fanoutd calls it (`idle`: no further event waits, so a group-committing
+/// plugin commits now). Returns that answer (`kept` for other plugins).
+inline Checkpointing::Durability handle_then_settle(Plugin& plugin, std::span<const Event* const> events,
+                                                    std::span<Outcome> outcomes, bool idle = true) {
+    plugin.handle(events, outcomes);
+    Checkpointing* c = plugin.checkpointing();
+    return c == nullptr ? Checkpointing::Durability::kept : c->between_batches(idle);
+}
+
 /// Drives one Plugin like fanoutd's pipeline does, without Kafka:
 ///  - publish() appends events to in-memory partitions, giving each the next
 ///    offset of its partition;
@@ -54,6 +64,11 @@ struct DeadLetter {
 ///    max_attempts-th retry_later is dead-lettered, as fanoutd's default does;
 ///    a throw from handle() reads as retry_later for a batch of one, and a
 ///    larger batch is retried one event at a time, as fanoutd does;
+///  - after each batch a Checkpointing plugin hears between_batches(idle),
+///    idle when no event of an assigned, unheld partition waits (run() ends
+///    idle, handle() calls it idle): a group-committing plugin commits then;
+///    `lost` assigns every assigned partition again (their positions come
+///    from on_assigned), as fanoutd does;
 ///  - revoke() calls on_revoked and forgets the partitions' positions.
 /// The driver does not own the plugin, which must outlive it.
 class BatchDriver {
@@ -165,7 +180,10 @@ public:
                     }
                 }
             }
-            if (batch.empty()) break;
+            if (batch.empty()) {
+                settle(true);
+                break;
+            }
             std::vector<const Event*> events(batch.begin(), batch.end());
             std::vector<Outcome> outcomes(events.size());
             invoke(events, outcomes);
@@ -199,6 +217,7 @@ public:
                 p.position = e.offset() + 1;
                 p.committed = e.offset() + 1;
             }
+            settle(!waiting(held));
         }
         return delivered;
     }
@@ -210,6 +229,7 @@ public:
         std::vector<Outcome> outcomes(events.size());
         invoke(ptrs, outcomes);
         ++batches_;
+        settle(true);
         return outcomes;
     }
 
@@ -235,6 +255,20 @@ public:
     const std::vector<DeadLetter>& dead_letters() const noexcept { return dead_letters_; }
     /// handle() calls so far.
     std::size_t batches() const noexcept { return batches_; }
+    /// Times between_batches answered `lost` (every partition assigned again).
+    std::size_t losses() const noexcept { return losses_; }
+
+    /// between_batches(idle) of a Checkpointing plugin, as fanoutd calls it.
+    void settle(bool idle) {
+        Checkpointing* c = plugin_->checkpointing();
+        if (c == nullptr || c->between_batches(idle) == Checkpointing::Durability::kept) return;
+        ++losses_;
+        std::vector<TopicPartition> assigned;
+        for (const auto& [tp, p] : partitions_) {
+            if (p.position) assigned.push_back({tp.first, tp.second});
+        }
+        if (!assigned.empty()) assign(assigned);
+    }
 
 private:
     using Key = std::pair<std::string, std::int32_t>;
@@ -243,6 +277,15 @@ private:
         std::optional<std::int64_t> position;
         std::int64_t committed = k_no_checkpoint;
     };
+
+    /// An event of an assigned partition not held for a retry is waiting.
+    template <class Held>
+    bool waiting(Held& held) const {
+        for (const auto& [tp, p] : partitions_) {
+            if (p.position && !held[tp] && *p.position < static_cast<std::int64_t>(p.log.size())) return true;
+        }
+        return false;
+    }
 
     void invoke(std::span<const Event* const> events, std::span<Outcome> outcomes) {
         support::handle_batch(*plugin_, events, outcomes, [](const std::string&, std::size_t) {});
@@ -256,6 +299,7 @@ private:
     std::vector<Delivery> deliveries_;
     std::vector<DeadLetter> dead_letters_;
     std::size_t batches_ = 0;
+    std::size_t losses_ = 0;
 };
 
 }  // namespace fanout::testing

@@ -3,19 +3,32 @@
 // connection and its reconnection, the positions per partition (loaded on
 // assignment, forgotten on revocation, re-read after a COMMIT whose outcome
 // is unknown), the replay skip, the fenced advance in the batch's
-// transaction, the classification of failures (a database failure retries
-// the batch, never rejects it) and the metrics every projection reports:
+// transaction, group commit, the classification of failures (a database
+// failure retries the batch, never rejects it) and the metrics every
+// projection reports:
 //
 //   counters  applied, duplicates, ignored, rejected   events, by verdict
 //             fenced        batches rolled back: another writer moved a row
 //             db_errors     database failures (each retries its batch)
-//             batches       committed batches
+//             batches       batches whose transaction committed
+//             commits       transactions committed (several batches each
+//                           under load: group commit)
 //             rows_written  rows changed by committed batches' statements
 //             transaction_us  time from BEGIN to the end of COMMIT, summed
-//                           over committed batches (/ batches: the mean)
+//                           over commits (/ commits: the mean)
 //             reconnects    connections made again after one was lost
-//   gauges    last_transaction_ms  the last committed batch's transaction
+//   gauges    last_transaction_ms  the last committed transaction
 //             database_up   1 while the store is usable, 0 while it is not
+//
+// Group commit: while events wait for the next batch (the host says so in
+// between_batches), the transaction stays open for the next batch, up to
+// ConnectionSettings::commit_max_events events or commit_max_delay; it
+// commits as soon as the stream is idle, before a revocation, a reload and
+// a stop. Each batch's checkpoint advance is in that transaction, so a crash
+// loses the work and the checkpoints together (replayed, never skipped). A
+// transaction that rolls back after earlier batches were reported done
+// reports `lost`: the host reads the partitions again from the checkpoints,
+// and until it has (on_assigned) every batch is answered retry_later.
 //
 // A projection does not derive from this directly: ProjectionPlugin<Derived>
 // (projection_plugin.hpp) adds the batch itself, with the projection's own
@@ -55,6 +68,7 @@ public:
     Checkpointing* checkpointing() noexcept override { return this; }
     std::vector<PartitionOffset> on_assigned(std::span<const TopicPartition> partitions) override;
     void on_revoked(std::span<const TopicPartition> partitions) override;
+    Durability between_batches(bool idle) override;
 
 protected:
     /// `name` names the projection in messages ("read model": "read model
@@ -98,14 +112,17 @@ protected:
     /// logged, counted, `outcomes` set) when another consumer moved a checkpoint.
     bool advance(std::span<Outcome> outcomes);
     /// The batch failed: roll back, count, log, retry its accepted events.
-    /// `committing`: the failure came from COMMIT, whose outcome is unknown.
     void concurrent_change(std::span<Outcome> outcomes, const ConcurrentChange& e);
-    void database_error(std::span<Outcome> outcomes, const std::exception& e, bool committing);
-    /// After the commit: the partitions' positions move to the advances'.
+    void database_error(std::span<Outcome> outcomes, const std::exception& e);
+    /// After the advance: the partitions' positions move to the advances'.
     void advance_positions() noexcept;
-    /// A batch committed: `rows` written by its statements, its transaction
-    /// opened at `began`.
-    void committed_batch(std::uint64_t rows, std::chrono::steady_clock::time_point began) noexcept;
+    /// True while a transaction holds earlier batches' work (group commit).
+    bool in_transaction() const noexcept { return open_.active; }
+    /// The batch's transaction was begun (BEGIN done).
+    void began_transaction() noexcept;
+    /// The batch's changes and advance are in the open transaction: `rows`
+    /// written by its statements.
+    void wrote_batch(std::uint64_t rows) noexcept;
     /// Log one rejected event at debug level.
     void log_rejected(const Event& event, const std::string& reason);
     void count(std::uint64_t applied, std::uint64_t duplicates, std::uint64_t ignored, std::uint64_t rejected);
@@ -141,8 +158,11 @@ private:
     bool know_every_partition(std::span<const Event* const> events);
     /// Read positions for `partitions` into positions_; throws.
     std::vector<std::int64_t> load_positions(std::span<const TopicPartition> partitions);
-    /// The store failed: drop it if its connection is gone.
+    /// The store failed: roll back (earlier batches' work with it: lost),
+    /// drop the store if its connection is gone.
     void after_failure() noexcept;
+    /// COMMIT the open transaction; on failure it is lost (after_failure).
+    void commit_open() noexcept;
     void retry_accepted(std::span<Outcome> outcomes, const std::string& reason);
 
     ConnectionSettings database_;
@@ -157,6 +177,7 @@ private:
     Counter& fenced_;
     Counter& db_errors_;
     Counter& batches_;
+    Counter& commits_;
     Counter& rows_written_;
     Counter& transaction_us_;
     Counter& reconnects_;
@@ -167,8 +188,18 @@ private:
     std::string last_error_;
     Clock::time_point next_connect_{};
     bool was_down_ = false;
-    /// A COMMIT failed without telling whether it landed: re-read positions.
-    bool resync_ = false;
+    /// The transaction holding earlier batches (group commit).
+    struct OpenTransaction {
+        bool active = false;
+        Clock::time_point since{};
+        std::uint64_t batches = 0;
+        std::uint64_t events = 0;
+        std::uint64_t rows = 0;
+    } open_;
+    /// Work reported done was rolled back: between_batches says `lost` once.
+    bool lost_ = false;
+    /// ... and positions_ are stale until the host assigns again.
+    bool repositioning_ = false;
     Positions positions_;
     std::vector<bool> stopped_;  ///< per advances_ slot: at a rejected event
 };

@@ -3,7 +3,7 @@
 // derive from ProjectionPlugin<YourPlugin> and state only the store and how
 // a batch becomes verdicts and changes. The loop (projection_loop.hpp) does
 // the rest: connection, positions, replay skip, the fenced advance in the
-// batch's transaction, retries of database failures, counters.
+// batch's transaction, group commit, retries of database failures, counters.
 //
 //   // MyVerdict: .kind of an enum Kind {applied, duplicate, ignored, rejected}, .reason
 //   class MyPlugin final : public sql::ProjectionPlugin<MyPlugin, MyVerdict> {
@@ -18,8 +18,8 @@
 //       // optional:
 //       std::unique_ptr<Store> open_store(std::unique_ptr<soci::session> s, sql::Backend b);  // instead of the two
 //       void configure_session(soci::session& s, sql::Backend b);  // before migrations: PRAGMAs...
-//       void committed(const MyChanges& changes, std::span<const Verdict> verdicts);
-//       void forget() noexcept override;  // drop caches: failure, revocation, reconnection
+//       void committed(const MyChanges& changes, std::span<const Verdict> verdicts);  // batch written
+//       void forget() noexcept override;  // drop caches: failure, rollback, revocation, reconnection
 //   };
 //
 // Calls into the derived class are static (CRTP): one per batch, none per event.
@@ -57,31 +57,31 @@ public:
         if (!select(events, outcomes)) return;
         Derived& self = static_cast<Derived&>(*this);
         using Store = typename Derived::Store;
-        bool committing = false;
         try {
             self.prepare(accepted_);
             // The store is the one the loop made with the derived open_store().
             Store& store = static_cast<Store&>(this->store());
-            const auto began = std::chrono::steady_clock::now();
-            store.begin();
+            if (!in_transaction()) {
+                store.begin();
+                began_transaction();
+            }
+            const std::uint64_t rows_before = store.rows_written();  // earlier batches of the transaction
             const auto& changes = self.project(store, verdicts_);
             store.write(changes);
-            const std::uint64_t rows = store.rows_written();  // before the checkpoint rows
+            const std::uint64_t rows = store.rows_written() - rows_before;  // before the checkpoint rows
             plan_advances([this](std::size_t k) { return holds_checkpoint(verdicts_[k]); });
             if (!advance(outcomes)) return;
-            committing = true;
-            store.commit();
-            committed_batch(rows, began);
+            wrote_batch(rows);
             try {
                 self.committed(changes, std::span<const VerdictType>(verdicts_));
             } catch (...) {
-                forget();  // only a hint; the batch is committed and must count as done
+                forget();  // only a hint; the batch is written and must count as done
             }
         } catch (const ConcurrentChange& e) {
             concurrent_change(outcomes, e);
             return;
         } catch (const std::exception& e) {
-            database_error(outcomes, e, committing);
+            database_error(outcomes, e);
             return;
         }
         commit_batch(outcomes);
@@ -90,7 +90,8 @@ public:
 protected:
     using ProjectionLoop::ProjectionLoop;
 
-    /// Default hook: nothing to do after a commit.
+    /// Default hook: nothing to do once a batch is written in the open
+    /// transaction (it commits with it, or rolls back with it: forget()).
     template <typename Changes>
     void committed(const Changes&, std::span<const VerdictType>) {}
 

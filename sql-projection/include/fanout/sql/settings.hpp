@@ -7,6 +7,7 @@
 //   // descriptor: k_options.data(), k_options.size()
 #include <array>
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 #include "fanout/options.hpp"
@@ -23,6 +24,12 @@ struct ConnectionSettings {
     std::chrono::seconds connect_timeout{5};
     /// Minimum time between two reconnection attempts while the database is down.
     std::chrono::milliseconds reconnect_interval{1'000};
+    /// Group commit: under load (events already waiting for the next batch)
+    /// one transaction holds the work of several batches, up to this many
+    /// events or this long; it commits as soon as no event waits. 1 / 0 ms:
+    /// every batch commits on its own.
+    std::uint64_t commit_max_events = 10'000;
+    std::chrono::milliseconds commit_max_delay{25};
 };
 
 inline constexpr OptionSpec k_lock_timeout_option{
@@ -35,17 +42,28 @@ inline constexpr OptionSpec k_reconnect_interval_option{
     "reconnect_interval_ms", OptionType::integer, "1000",
     "minimum time between two reconnection attempts while the database is unreachable"};
 
+inline constexpr OptionSpec k_commit_max_events_option{
+    "commit_max_events", OptionType::integer, "10000",
+    "group commit: most events one transaction holds across batches while more events wait (1: commit every "
+    "batch)"};
+inline constexpr OptionSpec k_commit_max_delay_option{
+    "commit_max_delay_ms", OptionType::integer, "25",
+    "group commit: longest time the work of a busy stream stays uncommitted (0: commit every batch); an idle "
+    "stream commits at once"};
+
 /// The option schema of a projection's database: `connection` (required,
-/// described by `connection_description`) and the three options above. A
+/// described by `connection_description`) and the five options above. A
 /// projection with options of its own lists these among them.
-constexpr std::array<OptionSpec, 4> database_options(const char* connection_description) {
+constexpr std::array<OptionSpec, 6> database_options(const char* connection_description) {
     return {{{"connection", OptionType::string, nullptr, connection_description},
              k_lock_timeout_option,
              k_connect_timeout_option,
-             k_reconnect_interval_option}};
+             k_reconnect_interval_option,
+             k_commit_max_events_option,
+             k_commit_max_delay_option}};
 }
 
-/// Typed settings from validated options (`connection` and the three options
+/// Typed settings from validated options (`connection` and the five options
 /// above). Throws std::invalid_argument for values outside their range and a
 /// connection string that does not parse.
 ConnectionSettings parse_connection_settings(const Options& options);
