@@ -24,7 +24,7 @@ public:
     explicit MapOptions(std::string connection) : strings_{{"connection", std::move(connection)}} {}
     std::map<std::string, std::int64_t, std::less<>> integers{
         {"lock_timeout_ms", 10'000}, {"connect_timeout_s", 5}, {"reconnect_interval_ms", 1'000},
-        {"commit_max_events", 10'000}, {"commit_max_delay_ms", 25}};
+        {"commit_max_events", 10'000}, {"commit_max_delay_ms", 50}};
 
     const std::string& get_string(std::string_view key) const override { return strings_.at(std::string(key)); }
     std::int64_t get_integer(std::string_view key) const override { return integers.at(std::string(key)); }
@@ -168,6 +168,6 @@ TEST(SqlProjectionSettings, TheDatabaseOptionsKeepTheirKeysTypesAndDefaults) {
     EXPECT_STREQ(options[4].key, "commit_max_events");
     EXPECT_STREQ(options[4].default_value, "10000");
     EXPECT_STREQ(options[5].key, "commit_max_delay_ms");
-    EXPECT_STREQ(options[5].default_value, "25");
+    EXPECT_STREQ(options[5].default_value, "50");
     for (std::size_t i = 1; i < options.size(); ++i) EXPECT_EQ(options[i].type, fanout::OptionType::integer);
 }

@@ -25,7 +25,7 @@ struct LuaSettings {
     Milliseconds reconnect_interval{1'000};
     std::chrono::seconds connect_timeout{5};
     std::uint64_t commit_max_events = 10'000;
-    Milliseconds commit_max_delay{25};
+    Milliseconds commit_max_delay{50};
     SourceLocation connection_location;
 };
 

@@ -29,7 +29,7 @@ struct ConnectionSettings {
     /// events or this long; it commits as soon as no event waits. 1 / 0 ms:
     /// every batch commits on its own.
     std::uint64_t commit_max_events = 10'000;
-    std::chrono::milliseconds commit_max_delay{25};
+    std::chrono::milliseconds commit_max_delay{50};
 };
 
 inline constexpr OptionSpec k_lock_timeout_option{
@@ -47,7 +47,7 @@ inline constexpr OptionSpec k_commit_max_events_option{
     "group commit: most events one transaction holds across batches while more events wait (1: commit every "
     "batch)"};
 inline constexpr OptionSpec k_commit_max_delay_option{
-    "commit_max_delay_ms", OptionType::integer, "25",
+    "commit_max_delay_ms", OptionType::integer, "50",
     "group commit: longest time the work of a busy stream stays uncommitted (0: commit every batch); an idle "
     "stream commits at once"};
 
