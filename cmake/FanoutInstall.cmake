@@ -15,7 +15,7 @@ include(CMakePackageConfigHelpers)
 
 # lib/, not CMAKE_INSTALL_LIBDIR: private to fanoutd, never multiarch.
 set(FANOUT_PLUGIN_INSTALL_DIR lib/fanout/plugins)
-set(FANOUT_PROGRAMS fanoutd)
+set(FANOUT_PROGRAMS fanoutd fanoutctl)
 foreach(service post-command post-query)
   if(TARGET ${service})
     list(APPEND FANOUT_PROGRAMS ${service})

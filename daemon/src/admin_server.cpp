@@ -11,6 +11,12 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
+#include <openssl/crypto.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <iterator>
 #include <list>
 #include <optional>
 #include <stdexcept>
@@ -69,6 +75,9 @@ std::string render_plugins_json(const Daemon& daemon) {
         common::write_members(w, {{"lag", total_lag == 0 && s.state == PipelineState::failed ? -1 : total_lag},
                                   {"held", held},
                                   {"reloads", s.reloads},
+                                  {"paused", s.paused},
+                                  {"degraded", s.degraded},
+                                  {"outageMs", s.outage_ms},
                                   {"lastError", JsonValue::or_null(s.last_error)}});
         w.EndObject();
     });
@@ -78,6 +87,25 @@ std::string render_plugins_json(const Daemon& daemon) {
 }
 
 namespace {
+
+/// The degraded plugins (an outage for longer than retry.degraded_after_ms)
+/// as a JSON array; empty when none.
+std::string render_degraded_json(const Daemon& daemon) {
+    rapidjson::StringBuffer buffer;
+    common::JsonWriter w(buffer);
+    bool any = false;
+    w.StartArray();
+    daemon.for_each_pipeline([&](const Pipeline& p) {
+        const PipelineStatus s = p.status();
+        if (!s.degraded) return;
+        any = true;
+        w.StartObject();
+        common::write_members(w, {{"name", p.settings().name}, {"outageMs", s.outage_ms}});
+        w.EndObject();
+    });
+    w.EndArray();
+    return any ? std::string(buffer.GetString(), buffer.GetSize()) : std::string();
+}
 
 /// The failed plugins and their errors as a JSON array; empty when none.
 std::string render_failed_json(const Daemon& daemon) {
@@ -120,10 +148,68 @@ struct Answer {
     unsigned status = 200;
     std::string body;
     const char* content_type = "application/json";
+    const char* www_authenticate = nullptr;
 };
 
-Answer route(const Daemon& daemon, bhttp::verb method, std::string_view target) {
+/// The token in `file` (surrounding whitespace dropped); nullopt when the
+/// file cannot be read or holds none.
+std::optional<std::string> read_token(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::string token((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto first = token.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos) return std::nullopt;
+    token = token.substr(first, token.find_last_not_of(" \t\r\n") - first + 1);
+    return token;
+}
+
+/// `authorization` is "Bearer <token>" (compared in constant time).
+bool bearer_matches(std::string_view authorization, const std::string& token) {
+    constexpr std::string_view k_scheme = "Bearer ";
+    if (authorization.size() != k_scheme.size() + token.size()) return false;
+    if (!std::equal(k_scheme.begin(), k_scheme.end(), authorization.begin(),
+                    [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); })) {
+        return false;
+    }
+    return CRYPTO_memcmp(authorization.data() + k_scheme.size(), token.data(), token.size()) == 0;
+}
+
+/// POST /plugins/NAME/pause|resume.
+Answer control(Daemon& daemon, const std::filesystem::path& token_file, bhttp::verb method, std::string_view path,
+               std::string_view authorization) {
+    const auto slash = path.rfind('/');
+    const std::string_view verb = path.substr(slash + 1);
+    const std::string name(path.substr(std::string_view("/plugins/").size(), slash - std::string_view("/plugins/").size()));
+    if (verb != "pause" && verb != "resume") return {404, "{\"message\":\"no such route\"}"};
+    if (method != bhttp::verb::post) return {405, "{\"message\":\"only POST\"}"};
+    if (token_file.empty()) {
+        return {403, "{\"message\":\"control endpoints are off: set admin.control_token_file in fanoutd.yaml\"}"};
+    }
+    const std::optional<std::string> token = read_token(token_file);
+    if (!token) {
+        log().error("admin: control token file {} cannot be read or is empty", token_file.string());
+        return {503, "{\"message\":\"the control token cannot be read\"}"};
+    }
+    if (!bearer_matches(authorization, *token)) {
+        return {401, "{\"message\":\"a valid bearer token is required\"}", "application/json", "Bearer realm=\"fanoutd\""};
+    }
+    const bool pause = verb == "pause";
+    if (!daemon.set_paused(name, pause)) return {404, "{\"message\":\"no such plugin\"}"};
+    log().info("admin: {} {}", pause ? "pause of" : "resume of", name);
+    rapidjson::StringBuffer buffer;
+    common::JsonWriter w(buffer);
+    w.StartObject();
+    common::write_members(w, {{"plugin", name}, {"paused", pause}});
+    w.EndObject();
+    return {200, {buffer.GetString(), buffer.GetSize()}};
+}
+
+Answer route(Daemon& daemon, const std::filesystem::path& token_file, bhttp::verb method, std::string_view target,
+             std::string_view authorization) {
     const std::string_view path = target.substr(0, target.find('?'));
+    if (path.starts_with("/plugins/") && path.find('/', std::string_view("/plugins/").size()) != std::string_view::npos) {
+        return control(daemon, token_file, method, path, authorization);
+    }
     const bool known = path == "/metrics" || path == "/healthz" || path == "/readyz" || path == "/plugins";
     if (!known) return {404, "{\"message\":\"no such route\"}"};
     if (method != bhttp::verb::get && method != bhttp::verb::head) return {405, "{\"message\":\"only GET\"}"};
@@ -134,8 +220,12 @@ Answer route(const Daemon& daemon, bhttp::verb method, std::string_view target) 
         const bool progressing = daemon.all_making_progress(std::chrono::seconds(60));
         const std::string failed = render_failed_json(daemon);
         if (!failed.empty()) return {503, "{\"status\":\"a plugin stopped\",\"failed\":" + failed + "}"};
-        return progressing ? Answer{200, "{\"status\":\"ok\"}"}
-                           : Answer{503, "{\"status\":\"a pipeline is not making progress\"}"};
+        if (!progressing) return {503, "{\"status\":\"a pipeline is not making progress\"}"};
+        // An outage (a database or receiver down) is not cured by a restart:
+        // still 200, but said.
+        const std::string degraded = render_degraded_json(daemon);
+        return degraded.empty() ? Answer{200, "{\"status\":\"ok\"}"}
+                                : Answer{200, "{\"status\":\"degraded\",\"degraded\":" + degraded + "}"};
     }
     if (path == "/readyz") {
         if (daemon.all_joined()) return {200, "{\"status\":\"ready\"}"};
@@ -152,14 +242,15 @@ class AdminConnection;
 
 // Everything runs on the one I/O thread: no locks.
 struct AdminServer::Core {
-    explicit Core(const Daemon& d) : daemon(d) {}
+    Core(Daemon& d, std::filesystem::path token) : daemon(d), control_token_file(std::move(token)) {}
     void accept();
     /// At the limit, close the connection that has waited longest without a
     /// complete request (idle, or sending one slowly) to admit a new one;
     /// false when every connection is being answered.
     bool evict_idle();
 
-    const Daemon& daemon;
+    Daemon& daemon;
+    const std::filesystem::path control_token_file;
     // Declared before the io_context: connections still held by its handlers
     // when it is destroyed use these.
     std::size_t open = 0;
@@ -215,7 +306,10 @@ private:
             const auto& request = self->parser_->get();
             Answer a;
             try {
-                a = route(self->core_.daemon, request.method(), {request.target().data(), request.target().size()});
+                const auto authorization = request[bhttp::field::authorization];
+                a = route(self->core_.daemon, self->core_.control_token_file, request.method(),
+                          {request.target().data(), request.target().size()},
+                          {authorization.data(), authorization.size()});
             } catch (const std::exception& e) {
                 a = {500, "{\"message\":\"error\"}"};
                 log().error("admin: {} failed: {}", std::string(request.target()), e.what());
@@ -229,6 +323,7 @@ private:
         response_.result(a.status);
         response_.version(version);
         response_.set(bhttp::field::content_type, a.content_type);
+        if (a.www_authenticate != nullptr) response_.set(bhttp::field::www_authenticate, a.www_authenticate);
         response_.body() = std::move(a.body);
         response_.keep_alive(!close);
         response_.prepare_payload();
@@ -295,7 +390,8 @@ void AdminServer::Core::accept() {
     });
 }
 
-AdminServer::AdminServer(const Daemon& daemon, const std::string& listen) : core_(std::make_unique<Core>(daemon)) {
+AdminServer::AdminServer(Daemon& daemon, const std::string& listen, std::filesystem::path control_token_file)
+    : core_(std::make_unique<Core>(daemon, std::move(control_token_file))) {
     const auto colon = listen.rfind(':');
     std::string host = listen.substr(0, colon);
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);

@@ -1,10 +1,14 @@
 #pragma once
-// Admin HTTP: /metrics (Prometheus), /healthz, /readyz, /plugins (JSON).
+// Admin HTTP: /metrics (Prometheus), /healthz, /readyz, /plugins (JSON), and
+// the control verbs POST /plugins/NAME/pause and /plugins/NAME/resume, which
+// need `Authorization: Bearer <token>` with the token of
+// admin.control_token_file (off, 403, without one; 401 for a wrong token).
 // Off unless `admin.listen` is set; meant for loopback or a private network.
 // Boost.Beast on one I/O thread: a waiting connection holds no thread. At most
 // 256 connections: one more closes the one that has waited longest without a
 // complete request (or gets 503 when all are being answered); 5 s to start a
 // request and 5 s to send it; bodies over 8 KiB are 413.
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -17,7 +21,7 @@ class AdminServer {
 public:
     /// Bind `listen` ("HOST:PORT", port 0 picks one) and serve on a thread.
     /// Throws std::runtime_error when the address cannot be bound.
-    AdminServer(const Daemon& daemon, const std::string& listen);
+    AdminServer(Daemon& daemon, const std::string& listen, std::filesystem::path control_token_file = {});
     ~AdminServer();
 
     AdminServer(const AdminServer&) = delete;

@@ -13,6 +13,7 @@
 // partition's log stops the plugin instead of skipping.
 #include <chrono>
 #include <cstdint>
+#include <algorithm>
 #include <functional>
 #include <optional>
 #include <span>
@@ -75,6 +76,10 @@ public:
     /// On the pipeline thread between batches: load pending checkpoints when due.
     void load_pending();
     bool pending() const noexcept { return !pending_.empty(); }
+    bool pending(std::string_view topic, std::int32_t partition) const noexcept {
+        return std::any_of(pending_.begin(), pending_.end(),
+                           [&](const TopicPartition& p) { return p.partition == partition && p.topic == topic; });
+    }
 
 private:
     /// The plugin's starts for `asked`, or nullopt (logged) when its checkpoint store failed.

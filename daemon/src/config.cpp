@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <fstream>
+#include <iterator>
 #include <map>
 
 #include "env_expand.hpp"
@@ -57,6 +59,7 @@ RetryPolicy read_retry(const std::filesystem::path& file, const YAML::Node& node
     if (auto v = r.integer("initial_backoff_ms", 1, 3'600'000)) retry.initial_backoff = Milliseconds(*v);
     if (auto v = r.integer("max_backoff_ms", 1, 86'400'000)) retry.max_backoff = Milliseconds(*v);
     if (auto v = r.number("multiplier", 1.0, 100.0)) retry.multiplier = *v;
+    if (auto v = r.integer("degraded_after_ms", 0, 86'400'000)) retry.degraded_after = Milliseconds(*v);
     if (retry.max_backoff < retry.initial_backoff) {
         fail_at(file, node, what + " retry: max_backoff_ms must be >= initial_backoff_ms");
     }
@@ -180,6 +183,17 @@ DaemonSettings read_root(const YAML::Node& root, const std::filesystem::path& fi
                 fail_at(file, a.get("listen"), "admin field 'listen': expected HOST:PORT, got '" + *v + "'");
             }
             s.admin_listen = *v;
+        }
+        if (auto v = a.string("control_token_file")) {
+            const std::filesystem::path path = file.parent_path() / *v;
+            std::ifstream in(path, std::ios::binary);
+            std::string token((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+            if (!in.is_open() || token.find_first_not_of(" \t\r\n") == std::string::npos) {
+                fail_at(file, a.get("control_token_file"),
+                        "admin field 'control_token_file': " + path.string() +
+                            " must be a readable file holding the token (e.g. openssl rand -hex 32)");
+            }
+            s.control_token_file = path;
         }
         a.finish();
     }

@@ -32,7 +32,12 @@ struct KafkaSettings {
 };
 
 struct RetryPolicy {
-    int max_attempts = 5;  ///< deliveries of one event before it counts as permanent
+    /// Failed deliveries (Outcome::failed, a handler's throw) of one event
+    /// before it counts as permanent; transient ones (retry_later) never do.
+    int max_attempts = 5;
+    /// How long transient failures may hold a partition before the plugin
+    /// reads as degraded (health, metrics, status).
+    Milliseconds degraded_after{60'000};
     Milliseconds initial_backoff{200};
     Milliseconds max_backoff{30'000};
     double multiplier = 2.0;
@@ -80,6 +85,9 @@ struct DaemonSettings {
     Milliseconds drain_timeout{30'000};
     /// Admin HTTP listen address ("127.0.0.1:9464"); empty: disabled.
     std::string admin_listen;
+    /// File with the bearer token the admin control verbs (pause, resume)
+    /// require; empty: those verbs are off.
+    std::filesystem::path control_token_file;
     std::vector<PluginSettings> plugins;
     /// Settings every pipeline shares (kafka, group prefix, dead letters):
     /// when it changes on reload, every pipeline restarts.

@@ -1,5 +1,6 @@
 #include "daemon.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "log.hpp"
@@ -27,7 +28,24 @@ void Daemon::build_shared(const DaemonSettings& settings) {
 }
 
 std::unique_ptr<Pipeline> Daemon::make_pipeline(const PluginSettings& plugin, std::unique_ptr<PluginFactory> factory) {
-    return std::make_unique<Pipeline>(settings_, plugin, std::move(factory), *dead_letters_, *services_, metrics_);
+    auto pipeline = std::make_unique<Pipeline>(settings_, plugin, std::move(factory), *dead_letters_, *services_, metrics_);
+    // A pause outlives the pipeline: a reload that restarts it keeps it held.
+    if (paused_plugins_.count(plugin.name) != 0) pipeline->set_paused(true);
+    return pipeline;
+}
+
+bool Daemon::set_paused(const std::string& plugin, bool paused) {
+    std::lock_guard lock(mutex_);
+    const auto it = std::find_if(pipelines_.begin(), pipelines_.end(),
+                                 [&](const std::unique_ptr<Pipeline>& p) { return p->settings().name == plugin; });
+    if (it == pipelines_.end()) return false;
+    if (paused) {
+        paused_plugins_.insert(plugin);
+    } else {
+        paused_plugins_.erase(plugin);
+    }
+    (*it)->set_paused(paused);
+    return true;
 }
 
 std::shared_ptr<const DaemonSettings> Daemon::settings() const {

@@ -5,6 +5,8 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "config.hpp"
@@ -48,6 +50,9 @@ public:
     /// Visit every pipeline under the daemon's lock (for admin and systemd).
     void for_each_pipeline(const std::function<void(const Pipeline&)>& visit) const;
     bool all_joined() const;
+    /// An operator's pause (true) or resume of the plugin named `plugin`;
+    /// kept across reloads. False when no such plugin runs.
+    bool set_paused(const std::string& plugin, bool paused);
     /// True when no pipeline is stuck longer than `limit` (watchdog).
     bool all_making_progress(std::chrono::milliseconds limit) const;
 
@@ -63,6 +68,7 @@ private:
     MetricsRegistry metrics_;
     mutable std::mutex mutex_;  // guards settings_ and pipelines_ (not the pipelines' own state)
     std::shared_ptr<const DaemonSettings> settings_;
+    std::set<std::string> paused_plugins_;  ///< held by an operator, by plugin name
     std::unique_ptr<SyncProducer> producer_;
     std::unique_ptr<DeadLetterSink> dead_letters_;
     std::unique_ptr<HostServices> services_;

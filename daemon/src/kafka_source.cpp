@@ -179,6 +179,22 @@ void KafkaSource::resume_due_partitions() {
     if (list->cnt > 0) rd_kafka_resume_partitions(consumer_.get(), list.get());
 }
 
+void KafkaSource::pause_assigned() {
+    PartitionList list = assignment();
+    if (list->cnt > 0) rd_kafka_pause_partitions(consumer_.get(), list.get());
+}
+
+void KafkaSource::resume_assigned(const std::function<bool(std::string_view, std::int32_t)>& held) {
+    PartitionList assigned = assignment();
+    PartitionList list = make_partition_list();
+    for (int i = 0; i < assigned->cnt; ++i) {
+        const rd_kafka_topic_partition_t& tp = assigned->elems[i];
+        if (paused(tp.topic, tp.partition) || held(tp.topic, tp.partition)) continue;
+        rd_kafka_topic_partition_list_add(list.get(), tp.topic, tp.partition);
+    }
+    if (list->cnt > 0) rd_kafka_resume_partitions(consumer_.get(), list.get());
+}
+
 bool KafkaSource::waiting() const noexcept {
     return queue_ != nullptr && rd_kafka_queue_length(queue_.get()) > 0;
 }

@@ -6,6 +6,7 @@
 // commits them later) and reads the group membership for the status. The
 // rebalance callback is forwarded to a RebalanceHandler on the polling thread.
 #include <chrono>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -68,6 +69,11 @@ public:
     bool paused(std::string_view topic, std::int32_t partition) const;
     /// Events are waiting in the consumer's queue (fetched, not yet polled).
     bool waiting() const noexcept;
+    /// An operator's pause: nothing of the assignment is fetched any more;
+    /// on resume each partition continues after the last event polled.
+    void pause_assigned();
+    /// Resume the assigned partitions that `held` does not keep paused.
+    void resume_assigned(const std::function<bool(std::string_view topic, std::int32_t partition)>& held);
     template <class Match>
     void forget_paused(const Match& revoked) {
         std::erase_if(paused_, [&](const Paused& p) { return revoked(p.topic, p.partition); });

@@ -80,10 +80,11 @@ int main(int argc, char** argv) {
 
     try {
         const std::string admin_listen = settings.admin_listen;
+        const std::filesystem::path control_token_file = settings.control_token_file;
         Daemon daemon(std::move(settings), std::move(factories));
         log().info("fanoutd {} starting with {} plugin(s)", FANOUT_VERSION, daemon.settings()->plugins.size());
         std::unique_ptr<AdminServer> admin;
-        if (!admin_listen.empty()) admin = std::make_unique<AdminServer>(daemon, admin_listen);
+        if (!admin_listen.empty()) admin = std::make_unique<AdminServer>(daemon, admin_listen, control_token_file);
         if (!daemon.start(std::chrono::seconds(60))) return exit_code::unavailable;
         Supervisor supervisor(daemon, config_path, signals);
         return supervisor.run();

@@ -23,7 +23,8 @@ std::optional<LedgerDecision> OutcomeLedger::decide(std::string_view topic, std:
         return LedgerDecision{};
     }
     const auto found = attempts_.find(AttemptKey{std::string(topic), partition, offset});
-    const int previous = found == attempts_.end() ? 0 : found->second;
+    const Attempts previous = found == attempts_.end() ? Attempts{} : found->second;
+    bool transient = false;
     switch (outcome->kind()) {
         case Outcome::Kind::done:
             ++done_;
@@ -31,17 +32,21 @@ std::optional<LedgerDecision> OutcomeLedger::decide(std::string_view topic, std:
             p.next_offset = offset + 1;
             return LedgerDecision{};
         case Outcome::Kind::reject:
-            return LedgerDecision{LedgerDecision::Step::dead_letter, previous + 1, {}, "rejected: " + outcome->reason()};
-        case Outcome::Kind::retry_later: break;
+            return LedgerDecision{LedgerDecision::Step::dead_letter, previous.deliveries + 1, {},
+                                  "rejected: " + outcome->reason()};
+        case Outcome::Kind::retry_later: transient = true; break;
+        case Outcome::Kind::failed: break;
     }
-    const int attempts = previous + 1;
-    if (attempts >= retry_.max_attempts) {
-        return LedgerDecision{LedgerDecision::Step::dead_letter, attempts, {},
-                              "retries exhausted after " + std::to_string(attempts) + " attempts: " + outcome->reason()};
+    const Attempts now{previous.deliveries + 1, previous.failures + (transient ? 0 : 1)};
+    if (!transient && now.failures >= retry_.max_attempts) {
+        return LedgerDecision{LedgerDecision::Step::dead_letter, now.deliveries, {},
+                              "retries exhausted after " + std::to_string(now.deliveries) +
+                                  " attempts: " + outcome->reason()};
     }
-    attempts_[AttemptKey{std::string(topic), partition, offset}] = attempts;
+    attempts_[AttemptKey{std::string(topic), partition, offset}] = now;
     p.stopped = true;
-    return LedgerDecision{LedgerDecision::Step::retry, attempts, retry_.backoff_after(attempts), outcome->reason()};
+    return LedgerDecision{LedgerDecision::Step::retry, now.deliveries, retry_.backoff_after(now.deliveries),
+                          outcome->reason(), transient};
 }
 
 void OutcomeLedger::dead_lettered(std::string_view topic, std::int32_t partition, std::int64_t offset, bool sent) {
@@ -65,7 +70,7 @@ std::vector<OutcomeLedger::NextOffset> OutcomeLedger::next_offsets() const {
 
 int OutcomeLedger::attempts(std::string_view topic, std::int32_t partition, std::int64_t offset) const {
     const auto found = attempts_.find(AttemptKey{std::string(topic), partition, offset});
-    return found == attempts_.end() ? 0 : found->second;
+    return found == attempts_.end() ? 0 : found->second.deliveries;
 }
 
 void OutcomeLedger::forget(const std::function<bool(std::string_view, std::int32_t)>& revoked) {

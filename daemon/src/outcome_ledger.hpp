@@ -18,6 +18,11 @@
 // Per partition, events are decided in offset order; the first event that is
 // not done (a retry, or a dead-letter that could not be sent) stops its
 // partition for the rest of the batch: everything after it comes again.
+//
+// retry_later is transient (an outage): retried with a backoff capped at
+// max_backoff for as long as it lasts, never dead-lettered. failed (a
+// handler's exception, a script error) counts toward max_attempts, then the
+// event is dead-lettered; transient deliveries in between do not count.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -44,6 +49,7 @@ struct LedgerDecision {
     int attempts = 0;                  ///< deliveries so far, this one included (dead_letter, retry)
     std::chrono::milliseconds delay{}; ///< retry: the backoff before the next delivery
     std::string reason;                ///< dead_letter: why, for the record; retry: the plugin's reason
+    bool transient = false;            ///< retry: retry_later (no limit), not a failure (max_attempts)
 };
 
 class OutcomeLedger {
@@ -76,7 +82,7 @@ public:
     /// Events of this batch done / filtered out so far.
     std::uint64_t done() const noexcept { return done_; }
     std::uint64_t filtered() const noexcept { return filtered_; }
-    /// Deliveries counted for an event (0: none failed yet).
+    /// Failed deliveries counted for an event, transient ones included (0: none yet).
     int attempts(std::string_view topic, std::int32_t partition, std::int64_t offset) const;
     /// Forget the attempts of partitions no longer ours.
     void forget(const std::function<bool(std::string_view topic, std::int32_t partition)>& revoked);
@@ -88,8 +94,12 @@ private:
         bool stopped = false;
     };
 
+    struct Attempts {
+        int deliveries = 0;  ///< not done, any reason
+        int failures = 0;    ///< Outcome::failed: these count toward max_attempts
+    };
     RetryPolicy retry_;
-    std::map<AttemptKey, int> attempts_;
+    std::map<AttemptKey, Attempts> attempts_;
     std::map<std::pair<std::string_view, std::int32_t>, Progress> progress_;
     std::uint64_t done_ = 0, filtered_ = 0;
 };

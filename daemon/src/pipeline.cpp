@@ -51,7 +51,9 @@ Pipeline::Pipeline(std::shared_ptr<const DaemonSettings> daemon, PluginSettings 
       source_(*daemon_, settings_, group_id_, counters_.fetch_wakeups),
       buffers_(settings_.name, settings_.batch_max_events),
       ledger_(settings_.retry),
-      checkpoints_(settings_, source_, status_, [this](const std::string& error) { halt(error); }) {}
+      checkpoints_(settings_, source_, status_, [this](const std::string& error) { halt(error); }) {
+    status_.set_degraded_after(settings_.retry.degraded_after);
+}
 
 Pipeline::~Pipeline() {
     request_stop();
@@ -107,9 +109,13 @@ void Pipeline::run() {
         heartbeat();
         refresh_status();
         if (reload_requested_.exchange(false)) reload_plugin();
-        checkpoints_.load_pending();
-        source_.resume_due_partitions();
-        const bool overlap = buffers_.parse_ahead() && !buffers_.batch().empty();
+        if (pause_requested_.load(std::memory_order_acquire) != paused_) apply_pause();
+        if (paused_) source_.pause_assigned();  // also what a reload or a rebalance resumed
+        if (!paused_) {
+            checkpoints_.load_pending();
+            source_.resume_due_partitions();
+        }
+        const bool overlap = !paused_ && buffers_.parse_ahead() && !buffers_.batch().empty();
         BatchBuffers::Interruption stop = buffers_.collect(source_, /*wait=*/!overlap, settings_.batch_linger,
                                                            checkpointing_ != nullptr, stop_requested_, halted_);
         if (stop.offset_reset) on_offset_reset(stop.offset_reset.get());
@@ -118,6 +124,7 @@ void Pipeline::run() {
             halt(stop.fatal);
         }
         if (halted_) break;  // nothing more reaches the plugin
+        if (paused_) continue;  // what a rebalance let through waits in the buffers
         source_.nudge_fetchers();
         if (!overlap) {
             buffers_.take_incoming();
@@ -174,6 +181,27 @@ void Pipeline::finish_run() {
     plugin_.reset();
     log().info("[{}] stopped", settings_.name);
     status_.finish();
+}
+
+void Pipeline::apply_pause() {
+    if (!paused_) {
+        // Hand over the batch collected already: on resume each partition
+        // continues after the last event polled, so none is skipped (events
+        // still in the buffers wait there and go first).
+        if (!buffers_.batch().empty()) process_batch();
+        settle(/*idle=*/true);
+        source_.pause_assigned();
+        paused_ = true;
+        status_.set_paused(true);
+        log().info("[{}] paused by an operator: its partitions hold their positions", settings_.name);
+        return;
+    }
+    paused_ = false;
+    status_.set_paused(false);
+    source_.resume_assigned([this](std::string_view topic, std::int32_t partition) {
+        return checkpoints_.pending(topic, partition);
+    });
+    log().info("[{}] resumed by an operator", settings_.name);
 }
 
 void Pipeline::settle(bool idle) {
@@ -259,15 +287,20 @@ void Pipeline::process_batch() {
                 ledger_.dead_lettered(event.topic(), event.partition(), event.offset(),
                                       fail_permanently(event, decision->reason, decision->attempts));
                 break;
-            case LedgerDecision::Step::retry:
+            case LedgerDecision::Step::retry: {
                 counters_.events_retried.add(1);
-                log().warn("[{}] retry later topic={} partition={} offset={} attempt={}/{} next_in={}ms reason={}",
-                           settings_.name, event.topic(), event.partition(), event.offset(), decision->attempts,
-                           settings_.retry.max_attempts, decision->delay.count(), decision->reason);
-                schedule_retry(event, decision->delay, HoldReason::retry,
-                               fmt::format("attempt {}/{}: {}", decision->attempts, settings_.retry.max_attempts,
-                                           decision->reason));
+                // A transient failure (an outage) has no limit; failures count toward max_attempts.
+                const std::string attempt =
+                    decision->transient ? fmt::format("{} (transient)", decision->attempts)
+                                        : fmt::format("{} (failures count to {})", decision->attempts,
+                                                      settings_.retry.max_attempts);
+                log().warn("[{}] retry later topic={} partition={} offset={} attempt={} next_in={}ms reason={}",
+                           settings_.name, event.topic(), event.partition(), event.offset(), attempt,
+                           decision->delay.count(), decision->reason);
+                schedule_retry(event, decision->delay, HoldReason::retry, decision->transient,
+                               fmt::format("attempt {}: {}", attempt, decision->reason));
                 break;
+            }
         }
     }
     counters_.events_done.add(ledger_.done());
@@ -308,7 +341,7 @@ bool Pipeline::fail_permanently(const EventRecord& event, const std::string& rea
     if (!sent.ok()) {
         log().error("[{}] dead-letter produce failed, keeping the event topic={} partition={} offset={} error={}",
                     settings_.name, event.topic(), event.partition(), event.offset(), sent.error);
-        schedule_retry(event, settings_.retry.max_backoff, HoldReason::dead_letter_failed,
+        schedule_retry(event, settings_.retry.max_backoff, HoldReason::dead_letter_failed, /*transient=*/true,
                        "dead-letter produce failed: " + sent.error);
         return false;
     }
@@ -320,9 +353,9 @@ bool Pipeline::fail_permanently(const EventRecord& event, const std::string& rea
 }
 
 void Pipeline::schedule_retry(const EventRecord& event, std::chrono::milliseconds delay, HoldReason reason,
-                              const std::string& detail) {
+                              bool transient, const std::string& detail) {
     std::string topic(event.topic());
-    status_.hold({topic, event.partition(), event.offset(), reason, detail, -1, -1});
+    status_.hold({topic, event.partition(), event.offset(), reason, detail, -1, -1, transient});
     source_.rewind(topic, event.partition(), event.offset(), Clock::now() + delay);
     buffers_.rewound(std::move(topic), event.partition());
 }

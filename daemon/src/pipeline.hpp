@@ -46,6 +46,9 @@ public:
     void start();
     /// Ask the thread to finish its in-flight batch and stop. Thread-safe.
     void request_stop() noexcept;
+    /// An operator holds the plugin (true) or lets it go: applied by the
+    /// pipeline thread between batches; what it has handed over is kept.
+    void set_paused(bool paused) noexcept { pause_requested_.store(paused, std::memory_order_release); }
     /// Ask the thread to swap in a new plugin instance between batches
     /// (offsets committed first; on failure the old instance keeps running).
     void request_reload() noexcept;
@@ -69,6 +72,8 @@ private:
     bool start_plugin();
     void finish_run();
     void process_batch();
+    /// Carry out a pause or resume an operator asked for.
+    void apply_pause();
     /// After a round: let a checkpointing plugin commit (`idle`: no event
     /// waits); work it lost is read again from its checkpoints.
     void settle(bool idle);
@@ -77,7 +82,7 @@ private:
     void invoke_plugin(std::span<const Event* const> events, std::span<Outcome> outcomes);
     /// Permanent failure: dead-letter (true) or stop / keep for retry (false).
     bool fail_permanently(const EventRecord& event, const std::string& reason, int attempts);
-    void schedule_retry(const EventRecord& event, std::chrono::milliseconds delay, HoldReason reason,
+    void schedule_retry(const EventRecord& event, std::chrono::milliseconds delay, HoldReason reason, bool transient,
                         const std::string& detail);
     /// Stop this plugin with `error` (state failed, nothing more handed to it).
     void halt(const std::string& error);
@@ -116,6 +121,8 @@ private:
 
     std::atomic<bool> stop_requested_{false};
     std::atomic<bool> reload_requested_{false};
+    std::atomic<bool> pause_requested_{false};
+    bool paused_ = false;  ///< pipeline thread: the assignment is paused for an operator
     std::thread thread_;
 };
 

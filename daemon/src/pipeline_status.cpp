@@ -47,6 +47,12 @@ std::string StatusBoard::last_error() const {
 PipelineStatus StatusBoard::snapshot() const {
     std::lock_guard lock(mutex_);
     PipelineStatus status{state_, joined_, assignment_, last_error_, reloads_};
+    status.paused = paused_;
+    if (outage_since_) {
+        const auto lasted = std::chrono::steady_clock::now() - *outage_since_;
+        status.outage_ms = std::chrono::duration_cast<std::chrono::milliseconds>(lasted).count();
+        status.degraded = lasted >= degraded_after_;
+    }
     for (const Hold& h : holds_) {
         auto it = std::find_if(status.assignment.begin(), status.assignment.end(), [&](const PartitionStatus& ps) {
             return ps.partition == h.partition && ps.topic == h.topic;
@@ -126,6 +132,26 @@ void StatusBoard::hold(Hold h) {
     std::erase_if(holds_, [&](const Hold& o) { return o.partition == h.partition && o.topic == h.topic; });
     holds_.push_back(std::move(h));
     holding_.store(true, std::memory_order_relaxed);
+    update_outage();
+}
+
+void StatusBoard::set_paused(bool paused) {
+    std::lock_guard lock(mutex_);
+    paused_ = paused;
+}
+
+void StatusBoard::set_degraded_after(std::chrono::milliseconds after) noexcept {
+    std::lock_guard lock(mutex_);
+    degraded_after_ = after;
+}
+
+void StatusBoard::update_outage() {
+    const bool outage = std::any_of(holds_.begin(), holds_.end(), [](const Hold& h) { return h.transient; });
+    if (!outage) {
+        outage_since_.reset();
+    } else if (!outage_since_) {
+        outage_since_ = std::chrono::steady_clock::now();
+    }
 }
 
 void StatusBoard::release_retry_holds(std::string_view topic, std::int32_t partition, std::int64_t next) {
@@ -136,6 +162,7 @@ void StatusBoard::release_retry_holds(std::string_view topic, std::int32_t parti
                (h.reason == HoldReason::retry || h.reason == HoldReason::dead_letter_failed);
     });
     holding_.store(!holds_.empty(), std::memory_order_relaxed);
+    update_outage();
 }
 
 void StatusBoard::forget_holds(const PartitionMatch& revoked) {
@@ -143,6 +170,7 @@ void StatusBoard::forget_holds(const PartitionMatch& revoked) {
     std::lock_guard lock(mutex_);
     std::erase_if(holds_, [&](const Hold& h) { return revoked(h.topic, h.partition); });
     holding_.store(!holds_.empty(), std::memory_order_relaxed);
+    update_outage();
 }
 
 void StatusBoard::hold_assigned_on_stop() {

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +49,12 @@ struct PipelineStatus {
     std::vector<PartitionStatus> assignment;
     std::string last_error;
     std::uint64_t reloads = 0;
+    /// Transient failures (retry_later: an outage) have held a partition for
+    /// `outage_ms` (-1: none now); degraded once that reaches the plugin's
+    /// retry.degraded_after_ms.
+    std::int64_t outage_ms = -1;
+    bool degraded = false;
+    bool paused = false;  ///< held by an operator (fanoutctl pause)
 };
 
 /// A partition that waits, and why.
@@ -58,6 +65,7 @@ struct Hold {
     HoldReason reason = HoldReason::retry;
     std::string detail;
     std::int64_t low = -1, high = -1;  ///< watermarks when known (else the refreshed ones)
+    bool transient = false;            ///< a retry of a transient failure (an outage)
 };
 
 /// Lag of a held partition waiting at `offset`: never 0, so a held partition
@@ -82,6 +90,9 @@ public:
     /// The thread ended: `failed` stays, anything else becomes stopped.
     void finish();
 
+    void set_paused(bool paused);
+    /// How long an outage lasts before the pipeline reads as degraded.
+    void set_degraded_after(std::chrono::milliseconds after) noexcept;
     void set_membership(bool joined, std::vector<PartitionStatus> assignment);
     std::vector<PartitionStatus> assignment() const;
     void count_reload();
@@ -105,6 +116,12 @@ private:
     std::vector<PartitionStatus> assignment_;
     std::vector<Hold> holds_;
     std::atomic<bool> holding_{false};  ///< holds_ is not empty
+    /// Since when a transient retry holds a partition (none: no outage).
+    std::optional<std::chrono::steady_clock::time_point> outage_since_;
+    std::chrono::milliseconds degraded_after_{60'000};
+    bool paused_ = false;
+    /// After holds_ changed: the outage ends when no transient hold is left.
+    void update_outage();
     std::uint64_t reloads_ = 0;
     bool ran_ = false;  ///< reached running once
     bool finished_ = false;

@@ -126,6 +126,18 @@ std::string render_prometheus(const Daemon& daemon) {
         out << "fanout_pipeline_up{plugin=\"" << escape_label(plugins[i]) << "\"} "
             << (statuses[i].state == PipelineState::running ? 1 : 0) << "\n";
     }
+    out << "# HELP fanout_plugin_degraded 1 while transient failures (an outage) have held the plugin for longer "
+           "than its retry.degraded_after_ms.\n# TYPE fanout_plugin_degraded gauge\n";
+    for (std::size_t i = 0; i < plugins.size(); ++i) {
+        out << "fanout_plugin_degraded{plugin=\"" << escape_label(plugins[i]) << "\"} " << (statuses[i].degraded ? 1 : 0)
+            << "\n";
+    }
+    out << "# HELP fanout_plugin_paused 1 while an operator holds the plugin paused.\n"
+           "# TYPE fanout_plugin_paused gauge\n";
+    for (std::size_t i = 0; i < plugins.size(); ++i) {
+        out << "fanout_plugin_paused{plugin=\"" << escape_label(plugins[i]) << "\"} " << (statuses[i].paused ? 1 : 0)
+            << "\n";
+    }
     out << "# HELP fanout_consumer_lag Events between the consumer's position and the partition's end.\n"
         << "# TYPE fanout_consumer_lag gauge\n";
     for (std::size_t i = 0; i < plugins.size(); ++i) {

@@ -35,6 +35,8 @@ public:
             if (!out.empty()) out += ", ";
             out += fmt::format("{} {} {:.0f}/s", name, to_string(status.state), rate);
             if (held > 0) out += fmt::format(" ({} partitions held)", held);
+            if (status.paused) out += " paused";
+            if (status.degraded) out += fmt::format(" degraded ({}s outage)", status.outage_ms / 1000);
         });
         last_ = std::move(current);
         last_time_ = now;

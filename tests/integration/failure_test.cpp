@@ -8,6 +8,7 @@
 #include <set>
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include "harness.hpp"
 
@@ -104,7 +105,7 @@ TEST_F(Failures, RetryLaterRedeliversTheSameEventAfterBackoffAndSkipsNothing) {
     for (std::int64_t o = 10; o < 60; ++o) EXPECT_TRUE(done_after.count(o)) << "offset " << o;
     const std::set<std::int64_t> done = done_offsets(deliveries);
     EXPECT_EQ(done.size(), 60u) << "nothing skipped";
-    EXPECT_NE(fanoutd->log().find("retry later topic=" + topic + " partition=0 offset=10 attempt=2/5 next_in=600ms"),
+    EXPECT_NE(fanoutd->log().find("retry later topic=" + topic + " partition=0 offset=10 attempt=2 (transient) next_in=600ms"),
               std::string::npos)
         << "exponential backoff: " << fanoutd->log();
     EXPECT_TRUE(consume_all(dlq, 1, 2s).empty());
@@ -163,13 +164,44 @@ TEST_F(Failures, WithoutParseAheadARetryRedeliversInOffsetOrder) { retry_keeps_t
 
 TEST_F(Failures, ExhaustedRetriesAreDeadLettered) {
     produce_keyed(20, 5, "k-down");
-    ASSERT_NO_FATAL_FAILURE(run_scripted("down", "      retry_keys: [k-down]\n      retry_times: 1000\n",
+    ASSERT_NO_FATAL_FAILURE(run_scripted("down", "      fail_keys: [k-down]\n      retry_times: 1000\n",
                                          "    retry: { max_attempts: 3, initial_backoff_ms: 50 }\n"));
     const auto dead = consume_all(dlq, 1, 30s);
     ASSERT_EQ(dead.size(), 1u);
     EXPECT_EQ(dead[0].header("fanout.attempts"), "3");
-    EXPECT_EQ(dead[0].header("fanout.reason"), "retries exhausted after 3 attempts: scripted retry of k-down");
+    EXPECT_EQ(dead[0].header("fanout.reason"), "retries exhausted after 3 attempts: scripted failure of k-down");
     EXPECT_EQ(dead[0].header("fanout.source.offset"), "5");
+    EXPECT_EQ(fanoutd->stop(20s), 0);
+}
+
+TEST_F(Failures, AnOutageOutlastingMaxAttemptsIsNeverDeadLetteredAndReadsDegradedUntilItEnds) {
+    produce_keyed(20, 5, "k-down");
+    // Eight transient failures (retry_later) of one event, three attempts allowed.
+    std::string yaml = scripted("outage", "      retry_keys: [k-down]\n      retry_times: 8\n",
+                                "    retry: { max_attempts: 3, initial_backoff_ms: 200, max_backoff_ms: 400, "
+                                "degraded_after_ms: 300 }\n");
+    yaml.replace(yaml.find("plugins:"), 8, "admin:\n  listen: 127.0.0.1:0\nplugins:");
+    fanoutd.emplace(dir.write("fanoutd.yaml", yaml), dir / "fanoutd.log");
+    fanoutd->start();
+    ASSERT_TRUE(wait_until([&] { return admin_port(*fanoutd) > 0; }, 30s)) << fanoutd->log();
+    httplib::Client client("127.0.0.1", admin_port(*fanoutd));
+    const auto get = [&](const char* path) {
+        const auto res = client.Get(path);
+        return res ? std::to_string(res->status) + " " + res->body : std::string("unreachable");
+    };
+    ASSERT_TRUE(wait_until([&] { return has(get("/plugins"), R"("degraded":true)"); }, 30s)) << get("/plugins");
+    EXPECT_TRUE(has(get("/metrics"), "fanout_plugin_degraded{plugin=\"outage\"} 1")) << get("/metrics");
+    EXPECT_TRUE(has(get("/healthz"), R"(200 {"status":"degraded","degraded":[{"name":"outage")")) << get("/healthz");
+
+    ASSERT_TRUE(wait_until([&] { return fully_committed(admin, prefix + ".outage", topic, 1); }, 60s))
+        << fanoutd->log();
+    EXPECT_TRUE(has(get("/plugins"), R"("degraded":false)")) << get("/plugins");
+    EXPECT_TRUE(has(get("/metrics"), "fanout_plugin_degraded{plugin=\"outage\"} 0"));
+    EXPECT_EQ(get("/healthz"), R"(200 {"status":"ok"})");
+    EXPECT_TRUE(consume_all(dlq, 1, 3s).empty()) << "an outage is never dead-lettered";
+    EXPECT_EQ(outcomes_of(read_deliveries(dir / "record"), "k-down"),
+              (std::vector<std::string>{"retry", "retry", "retry", "retry", "retry", "retry", "retry", "retry", "done"}));
+    EXPECT_EQ(done_offsets(read_deliveries(dir / "record")).size(), 20u);
     EXPECT_EQ(fanoutd->stop(20s), 0);
 }
 

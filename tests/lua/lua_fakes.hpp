@@ -78,16 +78,13 @@ inline ::testing::AssertionResult done(const Outcome& outcome) {
     return ::testing::AssertionFailure() << "not done: " << outcome.reason();
 }
 
-/// `outcome` is retry_later with a reason containing `text`.
-inline ::testing::AssertionResult retries_with(const Outcome& outcome, const std::string& text) {
-    if (outcome.kind() == Outcome::Kind::retry_later && outcome.reason().find(text) != std::string::npos) {
+/// `outcome` is failed (a script error) with a reason containing `text`.
+inline ::testing::AssertionResult fails_with(const Outcome& outcome, const std::string& text) {
+    if (outcome.kind() == Outcome::Kind::failed && outcome.reason().find(text) != std::string::npos) {
         return ::testing::AssertionSuccess();
     }
-    const char* kind = outcome.kind() == Outcome::Kind::done          ? "done"
-                       : outcome.kind() == Outcome::Kind::retry_later ? "retry_later"
-                                                                      : "reject";
-    return ::testing::AssertionFailure() << "expected retry_later with \"" << text << "\", got " << kind << ": "
-                                         << outcome.reason();
+    return ::testing::AssertionFailure() << "expected failed with \"" << text << "\", got "
+                                         << fanout::to_string(outcome.kind()) << ": " << outcome.reason();
 }
 
 /// `source` with a Lua `fails(f, text)` in scope: asserts that calling f

@@ -51,7 +51,7 @@ TEST(LuaHostApi, CounterArgumentsAreChecked) {
 
 TEST(LuaHostApi, MetricNamesAreBounded) {
     ScriptHarness h("function on_event(e) for i = 1, 2000 do fanout.counter('c' .. i) end end");
-    EXPECT_TRUE(retries_with(h.run_one(make_event(0)), "too many distinct metric names"));
+    EXPECT_TRUE(fails_with(h.run_one(make_event(0)), "too many distinct metric names"));
 }
 
 TEST(LuaHostApi, EmitIsSentAfterTheEventIsDone) {
@@ -64,7 +64,7 @@ TEST(LuaHostApi, EmitIsSentAfterTheEventIsDone) {
     )lua");
     const auto outcomes = h.run({make_event(0), make_event(1), make_event(2), make_event(3)});
     EXPECT_TRUE(outcomes[0].is_done());
-    EXPECT_EQ(outcomes[1].kind(), Outcome::Kind::retry_later);
+    EXPECT_EQ(outcomes[1].kind(), Outcome::Kind::failed);
     EXPECT_EQ(outcomes[2].kind(), Outcome::Kind::reject);
     EXPECT_TRUE(outcomes[3].is_done());
     ASSERT_EQ(h.emits->sent.size(), 2u) << "only the done events' emits";

@@ -1,5 +1,5 @@
 // The memory cap and the instruction budget stop a runaway script: that
-// event fails (retry_later), and the same state handles the next event.
+// event fails (failed: a script error), and the same state handles the next event.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -34,7 +34,7 @@ TEST(LuaLimits, BudgetIsPerCall) {
 struct Runaway {
     const char* name;
     std::string misbehaviour;
-    std::string reason;  ///< found in the retry_later reason
+    std::string reason;  ///< found in the failed reason
 };
 
 void PrintTo(const Runaway& r, std::ostream* out) { *out << r.name; }
@@ -46,7 +46,7 @@ class LuaLimitsRunaway : public ::testing::TestWithParam<Runaway> {};
 TEST_P(LuaLimitsRunaway, IsStoppedAndTheStateStaysUsable) {
     ScriptHarness h(script_with(GetParam().misbehaviour), "{}", k_small);
     const auto start = std::chrono::steady_clock::now();
-    EXPECT_TRUE(retries_with(h.run_one(make_event(0, "Bad")), GetParam().reason));
+    EXPECT_TRUE(fails_with(h.run_one(make_event(0, "Bad")), GetParam().reason));
     EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
     EXPECT_LE(h.plugin->memory_used(), k_small.memory_bytes);
 
@@ -142,7 +142,7 @@ TEST(LuaLimits, OnBatchBombOnlyFailsTheEventThatCausedIt) {
     const auto outcomes = h.run({make_event(0), make_event(1), make_event(2, "Bad"), make_event(3)});
     EXPECT_TRUE(outcomes[0].is_done());
     EXPECT_TRUE(outcomes[1].is_done());
-    EXPECT_TRUE(retries_with(outcomes[2], "exceeded"));
+    EXPECT_TRUE(fails_with(outcomes[2], "exceeded"));
     EXPECT_TRUE(outcomes[3].is_done());
 }
 

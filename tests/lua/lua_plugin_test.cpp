@@ -14,10 +14,10 @@ TEST(LuaPluginOutcomes, ReturningNormallyIsDone) {
     EXPECT_TRUE(h.run_one(make_event(0)).is_done());
 }
 
-TEST(LuaPluginOutcomes, RaisingGivesRetryLaterWithTheMessage) {
+TEST(LuaPluginOutcomes, RaisingFailsTheEventWithTheMessage) {
     ScriptHarness h("function on_event(event)\n  error('database said no')\nend\n");
     const Outcome o = h.run_one(make_event(0));
-    EXPECT_EQ(o.kind(), Outcome::Kind::retry_later);
+    EXPECT_EQ(o.kind(), Outcome::Kind::failed);
     EXPECT_EQ(o.reason(), "test.lua:2: database said no");
     EXPECT_EQ(h.context.counter_value("script_errors"), 1u);
 }
@@ -100,7 +100,7 @@ TEST(LuaPluginBatch, ARaisingBatchIsRetriedOneEventAtATimeToFindTheCulprit) {
     const auto outcomes = h.run({make_event(0), make_event(1, "Poison"), make_event(2)});
     EXPECT_EQ(h.context.gauge_value("calls"), 4.0) << "one batch call, then one per event";
     EXPECT_TRUE(outcomes[0].is_done());
-    EXPECT_EQ(outcomes[1].kind(), Outcome::Kind::retry_later);
+    EXPECT_EQ(outcomes[1].kind(), Outcome::Kind::failed);
     EXPECT_NE(outcomes[1].reason().find("cannot handle 1"), std::string::npos) << outcomes[1].reason();
     EXPECT_TRUE(outcomes[2].is_done());
     EXPECT_TRUE(h.context.log().contains("on_batch failed on a batch of 3 events"));
@@ -108,7 +108,7 @@ TEST(LuaPluginBatch, ARaisingBatchIsRetriedOneEventAtATimeToFindTheCulprit) {
 
 TEST(LuaPluginBatch, FanoutRejectInOnBatchExplainsTheEventMethod) {
     ScriptHarness h("function on_batch(events) fanout.reject('x') end");
-    EXPECT_TRUE(retries_with(h.run_one(make_event(0)), "call events[i]:reject(reason) instead"));
+    EXPECT_TRUE(fails_with(h.run_one(make_event(0)), "call events[i]:reject(reason) instead"));
 }
 
 TEST(LuaPluginEvent, FieldsHaveTheEventsValues) {
@@ -202,7 +202,7 @@ TEST(LuaPluginEvent, StaleEventInOnBatchToo) {
         end
     )lua");
     EXPECT_TRUE(h.run({make_event(0)})[0].is_done());
-    EXPECT_TRUE(retries_with(h.run_one(make_event(1)), "event used after"));
+    EXPECT_TRUE(fails_with(h.run_one(make_event(1)), "event used after"));
 }
 
 TEST(LuaPluginLifecycle, InitReceivesTheOptionsAsATable) {

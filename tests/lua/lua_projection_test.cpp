@@ -214,7 +214,7 @@ end
         a.next("PostCreatedEvent", "p5", 2),
     };
     const auto outcomes = p->handle(batch);
-    ASSERT_EQ(kinds(outcomes), (std::vector<std::string>{"done", "reject", "retry_later", "reject", "done"}))
+    ASSERT_EQ(kinds(outcomes), (std::vector<std::string>{"done", "reject", "failed", "reject", "done"}))
         << ::testing::PrintToString(describe(outcomes));
     EXPECT_EQ(outcomes[1].reason(), "removals are refused here");
     EXPECT_NE(outcomes[2].reason().find("cannot handle MessageUpdatedEvent"), std::string::npos) << outcomes[2].reason();
@@ -276,7 +276,7 @@ TEST_P(LuaProjection, TheSandboxRefusesEveryEscapeThroughSqlAndTheDatabaseKeepsI
         // Delivered again at the same offset, as after a retry.
         const FakeEvent event = PartitionEvents(0, 1).next("X", "p", 2, data + "}");
         const auto outcomes = p->handle({event});
-        ASSERT_EQ(kinds(outcomes), std::vector<std::string>{"retry_later"}) << escape.sql;
+        ASSERT_EQ(kinds(outcomes), std::vector<std::string>{"failed"}) << escape.sql;
         EXPECT_NE(outcomes[0].reason().find(escape.expected), std::string::npos)
             << escape.sql << "\n  reason: " << outcomes[0].reason();
         EXPECT_NE(outcomes[0].reason().find("projection.lua:"), std::string::npos) << outcomes[0].reason();
@@ -297,7 +297,7 @@ end
     p->assign({0, 1, 2});
     PartitionEvents a(0), b(1), c(2);
     const auto outcomes = p->handle({a.next("Spin", "p1", 1), b.next("Hog", "p2", 1), c.next("Fine", "p3", 1)});
-    ASSERT_EQ(kinds(outcomes), (std::vector<std::string>{"retry_later", "retry_later", "done"}))
+    ASSERT_EQ(kinds(outcomes), (std::vector<std::string>{"failed", "failed", "done"}))
         << ::testing::PrintToString(describe(outcomes));
     EXPECT_NE(outcomes[0].reason().find("instruction"), std::string::npos) << outcomes[0].reason();
     EXPECT_NE(outcomes[1].reason().find("memory"), std::string::npos) << outcomes[1].reason();
@@ -310,8 +310,9 @@ TEST_P(LuaProjection, ALockedDatabaseRetriesTheBatchAndNeverDeadLetters) {
     PartitionEvents e;
     ASSERT_TRUE(all_done(p->handle({e.next("PostCreatedEvent", "p1", 1, R"({"author":"alice"})")})));
     const std::vector<FakeEvent> batch = {e.next("PostLikedEvent", "p1", 2), e.next("PostLikedEvent", "p1", 3)};
-    EXPECT_EQ(kinds(while_locked(*db_, "lua_posts", [&] { return p->handle(batch); })),
-              (std::vector<std::string>{"retry_later", "retry_later"}));
+    const auto locked = while_locked(*db_, "lua_posts", [&] { return p->handle(batch); });
+    EXPECT_EQ(kinds(locked), (std::vector<std::string>{"retry_later", "retry_later"}))
+        << ::testing::PrintToString(describe(locked));
     EXPECT_TRUE(all_done(p->handle(batch)));
     EXPECT_EQ(likes().at("p1"), 2);
     EXPECT_EQ(p->counter("rejected"), 0u);
@@ -444,7 +445,7 @@ TEST(LuaProjectionConfig, EmitIsRefusedInAProjectionAndSqlOutsideOne) {
     p.assign({0});
     PartitionEvents e;
     const auto outcomes = p.handle({e.next("X", "p", 1)});
-    ASSERT_EQ(kinds(outcomes), std::vector<std::string>{"retry_later"});
+    ASSERT_EQ(kinds(outcomes), std::vector<std::string>{"failed"});
     EXPECT_NE(outcomes[0].reason().find("fanout.emit is not available in a SQL projection"), std::string::npos)
         << outcomes[0].reason();
 }

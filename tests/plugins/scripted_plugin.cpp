@@ -17,8 +17,9 @@ constexpr OptionSpec k_options[] = {
     {"record_path", OptionType::string, nullptr,
      "each delivery appended as 'topic partition offset key outcome batch'"},
     {"reject_keys", OptionType::string_list, "", "keys rejected (dead-lettered)"},
-    {"retry_keys", OptionType::string_list, "", "keys answered retry_later retry_times times, then done"},
-    {"retry_times", OptionType::integer, "2", "how often a retry key fails before it succeeds"},
+    {"retry_keys", OptionType::string_list, "", "keys answered retry_later (transient) retry_times times, then done"},
+    {"fail_keys", OptionType::string_list, "", "keys answered failed (not transient) retry_times times, then done"},
+    {"retry_times", OptionType::integer, "2", "how often a retry or fail key fails before it succeeds"},
     {"throw_keys", OptionType::string_list, "", "keys whose delivery throws"},
     {"sleep_ms", OptionType::integer, "0", "sleep at the end of every batch"},
     {"fail_create", OptionType::boolean, "false", "throw from create()"},
@@ -38,6 +39,7 @@ public:
           context_(context) {
         for (const auto& k : o.get_list("reject_keys")) reject_.insert(k);
         for (const auto& k : o.get_list("retry_keys")) retry_.insert(k);
+        for (const auto& k : o.get_list("fail_keys")) fail_.insert(k);
         for (const auto& k : o.get_list("throw_keys")) throw_.insert(k);
         checkpointing_ = o.get_boolean("checkpointing");
         assign_failures_ = o.get_integer("assign_failures");
@@ -84,6 +86,10 @@ public:
                 ++failures_[key];
                 outcomes[i] = Outcome::retry_later("scripted retry of " + key);
                 outcome = "retry";
+            } else if (fail_.count(key) && failures_[key] < retry_times_) {
+                ++failures_[key];
+                outcomes[i] = Outcome::failed("scripted failure of " + key);
+                outcome = "failed";
             }
             record(e, outcome);
         }
@@ -105,7 +111,7 @@ private:
     std::int64_t sleep_;
     std::int64_t batch_ = 0;  ///< handle() calls so far, 1-based in the record
     Context& context_;
-    std::set<std::string> reject_, retry_, throw_;
+    std::set<std::string> reject_, retry_, fail_, throw_;
     std::map<std::string, std::int64_t> failures_;
     bool checkpointing_ = false;
     std::int64_t assign_failures_ = 0;

@@ -217,7 +217,7 @@ void LuaPlugin::call_event(std::size_t index) {
         if (!host_.reject_requested()) {
             errors_.add(1);
             if (signal) reason = "rejected by the script";
-            outcome = Outcome::retry_later(std::move(reason));
+            outcome = Outcome::failed(std::move(reason));
         }
     }
     // Also when the script caught the signal with pcall: rejecting was asked for.
@@ -238,7 +238,7 @@ void LuaPlugin::call_batch(std::size_t first, std::size_t count) {
     errors_.add(1);
     const auto outcomes = host_.outcomes().subspan(first, count);
     if (count == 1) {
-        outcomes[0] = Outcome::retry_later(std::move(reason));
+        outcomes[0] = Outcome::failed(std::move(reason));
         return;
     }
     // Find the failing events: one at a time, like the pipeline does for a

@@ -185,7 +185,9 @@ public:
             } else if (failed) {
                 k = *failed;
                 const Outcome& o = outcomes_[k];
-                verdict = {o.kind() == Outcome::Kind::reject ? Verdict::Kind::rejected : Verdict::Kind::deferred,
+                verdict = {o.kind() == Outcome::Kind::reject   ? Verdict::Kind::rejected
+                           : o.kind() == Outcome::Kind::failed ? Verdict::Kind::failed
+                                                               : Verdict::Kind::deferred,
                            o.reason()};
             } else {
                 store.release();

@@ -23,7 +23,7 @@ public:
 
     Status run_call(lua_State* L, std::string_view text, int params, bool query, std::size_t event,
                     std::string_view where) override {
-        Prepared* p = statement(text, where);
+        Prepared* p = statement(text, where, event);
         if (p == nullptr) return failure_ ? failure_->status : Status::script_error;
         if (!bind_values(L, params, p->named, where, values_)) return Status::script_error;
         sql::PgCall call{p->name.c_str(), {}};
@@ -84,7 +84,7 @@ private:
         sql::PgCall call;
     };
 
-    Prepared* statement(std::string_view text, std::string_view where) {
+    Prepared* statement(std::string_view text, std::string_view where, std::size_t event) {
         return cached(cache_, text, sql::Backend::postgresql, where, [&](sql::NamedStatement&& named) {
             auto p = std::make_unique<Prepared>();
             p->named = std::move(named);
@@ -98,7 +98,12 @@ private:
                 if (!db_.usable()) throw;
                 db_.exec("ROLLBACK TO SAVEPOINT fanout_prepare", PGRES_COMMAND_OK);
                 db_.exec("RELEASE SAVEPOINT fanout_prepare", PGRES_COMMAND_OK);
-                refuse(where, "fanout.sql: " + sql::one_line(e.what()) + " in: " + excerpt(text));
+                const std::string message = "fanout.sql: " + sql::one_line(e.what()) + " in: " + excerpt(text);
+                if (sql::is_transient(e.what())) {
+                    fail(event, Status::database_down, message);  // a lock timeout: the batch is retried
+                } else {
+                    refuse(where, message);
+                }
                 return std::unique_ptr<Prepared>();
             }
             db_.exec("RELEASE SAVEPOINT fanout_prepare", PGRES_COMMAND_OK);

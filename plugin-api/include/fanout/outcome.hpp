@@ -7,13 +7,17 @@ namespace fanout {
 
 /// The per-event result a plugin reports. Values, not exceptions: the data
 /// plane never throws on purpose (a throw is still caught by the host and
-/// treated like retry_later with the exception's message).
+/// treated like failed with the exception's message).
 class Outcome {
 public:
     enum class Kind {
         done,         ///< handled; the host may store the offset
-        retry_later,  ///< transient failure: redeliver after backoff, partition paused
+        retry_later,  ///< transient failure (a database or receiver down): redeliver after a backoff
+                      ///< growing to retry.max_backoff_ms, partition paused, for as long as it takes;
+                      ///< never dead-lettered (the plugin reads as degraded after retry.degraded_after_ms)
         reject,       ///< permanent failure: dead-letter (or stop), then continue
+        failed,       ///< neither transient nor known permanent (a handler's exception, a script
+                      ///< error): redeliver after backoff; dead-lettered after retry.max_attempts failures
     };
 
     Outcome() = default;
@@ -21,6 +25,7 @@ public:
     static Outcome done() { return Outcome{Kind::done, {}}; }
     static Outcome retry_later(std::string reason) { return Outcome{Kind::retry_later, std::move(reason)}; }
     static Outcome reject(std::string reason) { return Outcome{Kind::reject, std::move(reason)}; }
+    static Outcome failed(std::string reason) { return Outcome{Kind::failed, std::move(reason)}; }
 
     Kind kind() const noexcept { return kind_; }
     const std::string& reason() const noexcept { return reason_; }
@@ -38,6 +43,7 @@ inline const char* to_string(Outcome::Kind kind) noexcept {
         case Outcome::Kind::done: return "done";
         case Outcome::Kind::retry_later: return "retry_later";
         case Outcome::Kind::reject: return "reject";
+        case Outcome::Kind::failed: return "failed";
     }
     return "unknown";
 }

@@ -73,9 +73,9 @@ TEST(OutcomeLedger, ARetryStopsItsPartitionForTheBatchAndOthersGoOn) {
     EXPECT_EQ(reached(ledger), (std::vector<std::string>{"a[0]=11", "a[1]=6"}));
 }
 
-TEST(OutcomeLedger, AttemptsCountAcrossBatchesWithGrowingBackoffUntilTheDeadLetter) {
+TEST(OutcomeLedger, FailuresCountAcrossBatchesWithGrowingBackoffUntilTheDeadLetter) {
     OutcomeLedger ledger(policy(3));
-    const Outcome later = Outcome::retry_later("timeout");
+    const Outcome later = Outcome::failed("timeout");
     std::vector<std::chrono::milliseconds> delays;
     for (int batch = 0; batch < 2; ++batch) {
         ledger.begin_batch();
@@ -92,6 +92,32 @@ TEST(OutcomeLedger, AttemptsCountAcrossBatchesWithGrowingBackoffUntilTheDeadLett
     EXPECT_EQ(ledger.attempts("a", 0, 4), 0);
     EXPECT_EQ(ledger.decide("a", 0, 5, &k_done)->step, Step::advance);
     EXPECT_EQ(reached(ledger), std::vector<std::string>{"a[0]=6"});
+}
+
+TEST(OutcomeLedger, TransientRetriesNeverDeadLetterAndDoNotCountTowardMaxAttempts) {
+    OutcomeLedger ledger(policy(3));
+    const Outcome down = Outcome::retry_later("database down");
+    std::chrono::milliseconds last{};
+    for (int batch = 0; batch < 50; ++batch) {
+        ledger.begin_batch();
+        const auto d = ledger.decide("a", 0, 4, &down);
+        ASSERT_EQ(d->step, Step::retry) << "delivery " << batch + 1 << " of an outage";
+        EXPECT_TRUE(d->transient);
+        EXPECT_EQ(d->attempts, batch + 1);
+        EXPECT_GE(d->delay, last);
+        last = d->delay;
+    }
+    EXPECT_EQ(last, policy(3).max_backoff) << "the backoff stops growing at max_backoff";
+    // A failure after the outage: max_attempts counts failures only.
+    const Outcome bug = Outcome::failed("handler threw: bug");
+    for (int failure = 1; failure < 3; ++failure) {
+        ledger.begin_batch();
+        const auto d = ledger.decide("a", 0, 4, &bug);
+        ASSERT_EQ(d->step, Step::retry) << "failure " << failure;
+        EXPECT_FALSE(d->transient);
+    }
+    ledger.begin_batch();
+    expect_dead_letter(ledger, 4, bug, 53, "retries exhausted after 53 attempts: handler threw: bug");
 }
 
 TEST(OutcomeLedger, ARejectIsDeadLetteredAndItsPartitionMovesOnOnlyWhenItWasSent) {
@@ -136,9 +162,9 @@ TEST(OutcomeLedger, RevokedPartitionsForgetTheirAttempts) {
     EXPECT_EQ(ledger.attempts("a", 1, 1), 1);
 }
 
-TEST(OutcomeLedger, OneAttemptAllowedDeadLettersAtTheFirstRetry) {
+TEST(OutcomeLedger, OneAttemptAllowedDeadLettersAtTheFirstFailure) {
     OutcomeLedger ledger(policy(1));
-    const Outcome later = Outcome::retry_later("no");
+    const Outcome later = Outcome::failed("no");
     ledger.begin_batch();
     expect_dead_letter(ledger, 0, later, 1, "retries exhausted after 1 attempts: no");
 }

@@ -362,6 +362,10 @@ public:
                 --retries_left;
                 outcomes[i] = Outcome::retry_later("later");
             }
+            if (e.type() == "Fail" && retries_left > 0) {
+                --retries_left;
+                outcomes[i] = Outcome::failed("broken");
+            }
             if (e.type() == "Reject") outcomes[i] = Outcome::reject("bad");
         }
     }
@@ -441,18 +445,20 @@ TEST(BatchDriver, RetryLaterHoldsThePartitionUntilTheNextRun) {
     EXPECT_EQ(driver.deliveries()[4].attempt, 2);
 }
 
-TEST(BatchDriver, RejectsAndExhaustedRetriesAreDeadLettered) {
+TEST(BatchDriver, RejectsAndExhaustedFailuresAreDeadLetteredOutagesNever) {
     Recorder plugin;
     plugin.retries_left = 100;
     BatchDriver driver(plugin, 10, 2);
     driver.publish({.type = "Reject"});
-    driver.publish({.type = "Retry"});
-    driver.run();
-    driver.run();
+    driver.publish({.type = "Fail"});
+    driver.publish({.type = "Retry", .partition = 1});
+    for (int run = 0; run < 6; ++run) driver.run();
     ASSERT_EQ(driver.dead_letters().size(), 2u);
     EXPECT_EQ(driver.dead_letters()[0].reason, "rejected: bad");
-    EXPECT_EQ(driver.dead_letters()[1].reason, "retries exhausted after 2 attempts: later");
+    EXPECT_EQ(driver.dead_letters()[1].reason, "retries exhausted after 2 attempts: broken");
     EXPECT_EQ(driver.position("post-events", 0), 2);
+    EXPECT_EQ(driver.position("post-events", 1), 0) << "an outage holds its partition, never dead-lettered";
+    EXPECT_EQ(driver.outcome("post-events", 1, 0)->kind(), Outcome::Kind::retry_later);
 }
 
 TEST(BatchDriver, AThrowIsRetriedOneEventAtATimeAsFanoutdDoes) {
@@ -465,7 +471,7 @@ TEST(BatchDriver, AThrowIsRetriedOneEventAtATimeAsFanoutdDoes) {
     EXPECT_EQ(plugin.batch_sizes, (std::vector<std::size_t>{3, 1, 1, 1}));
     EXPECT_TRUE(driver.outcome("post-events", 0, 0)->is_done());
     const auto thrown = driver.outcome("post-events", 0, 1);
-    EXPECT_EQ(thrown->kind(), Outcome::Kind::retry_later);
+    EXPECT_EQ(thrown->kind(), Outcome::Kind::failed);
     EXPECT_EQ(thrown->reason(), "handler threw: boom");
 }
 

@@ -12,7 +12,7 @@ namespace fanout::support {
 
 /// Plugin::handle() on `events`. When it throws, the events are handed one
 /// at a time to find the one that throws (at-least-once allows the replay);
-/// an event that throws alone is answered retry_later("handler threw: ...").
+/// an event that throws alone is answered failed("handler threw: ...").
 /// `on_throw(error, events_in_the_call)` hears of every throw.
 template <class OnThrow>
 void handle_batch(Plugin& plugin, std::span<const Event* const> events, std::span<Outcome> outcomes,
@@ -28,7 +28,7 @@ void handle_batch(Plugin& plugin, std::span<const Event* const> events, std::spa
     }
     on_throw(error, events.size());
     if (events.size() == 1) {
-        outcomes[0] = Outcome::retry_later("handler threw: " + error);
+        outcomes[0] = Outcome::failed("handler threw: " + error);
         return;
     }
     for (std::size_t i = 0; i < events.size(); ++i) {

@@ -59,11 +59,12 @@ inline Checkpointing::Durability handle_then_settle(Plugin& plugin, std::span<co
 ///  - run() hands every pending event to handle() in batches of `batch_size`
 ///    (partitions interleaved, offsets in order within each), outcomes all
 ///    `done` on the way in; after each batch a partition moves past its done
-///    and rejected events; a retry_later holds that partition, and everything
-///    after it, until the next run(), which delivers it again; the
-///    max_attempts-th retry_later is dead-lettered, as fanoutd's default does;
-///    a throw from handle() reads as retry_later for a batch of one, and a
-///    larger batch is retried one event at a time, as fanoutd does;
+///    and rejected events; a retry_later or failed holds that partition, and
+///    everything after it, until the next run(), which delivers it again; the
+///    max_attempts-th failed is dead-lettered, as fanoutd's default does (a
+///    retry_later, an outage, never is); a throw from handle() reads as
+///    failed for a batch of one, and a larger batch is retried one event at
+///    a time, as fanoutd does;
 ///  - after each batch a Checkpointing plugin hears between_batches(idle),
 ///    idle when no event of an assigned, unheld partition waits (run() ends
 ///    idle, handle() calls it idle): a group-committing plugin commits then;
@@ -193,23 +194,27 @@ public:
                 const FakeEvent& e = *batch[i];
                 const Key tp{std::string(e.topic()), e.partition()};
                 const Outcome& o = outcomes[i];
-                // Like fanoutd, only failed deliveries count as attempts.
+                // Like fanoutd, only deliveries that are not done count as
+                // attempts, and only failed ones toward max_attempts.
                 const auto attempt_key = std::make_pair(tp, e.offset());
                 const auto tried = attempts_.find(attempt_key);
-                const int attempt = (tried == attempts_.end() ? 0 : tried->second) + 1;
+                const Attempts before = tried == attempts_.end() ? Attempts{} : tried->second;
+                const int attempt = before.deliveries + 1;
                 deliveries_.push_back({tp.first, tp.second, e.offset(), o, batch_index, attempt});
                 ++delivered;
                 if (blocked[tp]) continue;
                 Partition& p = partitions_[tp];
-                if (o.kind() == Outcome::Kind::retry_later && attempt < max_attempts_) {
-                    attempts_[attempt_key] = attempt;
+                const bool transient = o.kind() == Outcome::Kind::retry_later;
+                const bool failed = o.kind() == Outcome::Kind::failed;
+                if (transient || (failed && before.failures + 1 < max_attempts_)) {
+                    attempts_[attempt_key] = {attempt, before.failures + (failed ? 1 : 0)};
                     blocked[tp] = held[tp] = true;
                     continue;
                 }
                 if (tried != attempts_.end()) attempts_.erase(tried);
                 if (o.kind() == Outcome::Kind::reject) {
                     dead_letters_.push_back({tp.first, tp.second, e.offset(), "rejected: " + o.reason()});
-                } else if (o.kind() == Outcome::Kind::retry_later) {
+                } else if (failed) {
                     dead_letters_.push_back(
                         {tp.first, tp.second, e.offset(),
                          "retries exhausted after " + std::to_string(attempt) + " attempts: " + o.reason()});
@@ -295,7 +300,11 @@ private:
     std::size_t batch_size_;
     int max_attempts_;
     std::map<Key, Partition> partitions_;
-    std::map<std::pair<Key, std::int64_t>, int> attempts_;
+    struct Attempts {
+        int deliveries = 0;
+        int failures = 0;
+    };
+    std::map<std::pair<Key, std::int64_t>, Attempts> attempts_;
     std::vector<Delivery> deliveries_;
     std::vector<DeadLetter> dead_letters_;
     std::size_t batches_ = 0;

@@ -45,9 +45,11 @@ struct Verdict {
     /// deferred: not applied in this batch, to come again (after a rejected
     /// event of its partition, in a projection without versions: applying it
     /// now could apply it twice when the rejected one is delivered again).
-    enum class Kind { applied, duplicate, ignored, rejected, deferred };
+    /// failed: the projection's own code failed on it (a script error): not
+    /// applied, delivered again, dead-lettered after retry.max_attempts.
+    enum class Kind { applied, duplicate, ignored, rejected, deferred, failed };
     Kind kind = Kind::applied;
-    std::string reason;  ///< for rejected and deferred: why
+    std::string reason;  ///< for rejected, deferred and failed: why
 };
 
 template <typename Derived, typename VerdictType = Verdict>
@@ -115,10 +117,14 @@ private:
 
     static constexpr bool k_defers = requires { VerdictType::Kind::deferred; };
 
-    /// A partition's checkpoint stops at a rejected (and a deferred) event.
+    static constexpr bool k_fails = requires { VerdictType::Kind::failed; };
+
+    /// A partition's checkpoint stops at a rejected (and a deferred or failed) event.
     static bool holds_checkpoint(const VerdictType& v) {
         using Kind = typename VerdictType::Kind;
-        if constexpr (k_defers) {
+        if constexpr (k_fails) {
+            return v.kind == Kind::rejected || v.kind == Kind::deferred || v.kind == Kind::failed;
+        } else if constexpr (k_defers) {
             return v.kind == Kind::rejected || v.kind == Kind::deferred;
         } else {
             return v.kind == Kind::rejected;
@@ -131,7 +137,7 @@ private:
                           static_cast<int>(Kind::ignored) == 2 && static_cast<int>(Kind::rejected) == 3,
                       "VerdictType::Kind: applied, duplicate, ignored, rejected (then deferred), in that order");
         advance_positions();
-        std::uint64_t counts[5] = {0, 0, 0, 0, 0};
+        std::uint64_t counts[6] = {0, 0, 0, 0, 0, 0};
         for (std::size_t k = 0; k < accepted_.size(); ++k) {
             auto& v = verdicts_[k];
             ++counts[static_cast<int>(v.kind)];
@@ -140,6 +146,9 @@ private:
                 outcomes[accepted_index_[k]] = Outcome::reject(std::move(v.reason));
             } else if constexpr (k_defers) {
                 if (v.kind == Kind::deferred) outcomes[accepted_index_[k]] = Outcome::retry_later(std::move(v.reason));
+                if constexpr (k_fails) {
+                    if (v.kind == Kind::failed) outcomes[accepted_index_[k]] = Outcome::failed(std::move(v.reason));
+                }
             }
         }
         count(counts[static_cast<int>(Kind::applied)], counts[static_cast<int>(Kind::duplicate)],
