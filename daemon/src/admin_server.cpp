@@ -88,41 +88,38 @@ std::string render_plugins_json(const Daemon& daemon) {
 
 namespace {
 
-/// The degraded plugins (an outage for longer than retry.degraded_after_ms)
-/// as a JSON array; empty when none.
-std::string render_degraded_json(const Daemon& daemon) {
+/// The plugins `pick` chooses as a JSON array of {"name", `detail_key`:
+/// detail(status)}; empty when it chooses none.
+template <class Pick, class Detail>
+std::string render_plugin_list(const Daemon& daemon, Pick pick, const char* detail_key, Detail detail) {
     rapidjson::StringBuffer buffer;
     common::JsonWriter w(buffer);
     bool any = false;
     w.StartArray();
     daemon.for_each_pipeline([&](const Pipeline& p) {
         const PipelineStatus s = p.status();
-        if (!s.degraded) return;
+        if (!pick(s)) return;
         any = true;
         w.StartObject();
-        common::write_members(w, {{"name", p.settings().name}, {"outageMs", s.outage_ms}});
+        common::write_members(w, {{"name", p.settings().name}, {detail_key, detail(s)}});
         w.EndObject();
     });
     w.EndArray();
     return any ? std::string(buffer.GetString(), buffer.GetSize()) : std::string();
 }
 
-/// The failed plugins and their errors as a JSON array; empty when none.
+/// The degraded plugins (an outage for longer than retry.degraded_after_ms).
+std::string render_degraded_json(const Daemon& daemon) {
+    return render_plugin_list(
+        daemon, [](const PipelineStatus& s) { return s.degraded; }, "outageMs",
+        [](const PipelineStatus& s) { return s.outage_ms; });
+}
+
+/// The failed plugins and their errors.
 std::string render_failed_json(const Daemon& daemon) {
-    rapidjson::StringBuffer buffer;
-    common::JsonWriter w(buffer);
-    bool any = false;
-    w.StartArray();
-    daemon.for_each_pipeline([&](const Pipeline& p) {
-        const PipelineStatus s = p.status();
-        if (s.state != PipelineState::failed) return;
-        any = true;
-        w.StartObject();
-        common::write_members(w, {{"name", p.settings().name}, {"lastError", s.last_error}});
-        w.EndObject();
-    });
-    w.EndArray();
-    return any ? std::string(buffer.GetString(), buffer.GetSize()) : std::string();
+    return render_plugin_list(
+        daemon, [](const PipelineStatus& s) { return s.state == PipelineState::failed; }, "lastError",
+        [](const PipelineStatus& s) { return s.last_error; });
 }
 
 }  // namespace
