@@ -134,3 +134,35 @@ TEST_F(Control, ControlVerbsNeedTheTokenAndAreOffWithoutOne) {
     EXPECT_TRUE(has(off.output, "control endpoints are off")) << off.output;
     EXPECT_EQ(open.stop(20s), 0);
 }
+
+TEST_F(Control, PausesAndResumesInQuickSuccessionWhileEventsFlowLoseAndRepeatNothing) {
+    admin.create_topic(topic, 2);
+    const auto config_file = dir.write("fanoutd.yaml", config("  control_token_file: control.token\n"));
+    FanoutdProcess fanoutd(config_file, dir / "fanoutd.log");
+    fanoutd.start();
+    ASSERT_TRUE(wait_until([&] { return admin_port(fanoutd) > 0; }, 30s)) << fanoutd.log();
+    // Events keep coming while b is paused and resumed 20 times, some of
+    // them back to back (the pipeline sees only the last request).
+    std::thread producer([&] { produce_events(topic, 3000, 50, 100); });
+    for (int i = 0; i < 20; ++i) {
+        EXPECT_EQ(ctl(fanoutd, {"--token-file", token_file.string(), "pause", "b"}).exit_code, 0);
+        if (i % 3 != 0) std::this_thread::sleep_for(50ms);
+        EXPECT_EQ(ctl(fanoutd, {"--token-file", token_file.string(), "resume", "b"}).exit_code, 0);
+    }
+    producer.join();
+    for (const char* name : {"a", "b", "c"}) {
+        ASSERT_TRUE(wait_until([&] { return fully_committed(admin, prefix + "." + name, topic, 2); }, 60s))
+            << name << "\n"
+            << fanoutd.log();
+    }
+    for (const char* name : {"a", "b", "c"}) {
+        std::map<std::pair<std::int32_t, std::int64_t>, int> counts;
+        for (const Delivery& d : read_deliveries(dir / name)) {
+            if (d.outcome == "done") ++counts[{d.partition, d.offset}];
+        }
+        EXPECT_EQ(counts.size(), 3000u) << name << ": every event";
+        EXPECT_TRUE(std::all_of(counts.begin(), counts.end(), [](const auto& c) { return c.second == 1; }))
+            << name << ": each exactly once";
+    }
+    EXPECT_EQ(fanoutd.stop(20s), 0);
+}

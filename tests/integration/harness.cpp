@@ -113,13 +113,6 @@ std::pair<std::int64_t, std::int64_t> watermarks(const std::string& topic, std::
     return harness::watermarks(KafkaAdmin().handle(), topic, partition);
 }
 
-int admin_port(const FanoutdProcess& fanoutd) {
-    std::smatch m;
-    const std::string log = fanoutd.log();
-    static const std::regex re("admin listening on 127\\.0\\.0\\.1:([0-9]+)");
-    return std::regex_search(log, m, re) ? std::stoi(m[1]) : -1;
-}
-
 bool has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
 
 bool fully_committed(KafkaAdmin& admin, const std::string& group, const std::string& topic, int partitions) {

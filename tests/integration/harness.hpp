@@ -84,9 +84,6 @@ std::int64_t delete_records_before(const std::string& topic, std::int32_t partit
 /// Low and high watermark of one partition, asked of its leader.
 std::pair<std::int64_t, std::int64_t> watermarks(const std::string& topic, std::int32_t partition);
 
-/// The port of fanoutd's admin server from its log, or -1 before it listens.
-int admin_port(const FanoutdProcess& fanoutd);
-
 /// Whether `s` contains `what`.
 bool has(const std::string& s, const std::string& what);
 

@@ -82,13 +82,6 @@ std::set<Coordinate> all_coordinates(KafkaAdmin& admin, const std::string& topic
     return out;
 }
 
-int admin_port(const FanoutdProcess& p) {
-    // No std::regex: GCC 12 warns inside it under the sanitizers.
-    const std::string log = p.log(), marker = "admin listening on 127.0.0.1:";
-    const auto at = log.find(marker);
-    return at == std::string::npos ? -1 : std::atoi(log.c_str() + at + marker.size());
-}
-
 /// `fanout_plugin_counter_total{plugin="<plugin>",name="<name>"}` from /metrics (-1 when absent).
 double plugin_counter(const std::string& metrics, const std::string& plugin, const std::string& name) {
     const std::string prefix = "fanout_plugin_counter_total{plugin=\"" + plugin + "\",name=\"" + name + "\"} ";

@@ -60,4 +60,11 @@ void FanoutdProcess::start() {
     ChildProcess::start();
 }
 
+int admin_port(const FanoutdProcess& fanoutd) {
+    // No std::regex: GCC 12 warns inside it under the sanitizers.
+    const std::string log = fanoutd.log(), marker = "admin listening on 127.0.0.1:";
+    const auto at = log.find(marker);
+    return at == std::string::npos ? -1 : std::atoi(log.c_str() + at + marker.size());
+}
+
 }  // namespace fanout::test

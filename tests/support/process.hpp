@@ -47,4 +47,7 @@ public:
     void start();
 };
 
+/// The port of fanoutd's admin server from its log, or -1 before it listens.
+int admin_port(const FanoutdProcess& fanoutd);
+
 }  // namespace fanout::test

@@ -61,11 +61,14 @@ struct ExactlyOnceScenario {
             .options = options,
             .extra =
                 "    batch: { max_events: 500, linger_ms: 20 }\n"
-                // Database outages are waited out, never dead-lettered.
-                "    retry: { max_attempts: 1000000, initial_backoff_ms: 100, max_backoff_ms: 1000 }\n",
+                // max_attempts × max_backoff is far shorter than a database
+                // restart: an outage outlasts it and is still never dead-lettered.
+                "    retry: { max_attempts: 2, initial_backoff_ms: 100, max_backoff_ms: 200, degraded_after_ms: 300 }\n",
         };
         if constexpr (requires { T::lua_script(); }) plugin.lua_script = T::lua_script();
-        return dir.write("fanoutd.yaml", make_config(settings, topic, {plugin}));
+        std::string yaml = make_config(settings, topic, {plugin});
+        yaml.replace(yaml.find("plugins:"), 8, "admin:\n  listen: 127.0.0.1:0\nplugins:");
+        return dir.write("fanoutd.yaml", yaml);
     }
 
     /// Produces `pace` to the topic, folding every event into the reference.
@@ -159,6 +162,13 @@ TYPED_TEST_P(ProjectionExactlyOnce, WaitsForARestartedPostgresqlAndCatchesUp) {
     s.admin.create_topic(s.topic, s.k_partitions);
     FanoutdProcess fanoutd(s.config(db), s.dir / "fanoutd.log");
     fanoutd.start();
+    const auto status = [&] {  // fanoutd's /plugins, as an operator reads it
+        return run_command({(bin_dir() / "fanoutctl").string(), "--json", "--admin",
+                            "127.0.0.1:" + std::to_string(admin_port(fanoutd)), "status"},
+                           10s)
+            .output;
+    };
+    ASSERT_TRUE(wait_until([&] { return admin_port(fanoutd) > 0; }, 30s)) << fanoutd.log();
 
     PacedProducer producer = s.produce(TypeParam::k_workload.restart_pace);
     for (int restart = 1; restart <= TypeParam::k_workload.restarts; ++restart) {
@@ -168,8 +178,13 @@ TYPED_TEST_P(ProjectionExactlyOnce, WaitsForARestartedPostgresqlAndCatchesUp) {
         server.stop();
         // Down while events keep coming: batches fail and are retried, never dead-lettered.
         ASSERT_TRUE(fanoutd.wait_for_log("cannot reach the database", 30s, restart)) << fanoutd.log();
+        // Longer than retry.degraded_after_ms: the plugin says it is degraded.
+        ASSERT_TRUE(wait_until([&] { return status().find(R"("degraded":true)") != std::string::npos; }, 30s))
+            << status();
         server.start();
         ASSERT_TRUE(fanoutd.wait_for_log("database connection restored", 30s, restart)) << fanoutd.log();
+        ASSERT_TRUE(wait_until([&] { return status().find(R"("degraded":false)") != std::string::npos; }, 30s))
+            << status();
     }
     producer.finish();
     s.expect_exactly_once(db, fanoutd);
