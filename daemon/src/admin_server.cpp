@@ -12,6 +12,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include <openssl/crypto.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <cctype>
@@ -401,6 +402,11 @@ AdminServer::AdminServer(Daemon& daemon, const std::string& listen, std::filesys
     core_->accept();
     thread_ = std::thread([core = core_.get()] { common::http::run_io(core->ioc, "admin: unexpected error"); });
     log().info("admin listening on {}:{}", host, port_);
+    const std::filesystem::path& token = core_->control_token_file;
+    struct stat st {};
+    if (!token.empty() && ::stat(token.c_str(), &st) == 0 && (st.st_mode & S_IROTH) != 0) {
+        log().warn("admin: the control token file {} is readable by every user: chmod o-r it", token.string());
+    }
 }
 
 AdminServer::~AdminServer() {

@@ -420,9 +420,30 @@ TYPED_TEST_P(ProjectionConformance, GroupCommitCommitsABusyStreamAtItsLimits) {
     this->expect_tables(this->reference_of(stream));
 }
 
+TYPED_TEST_P(ProjectionConformance, GroupCommitCommitsBeforeAnAssignmentAndARevocation) {
+    const std::vector<FakeEvent> stream = generated_stream(200, 20, 9, 1);
+    const std::vector<FakeEvent> first(stream.begin(), stream.begin() + 100);
+    const std::vector<FakeEvent> second(stream.begin() + 100, stream.end());
+    auto owner = this->owner();
+    ASSERT_TRUE(all_done(owner->handle(first, /*idle=*/false)));
+    EXPECT_EQ(this->checkpoint(), -1);
+    // Loading checkpoints is a transaction of its own: the open one commits first.
+    EXPECT_EQ(owner->assign(k_topic, {0, 1}), (std::vector<std::int64_t>{100, k_no_checkpoint}));
+    EXPECT_EQ(this->checkpoint(), 100);
+    ASSERT_TRUE(all_done(owner->handle(second, /*idle=*/false)));
+    EXPECT_EQ(this->checkpoint(), 100);
+    // Before a partition's next owner writes its rows.
+    owner->revoke(k_topic, {1});
+    EXPECT_EQ(this->checkpoint(), 200);
+    this->expect_tables(this->reference_of(stream));
+    EXPECT_EQ(owner->counter("commits"), 2u);
+    EXPECT_EQ(owner->losses(), 0u);
+}
+
 REGISTER_TYPED_TEST_SUITE_P(ProjectionConformance, CheckpointLoadReturnsWhatWasCommittedAndSkipsWhatItCovers,
                             GroupCommitHoldsBusyBatchesInOneTransactionThatACrashLosesWhole,
                             GroupCommitCommitsABusyStreamAtItsLimits,
+                            GroupCommitCommitsBeforeAnAssignmentAndARevocation,
                             StaleWriterIsFencedAndItsBatchRolledBack,
                             RejectedEventHoldsTheCheckpointUntilTheHostMovesPastIt, ReplayingTheStreamChangesNothing,
                             BatchesOfAnySizeOverSeveralPartitionsGiveTheReference,
