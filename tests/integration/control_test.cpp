@@ -166,3 +166,17 @@ TEST_F(Control, PausesAndResumesInQuickSuccessionWhileEventsFlowLoseAndRepeatNot
     }
     EXPECT_EQ(fanoutd.stop(20s), 0);
 }
+
+TEST(Fanoutctl, BadUsageAndAnUnreachableDaemonHaveTheirExitCodes) {
+    const std::string ctl = (bin_dir() / "fanoutctl").string();
+    EXPECT_EQ(run_command({ctl}, 10s).exit_code, 64) << "a verb is required";
+    EXPECT_EQ(run_command({ctl, "pause"}, 10s).exit_code, 64) << "pause needs a plugin";
+    EXPECT_EQ(run_command({ctl, "--admin", "nowhere", "status"}, 10s).exit_code, 64);
+    const RunResult name = run_command({ctl, "pause", "../etc"}, 10s);
+    EXPECT_EQ(name.exit_code, 64) << name.output;
+    EXPECT_TRUE(has(name.output, "is not a plugin name")) << name.output;
+    const RunResult down = run_command({ctl, "--admin", "127.0.0.1:1", "status"}, 10s);
+    EXPECT_EQ(down.exit_code, 69) << down.output;
+    EXPECT_TRUE(has(down.output, "cannot reach fanoutd's admin endpoint")) << down.output;
+    EXPECT_EQ(run_command({ctl, "--help"}, 10s).exit_code, 0);
+}
