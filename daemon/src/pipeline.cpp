@@ -135,7 +135,10 @@ void Pipeline::run() {
         } else {
             buffers_.overlap([this] { process_batch(); });
         }
-        settle(buffers_.batch().empty() && buffers_.incoming_empty() && !source_.waiting());
+        // Group commit only under a backlog: the batch handed over was full and
+        // more events wait. A stream that does not fill its batches commits
+        // each one, so its latency stays what it was.
+        settle(!last_batch_full_ || (buffers_.batch().empty() && buffers_.incoming_empty() && !source_.waiting()));
     }
     finish_run();
 }
@@ -246,6 +249,7 @@ void Pipeline::invoke_plugin(std::span<const Event* const> events, std::span<Out
 
 void Pipeline::process_batch() {
     std::vector<EventRecord>& batch = buffers_.batch();
+    last_batch_full_ = batch.size() >= settings_.batch_max_events;
     if (halted_) {  // stopped: nothing more reaches the plugin, nothing is stored
         batch.clear();
         return;

@@ -123,6 +123,7 @@ private:
     std::atomic<bool> reload_requested_{false};
     std::atomic<bool> pause_requested_{false};
     bool paused_ = false;  ///< pipeline thread: the assignment is paused for an operator
+    bool last_batch_full_ = false;  ///< the last batch handed over held batch.max_events
     std::thread thread_;
 };
 

@@ -70,8 +70,9 @@ public:
                ///< from the plugin's checkpoints (on_assigned), as after a reload
     };
     /// Called after every batch, and between batches while no event waits:
-    /// `idle` is true when no event is waiting to be handed over next, and
-    /// before the instance is replaced or the pipeline stops. A plugin that
+    /// `idle` is false only under a backlog (the batch was full and more
+    /// events wait), and true before the instance is replaced or the
+    /// pipeline stops. A plugin that
     /// keeps the work of several batches in one transaction (fewer commits
     /// under load) commits it when `idle` or when its own limits say so.
     /// Never called concurrently with handle().

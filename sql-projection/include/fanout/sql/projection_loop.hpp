@@ -20,8 +20,9 @@
 //   gauges    last_transaction_ms  the last committed transaction
 //             database_up   1 while the store is usable, 0 while it is not
 //
-// Group commit: while events wait for the next batch (the host says so in
-// between_batches), the transaction stays open for the next batch, up to
+// Group commit: under a backlog (fanoutd says so in between_batches: the
+// batch was full and more events wait), the transaction stays open for the
+// next batch, up to
 // ConnectionSettings::commit_max_events events or commit_max_delay; it
 // commits as soon as the stream is idle, before a revocation, a reload and
 // a stop. Each batch's checkpoint advance is in that transaction, so a crash
