@@ -14,11 +14,11 @@
 #include <rapidjson/document.h>
 
 #include <CLI/CLI.hpp>
+
+#include "fanout/common/text.hpp"
 #include <algorithm>
 #include <cstdlib>
-#include <fstream>
 #include <iostream>
-#include <iterator>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,13 +46,9 @@ std::optional<Target> parse_admin(const std::string& text) {
     Target t;
     t.host = text.substr(0, colon);
     if (t.host.size() >= 2 && t.host.front() == '[' && t.host.back() == ']') t.host = t.host.substr(1, t.host.size() - 2);
-    try {
-        std::size_t used = 0;
-        t.port = std::stoi(text.substr(colon + 1), &used);
-        if (used != text.size() - colon - 1 || t.port <= 0 || t.port > 65535) return std::nullopt;
-    } catch (const std::exception&) {
-        return std::nullopt;
-    }
+    const std::optional<int> port = fanout::common::parse_integer<int>(std::string_view(text).substr(colon + 1));
+    if (!port || *port <= 0 || *port > 65535) return std::nullopt;
+    t.port = *port;
     return t;
 }
 
@@ -139,15 +135,12 @@ int control(httplib::Client& client, const std::string& verb, const std::string&
             bool json) {
     httplib::Headers headers;
     if (!token_file.empty()) {
-        std::ifstream in(token_file, std::ios::binary);
-        if (!in) {
-            std::cerr << "fanoutctl: cannot read the token file " << token_file << '\n';
+        const std::optional<std::string> token = fanout::common::read_secret_file(token_file);
+        if (!token) {
+            std::cerr << "fanoutctl: cannot read a token from " << token_file << '\n';
             return exit_code::refused;
         }
-        std::string token((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        const auto first = token.find_first_not_of(" \t\r\n");
-        token = first == std::string::npos ? "" : token.substr(first, token.find_last_not_of(" \t\r\n") - first + 1);
-        headers.emplace("Authorization", "Bearer " + token);
+        headers.emplace("Authorization", "Bearer " + *token);
     }
     const auto res = client.Post("/plugins/" + plugin + "/" + verb, headers, "", "");
     if (!res) {

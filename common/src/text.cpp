@@ -1,5 +1,8 @@
 #include "fanout/common/text.hpp"
 
+#include <fstream>
+#include <iterator>
+
 namespace fanout::common {
 
 int hex_digit_value(char c) {
@@ -49,6 +52,16 @@ std::string percent_decode_lenient(std::string_view text, bool plus_is_space) {
         }
     }
     return out;
+}
+
+std::optional<std::string> read_secret_file(const std::filesystem::path& file) {
+    std::ifstream in(file, std::ios::binary);
+    if (!in) return std::nullopt;
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    constexpr const char* k_space = " \t\r\n";
+    const auto first = text.find_first_not_of(k_space);
+    if (first == std::string::npos) return std::nullopt;
+    return text.substr(first, text.find_last_not_of(k_space) - first + 1);
 }
 
 }  // namespace fanout::common

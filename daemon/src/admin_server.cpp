@@ -16,8 +16,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <fstream>
-#include <iterator>
 #include <list>
 #include <optional>
 #include <stdexcept>
@@ -27,6 +25,7 @@
 #include "fanout/common/http_server.hpp"
 #include "fanout/common/json_object.hpp"
 #include "log.hpp"
+#include "fanout/common/text.hpp"
 #include "prometheus.hpp"
 
 namespace fanout::daemon {
@@ -149,18 +148,6 @@ struct Answer {
     const char* www_authenticate = nullptr;
 };
 
-/// The token in `file` (surrounding whitespace dropped); nullopt when the
-/// file cannot be read or holds none.
-std::optional<std::string> read_token(const std::filesystem::path& file) {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) return std::nullopt;
-    std::string token((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const auto first = token.find_first_not_of(" \t\r\n");
-    if (first == std::string::npos) return std::nullopt;
-    token = token.substr(first, token.find_last_not_of(" \t\r\n") - first + 1);
-    return token;
-}
-
 /// `authorization` is "Bearer <token>" (compared in constant time).
 bool bearer_matches(std::string_view authorization, const std::string& token) {
     constexpr std::string_view k_scheme = "Bearer ";
@@ -183,7 +170,7 @@ Answer control(Daemon& daemon, const std::filesystem::path& token_file, bhttp::v
     if (token_file.empty()) {
         return {403, "{\"message\":\"control endpoints are off: set admin.control_token_file in fanoutd.yaml\"}"};
     }
-    const std::optional<std::string> token = read_token(token_file);
+    const std::optional<std::string> token = common::read_secret_file(token_file);
     if (!token) {
         log().error("admin: control token file {} cannot be read or is empty", token_file.string());
         return {503, "{\"message\":\"the control token cannot be read\"}"};

@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <fstream>
-#include <iterator>
 #include <map>
 
 #include "env_expand.hpp"
+#include "fanout/common/text.hpp"
 #include "plugin_kind.hpp"
 #include "fanout/common/yaml_document.hpp"
 #include "yaml_reader.hpp"
@@ -186,9 +185,7 @@ DaemonSettings read_root(const YAML::Node& root, const std::filesystem::path& fi
         }
         if (auto v = a.string("control_token_file")) {
             const std::filesystem::path path = file.parent_path() / *v;
-            std::ifstream in(path, std::ios::binary);
-            std::string token((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-            if (!in.is_open() || token.find_first_not_of(" \t\r\n") == std::string::npos) {
+            if (!common::read_secret_file(path)) {
                 fail_at(file, a.get("control_token_file"),
                         "admin field 'control_token_file': " + path.string() +
                             " must be a readable file holding the token (e.g. openssl rand -hex 32)");

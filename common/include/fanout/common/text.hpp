@@ -3,6 +3,7 @@
 // connection-string parser share: hex digits, percent-decoding, whole-text
 // integers.
 #include <charconv>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,10 @@ std::optional<std::string> percent_decode(std::string_view text);
 /// strings: a client's typo is a 404 or a 400 later, not a parse failure).
 /// With `plus_is_space` a `+` is a space, as in a form-encoded query string.
 std::string percent_decode_lenient(std::string_view text, bool plus_is_space = false);
+
+/// A secret kept in a file (a token): its text without surrounding spaces
+/// and line ends; nothing when the file cannot be read or holds none.
+std::optional<std::string> read_secret_file(const std::filesystem::path& file);
 
 /// The whole of `text` as an integer of type `Int` (std::from_chars rules: an
 /// optional `-` for signed types, decimal digits, no spaces); nothing when
