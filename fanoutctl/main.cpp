@@ -4,17 +4,28 @@
 //   fanoutctl status                 every plugin: state, paused, degraded, lag, held partitions
 //   fanoutctl pause NAME             hold one plugin (its partitions keep their positions)
 //   fanoutctl resume NAME            let it go on after the last event it was handed
+//   fanoutctl dlq list [selection]   dead letters: plugin, reason, time, source coordinates, redriven
+//   fanoutctl dlq show P:O           one dead letter whole: headers, value, failure history
+//   fanoutctl dlq redrive NAME [selection] [--dry-run] [--force]
+//                                    send a plugin's dead letters to that plugin alone, once
+//   fanoutctl rebuild NAME [--no-wait]
+//                                    rebuild a SQL projection into a new generation of its
+//                                    tables while the live one serves; follow it to the switch
+//   fanoutctl rebuild status [NAME]  rebuilds: state, generation, progress, ETA
 //
 // --admin HOST:PORT (or FANOUT_ADMIN), --token-file FILE (or
 // FANOUT_CONTROL_TOKEN_FILE) for the control verbs, --json for the daemon's
 // JSON instead of a table. Exit codes: 0 done; 64 bad usage; 66 no such
 // plugin; 69 the daemon cannot be reached or failed; 77 refused (no or a
-// wrong token, or control verbs off); 1 `status` found a plugin that stopped.
+// wrong token, or control verbs off); 1 `status` found a plugin that
+// stopped, `dlq redrive` could not send some records, or the rebuild failed
+// or fanoutd refused it (the message says why).
 #include <httplib.h>
 #include <rapidjson/document.h>
 
 #include <CLI/CLI.hpp>
 
+#include "admin_client.hpp"
 #include "fanout/common/text.hpp"
 #include <algorithm>
 #include <cstdlib>
@@ -26,14 +37,7 @@
 
 namespace {
 
-namespace exit_code {
-constexpr int ok = 0;
-constexpr int plugin_stopped = 1;
-constexpr int usage = 64;
-constexpr int no_such_plugin = 66;
-constexpr int unavailable = 69;
-constexpr int refused = 77;
-}  // namespace exit_code
+using namespace fanoutctl;
 
 struct Target {
     std::string host = "127.0.0.1";
@@ -57,62 +61,20 @@ std::string env_or(const char* name, std::string fallback) {
     return v != nullptr && *v != '\0' ? std::string(v) : fallback;
 }
 
-/// The daemon's message from an error body ({"message": ...}), else the body.
-std::string message_of(const std::string& body) {
-    rapidjson::Document d;
-    d.Parse(body.c_str(), body.size());
-    if (!d.HasParseError() && d.IsObject() && d.HasMember("message") && d["message"].IsString()) {
-        return d["message"].GetString();
-    }
-    return body;
-}
-
-std::string cell(const rapidjson::Value& plugin, const char* key) {
-    if (!plugin.HasMember(key)) return "-";
-    const rapidjson::Value& v = plugin[key];
-    if (v.IsString()) return v.GetString();
-    if (v.IsBool()) return v.GetBool() ? "yes" : "no";
-    if (v.IsInt64()) return std::to_string(v.GetInt64());
-    return "-";
-}
-
-/// The /plugins document as a table; returns whether a plugin stopped.
-bool print_table(const rapidjson::Document& doc) {
-    const std::vector<std::string> headers = {"PLUGIN", "STATE", "PAUSED", "DEGRADED", "LAG", "HELD", "GROUP"};
+/// The /plugins document as a table.
+void print_plugins(const rapidjson::Document& doc) {
     std::vector<std::vector<std::string>> rows;
-    bool stopped = false;
     for (const auto& p : doc["plugins"].GetArray()) {
-        rows.push_back({cell(p, "name"), cell(p, "state"), cell(p, "paused"), cell(p, "degraded"), cell(p, "lag"),
-                        cell(p, "held"), cell(p, "group")});
-        if (cell(p, "state") == "failed") stopped = true;
+        rows.push_back({field_text(p, "name"), field_text(p, "state"), field_text(p, "paused"),
+                        field_text(p, "degraded"), field_text(p, "lag"), field_text(p, "held"),
+                        field_text(p, "group")});
     }
-    std::vector<std::size_t> width(headers.size());
-    for (std::size_t c = 0; c < headers.size(); ++c) {
-        width[c] = headers[c].size();
-        for (const auto& r : rows) width[c] = std::max(width[c], r[c].size());
-    }
-    const auto line = [&](const std::vector<std::string>& r) {
-        for (std::size_t c = 0; c < r.size(); ++c) {
-            std::cout << r[c];
-            if (c + 1 < r.size()) std::cout << std::string(width[c] - r[c].size() + 2, ' ');
-        }
-        std::cout << '\n';
-    };
-    line(headers);
-    for (const auto& r : rows) line(r);
-    return stopped;
+    print_table({"PLUGIN", "STATE", "PAUSED", "DEGRADED", "LAG", "HELD", "GROUP"}, rows);
 }
 
-int status(httplib::Client& client, bool json) {
-    const auto res = client.Get("/plugins");
-    if (!res) {
-        std::cerr << "fanoutctl: cannot reach fanoutd's admin endpoint: " << httplib::to_string(res.error()) << '\n';
-        return exit_code::unavailable;
-    }
-    if (res->status != 200) {
-        std::cerr << "fanoutctl: fanoutd answered " << res->status << ": " << message_of(res->body) << '\n';
-        return exit_code::unavailable;
-    }
+int status(const Admin& admin) {
+    const auto res = admin.client.Get("/plugins");
+    if (!res || res->status != 200) return failure(admin, res);
     rapidjson::Document doc;
     doc.Parse(res->body.c_str(), res->body.size());
     if (doc.HasParseError() || !doc.IsObject() || !doc.HasMember("plugins") || !doc["plugins"].IsArray()) {
@@ -121,52 +83,27 @@ int status(httplib::Client& client, bool json) {
     }
     bool stopped = false;
     for (const auto& p : doc["plugins"].GetArray()) {
-        if (cell(p, "state") == "failed") stopped = true;
+        if (field_text(p, "state") == "failed") stopped = true;
     }
-    if (json) {
+    if (admin.json) {
         std::cout << res->body << '\n';
     } else {
-        print_table(doc);
+        print_plugins(doc);
     }
-    return stopped ? exit_code::plugin_stopped : exit_code::ok;
+    return stopped ? exit_code::some_failed : exit_code::ok;
 }
 
-int control(httplib::Client& client, const std::string& verb, const std::string& plugin, const std::string& token_file,
-            bool json) {
+int control(const Admin& admin, const std::string& verb, const std::string& plugin) {
     httplib::Headers headers;
-    if (!token_file.empty()) {
-        const std::optional<std::string> token = fanout::common::read_secret_file(token_file);
-        if (!token) {
-            std::cerr << "fanoutctl: cannot read a token from " << token_file << '\n';
-            return exit_code::refused;
-        }
-        headers.emplace("Authorization", "Bearer " + *token);
+    if (!add_token(admin, headers)) return exit_code::refused;
+    const auto res = admin.client.Post("/plugins/" + plugin + "/" + verb, headers, "", "");
+    if (!res || res->status != 200) return failure(admin, res, plugin);
+    if (admin.json) {
+        std::cout << res->body << '\n';
+    } else {
+        std::cout << (verb == "pause" ? "paused " : "resumed ") << plugin << '\n';
     }
-    const auto res = client.Post("/plugins/" + plugin + "/" + verb, headers, "", "");
-    if (!res) {
-        std::cerr << "fanoutctl: cannot reach fanoutd's admin endpoint: " << httplib::to_string(res.error()) << '\n';
-        return exit_code::unavailable;
-    }
-    switch (res->status) {
-        case 200:
-            if (json) {
-                std::cout << res->body << '\n';
-            } else {
-                std::cout << (verb == "pause" ? "paused " : "resumed ") << plugin << '\n';
-            }
-            return exit_code::ok;
-        case 401:
-        case 403:
-            std::cerr << "fanoutctl: refused: " << message_of(res->body)
-                      << (token_file.empty() ? " (give --token-file or FANOUT_CONTROL_TOKEN_FILE)" : "") << '\n';
-            return exit_code::refused;
-        case 404:
-            std::cerr << "fanoutctl: no plugin named '" << plugin << "' runs in this fanoutd\n";
-            return exit_code::no_such_plugin;
-        default: break;
-    }
-    std::cerr << "fanoutctl: fanoutd answered " << res->status << ": " << message_of(res->body) << '\n';
-    return exit_code::unavailable;
+    return exit_code::ok;
 }
 
 }  // namespace
@@ -188,6 +125,42 @@ int main(int argc, char** argv) {
     app.add_subcommand("resume", "let a paused plugin go on where it stopped")
         ->add_option("plugin", plugin, "the plugin's name in fanoutd.yaml")
         ->required();
+    DlqArgs dlq;
+    CLI::App* dlq_app = app.add_subcommand("dlq", "dead letters: list, show, redrive");
+    dlq_app->require_subcommand(1);
+    const auto selection = [&](CLI::App* sub, bool plugin_option) {
+        if (plugin_option) sub->add_option("--plugin", dlq.plugin, "only this plugin's dead letters");
+        sub->add_option("--reason", dlq.reason, "only reasons matching this regular expression (ECMAScript)");
+        sub->add_option("--since", dlq.since, "dead-lettered at or after: UTC time or a duration before now (2h)");
+        sub->add_option("--until", dlq.until, "dead-lettered before: UTC time or a duration before now");
+        sub->add_option("--partition", dlq.partition, "only this partition of the dead-letter topic");
+        sub->add_option("--from-offset", dlq.from_offset, "first offset of the dead-letter topic");
+        sub->add_option("--to-offset", dlq.to_offset, "last offset of the dead-letter topic (included)");
+        sub->add_option("--limit", dlq.limit, "how many to print (list: 100; redrive --dry-run: 100)");
+    };
+    selection(dlq_app->add_subcommand("list", "the dead letters, oldest first per partition"), true);
+    dlq_app->add_subcommand("show", "one dead letter whole: headers, value, failure history")
+        ->add_option("id", dlq.id, "PARTITION:OFFSET in the dead-letter topic, as `dlq list` prints it")
+        ->required();
+    CLI::App* redrive = dlq_app->add_subcommand("redrive", "send a plugin's dead letters to that plugin again");
+    redrive->add_option("plugin", plugin, "the plugin's name in fanoutd.yaml")->required();
+    selection(redrive, false);
+    redrive->add_flag("--dry-run", dlq.dry_run, "list what would be sent, send nothing");
+    redrive->add_flag("--force", dlq.force, "send again what an earlier redrive sent already");
+    RebuildArgs rebuild;
+    CLI::App* rebuild_app = app.add_subcommand(
+        "rebuild", "rebuild a SQL projection into a new generation while the live one serves, then switch to it");
+    rebuild_app->add_option("plugin", rebuild.plugin, "the projection plugin's name in fanoutd.yaml");
+    rebuild_app->add_flag("--no-wait", rebuild.no_wait, "return once fanoutd started the rebuild, do not follow it");
+    rebuild_app->require_subcommand(0, 1);
+    rebuild_app->fallthrough();  // `rebuild NAME --json`
+    CLI::App* rebuild_status_app =
+        rebuild_app->add_subcommand("status", "rebuilds running or finished since fanoutd started (or one plugin's)");
+    rebuild_status_app->add_option("plugin", rebuild.plugin, "only this plugin's rebuild");
+    rebuild_status_app->fallthrough();
+    rebuild_app->footer(
+        "`rebuild NAME` follows the rebuild until fanoutd switched readers to the new generation (exit 0) or the\n"
+        "rebuild failed (exit 1), with its progress on stderr; Ctrl-C stops following, not the rebuild.");
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -201,14 +174,33 @@ int main(int argc, char** argv) {
     }
     httplib::Client client(target->host, target->port);
     client.set_connection_timeout(5);
-    client.set_read_timeout(30);
     const std::string verb = app.get_subcommands().front()->get_name();
+    // Reading the dead-letter topic may take the daemon up to its 120 s limit.
+    client.set_read_timeout(verb == "dlq" ? 150 : 30);
+    const Admin ctl{client, token_file, json};
+    if (verb == "rebuild" && !rebuild_status_app->parsed() && rebuild.plugin.empty()) {
+        std::cerr << "fanoutctl: rebuild: name the plugin to rebuild, or `rebuild status`\n";
+        return exit_code::usage;
+    }
+    if (verb == "rebuild") plugin = rebuild.plugin;
+    const bool names_plugin = verb == "pause" || verb == "resume" || (verb == "dlq" && redrive->parsed()) ||
+                              (verb == "rebuild" && !plugin.empty());
     // Plugin names are letters, digits, '_' and '-' (fanoutd.yaml refuses others).
-    if (verb != "status" && (plugin.empty() || plugin.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                                                                         "0123456789_-") != std::string::npos)) {
+    if (names_plugin && (plugin.empty() || plugin.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                                                    "0123456789_-") != std::string::npos)) {
         std::cerr << "fanoutctl: '" << plugin << "' is not a plugin name (letters, digits, '_' and '-')\n";
         return exit_code::usage;
     }
-    if (verb == "status") return status(client, json);
-    return control(client, verb, plugin, token_file, json);
+    if (verb == "status") return status(ctl);
+    if (verb == "rebuild") {
+        return rebuild_status_app->parsed() ? rebuild_status(ctl, rebuild) : rebuild_start(ctl, rebuild);
+    }
+    if (verb == "dlq") {
+        const std::string what = dlq_app->get_subcommands().front()->get_name();
+        if (what == "list") return dlq_list(ctl, dlq);
+        if (what == "show") return dlq_show(ctl, dlq);
+        dlq.plugin = plugin;
+        return dlq_redrive(ctl, dlq);
+    }
+    return control(ctl, verb, plugin);
 }

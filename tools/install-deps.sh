@@ -13,6 +13,8 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git curl ca-certificates
   # Kafka client library (librdkafka 2.0.2); OpenSSL's libcrypto (SHA-256 of dead letters)
   librdkafka-dev libssl-dev
+  # JWT verification for post-command (libjwt 1.10, OpenSSL backend)
+  libjwt-dev
   # Plugin host: Boost.DLL (header-only) + Boost.Filesystem
   libboost-dev libboost-filesystem-dev
   # Lua 5.4 scripting (library + interpreter for trying scripts)

@@ -2,10 +2,17 @@
 # A real single-node Apache Kafka 3.9.1 broker (KRaft, combined broker+controller)
 # on 127.0.0.1, run from Maven Central jars. No Docker, no tarball.
 #
-# Usage: tools/kafka-dev.sh start|stop|status|bootstrap
+# Usage: tools/kafka-dev.sh [--secured] start|stop|status|bootstrap|credentials
+#
+# --secured (or KAFKA_SECURED=1): a second, separate broker whose one client
+# listener is SASL_SSL with SCRAM-SHA-512: a fresh CA and broker certificate
+# (openssl) and fresh random passwords at every start, in
+# FANOUT_RUN_DIR/kafka-KAFKA_PORT/secrets (`credentials` prints the paths).
+# It runs beside the plain broker (and the quickstart's, on 19192) on its own ports.
 #
 # Environment:
-#   KAFKA_PORT      PLAINTEXT port (default 19092); the controller uses KAFKA_PORT+1
+#   KAFKA_PORT      client port (default 19092, secured 19292); the controller
+#                   uses KAFKA_PORT+1 (plaintext, 127.0.0.1 only)
 #   FANOUT_CACHE    jar cache, outside the repo (default ~/.cache/fanout)
 #   FANOUT_RUN_DIR  run dirs live here (default /tmp/fanout-dev); this broker
 #                   uses FANOUT_RUN_DIR/kafka-KAFKA_PORT, wiped on every start
@@ -13,7 +20,7 @@
 #                   -XX:+UseSerialGC; see the comment at java_cmd)
 #   KAFKA_DATA_DIR  keep the broker's data (topics, offsets) in this directory
 #                   across starts (default: FANOUT_RUN_DIR/kafka-KAFKA_PORT/data,
-#                   wiped with the run dir)
+#                   wiped with the run dir; not with --secured)
 #
 # `start` returns once the broker answers metadata requests; it is a no-op when
 # the broker is already running and healthy. `stop` is idempotent.
@@ -27,7 +34,11 @@ readonly DEPENDENCY_PLUGIN_VERSION=3.6.1
 readonly START_DEADLINE_S=90
 readonly STOP_DEADLINE_S=30
 
-PORT=${KAFKA_PORT:-19092}
+# shellcheck source=tools/lib/dev-tls.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/dev-tls.sh"
+secured_mode kafka-dev KAFKA_SECURED "$@"
+set -- "${ARGS[@]}"
+if ((SECURED)); then PORT=${KAFKA_PORT:-19292}; else PORT=${KAFKA_PORT:-19092}; fi
 if ! [[ $PORT =~ ^[0-9]+$ ]] || ((PORT < 1024 || PORT > 65534)); then
   echo "kafka-dev: KAFKA_PORT must be a number in 1024..65534, got '$PORT'" >&2
   exit 2
@@ -45,15 +56,23 @@ LOG4J_PROPS=$RUN_DIR/log4j.properties
 DATA_DIR=${KAFKA_DATA_DIR:-$RUN_DIR/data}
 SERVER_LOG=$RUN_DIR/server.log # log4j output of the broker
 STDOUT_LOG=$RUN_DIR/kafka.out  # JVM stdout/stderr (crashes, OOM, ...)
+# --secured: TLS files, passwords and the client's librdkafka properties.
+SECRETS_DIR=$RUN_DIR/secrets
+CLIENT_USER=fanout
+CLIENT_PROPS=$SECRETS_DIR/client.properties
 
 usage() {
   cat >&2 <<USAGE
-usage: $0 start|stop|status|bootstrap
-  start      start a fresh single-node KRaft broker on $BOOTSTRAP (no-op if running)
-  stop       stop it (SIGTERM, then SIGKILL after ${STOP_DEADLINE_S}s); idempotent
-  status     print "running pid=... bootstrap=..." (exit 0) or "stopped" (exit 3)
-  bootstrap  print the bootstrap address ($BOOTSTRAP)
-environment: KAFKA_PORT (default 19092), FANOUT_CACHE, FANOUT_RUN_DIR, KAFKA_DATA_DIR
+usage: $0 [--secured] start|stop|status|bootstrap|credentials
+  start        start a fresh single-node KRaft broker on $BOOTSTRAP (no-op if running)
+  stop         stop it (SIGTERM, then SIGKILL after ${STOP_DEADLINE_S}s); idempotent
+  status       print "running pid=... bootstrap=..." (exit 0) or "stopped" (exit 3)
+  bootstrap    print the bootstrap address ($BOOTSTRAP)
+  credentials  --secured: print KAFKA_CA_FILE=, KAFKA_USERNAME=, KAFKA_PASSWORD_FILE=
+               and KAFKA_CLIENT_PROPERTIES= lines (shell-sourceable)
+  --secured    the SASL_SSL/SCRAM-SHA-512 broker (default port 19292), also KAFKA_SECURED=1
+environment: KAFKA_PORT (default 19092, secured 19292), KAFKA_SECURED, FANOUT_CACHE,
+             FANOUT_RUN_DIR, KAFKA_DATA_DIR
 USAGE
   exit 2
 }
@@ -172,7 +191,9 @@ running_pid() {
 }
 
 healthy() {
-  kcat -L -b "$BOOTSTRAP" -m 2 2>/dev/null | grep -q "broker 1 at $BOOTSTRAP"
+  local secured=()
+  ((SECURED)) && secured=(-F "$CLIENT_PROPS")
+  kcat "${secured[@]}" -L -b "$BOOTSTRAP" -m 2 2>/dev/null | grep -q "broker 1 at $BOOTSTRAP"
 }
 
 port_in_use() {
@@ -200,17 +221,60 @@ wait_ready() {
   healthy
 }
 
+# The listener lines of server.properties: PLAINTEXT, or with --secured one
+# SASL_SSL listener (the broker's own connections to it use the admin user).
+listener_config() {
+  local protocol=PLAINTEXT
+  ((SECURED)) && protocol=SASL_SSL
+  cat <<LISTENERS
+listeners=$protocol://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CPORT
+advertised.listeners=$protocol://127.0.0.1:$PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=$protocol
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,$protocol:$protocol
+LISTENERS
+  ((SECURED)) || return 0
+  cat <<LISTENERS
+sasl.enabled.mechanisms=SCRAM-SHA-512
+sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" password="$(<"$SECRETS_DIR/admin.password")";
+ssl.keystore.type=PEM
+ssl.keystore.certificate.chain=$(pem_property "$SECRETS_DIR/broker.pem")
+ssl.keystore.key=$(pem_property "$SECRETS_DIR/broker.key")
+ssl.truststore.type=PEM
+ssl.truststore.certificates=$(pem_property "$SECRETS_DIR/ca.pem")
+LISTENERS
+}
+
+# A PEM file as one properties value (line ends escaped).
+pem_property() { sed -e ':a' -e 'N' -e '$!ba' -e 's/\n/\\n\\\n/g' "$1"; }
+
+# --secured: the CA and broker certificate, the admin (inter-broker) and
+# client passwords, and the client's librdkafka properties.
+write_secrets() {
+  make_dev_tls "$SECRETS_DIR" broker
+  (
+    umask 077
+    new_dev_password >"$SECRETS_DIR/admin.password"
+    new_dev_password >"$SECRETS_DIR/$CLIENT_USER.password"
+    cat >"$CLIENT_PROPS" <<CLIENT
+# Generated by tools/kafka-dev.sh --secured: librdkafka properties (kcat -F) of user $CLIENT_USER.
+security.protocol=SASL_SSL
+sasl.mechanisms=SCRAM-SHA-512
+sasl.username=$CLIENT_USER
+sasl.password=$(<"$SECRETS_DIR/$CLIENT_USER.password")
+ssl.ca.location=$SECRETS_DIR/ca.pem
+CLIENT
+  )
+}
+
 write_config() {
   cat >"$PROPS" <<PROPS
 # Generated by tools/kafka-dev.sh: single-node KRaft broker for development and tests.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$CPORT
-listeners=PLAINTEXT://127.0.0.1:$PORT,CONTROLLER://127.0.0.1:$CPORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$PORT
-controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+$(listener_config)
 log.dirs=$DATA_DIR
 num.partitions=4
 offsets.topic.replication.factor=1
@@ -272,6 +336,7 @@ cmd_start() {
     cmd_stop
   fi
 
+  ((SECURED)) && [[ -n ${KAFKA_DATA_DIR:-} ]] && die "KAFKA_DATA_DIR cannot be kept with --secured (its users are made at every start)"
   port_in_use "$PORT" && die "port $PORT is already in use by another process (set KAFKA_PORT)"
   port_in_use "$CPORT" && die "controller port $CPORT is already in use by another process (set KAFKA_PORT)"
 
@@ -281,7 +346,9 @@ cmd_start() {
   [[ $RUN_DIR == */kafka-"$PORT" ]] || die "refusing to wipe unexpected run dir '$RUN_DIR'"
   rm -rf "$RUN_DIR"
   mkdir -p "$RUN_DIR" "$DATA_DIR"
+  ((SECURED)) && write_secrets
   write_config
+  ((SECURED)) && chmod 600 "$PROPS" # it holds the admin password and the broker's key
 
   # A kept data dir (KAFKA_DATA_DIR) is formatted already: keep its cluster id.
   local cluster_id=
@@ -293,7 +360,15 @@ cmd_start() {
         die "kafka.tools.StorageTool random-uuid failed"
       }
   fi
-  run_java kafka.tools.StorageTool format -t "$cluster_id" -c "$PROPS" --ignore-formatted \
+  # --secured: the SCRAM users exist in the first metadata records.
+  local scram=()
+  if ((SECURED)); then
+    local user
+    for user in admin "$CLIENT_USER"; do
+      scram+=(--add-scram "SCRAM-SHA-512=[name=$user,password=$(<"$SECRETS_DIR/$user.password")]")
+    done
+  fi
+  run_java kafka.tools.StorageTool format -t "$cluster_id" -c "$PROPS" --ignore-formatted "${scram[@]}" \
     >>"$STDOUT_LOG" 2>&1 || {
     print_logs
     die "kafka.tools.StorageTool format failed"
@@ -334,6 +409,10 @@ cmd_start() {
     exit 1
   fi
   log "ready in $((SECONDS - t0))s: pid $pid, bootstrap $BOOTSTRAP, logs in $RUN_DIR"
+  if ((SECURED)); then
+    log "SASL_SSL, SCRAM-SHA-512: CA $SECRETS_DIR/ca.pem, user $CLIENT_USER," \
+      "password file $SECRETS_DIR/$CLIENT_USER.password, client properties $CLIENT_PROPS"
+  fi
 }
 
 cmd_stop() {
@@ -365,5 +444,12 @@ server_status() {
 }
 
 cmd_bootstrap() { echo "$BOOTSTRAP"; }
+
+cmd_credentials() {
+  ((SECURED)) || die "the plain broker has no credentials (use --secured)"
+  running_pid >/dev/null && [[ -s $CLIENT_PROPS ]] || die "the secured broker is stopped: start it first (its credentials are made at start)"
+  printf '%s\n' "KAFKA_CA_FILE=$SECRETS_DIR/ca.pem" "KAFKA_USERNAME=$CLIENT_USER" \
+    "KAFKA_PASSWORD_FILE=$SECRETS_DIR/$CLIENT_USER.password" "KAFKA_CLIENT_PROPERTIES=$CLIENT_PROPS"
+}
 
 dev_service_main "$@"

@@ -163,7 +163,12 @@ stop_one() {
     fi
   fi
   wait "$pid" 2>/dev/null || rc=$?
-  if ((rc == 0)); then echo "  $name stopped (exit 0)"; else echo "  $name exited with status $rc" >&2; fi
+  if ((rc == 0)); then
+    echo "  $name stopped (exit 0)"
+  else
+    echo "  $name exited with status $rc; the end of its log ($(log_of "$name")):" >&2
+    tail -n 20 "$(log_of "$name")" 2>/dev/null | sed 's/^/    /' >&2 || true
+  fi
   return "$rc"
 }
 
@@ -328,7 +333,7 @@ start webhook-receiver "$RUN_DIR/webhook-receiver.log" \
   "$PYTHON" tools/webhook-receiver.py --port "$WEBHOOK_PORT" --out "$NOTIFICATIONS"
 start post-command "$RUN_DIR/post-command.log" \
   "$BUILD_DIR/bin/post-command" --config config/post-command.yaml --listen "127.0.0.1:$COMMAND_PORT" \
-  --event-store "sqlite:$RUN_DIR/events.db" --brokers "$BROKERS" --topic "$TOPIC"
+  --event-store "sqlite:$RUN_DIR/events.db" --brokers "$BROKERS" --topic "$TOPIC" --auth off
 deadline=$((SECONDS + WAIT_DEADLINE_S))
 until grep -q "^listening on" "$RUN_DIR/webhook-receiver.log" 2>/dev/null; do
   alive "$(pid_of webhook-receiver)" || { show_logs; die "the webhook receiver exited while starting (its log: $RUN_DIR/webhook-receiver.log)"; }
@@ -511,6 +516,64 @@ for p in json.loads(sys.argv[1])["plugins"]:
     print(line)
 EOF
 }
+
+# --- authentication ----------------------------------------------------------
+
+# The post-command above is open (--auth off: the body names the user, as in
+# the seed). config/post-command.yaml as shipped has bearer-token
+# authentication on: a second instance runs it for this one step, with a
+# secret made for this run, its own event store and its own topic.
+phase "authentication: config/post-command.yaml as shipped (auth on): a command with a token, a forged one, none"
+secret_file=$RUN_DIR/jwt-hs256.secret
+[[ -s $secret_file ]] || (umask 077 && openssl rand -hex 32 >"$secret_file")
+auth_setting() { sed -n "s/^  $1: *\([^ #]*\).*/\1/p" config/post-command.yaml; }
+# mint_token USER: an HS256 JWT for USER, signed with the secret file's
+# content (read by Python, never on a command line).
+mint_token() {
+  "$PYTHON" - "$secret_file" "$1" "$(auth_setting issuer)" "$(auth_setting audience)" <<'EOF'
+import base64, hashlib, hmac, json, sys, time
+secret_file, user, iss, aud = sys.argv[1:]
+key = open(secret_file).read().strip().encode()
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+head = b64(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+body = b64(json.dumps({"iss": iss, "aud": aud, "sub": user, "exp": int(time.time()) + 300}).encode())
+print(head + "." + body + "." + b64(hmac.new(key, (head + "." + body).encode(), hashlib.sha256).digest()))
+EOF
+}
+auth_log=$RUN_DIR/post-command-auth.log
+start post-command-auth "$auth_log" \
+  "$BUILD_DIR/bin/post-command" --config config/post-command.yaml --listen 127.0.0.1:0 \
+  --event-store "sqlite:$RUN_DIR/auth-demo-events.db" --brokers "$BROKERS" --topic "$TOPIC-auth-demo" \
+  --auth-hs256-secret-file "$secret_file"
+deadline=$((SECONDS + WAIT_DEADLINE_S))
+until auth_port=$(grep -o 'listening on 127.0.0.1:[0-9]*' "$auth_log" 2>/dev/null | grep -o '[0-9]*$'); do
+  alive "$(pid_of post-command-auth)" || { show_logs; die "post-command (auth on) exited while starting (its log: $auth_log)"; }
+  ((SECONDS < deadline)) || { show_logs; die "post-command (auth on) did not start within ${WAIT_DEADLINE_S}s (its log: $auth_log)"; }
+  sleep 0.1
+done
+# send_auth USER METHOD PATH BODY: like send, with a bearer token of USER ("": none).
+send_auth() {
+  local user=$1 method=$2 path=$3 body=$4 out token=
+  [[ -z $user ]] || token=$(mint_token "$user")
+  out=$(curl -sS -X "$method" -H 'Content-Type: application/json' ${token:+-H "Authorization: Bearer $token"} \
+    --data "$body" -w '\n%{http_code}' "http://127.0.0.1:$auth_port/api/v1/$path") ||
+    die "post-command (auth on) did not answer $method $path"
+  status=${out##*$'\n'}
+  reply=${out%$'\n'*}
+  printf '  %-6s %-50s %-20s %s %s\n' "$method" "/api/v1/$path" "${user:-no token}" "$status" "$reply"
+}
+send_auth maria.lopez POST newPost '{"message":"Posted with a token: its sub is the author"}'
+expect 201
+auth_post=$(json_field id)
+send_auth tom_k PUT "editMessage/$auth_post" '{"message":"hijacked","username":"maria.lopez"}'
+expect 403
+send_auth "" PUT "editMessage/$auth_post" '{"message":"hijacked","username":"maria.lopez"}'
+expect 401
+echo "  its challenge: $(curl -sS -o /dev/null -D - -X PUT "http://127.0.0.1:$auth_port/api/v1/likePost/$auth_post" |
+  grep -i '^www-authenticate' | tr -d '\r')"
+# Stopped now, and no longer one of the processes this script keeps running.
+stop_one post-command-auth "$(pid_of post-command-auth)" || die "post-command (auth on) did not stop cleanly (its log: $auth_log)"
+unset 'names[-1]' 'pids[-1]' 'logs[-1]'
 
 phase "waiting for the read model, the notifications and the plugins to catch up"
 deadline=$((SECONDS + WAIT_DEADLINE_S))

@@ -1,5 +1,8 @@
 #include "fanout/common/text.hpp"
 
+#include <chrono>
+#include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <iterator>
 
@@ -62,6 +65,21 @@ std::optional<std::string> read_secret_file(const std::filesystem::path& file) {
     const auto first = text.find_first_not_of(k_space);
     if (first == std::string::npos) return std::nullopt;
     return text.substr(first, text.find_last_not_of(k_space) - first + 1);
+}
+
+std::string format_utc_ms(std::int64_t ms) {
+    const std::time_t seconds = static_cast<std::time_t>(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    char out[96];
+    std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms - static_cast<std::int64_t>(seconds) * 1000));
+    return out;
+}
+
+std::int64_t now_utc_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+        .count();
 }
 
 }  // namespace fanout::common

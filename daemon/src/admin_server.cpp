@@ -21,6 +21,7 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "admin_dead_letters.hpp"
 #include "daemon.hpp"
 #include "fanout/common/http_server.hpp"
 #include "fanout/common/json_object.hpp"
@@ -32,7 +33,7 @@ namespace fanout::daemon {
 
 std::string render_plugins_json(const Daemon& daemon) {
     using common::JsonValue;
-    rapidjson::StringBuffer buffer;
+    fanout::common::JsonBuffer buffer;
     common::JsonWriter w(buffer);
     const auto settings = daemon.settings();
     w.StartObject();
@@ -92,7 +93,7 @@ namespace {
 /// detail(status)}; empty when it chooses none.
 template <class Pick, class Detail>
 std::string render_plugin_list(const Daemon& daemon, Pick pick, const char* detail_key, Detail detail) {
-    rapidjson::StringBuffer buffer;
+    fanout::common::JsonBuffer buffer;
     common::JsonWriter w(buffer);
     bool any = false;
     w.StartArray();
@@ -159,29 +160,43 @@ bool bearer_matches(std::string_view authorization, const std::string& token) {
     return CRYPTO_memcmp(authorization.data() + k_scheme.size(), token.data(), token.size()) == 0;
 }
 
+/// Why a control request is refused (nothing when its token is right).
+std::optional<Answer> refused(const std::filesystem::path& token_file, std::string_view authorization) {
+    if (token_file.empty()) {
+        return Answer{403, "{\"message\":\"control endpoints are off: set admin.control_token_file in fanoutd.yaml\"}"};
+    }
+    const std::optional<std::string> token = common::read_secret_file(token_file);
+    if (!token) {
+        log().error("admin: control token file {} cannot be read or is empty", token_file.string());
+        return Answer{503, "{\"message\":\"the control token cannot be read\"}"};
+    }
+    if (!bearer_matches(authorization, *token)) {
+        return Answer{401, "{\"message\":\"a valid bearer token is required\"}", "application/json",
+                      "Bearer realm=\"fanoutd\""};
+    }
+    return std::nullopt;
+}
+
 /// POST /plugins/NAME/pause|resume.
 Answer control(Daemon& daemon, const std::filesystem::path& token_file, bhttp::verb method, std::string_view path,
                std::string_view authorization) {
     const auto slash = path.rfind('/');
     const std::string_view verb = path.substr(slash + 1);
     const std::string name(path.substr(std::string_view("/plugins/").size(), slash - std::string_view("/plugins/").size()));
+    if (verb == "rebuild") {
+        // Read-only: a rebuild's progress needs no token (starting one is a deferred POST).
+        if (method != bhttp::verb::get && method != bhttp::verb::head) return {405, "{\"message\":\"only GET or POST\"}"};
+        const std::optional<RebuildView> view = daemon.rebuild(name);
+        if (!view) return {404, "{\"message\":\"no such plugin\"}"};
+        return {200, rebuild_json(*view)};
+    }
     if (verb != "pause" && verb != "resume") return {404, "{\"message\":\"no such route\"}"};
     if (method != bhttp::verb::post) return {405, "{\"message\":\"only POST\"}"};
-    if (token_file.empty()) {
-        return {403, "{\"message\":\"control endpoints are off: set admin.control_token_file in fanoutd.yaml\"}"};
-    }
-    const std::optional<std::string> token = common::read_secret_file(token_file);
-    if (!token) {
-        log().error("admin: control token file {} cannot be read or is empty", token_file.string());
-        return {503, "{\"message\":\"the control token cannot be read\"}"};
-    }
-    if (!bearer_matches(authorization, *token)) {
-        return {401, "{\"message\":\"a valid bearer token is required\"}", "application/json", "Bearer realm=\"fanoutd\""};
-    }
+    if (std::optional<Answer> no = refused(token_file, authorization)) return std::move(*no);
     const bool pause = verb == "pause";
     if (!daemon.set_paused(name, pause)) return {404, "{\"message\":\"no such plugin\"}"};
     log().info("admin: {} {}", pause ? "pause of" : "resume of", name);
-    rapidjson::StringBuffer buffer;
+    fanout::common::JsonBuffer buffer;
     common::JsonWriter w(buffer);
     w.StartObject();
     common::write_members(w, {{"plugin", name}, {"paused", pause}});
@@ -195,10 +210,16 @@ Answer route(Daemon& daemon, const std::filesystem::path& token_file, bhttp::ver
     if (path.starts_with("/plugins/") && path.find('/', std::string_view("/plugins/").size()) != std::string_view::npos) {
         return control(daemon, token_file, method, path, authorization);
     }
-    const bool known = path == "/metrics" || path == "/healthz" || path == "/readyz" || path == "/plugins";
+    const bool known =
+        path == "/metrics" || path == "/healthz" || path == "/readyz" || path == "/plugins" || path == "/rebuilds";
     if (!known) return {404, "{\"message\":\"no such route\"}"};
     if (method != bhttp::verb::get && method != bhttp::verb::head) return {405, "{\"message\":\"only GET\"}"};
     if (path == "/metrics") return {200, render_prometheus(daemon), "text/plain; version=0.0.4; charset=utf-8"};
+    if (path == "/rebuilds") {
+        std::string list;
+        for (const RebuildView& v : daemon.rebuilds()) list += (list.empty() ? "" : ",") + rebuild_json(v);
+        return {200, "{\"rebuilds\":[" + list + "]}"};
+    }
     if (path == "/healthz") {
         // Unhealthy when a plugin stopped on an error, or a pipeline has been
         // stuck in one step for a minute.
@@ -227,7 +248,7 @@ class AdminConnection;
 
 // Everything runs on the one I/O thread: no locks.
 struct AdminServer::Core {
-    Core(Daemon& d, std::filesystem::path token) : daemon(d), control_token_file(std::move(token)) {}
+    Core(Daemon& d, std::filesystem::path token) : daemon(d), control_token_file(std::move(token)), jobs(d) {}
     void accept();
     /// At the limit, close the connection that has waited longest without a
     /// complete request (idle, or sending one slowly) to admit a new one;
@@ -242,6 +263,7 @@ struct AdminServer::Core {
     std::list<std::weak_ptr<AdminConnection>> idle;  // without a complete request, oldest first
     net::io_context ioc{1};
     tcp::acceptor acceptor{ioc};
+    DeadLetterJobs jobs;  ///< after the io_context: its answers are posted there
 };
 
 namespace {
@@ -289,6 +311,10 @@ private:
                 return self->answer({431, "{\"message\":\"request header too large\"}"}, 11, true, false);
             if (ec) return;  // timeout, closed, or not HTTP: drop the connection
             const auto& request = self->parser_->get();
+            const std::string_view target(request.target().data(), request.target().size());
+            if (DeadLetterJobs::handles(target.substr(0, target.find('?')), request.method() == bhttp::verb::post)) {
+                return self->defer(request);
+            }
             Answer a;
             try {
                 const auto authorization = request[bhttp::field::authorization];
@@ -301,6 +327,29 @@ private:
             }
             self->answer(std::move(a), request.version(), !request.keep_alive(), request.method() == bhttp::verb::head);
         });
+    }
+
+    /// A dead-letter route: answered from the worker, posted back here.
+    void defer(const bhttp::request<bhttp::string_body>& request) {
+        const unsigned version = request.version();
+        const bool close = !request.keep_alive();
+        const bool post = request.method() == bhttp::verb::post;
+        if (!post && request.method() != bhttp::verb::get) return answer({405, "{\"message\":\"only GET or POST\"}"}, version, close, false);
+        const auto authorization = request[bhttp::field::authorization];
+        if (std::optional<Answer> no = refused(core_.control_token_file, {authorization.data(), authorization.size()})) {
+            return answer(std::move(*no), version, close, false);
+        }
+        const bool queued = core_.jobs.submit(
+            post, std::string(request.target()),
+            [self = shared_from_this(), version, close](unsigned status, std::string body) {
+                net::post(self->core_.ioc, [self, version, close, status, body = std::move(body)]() mutable {
+                    self->answer({status, std::move(body)}, version, close, false);
+                });
+            });
+        if (!queued) {
+            answer({429, "{\"message\":\"dead-letter jobs are running already: try again when they end\"}"}, version,
+                   close, false);
+        }
     }
 
     void answer(Answer a, unsigned version, bool close, bool head) {

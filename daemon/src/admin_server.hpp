@@ -2,7 +2,9 @@
 // Admin HTTP: /metrics (Prometheus), /healthz, /readyz, /plugins (JSON), and
 // the control verbs POST /plugins/NAME/pause and /plugins/NAME/resume, which
 // need `Authorization: Bearer <token>` with the token of
-// admin.control_token_file (off, 403, without one; 401 for a wrong token).
+// admin.control_token_file (off, 403, without one; 401 for a wrong token),
+// and behind the same token the dead-letter routes (admin_dead_letters.hpp),
+// which run on a worker thread of their own.
 // Off unless `admin.listen` is set; meant for loopback or a private network.
 // Boost.Beast on one I/O thread: a waiting connection holds no thread. At most
 // 256 connections: one more closes the one that has waited longest without a

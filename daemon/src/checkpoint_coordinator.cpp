@@ -9,9 +9,13 @@
 namespace fanout::daemon {
 
 std::vector<std::int64_t> starting_offsets(std::span<const TopicPartition> assigned,
-                                           std::span<const PartitionOffset> checkpoints, StartFrom start_from) {
+                                           std::span<const PartitionOffset> checkpoints, StartFrom start_from,
+                                           std::string_view redrive_topic) {
     std::vector<std::int64_t> out(assigned.size(),
                                   start_from == StartFrom::latest ? k_offset_end : k_offset_beginning);
+    for (std::size_t i = 0; i < assigned.size(); ++i) {
+        if (!redrive_topic.empty() && assigned[i].topic == redrive_topic) out[i] = k_offset_beginning;
+    }
     for (const PartitionOffset& po : checkpoints) {
         if (po.next_offset < 0) continue;
         for (std::size_t i = 0; i < assigned.size(); ++i) {
@@ -62,7 +66,7 @@ CheckpointCoordinator::CheckpointCoordinator(const PluginSettings& settings, Kaf
 std::optional<std::vector<std::int64_t>> CheckpointCoordinator::load(std::span<const TopicPartition> asked,
                                                                      int attempt) {
     try {
-        return starting_offsets(asked, plugin_->on_assigned(asked), settings_.start_from);
+        return starting_offsets(asked, plugin_->on_assigned(asked), settings_.start_from, settings_.redrive_topic);
     } catch (const std::exception& e) {
         log().warn("[{}] loading checkpoints failed attempt={} next_in={}ms: {}", settings_.name, attempt,
                    settings_.retry.backoff_after(attempt).count(), e.what());

@@ -35,9 +35,12 @@ inline constexpr std::int64_t k_offset_end = -1;
 /// Where each of `assigned` starts (same order): the plugin's checkpoint when
 /// it has one; otherwise where a new plugin starts (`start_from`), never the
 /// group's committed offset, which belongs to an earlier life of its store
-/// (a rebuilt projection must not resume from there).
+/// (a rebuilt projection must not resume from there). The partitions of
+/// `redrive_topic` start at their beginning whatever `start_from` says: what
+/// is redriven there was written for this plugin.
 std::vector<std::int64_t> starting_offsets(std::span<const TopicPartition> assigned,
-                                           std::span<const PartitionOffset> checkpoints, StartFrom start_from);
+                                           std::span<const PartitionOffset> checkpoints, StartFrom start_from,
+                                           std::string_view redrive_topic = {});
 
 /// A checkpoint that cannot be used: the partition's log no longer holds it.
 struct CheckpointOutOfRange {

@@ -173,6 +173,7 @@ DaemonSettings read_root(const YAML::Node& root, const std::filesystem::path& fi
         s.dead_letter_topic = *v;
     }
     if (auto v = r.integer("drain_timeout_ms", 100, 3'600'000)) s.drain_timeout = Milliseconds(*v);
+    if (auto v = r.integer("rebuild_retire_after_s", 0, 30 * 86'400)) s.rebuild_retire_after = std::chrono::seconds(*v);
     if (YAML::Node admin = r.get("admin"); admin.IsDefined() && !admin.IsNull()) {
         MappingReader a(file, admin, "admin");
         if (auto v = a.string("listen")) {
@@ -210,6 +211,7 @@ DaemonSettings read_root(const YAML::Node& root, const std::filesystem::path& fi
                                   std::to_string(it->second.line) + ")");
         }
         seen.emplace(p.name, p.location);
+        p.redrive_topic = redrive_topic_of(s.dead_letter_topic, p.name);
         s.plugins.push_back(std::move(p));
     }
     r.finish();

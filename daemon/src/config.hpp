@@ -49,6 +49,11 @@ struct RetryPolicy {
 enum class OnPermanentError { dead_letter, stop };
 enum class StartFrom { earliest, latest };
 
+/// The topic that redrives dead letters to the plugin `plugin` only.
+inline std::string redrive_topic_of(const std::string& dead_letter_topic, const std::string& plugin) {
+    return dead_letter_topic + ".redrive." + plugin;
+}
+
 struct PluginSettings {
     std::string name;
     /// The plugin kind (plugin_kind.hpp): "library" or "lua".
@@ -62,6 +67,14 @@ struct PluginSettings {
     RetryPolicy retry;
     OnPermanentError on_permanent_error = OnPermanentError::dead_letter;
     StartFrom start_from = StartFrom::earliest;
+    /// Where this plugin's dead letters are redriven to it alone
+    /// (redrive_topic_of()); subscribed once it exists, read from its start.
+    std::string redrive_topic;
+    /// Set on the copy of a plugin's settings that rebuilds it (fanoutctl
+    /// rebuild): the plugin's name. That pipeline is named `<name>.rebuild`
+    /// and has its own consumer group; its plugin keeps checkpoints under
+    /// the plugin's group, in the generation it builds.
+    std::string rebuild_of;
     /// What the kind read from the entry keys it owns (plugin_kind.hpp:
     /// kind_settings<T>()); empty when it owns none.
     std::any kind_settings;
@@ -83,6 +96,8 @@ struct DaemonSettings {
     std::string group_prefix = "fanout";
     std::string dead_letter_topic = "fanout.dead-letter";
     Milliseconds drain_timeout{30'000};
+    /// How long the generation a rebuild replaced is kept once the new one is live.
+    std::chrono::seconds rebuild_retire_after{600};
     /// Admin HTTP listen address ("127.0.0.1:9464"); empty: disabled.
     std::string admin_listen;
     /// File with the bearer token the admin control verbs (pause, resume)
@@ -94,6 +109,11 @@ struct DaemonSettings {
     std::string global_fingerprint;
 
     std::string group_id(const PluginSettings& plugin) const { return group_prefix + "." + plugin.name; }
+    /// The group a plugin's checkpoints are kept under: its own, also for
+    /// the pipeline that rebuilds it.
+    std::string checkpoint_group(const PluginSettings& plugin) const {
+        return group_prefix + "." + (plugin.rebuild_of.empty() ? plugin.name : plugin.rebuild_of);
+    }
 };
 
 /// Parse and check the file's structure and values. Plugin options are only

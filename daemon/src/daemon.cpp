@@ -18,6 +18,7 @@ Daemon::Daemon(DaemonSettings settings, std::vector<std::unique_ptr<PluginFactor
 Daemon::~Daemon() {
     request_stop();
     std::lock_guard lock(mutex_);
+    rebuilds_.clear();
     pipelines_.clear();  // joins; before the producer they use
 }
 
@@ -48,6 +49,15 @@ bool Daemon::set_paused(const std::string& plugin, bool paused) {
     return true;
 }
 
+bool Daemon::follow_redrive(const std::string& plugin) {
+    std::lock_guard lock(mutex_);
+    const auto it = std::find_if(pipelines_.begin(), pipelines_.end(),
+                                 [&](const std::unique_ptr<Pipeline>& p) { return p->settings().name == plugin; });
+    if (it == pipelines_.end()) return false;
+    (*it)->request_redrive_follow();
+    return true;
+}
+
 std::shared_ptr<const DaemonSettings> Daemon::settings() const {
     std::lock_guard lock(mutex_);
     return settings_;
@@ -75,13 +85,21 @@ bool Daemon::start(std::chrono::milliseconds timeout) {
 void Daemon::request_stop() {
     std::lock_guard lock(mutex_);
     for (auto& p : pipelines_) p->request_stop();
+    for (auto& [name, r] : rebuilds_) {
+        if (r.pipeline) r.pipeline->request_stop();
+    }
 }
 
 bool Daemon::wait_drained() {
     std::lock_guard lock(mutex_);
     const auto deadline = std::chrono::steady_clock::now() + settings_->drain_timeout;
     bool ok = true;
-    for (auto& p : pipelines_) {
+    std::vector<Pipeline*> all;
+    for (auto& p : pipelines_) all.push_back(p.get());
+    for (auto& [name, r] : rebuilds_) {
+        if (r.pipeline) all.push_back(r.pipeline.get());
+    }
+    for (Pipeline* p : all) {
         if (!p->wait_finished(deadline)) {
             log().error("[{}] did not finish within the drain timeout ({} ms)", p->settings().name,
                         settings_->drain_timeout.count());
@@ -135,6 +153,30 @@ std::string Daemon::reload(DaemonSettings settings, std::vector<std::unique_ptr<
     }
     for (auto& [name, p] : old) to_stop.push_back(std::move(p));  // removed from the config
 
+    // A rebuild stops with its plugin: removed, it is over; restarted (its
+    // settings or the shared ones changed, which the rebuild's pipeline
+    // holds too), the supervisor resumes it with the new settings, in the
+    // same generation, once the plugin says one is under way.
+    for (auto it = rebuilds_.begin(); it != rebuilds_.end();) {
+        const bool restarted = std::any_of(to_stop.begin(), to_stop.end(), [&](const std::unique_ptr<Pipeline>& p) {
+            return p->settings().name == it->first;
+        });
+        const bool removed = std::none_of(fresh->plugins.begin(), fresh->plugins.end(),
+                                          [&](const PluginSettings& ps) { return ps.name == it->first; });
+        if (!it->second.pipeline || !(restarted || global_changed)) {
+            ++it;
+            continue;
+        }
+        to_stop.push_back(std::move(it->second.pipeline));
+        if (removed) {
+            it->second.view.state = "failed";
+            it->second.view.error = "the plugin was removed from the configuration";
+            ++it;
+        } else {
+            it = rebuilds_.erase(it);
+        }
+    }
+
     // Stop before starting: a restarted plugin must leave its group first.
     const std::size_t stopped = to_stop.size();
     stop_all(to_stop, settings_->drain_timeout);
@@ -155,21 +197,24 @@ std::string Daemon::reload(DaemonSettings settings, std::vector<std::unique_ptr<
 void Daemon::for_each_pipeline(const std::function<void(const Pipeline&)>& visit) const {
     std::lock_guard lock(mutex_);
     for (const auto& p : pipelines_) visit(*p);
+    for (const auto& [name, r] : rebuilds_) {
+        if (r.pipeline) visit(*r.pipeline);
+    }
 }
 
+// Readiness and the watchdog are the configured plugins' (a rebuild is extra work).
 bool Daemon::all_joined() const {
-    bool all = true;
-    for_each_pipeline([&](const Pipeline& p) {
-        const PipelineStatus s = p.status();
-        all = all && s.state == PipelineState::running && s.joined;
+    std::lock_guard lock(mutex_);
+    return std::all_of(pipelines_.begin(), pipelines_.end(), [](const std::unique_ptr<Pipeline>& p) {
+        const PipelineStatus s = p->status();
+        return s.state == PipelineState::running && s.joined;
     });
-    return all;
 }
 
 bool Daemon::all_making_progress(std::chrono::milliseconds limit) const {
-    bool all = true;
-    for_each_pipeline([&](const Pipeline& p) { all = all && p.making_progress(limit); });
-    return all;
+    std::lock_guard lock(mutex_);
+    return std::all_of(pipelines_.begin(), pipelines_.end(),
+                       [&](const std::unique_ptr<Pipeline>& p) { return p->making_progress(limit); });
 }
 
 }  // namespace fanout::daemon

@@ -3,7 +3,10 @@
 // letters and derived events, hot reload of the configuration.
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
+#include <utility>
 #include <mutex>
 #include <set>
 #include <string>
@@ -15,6 +18,7 @@
 #include "pipeline.hpp"
 #include "plugin_factory.hpp"
 #include "producer.hpp"
+#include "rebuilds.hpp"
 
 namespace fanout::daemon {
 
@@ -53,8 +57,26 @@ public:
     /// An operator's pause (true) or resume of the plugin named `plugin`;
     /// kept across reloads. False when no such plugin runs.
     bool set_paused(const std::string& plugin, bool paused);
+    /// A redrive wrote to the plugin's redrive topic: its pipeline follows
+    /// it. False when no such plugin runs.
+    bool follow_redrive(const std::string& plugin);
     /// True when no pipeline is stuck longer than `limit` (watchdog).
     bool all_making_progress(std::chrono::milliseconds limit) const;
+
+    // Rebuilds (daemon_rebuilds.cpp): a second pipeline of a checkpointing
+    // projection, `<name>.rebuild` in its own group, whose plugin builds a
+    // new generation of its tables from offset 0 and makes it live once
+    // caught up (sql-projection's generations.hpp). Visited by
+    // for_each_pipeline like the others.
+    /// POST /plugins/NAME/rebuild: HTTP status and JSON body. Reads the
+    /// broker's watermarks (seconds at worst): not on the admin I/O thread.
+    std::pair<unsigned, std::string> start_rebuild(const std::string& plugin);
+    /// The supervisor's tick: progress, the end of a rebuild whose generation
+    /// is live or whose pipeline failed, and the resumption of a rebuild the
+    /// plugin says is under way (fanoutd was restarted in the middle).
+    void supervise_rebuilds();
+    std::vector<RebuildView> rebuilds() const;
+    std::optional<RebuildView> rebuild(const std::string& plugin) const;
 
     MetricsRegistry& metrics() noexcept { return metrics_; }
     const MetricsRegistry& metrics() const noexcept { return metrics_; }
@@ -65,6 +87,16 @@ private:
     void build_shared(const DaemonSettings& settings);
     static void stop_all(std::vector<std::unique_ptr<Pipeline>>& pipelines, std::chrono::milliseconds drain);
 
+    struct Rebuild {
+        std::unique_ptr<Pipeline> pipeline;  ///< while building
+        RebuildView view;
+        RebuildProgress progress;
+    };
+    /// Under mutex_: start the pipeline that rebuilds `live`'s plugin.
+    std::optional<std::string> launch_rebuild(const Pipeline& live);
+    /// Under mutex_: the running pipeline of `plugin` (not a rebuild's).
+    const Pipeline* find_pipeline(const std::string& plugin) const;
+
     MetricsRegistry metrics_;
     mutable std::mutex mutex_;  // guards settings_ and pipelines_ (not the pipelines' own state)
     std::shared_ptr<const DaemonSettings> settings_;
@@ -73,6 +105,7 @@ private:
     std::unique_ptr<DeadLetterSink> dead_letters_;
     std::unique_ptr<HostServices> services_;
     std::vector<std::unique_ptr<Pipeline>> pipelines_;
+    std::map<std::string, Rebuild> rebuilds_;  ///< by plugin name
 };
 
 }  // namespace fanout::daemon

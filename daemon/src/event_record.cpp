@@ -8,6 +8,7 @@
 #include <rapidjson/writer.h>
 
 #include "fanout/support/leading_type.hpp"
+#include "fanout/common/json_object.hpp"
 
 namespace fanout::daemon {
 namespace {
@@ -205,8 +206,8 @@ std::optional<bool> EventRecord::boolean(std::string_view field) const {
 
 std::string EventRecord::json() const {
     if (parsed() == nullptr || data_ == nullptr) return "{}";
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    fanout::common::JsonBuffer buffer;
+    fanout::common::JsonWriter writer(buffer);
     data_->Accept(writer);
     return {buffer.GetString(), buffer.GetSize()};
 }

@@ -7,6 +7,14 @@
 
 namespace fanout::daemon {
 
+void log_from_kafka(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+    const spdlog::level::level_enum lvl = level <= 3 ? spdlog::level::err
+                                          : level <= 4 ? spdlog::level::warn
+                                          : level <= 6 ? spdlog::level::info
+                                                       : spdlog::level::debug;
+    log().log(lvl, "[{}] kafka {}: {}", rd_kafka_name(rk), facility, message);
+}
+
 KafkaConf make_kafka_conf(const KafkaSettings& kafka, const KafkaProperties& overrides,
                           const std::filesystem::path& config_file, const KafkaProperties& defaults) {
     KafkaConf conf(rd_kafka_conf_new());

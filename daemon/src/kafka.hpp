@@ -39,6 +39,9 @@ using KafkaProperties = std::vector<std::pair<std::string, std::string>>;
 KafkaConf make_kafka_conf(const KafkaSettings& kafka, const KafkaProperties& overrides,
                           const std::filesystem::path& config_file, const KafkaProperties& defaults = {});
 
+/// librdkafka's log callback: its lines in fanoutd's log, at their level.
+void log_from_kafka(const rd_kafka_t* rk, int level, const char* facility, const char* message);
+
 inline PartitionList make_partition_list(int capacity = 0) {
     return PartitionList(rd_kafka_topic_partition_list_new(capacity));
 }

@@ -12,14 +12,11 @@ namespace {
 constexpr std::chrono::milliseconds k_idle_poll{100};
 constexpr std::chrono::milliseconds k_nudge_interval{10};
 constexpr int k_seek_timeout_ms = 10'000;
+constexpr std::chrono::seconds k_redrive_recheck{5};
+constexpr int k_redrive_check_timeout_ms = 500;
 
-void log_from_kafka(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
-    const spdlog::level::level_enum lvl = level <= 3 ? spdlog::level::err
-                                          : level <= 4 ? spdlog::level::warn
-                                          : level <= 6 ? spdlog::level::info
-                                                       : spdlog::level::debug;
-    log().log(lvl, "[{}] kafka {}: {}", rd_kafka_name(rk), facility, message);
-}
+/// A committed offset was read for the partition.
+bool has_committed_offset(const rd_kafka_topic_partition_t& p) { return p.err == RD_KAFKA_RESP_ERR_NO_ERROR && p.offset >= 0; }
 
 }  // namespace
 
@@ -54,7 +51,10 @@ void KafkaSource::open(bool checkpointing, RebalanceHandler& handler) {
     // Every plugin has its own consumer: librdkafka's 64 MB prefetch queue
     // per consumer would dominate memory. 16 MB kept the measured rate
     // (bench/README.md); below that, fetch pauses halve it.
-    const KafkaProperties defaults = {{"queued.max.messages.kbytes", "16384"}};
+    // A topic created after fanoutd subscribed (or one that came back) is
+    // seen at the next metadata refresh: 10 s rather than librdkafka's 5 min.
+    const KafkaProperties defaults = {{"queued.max.messages.kbytes", "16384"},
+                                      {"topic.metadata.refresh.interval.ms", "10000"}};
     KafkaConf conf = make_kafka_conf(daemon_.kafka, overrides, daemon_.file, defaults);
     rd_kafka_conf_set_rebalance_cb(conf.get(), &KafkaSource::rebalance_trampoline);
     rd_kafka_conf_set_log_cb(conf.get(), &log_from_kafka);
@@ -67,10 +67,75 @@ void KafkaSource::open(bool checkpointing, RebalanceHandler& handler) {
     rd_kafka_poll_set_consumer(rk);
     queue_.reset(rd_kafka_queue_get_consumer(rk));
 
-    PartitionList topics = make_partition_list(static_cast<int>(settings_.topics.size()));
+    const std::optional<bool> redrive = redrive_topic_exists();
+    if (!redrive) next_redrive_check_ = Clock::now() + k_redrive_recheck;
+    subscribe(redrive.value_or(false));
+}
+
+void KafkaSource::subscribe(bool with_redrive) {
+    PartitionList topics = make_partition_list(static_cast<int>(settings_.topics.size()) + 1);
     for (const auto& t : settings_.topics) rd_kafka_topic_partition_list_add(topics.get(), t.c_str(), RD_KAFKA_PARTITION_UA);
-    if (rd_kafka_resp_err_t e = rd_kafka_subscribe(rk, topics.get()); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    const bool listed = std::find(settings_.topics.begin(), settings_.topics.end(), settings_.redrive_topic) !=
+                        settings_.topics.end();
+    if (with_redrive && !listed) {
+        rd_kafka_topic_partition_list_add(topics.get(), settings_.redrive_topic.c_str(), RD_KAFKA_PARTITION_UA);
+    }
+    if (rd_kafka_resp_err_t e = rd_kafka_subscribe(consumer_.get(), topics.get()); e != RD_KAFKA_RESP_ERR_NO_ERROR) {
         throw std::runtime_error(std::string("cannot subscribe: ") + rd_kafka_err2str(e));
+    }
+    following_redrive_ = with_redrive;
+    if (with_redrive) log().info("[{}] following its redrive topic {}", settings_.name, settings_.redrive_topic);
+}
+
+std::optional<bool> KafkaSource::redrive_topic_exists() const {
+    if (settings_.redrive_topic.empty()) return false;
+    const rd_kafka_metadata_t* md = nullptr;
+    // Every topic: asking for one by name could create it on a broker that
+    // creates topics on demand.
+    // Briefly: the pipeline thread waits for it, and a broker that is down
+    // must not hold its start or its stop (checked again in 5 s).
+    if (rd_kafka_resp_err_t e = rd_kafka_metadata(consumer_.get(), 1, nullptr, &md, k_redrive_check_timeout_ms); e) {
+        log().debug("[{}] cannot check for its redrive topic (again in 5 s): {}", settings_.name,
+                   rd_kafka_err2str(e));
+        return std::nullopt;
+    }
+    bool found = false;
+    for (int i = 0; i < md->topic_cnt && !found; ++i) found = settings_.redrive_topic == md->topics[i].topic;
+    rd_kafka_metadata_destroy(md);
+    return found;
+}
+
+void KafkaSource::follow_redrive_topic(bool asked) {
+    if (following_redrive_ || (!asked && Clock::now() < next_redrive_check_)) return;
+    const std::optional<bool> exists = redrive_topic_exists();
+    next_redrive_check_ = exists ? Clock::time_point::max() : Clock::now() + k_redrive_recheck;
+    if (!exists.value_or(false)) return;
+    try {
+        subscribe(true);
+    } catch (const std::exception& e) {
+        log().error("[{}] {} (retried in 5 s)", settings_.name, e.what());
+        next_redrive_check_ = Clock::now() + k_redrive_recheck;
+    }
+}
+
+void KafkaSource::start_redrive_at_beginning(rd_kafka_topic_partition_list_t* assigned) {
+    if (settings_.start_from != StartFrom::latest) return;  // an unknown position resets to the beginning anyway
+    PartitionList redrive = make_partition_list();
+    for (int i = 0; i < assigned->cnt; ++i) {
+        if (settings_.redrive_topic == assigned->elems[i].topic) {
+            rd_kafka_topic_partition_list_add(redrive.get(), assigned->elems[i].topic, assigned->elems[i].partition);
+        }
+    }
+    if (redrive->cnt == 0) return;
+    if (rd_kafka_resp_err_t e = rd_kafka_committed(consumer_.get(), redrive.get(), k_seek_timeout_ms); e) {
+        log().warn("[{}] cannot read the committed offsets of {}: it starts at its beginning", settings_.name,
+                   settings_.redrive_topic);
+    }
+    for (int i = 0; i < redrive->cnt; ++i) {
+        if (has_committed_offset(redrive->elems[i])) continue;
+        rd_kafka_topic_partition_t* p =
+            rd_kafka_topic_partition_list_find(assigned, redrive->elems[i].topic, redrive->elems[i].partition);
+        if (p != nullptr) p->offset = RD_KAFKA_OFFSET_BEGINNING;
     }
 }
 

@@ -7,6 +7,7 @@
 // rebalance callback is forwarded to a RebalanceHandler on the polling thread.
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -45,6 +46,14 @@ public:
     /// (`checkpointing`) is never moved silently: an offset out of range
     /// becomes an error event instead of a reset.
     void open(bool checkpointing, RebalanceHandler& handler);
+    /// Follow the plugin's redrive topic once it exists: checked at open, when
+    /// `asked` (a redrive created it) and every 5 s while the broker could
+    /// not say. Cheap when there is nothing to do.
+    void follow_redrive_topic(bool asked);
+    /// A plugin that starts at the end of its topics still reads a redrive
+    /// topic from its beginning: its partitions in `assigned` without a
+    /// committed offset are set to start there.
+    void start_redrive_at_beginning(rd_kafka_topic_partition_list_t* assigned);
     /// Commit what is stored, leave the group and destroy the consumer.
     void close(std::chrono::milliseconds drain_timeout);
     /// Destroy the consumer without leaving the group (it never started).
@@ -104,6 +113,9 @@ private:
         Clock::time_point resume_at;
     };
     std::chrono::milliseconds poll_timeout() const;
+    void subscribe(bool with_redrive);
+    /// Whether the redrive topic exists; nothing when the broker cannot say.
+    std::optional<bool> redrive_topic_exists() const;
     static void rebalance_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                      rd_kafka_topic_partition_list_t* partitions, void* opaque);
 
@@ -118,6 +130,8 @@ private:
     Clock::time_point next_nudge_{};
     bool consumed_since_nudge_ = false;
     bool rebalanced_ = false;
+    bool following_redrive_ = false;
+    Clock::time_point next_redrive_check_ = Clock::time_point::max();
 };
 
 }  // namespace fanout::daemon

@@ -9,6 +9,13 @@ AtomicCounter& MetricsRegistry::counter(std::string_view plugin, std::string_vie
     return *slot;
 }
 
+std::optional<double> MetricsRegistry::gauge_value(std::string_view plugin, std::string_view name) const {
+    std::lock_guard lock(mutex_);
+    const auto it = gauges_.find(Key{std::string(plugin), std::string(name)});
+    if (it == gauges_.end()) return std::nullopt;
+    return it->second->value();
+}
+
 AtomicGauge& MetricsRegistry::gauge(std::string_view plugin, std::string_view name) {
     std::lock_guard lock(mutex_);
     auto& slot = gauges_[Key(plugin, name)];

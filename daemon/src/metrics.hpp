@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -45,6 +46,8 @@ class MetricsRegistry {
 public:
     AtomicCounter& counter(std::string_view plugin, std::string_view name);
     AtomicGauge& gauge(std::string_view plugin, std::string_view name);
+    /// The gauge's value when a plugin created it, else nothing.
+    std::optional<double> gauge_value(std::string_view plugin, std::string_view name) const;
     Histogram& histogram(std::string_view plugin, std::string_view name, const std::vector<double>& bounds);
 
     struct Sample {

@@ -46,7 +46,7 @@ Pipeline::Pipeline(std::shared_ptr<const DaemonSettings> daemon, PluginSettings 
       dead_letters_(dead_letters),
       services_(services),
       counters_(metrics, settings_.name),
-      context_(settings_.name, group_id_, metrics),
+      context_(settings_.name, daemon_->checkpoint_group(settings_), metrics),
       factory_(std::move(factory)),
       source_(*daemon_, settings_, group_id_, counters_.fetch_wakeups),
       buffers_(settings_.name, settings_.batch_max_events),
@@ -110,6 +110,7 @@ void Pipeline::run() {
         refresh_status();
         if (reload_requested_.exchange(false)) reload_plugin();
         if (pause_requested_.load(std::memory_order_acquire) != paused_) apply_pause();
+        source_.follow_redrive_topic(redrive_asked_.exchange(false, std::memory_order_acq_rel));
         if (paused_) source_.pause_assigned();  // also what a reload or a rebalance resumed
         if (!paused_) {
             checkpoints_.load_pending();
@@ -415,6 +416,7 @@ void Pipeline::on_rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_li
 void Pipeline::assign(rd_kafka_topic_partition_list_t* partitions) {
     rd_kafka_t* rk = source_.handle();
     const bool cooperative = source_.cooperative();
+    if (checkpointing_ == nullptr) source_.start_redrive_at_beginning(partitions);
     const CheckpointCoordinator::Start start =
         checkpointing_ != nullptr ? checkpoints_.on_assigned(partitions) : CheckpointCoordinator::Start::consume;
     if (cooperative) {

@@ -49,6 +49,8 @@ public:
     /// An operator holds the plugin (true) or lets it go: applied by the
     /// pipeline thread between batches; what it has handed over is kept.
     void set_paused(bool paused) noexcept { pause_requested_.store(paused, std::memory_order_release); }
+    /// A redrive wrote to this plugin's redrive topic: follow it if not yet.
+    void request_redrive_follow() noexcept { redrive_asked_.store(true, std::memory_order_release); }
     /// Ask the thread to swap in a new plugin instance between batches
     /// (offsets committed first; on failure the old instance keeps running).
     void request_reload() noexcept;
@@ -122,6 +124,7 @@ private:
     std::atomic<bool> stop_requested_{false};
     std::atomic<bool> reload_requested_{false};
     std::atomic<bool> pause_requested_{false};
+    std::atomic<bool> redrive_asked_{false};
     bool paused_ = false;  ///< pipeline thread: the assignment is paused for an operator
     bool last_batch_full_ = false;  ///< the last batch handed over held batch.max_events
     std::thread thread_;

@@ -19,6 +19,14 @@ std::string LibraryPluginFactory::describe() const {
     return std::string("library ") + d.name + " " + (d.version ? d.version : "?") + " (" + library_->path().string() + ")";
 }
 
+std::unique_ptr<PluginFactory> LibraryPluginFactory::for_rebuild(std::chrono::seconds retire_after) const {
+    // Host options (sql-projection's settings.hpp): in no plugin's schema.
+    OptionValues options = options_;
+    options.set("fanout.rebuild", true, true);
+    options.set("fanout.rebuild_retire_after_s", static_cast<std::int64_t>(retire_after.count()), true);
+    return std::make_unique<LibraryPluginFactory>(library_, std::move(options));
+}
+
 CheckReport LibraryPluginFactory::check() const {
     const CheckFunction check = library_->check();
     if (check == nullptr) return {};

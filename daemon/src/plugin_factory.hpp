@@ -1,5 +1,6 @@
 #pragma once
 // Turning a plugin's config entry into something that makes Plugin objects.
+#include <chrono>
 #include <memory>
 #include <span>
 #include <string>
@@ -35,6 +36,14 @@ public:
     /// `fanoutd --check-config`: the plugin's own check of its options
     /// beyond their types (fanout::CheckFunction); empty when it has none.
     virtual CheckReport check() const { return {}; }
+    /// A factory of instances that rebuild the plugin into a new generation
+    /// of its tables (sql-projection's generations.hpp), the generation they
+    /// replace kept `retire_after` once the new one is live; nullptr when
+    /// the kind cannot (Lua scripts).
+    virtual std::unique_ptr<PluginFactory> for_rebuild(std::chrono::seconds retire_after) const {
+        (void)retire_after;
+        return nullptr;
+    }
 };
 
 class LibraryPluginFactory final : public PluginFactory {
@@ -45,6 +54,7 @@ public:
     std::unique_ptr<Plugin> create(Context& context, HostServices& services) override;
     std::string describe() const override;
     CheckReport check() const override;
+    std::unique_ptr<PluginFactory> for_rebuild(std::chrono::seconds retire_after) const override;
 
 private:
     std::shared_ptr<PluginLibrary> library_;

@@ -1,5 +1,6 @@
 #pragma once
 // A shared, thread-safe Kafka producer that waits for each acknowledgement.
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -45,6 +46,16 @@ public:
     std::string send(std::string_view topic, std::string_view key, std::string_view value, const Headers& headers) {
         return produce(topic, key, value, headers).error;
     }
+
+    /// One record of produce_all(); views, valid during the call.
+    struct Record {
+        std::string_view key, value;
+        const Headers* headers = nullptr;
+    };
+    /// Produce `records` in order, many in flight at once, and wait for all:
+    /// the first error, or success once the broker has every one. Retries
+    /// cannot reorder them (idempotence).
+    Result produce_all(std::string_view topic, std::span<const Record> records);
 
 private:
     KafkaHandle producer_;

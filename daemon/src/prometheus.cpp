@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "daemon.hpp"
+#include "plugin_context.hpp"
 
 namespace fanout::daemon {
 namespace {
@@ -19,16 +20,24 @@ struct CounterExport {
     const char* name;
     const char* metric;
     const char* label;  // extra label, e.g. outcome="done"
+    const char* help;   // on the metric's first line
 };
+constexpr const char* k_events_help = "Events per plugin by outcome.";
 constexpr CounterExport k_counters[] = {
-    {"events_done", "fanout_events_total", "outcome=\"done\""},
-    {"events_retried", "fanout_events_total", "outcome=\"retried\""},
-    {"events_dead_lettered", "fanout_events_total", "outcome=\"dead_lettered\""},
-    {"events_filtered", "fanout_events_total", "outcome=\"filtered\""},
-    {"handler_exceptions", "fanout_handler_exceptions_total", nullptr},
-    {"batches", "fanout_batches_total", nullptr},
-    {"fetch_wakeups", "fanout_fetch_wakeups_total", nullptr},
+    {"events_done", "fanout_events_total", "outcome=\"done\"", k_events_help},
+    {"events_retried", "fanout_events_total", "outcome=\"retried\"", k_events_help},
+    {"events_dead_lettered", "fanout_events_total", "outcome=\"dead_lettered\"", k_events_help},
+    {"events_filtered", "fanout_events_total", "outcome=\"filtered\"", k_events_help},
+    {"handler_exceptions", "fanout_handler_exceptions_total", nullptr, "Exceptions thrown by the plugin's handler."},
+    {"batches", "fanout_batches_total", nullptr, "Batches handed to the plugin."},
+    {"fetch_wakeups", "fanout_fetch_wakeups_total", nullptr,
+     "Times the Kafka fetchers were woken because less than a batch was queued."},
+    {"dead_letters_redriven", "fanout_dead_letters_redriven_total", nullptr,
+     "Dead letters written to the plugin's redrive topic (fanoutctl dlq redrive)."},
+    {"rebuilds_switched", "fanout_rebuilds_switched_total", nullptr,
+     "Rebuilds whose new generation was made live (fanoutctl rebuild)."},
 };
+
 
 const double k_process_start_seconds =
     std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
@@ -90,6 +99,36 @@ std::string escape_label(const std::string& value) {
     return out;
 }
 
+namespace {
+
+/// Rebuild metrics of every projection that keeps generations, and of every
+/// rebuild since fanoutd started.
+void rebuild_metrics(const Daemon& daemon, const std::vector<std::string>& plugins, std::ostringstream& out) {
+    std::map<std::string, RebuildView> views;
+    for (const std::string& p : plugins) {
+        if (daemon.metrics().gauge_value(p, plugin_metric("generation"))) views[p].plugin = p;
+    }
+    for (RebuildView& v : daemon.rebuilds()) views[v.plugin] = std::move(v);
+    if (views.empty()) return;
+    const auto family = [&](const char* metric, const char* help, auto value) {
+        out << "# HELP " << metric << " " << help << "\n# TYPE " << metric << " gauge\n";
+        for (const auto& [plugin, v] : views) {
+            const std::optional<double> x = value(v);
+            if (x) out << metric << "{plugin=\"" << escape_label(plugin) << "\"} " << number(*x) << "\n";
+        }
+    };
+    family("fanout_rebuild_active", "1 while a rebuild builds a new generation of the plugin's tables.",
+           [](const RebuildView& v) { return std::optional<double>(v.state == "building" ? 1 : 0); });
+    family("fanout_rebuild_progress_ratio", "Events a rebuild has read over its topics' ends (0..1).",
+           [](const RebuildView& v) { return std::optional<double>(v.progress); });
+    family("fanout_rebuild_position_events", "Events a rebuild has read so far (sum over its partitions).",
+           [](const RebuildView& v) { return std::optional<double>(static_cast<double>(v.position)); });
+    family("fanout_rebuild_eta_seconds", "Estimated seconds until a rebuild has caught up (absent when unknown).",
+           [](const RebuildView& v) { return v.state == "building" ? v.eta_seconds : std::nullopt; });
+}
+
+}  // namespace
+
 std::string render_prometheus(const Daemon& daemon) {
     std::ostringstream out;
     const auto samples = daemon.metrics().snapshot();
@@ -106,13 +145,7 @@ std::string render_prometheus(const Daemon& daemon) {
     const char* last_metric = "";
     for (const auto& c : k_counters) {
         if (std::string(last_metric) != c.metric) {
-            out << "# HELP " << c.metric << " "
-                << (std::string(c.metric) == "fanout_events_total"    ? "Events per plugin by outcome."
-                    : std::string(c.metric) == "fanout_batches_total" ? "Batches handed to the plugin."
-                    : std::string(c.metric) == "fanout_fetch_wakeups_total"
-                        ? "Times the Kafka fetchers were woken because less than a batch was queued."
-                        : "Exceptions thrown by the plugin's handler.")
-                << "\n# TYPE " << c.metric << " counter\n";
+            out << "# HELP " << c.metric << " " << c.help << "\n# TYPE " << c.metric << " counter\n";
             last_metric = c.metric;
         }
         for (const auto& plugin : plugins) {
@@ -202,6 +235,7 @@ std::string render_prometheus(const Daemon& daemon) {
         out << "fanout_plugin_gauge{plugin=\"" << escape_label(s.plugin) << "\",name=\""
             << escape_label(s.name.substr(7)) << "\"} " << number(s.value) << "\n";
     }
+    rebuild_metrics(daemon, plugins, out);
     process_metrics(out);
     return out.str();
 }

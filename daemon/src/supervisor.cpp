@@ -74,6 +74,7 @@ int Supervisor::run() {
             return exit_code::ok;
         }
         if (sig == SIGHUP) reload();
+        daemon_.supervise_rebuilds();
 
         if (!ready_sent_ && daemon_.all_joined()) {
             systemd::notify("READY=1\nSTATUS=" + rates.line(daemon_));

@@ -27,6 +27,7 @@
 #include "definition.hpp"
 #include "fanout/fanout.hpp"
 #include "fanout/sql/projection_plugin.hpp"
+#include "fanout/common/json_object.hpp"
 
 namespace fanout::plugins::sql_config {
 namespace {
@@ -84,8 +85,8 @@ Value value_of(const Event& e, const sql::Parameter& p, std::optional<rapidjson:
     if (at->IsBool()) return Value(std::int64_t{at->GetBool() ? 1 : 0});
     if (at->IsInt64()) return Value(at->GetInt64());
     if (at->IsNumber()) return Value(at->GetDouble());
-    rapidjson::StringBuffer text;
-    rapidjson::Writer<rapidjson::StringBuffer> writer(text);
+    fanout::common::JsonBuffer text;
+    fanout::common::JsonWriter writer(text);
     at->Accept(writer);
     return Value(std::string(text.GetString(), text.GetSize()));
 }

@@ -1,5 +1,9 @@
 #include "fanout/sql/connection.hpp"
 
+#include <chrono>
+#include <string_view>
+#include <thread>
+
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
@@ -30,8 +34,23 @@ void open_session(soci::session& session, const std::string& connection) {
     session.open(soci::sqlite3, target.soci_connect_string() + " timeout=30");
     // Before journal_mode: only a file without pages takes a page size.
     session << "PRAGMA page_size = " + std::to_string(k_sqlite_page_size);
-    session << "PRAGMA journal_mode=WAL";
+    enter_wal_mode(session);
     session << "PRAGMA synchronous=NORMAL";
+}
+
+void enter_wal_mode(soci::session& session) {
+    constexpr auto k_pause = std::chrono::milliseconds(20);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (true) {
+        try {
+            session << "PRAGMA journal_mode=WAL";
+            return;
+        } catch (const soci::soci_error& e) {
+            const bool locked = std::string_view(e.what()).find("database is locked") != std::string_view::npos;
+            if (!locked || std::chrono::steady_clock::now() + k_pause > deadline) throw;
+        }
+        std::this_thread::sleep_for(k_pause);
+    }
 }
 
 std::unique_ptr<soci::session> connect(const ConnectionSettings& settings) {

@@ -30,18 +30,67 @@ ProjectionLoop::ProjectionLoop(ConnectionSettings database, Context& context, st
       transaction_us_(context.counter("transaction_us")),
       reconnects_(context.counter("reconnects")),
       last_transaction_ms_(context.gauge("last_transaction_ms")),
-      database_up_(context.gauge("database_up")) {}
+      database_up_(context.gauge("database_up")),
+      generation_gauge_(context.gauge("generation")),
+      rebuild_state_(context.gauge("rebuild_state")),
+      rebuild_pending_(context.gauge("rebuild_pending")) {}
 
 std::unique_ptr<BatchStore> ProjectionLoop::open() {
+    base_.reset();
+    generations_.reset();
     std::unique_ptr<soci::session> session = sql::connect(database_);
     const Backend backend = backend_of(*session);
+    // The pointer table is read on the store's own session (PostgreSQL: named
+    // with the base schema), but for a SQLite generation, which is a file of
+    // its own: there the base file keeps a session of its own.
+    auto generations = std::make_unique<Generations>(*session, schema_.component);
+    try {
+        generations->ensure_table();
+    } catch (const soci::soci_error&) {
+        generations->ensure_table();  // PostgreSQL: another projection created it at the same moment
+    }
+    const GenerationPointer pointer = generations->read();
+    int g = pointer.live;
+    if (database_.rebuild) {
+        if (generation_ < 0) {
+            g = generations->begin_building(database_);
+            context_.logger().info(
+                (pointer.building ? "going on rebuilding " + name_ + " into generation " + std::to_string(g) +
+                                        " from its checkpoints"
+                                  : "rebuilding " + name_ + " into generation " + std::to_string(g) +
+                                        " from the start of the stream") +
+                " (live: generation " + std::to_string(pointer.live) + ")");
+        } else {
+            g = generation_;
+            if (!pointer.building || *pointer.building != g) rebuilt_ = true;
+        }
+        rebuild_state_.set(rebuilt_ ? 2 : 1);
+    } else {
+        rebuild_pending_.set(pointer.building ? 1 : 0);
+        if (generation_ >= 0 && g != generation_) {
+            context_.logger().info(name_ + ": generation " + std::to_string(g) + " is live now (was " +
+                                   std::to_string(generation_) + ")");
+        }
+    }
+    std::unique_ptr<soci::session> base;
+    if (g > 0 && backend == Backend::postgresql) {
+        enter_generation_schema(*session, schema_.component, g);
+    } else if (g > 0) {
+        base = std::move(session);
+        session = connect_generation(database_, schema_.component, g);
+    }
     configure(*session, backend);
     const MigrationResult migrated = migrate(*session, schema_);
     if (migrated.from != migrated.to) {
         context_.logger().info(name_ + " schema migrated: component=" + schema_.component +
                                " from=" + std::to_string(migrated.from) + " to=" + std::to_string(migrated.to));
     }
-    return make_store(std::move(session), backend);
+    std::unique_ptr<BatchStore> store = make_store(std::move(session), backend);
+    generation_ = g;
+    generation_gauge_.set(g);
+    base_ = std::move(base);
+    generations_ = std::move(generations);
+    return store;
 }
 
 void ProjectionLoop::start() {
@@ -62,7 +111,8 @@ void ProjectionLoop::start() {
         return;
     }
     database_up_.set(1);
-    context_.logger().info(name_ + " ready: connection=" + where + " schema_version=" + std::to_string(schema_.version()));
+    context_.logger().info(name_ + " ready: connection=" + where + " schema_version=" + std::to_string(schema_.version()) +
+                           " generation=" + std::to_string(generation_));
 }
 
 bool ProjectionLoop::connect() {
@@ -93,6 +143,15 @@ bool ProjectionLoop::connect() {
     return true;
 }
 
+void ProjectionLoop::guard_generation() {
+    if (database_.rebuild || !generations_) return;
+    const int live = generations_->live_for_write();
+    if (live == generation_) return;
+    generation_moved_ = true;
+    throw ConcurrentChange("generation " + std::to_string(live) + " of " + name_ +
+                           " was made live by a rebuild; reading its checkpoints");
+}
+
 void ProjectionLoop::after_failure() noexcept {
     forget();  // the batch rolled back, or another writer moved a row
     if (open_.batches > 0) {
@@ -105,6 +164,13 @@ void ProjectionLoop::after_failure() noexcept {
         store_.reset();  // reconnect on the next call
         was_down_ = true;
         database_up_.set(0);
+    }
+    if (generation_moved_) {
+        // Connect to the live generation and read the positions there.
+        generation_moved_ = false;
+        store_.reset();
+        lost_ = true;
+        repositioning_ = true;
     }
 }
 
@@ -192,6 +258,13 @@ bool ProjectionLoop::select(std::span<const Event* const> events, std::span<Outc
     advances_.clear();
     if (repositioning_) {
         for (auto& o : outcomes) o = Outcome::retry_later("rolled back: reading the checkpoints again");
+        return false;
+    }
+    if (rebuilt_) {
+        for (auto& o : outcomes) {
+            o = Outcome::retry_later("rebuild finished: generation " + std::to_string(generation_) +
+                                     " is live and its live instance goes on with it");
+        }
         return false;
     }
     if (!know_every_partition(events)) {
@@ -282,6 +355,10 @@ Checkpointing::Durability ProjectionLoop::between_batches(bool idle) {
                          Clock::now() - open_.since >= database_.commit_max_delay)) {
         commit_open();
     }
+    if (!open_.active && generations_ && Clock::now() >= next_generation_check_) {
+        next_generation_check_ = Clock::now() + std::chrono::seconds(1);
+        check_generation();
+    }
     if (!lost_) return Durability::kept;
     lost_ = false;
     return Durability::lost;
@@ -309,6 +386,50 @@ void ProjectionLoop::commit_open() noexcept {
     rows_written_.add(done.rows);
     transaction_us_.add(static_cast<std::uint64_t>(us));
     last_transaction_ms_.set(static_cast<double>(us) / 1000.0);
+}
+
+void ProjectionLoop::check_generation() noexcept {
+    // generations_ may use the store's session: only with a usable store.
+    if (!store_ || !store_->usable()) return;
+    try {
+        if (database_.rebuild) {
+            if (rebuilt_) return;
+            const std::vector<StoredCheckpoint> built =
+                generations_->checkpoints(database_, generation_, store_->checkpoint_table(), group_);
+            if (generations_->switch_if_caught_up(database_, generation_, store_->checkpoint_table(), group_, built,
+                                                  database_.retire_after)) {
+                rebuilt_ = true;
+                rebuild_state_.set(2);
+                context_.logger().info("generation " + std::to_string(generation_) + " of " + name_ +
+                                       " caught up and is live now; the previous one is dropped in " +
+                                       std::to_string(database_.retire_after.count()) + " s");
+            }
+            return;
+        }
+        const GenerationPointer pointer = generations_->read();
+        rebuild_pending_.set(pointer.building ? 1 : 0);
+        if (pointer.live != generation_) {
+            // A rebuild made another generation live: go on there, from its checkpoints.
+            context_.logger().info("generation " + std::to_string(pointer.live) + " of " + name_ +
+                                   " was made live by a rebuild; reading its checkpoints");
+            forget();
+            store_.reset();
+            base_.reset();
+            generations_.reset();
+            lost_ = true;
+            repositioning_ = true;
+            return;
+        }
+        std::vector<std::string> keep{schema_.version_table};
+        if (const std::optional<int> dropped = generations_->drop_retired(database_, keep)) {
+            context_.logger().info("generation " + std::to_string(*dropped) + " of " + name_ +
+                                   " dropped: its grace period after the switch is over");
+        }
+    } catch (const std::exception& e) {
+        context_.logger().warning("checking the generations of " + name_ + " failed (tried again in 1 s): " +
+                                  one_line(e.what()));
+        if (!store_->usable()) store_.reset();
+    }
 }
 
 void ProjectionLoop::log_rejected(const Event& e, const std::string& reason) {

@@ -32,6 +32,16 @@ ConnectionSettings parse_connection_settings(const Options& options) {
     s.reconnect_interval = std::chrono::milliseconds(in_range(options, "reconnect_interval_ms", 0, 3'600'000));
     s.commit_max_events = static_cast<std::uint64_t>(in_range(options, "commit_max_events", 1, 10'000'000));
     s.commit_max_delay = std::chrono::milliseconds(in_range(options, "commit_max_delay_ms", 0, 60'000));
+    // A host that does not know them (an older fanoutd, a test harness) may
+    // answer anything for keys outside the schema: absent unless it answers.
+    try {
+        if (options.is_set(k_rebuild_option)) s.rebuild = options.get_boolean(k_rebuild_option);
+    } catch (const std::exception&) {
+        s.rebuild = false;
+    }
+    if (s.rebuild && options.is_set(k_rebuild_retire_after_option)) {
+        s.retire_after = std::chrono::seconds(in_range(options, k_rebuild_retire_after_option, 0, 30 * 86'400));
+    }
     return s;
 }
 

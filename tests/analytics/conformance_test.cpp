@@ -6,6 +6,7 @@
 namespace fanout::test {
 
 INSTANTIATE_TYPED_TEST_SUITE_P(Analytics, ProjectionConformance, OnBothBackends<AnalyticsTraits>, BackendNames);
+INSTANTIATE_TYPED_TEST_SUITE_P(Analytics, ProjectionGenerations, OnBothBackends<AnalyticsTraits>, BackendNames);
 INSTANTIATE_TYPED_TEST_SUITE_P(Analytics, ProjectionConnection, ::testing::Types<AnalyticsTraits>, PluginNames);
 
 }  // namespace fanout::test

@@ -1,5 +1,7 @@
-// `${NAME}`, `${NAME:-fallback}` and `$$` in configuration values
-// (env_expand.hpp): one value at a time, against a fixed environment.
+// `${NAME}`, `${NAME:-fallback}`, `${file:PATH}` and `$$` in configuration
+// values (env_expand.hpp): one value at a time, against a fixed environment
+// and fixed secret files (the fuzzer never opens a file).
+#include <filesystem>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -18,13 +20,19 @@ std::optional<std::string> environment(const std::string& name) {
     return std::nullopt;
 }
 
+std::string secret_file(const std::filesystem::path& path) {
+    if (path == "/run/secret") return "s3cret";
+    if (path == "alpha/ref") return "${A}";
+    throw std::invalid_argument("secret file " + path.string() + " cannot be read");
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string text(fanout::fuzz::as_text(data, size));
     std::string expanded;
     try {
-        expanded = fanout::daemon::expand_value(text, environment);
+        expanded = fanout::daemon::expand_value(text, environment, secret_file);
     } catch (const std::invalid_argument& e) {
         fanout::fuzz::check(e.what()[0] != '\0', "an expansion error says what is wrong");
         return 0;

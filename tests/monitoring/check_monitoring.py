@@ -4,13 +4,15 @@
       The dashboard is an importable Grafana dashboard (every panel has the
       templated data source and queries, which promtool parses, filtered on
       the plugin variable), every alert carries a severity, a summary, a
-      description and a runbook link to a section of docs/monitoring.md, and
+      description and a runbook link to a section of docs/monitoring.md (or
+      of docs/operations.md, for a procedure described there), and
       both query the metrics they are meant to watch (DASHBOARD_COVERS,
       RULES_COVER).
   check_monitoring.py SOURCE_DIR --metrics FILE
       Every metric the dashboard and the rules query, with the labels and
       label values they select on, is in FILE, the /metrics text of a live
-      fanoutd (read with prometheus_client's parser).
+      fanoutd (read with prometheus_client's parser); a gauge fanoutd leaves
+      without a value while unknown (ABSENT_WHILE_UNKNOWN) may be only declared.
 
 Exit 1 with one line per problem. Only the standard library is needed
 without --metrics; the rules file is read line by line (no YAML module).
@@ -25,6 +27,13 @@ import tempfile
 DASHBOARD = "monitoring/grafana/fanout-dashboard.json"
 RULES = "monitoring/prometheus/fanout-alerts.yml"
 DOCS = "docs/monitoring.md"
+# Where a runbook may live: the monitoring runbook, or the operations section
+# that describes the procedure an alert watches (a projection rebuild).
+RUNBOOK_DOCS = (DOCS, "docs/operations.md")
+
+# Gauges fanoutd leaves without a sample while their value is unknown (a
+# rebuild's ETA): declared in /metrics (# TYPE) is served for these.
+ABSENT_WHILE_UNKNOWN = {"fanout_rebuild_eta_seconds"}
 
 # Labels Prometheus adds when it scrapes, and the histogram bucket label.
 SCRAPE_LABELS = {"job", "instance", "le"}
@@ -35,9 +44,11 @@ GROUPING = re.compile(r"\b(?:by|without|on|ignoring)\s*\(([^)]*)\)")
 # What the dashboard and the rules must cover, whatever else they query.
 DASHBOARD_COVERS = {"fanout_events_total", "fanout_consumer_lag", "fanout_batch_size_bucket",
                     "fanout_handler_duration_seconds_bucket", "fanout_handler_exceptions_total",
-                    "fanout_plugin_degraded", "fanout_plugin_paused", "fanout_partition_held", "fanout_pipeline_up"}
+                    "fanout_plugin_degraded", "fanout_plugin_paused", "fanout_partition_held", "fanout_pipeline_up",
+                    "fanout_rebuild_progress_ratio", "fanout_rebuild_eta_seconds"}
 RULES_COVER = {"fanout_consumer_lag", "fanout_batches_total", "fanout_pipeline_up", "fanout_plugin_degraded",
-               "fanout_plugin_paused", "fanout_events_total", "fanout_partition_held"}
+               "fanout_plugin_paused", "fanout_events_total", "fanout_partition_held",
+               "fanout_rebuild_active", "fanout_rebuild_position_events"}
 
 problems = []
 
@@ -175,8 +186,10 @@ def check_covers(what, exprs, names):
         problem(f"{what}: {name} is queried nowhere")
 
 
-def check_rules(alerts, docs_text):
-    anchors = {github_anchor(h) for h in re.findall(r"^#+\s+(.*)$", docs_text, re.MULTILINE)}
+def check_rules(alerts, docs_texts):
+    """docs_texts: path -> text of each of RUNBOOK_DOCS."""
+    anchors = {path: {github_anchor(h) for h in re.findall(r"^#+\s+(.*)$", text, re.MULTILINE)}
+               for path, text in docs_texts.items()}
     if not alerts:
         problem("rules: no alerts")
     for a in alerts:
@@ -184,10 +197,11 @@ def check_rules(alerts, docs_text):
             if key not in a["keys"]:
                 problem(f"alert {a['alert']}: no {key}")
         runbook = a["runbook"] or ""
-        if not runbook.startswith(DOCS + "#"):
-            problem(f"alert {a['alert']}: runbook_url {runbook!r} is not {DOCS}#section")
-        elif runbook.split("#", 1)[1] not in anchors:
-            problem(f"alert {a['alert']}: {runbook} names no heading of {DOCS}")
+        path, _, section = runbook.partition("#")
+        if path not in anchors or not section:
+            problem(f"alert {a['alert']}: runbook_url {runbook!r} is not {DOCS}#section (or {RUNBOOK_DOCS[1]}#section)")
+        elif section not in anchors[path]:
+            problem(f"alert {a['alert']}: {runbook} names no heading of {path}")
 
 
 def served(metrics_file):
@@ -198,6 +212,8 @@ def served(metrics_file):
         text = f.read()
     samples = {}
     for family in text_string_to_metric_families(text):
+        if family.name in ABSENT_WHILE_UNKNOWN and not family.samples:
+            samples[family.name] = None  # declared, no value now: its labels are unknown
         for sample in family.samples:
             labels = samples.setdefault(sample.name, {})
             for k, v in sample.labels.items():
@@ -212,6 +228,9 @@ def check_served(where, expr, samples):
     for name, matchers in used:
         if name not in samples:
             problem(f"{where}: {name} is not in /metrics")
+            missing = True
+            continue
+        if samples[name] is None:
             missing = True
             continue
         label_names |= set(samples[name])
@@ -246,8 +265,11 @@ def main():
     check_covers("rules", rule_exprs, RULES_COVER)
     exprs += rule_exprs
     if len(args) == 1:
-        with open(os.path.join(root, DOCS), encoding="utf-8") as f:
-            check_rules(alerts, f.read())
+        docs_texts = {}
+        for path in RUNBOOK_DOCS:
+            with open(os.path.join(root, path), encoding="utf-8") as f:
+                docs_texts[path] = f.read()
+        check_rules(alerts, docs_texts)
         check_promql_parses([e for e in exprs if e[0].startswith("panel")])
     else:
         samples = served(args[2])

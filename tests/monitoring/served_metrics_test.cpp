@@ -1,8 +1,9 @@
 // The dashboard and the alert rules in monitoring/ query only metrics, labels
-// and label values that a live fanoutd serves on /metrics. fanoutd runs two
-// plugins on the real broker, one that dead-letters an event and one that
-// holds its partition for a retry, so that every family has samples;
-// check_monitoring.py compares.
+// and label values that a live fanoutd serves on /metrics. fanoutd runs three
+// plugins on the real broker, one that dead-letters an event, one that holds
+// its partition for a retry and the SQL read model on SQLite (a projection:
+// the rebuild gauges), so that every family has samples; check_monitoring.py
+// compares.
 #include <httplib.h>
 
 #include <gtest/gtest.h>
@@ -29,7 +30,9 @@ TEST_F(Monitoring, EveryMetricTheDashboardAndTheAlertRulesQueryIsServed) {
                      {"retrying", "libfanout_test_scripted.so",
                       "      record_path: " + (dir / "retrying").string() +
                           "\n      retry_keys: [k-poison]\n      retry_times: 1000\n",
-                      "    retry: { max_attempts: 1000, initial_backoff_ms: 60000, max_backoff_ms: 60000 }\n"}});
+                      "    retry: { max_attempts: 1000, initial_backoff_ms: 60000, max_backoff_ms: 60000 }\n"},
+                     {"read_model", "libfanout_sql_read_model.so",
+                      "      connection: sqlite:" + (dir / "read.db").string() + "\n"}});
     yaml.replace(yaml.find("plugins:"), 8, "admin:\n  listen: 127.0.0.1:0\nplugins:");
     FanoutdProcess fanoutd(dir.write("fanoutd.yaml", yaml), dir / "fanoutd.log");
     fanoutd.start();
@@ -37,7 +40,8 @@ TEST_F(Monitoring, EveryMetricTheDashboardAndTheAlertRulesQueryIsServed) {
     httplib::Client client("127.0.0.1", admin_port(fanoutd));
 
     // Served once the dead letter is written, the retry holds its partition
-    // and the lag gauge (refreshed every second) has both plugins.
+    // and the lag gauge (refreshed every second) has every plugin (the read
+    // model's rebuild gauges are there from its start).
     std::string body;
     ASSERT_TRUE(wait_until(
         [&] {
@@ -47,7 +51,8 @@ TEST_F(Monitoring, EveryMetricTheDashboardAndTheAlertRulesQueryIsServed) {
             return has(body, "fanout_events_total{plugin=\"rejecting\",outcome=\"dead_lettered\"} 1\n") &&
                    has(body, "fanout_partition_held{plugin=\"retrying\"") &&
                    has(body, "fanout_consumer_lag{plugin=\"rejecting\"") &&
-                   has(body, "fanout_consumer_lag{plugin=\"retrying\"");
+                   has(body, "fanout_consumer_lag{plugin=\"retrying\"") &&
+                   has(body, "fanout_consumer_lag{plugin=\"read_model\"");
         },
         30s))
         << body << fanoutd.log();

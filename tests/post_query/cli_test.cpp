@@ -14,7 +14,8 @@ std::string post_query() { return (bin_dir() / "post-query").string(); }
 TEST(PostQueryCli, HelpAndVersionExitZero) {
     const auto help = run_command({post_query(), "--help"});
     EXPECT_EQ(help.exit_code, 0) << help.output;
-    for (const char* flag : {"--config", "--listen", "--database", "--threads", "--pool-size", "--migrate"}) {
+    for (const char* flag :
+         {"--config", "--listen", "--database", "--read-model-component", "--threads", "--pool-size", "--migrate"}) {
         EXPECT_NE(help.output.find(flag), std::string::npos) << flag;
     }
     const auto version = run_command({post_query(), "--version"});
@@ -30,6 +31,11 @@ TEST(PostQueryCli, UsageErrorsExit64) {
               64);
     EXPECT_EQ(run_command({post_query(), "--database", "sqlite:/tmp/x.db", "--threads", "0"}).exit_code, 64);
     EXPECT_EQ(run_command({post_query(), "--database", "sqlite:"}).exit_code, 64);
+    const auto component =
+        run_command({post_query(), "--database", "sqlite:/tmp/x.db", "--read-model-component", "read_model;x"});
+    EXPECT_EQ(component.exit_code, 64);
+    EXPECT_NE(component.output.find("--read-model-component: expected letters, digits and '_' only"), std::string::npos)
+        << component.output;
 }
 
 struct BadFile {

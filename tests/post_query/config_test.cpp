@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "generation.hpp"
 #include "process.hpp"
 
 namespace fanout::post_query {
@@ -33,6 +34,9 @@ TEST(PostQueryConfig, ReadsEveryKey) {
     EXPECT_EQ(s.max_connections, 100);
     EXPECT_EQ(s.idle_timeout_ms, 2000);
     EXPECT_EQ(s.request_timeout_ms, 3000);
+    EXPECT_EQ(s.read_model_component, "read_model");
+    EXPECT_EQ(load_config_file(dir.write("pq.yaml", "read_model_component: Posts_2\n")).read_model_component,
+              "Posts_2");
 }
 
 TEST(PostQueryConfig, DefaultsBindLoopback) {
@@ -61,8 +65,14 @@ TEST(PostQueryConfig, ErrorsNameFileLineAndColumn) {
     const std::string p = (dir / "pq.yaml").string();
     const std::pair<std::string, std::string> cases[] = {
         {"database: x.db\nbogus: 1\n",
-         ":2:1: unknown key 'bogus' (expected one of: listen, database, threads, pool_size, max_connections, "
-         "idle_timeout_ms, request_timeout_ms)"},
+         ":2:1: unknown key 'bogus' (expected one of: listen, database, read_model_component, threads, pool_size, "
+         "max_connections, idle_timeout_ms, request_timeout_ms)"},
+        {"read_model_component: read-model\n",
+         ":1:23: 'read_model_component': expected letters, digits and '_' only (it is part of schema names), "
+         "got 'read-model'"},
+        {"read_model_component: '\"x\"; DROP'\n",
+         ":1:23: 'read_model_component': expected letters, digits and '_' only (it is part of schema names), got "
+         "'\"x\"; DROP'"},
         {"threads: -1\n", ":1:10: 'threads': expected an integer in [1, 256], got '-1'"},
         {"threads: 257\n", ":1:10: 'threads': expected an integer in [1, 256], got '257'"},
         {"pool_size: [1]\n", ":1:12: 'pool_size': expected an integer in [1, 256], got a list"},
@@ -100,6 +110,21 @@ TEST(PostQueryConfig, HostileYamlIsAConfigErrorWithItsLocation) {
     EXPECT_EQ(f("\xEF\xBB\xBF"), "") << "an empty file still means defaults";
     EXPECT_EQ(error_of("/dev/zero"), "/dev/zero: the file is a character device, not a regular file");
     EXPECT_EQ(f("# " + std::string(2u << 20, 'x')), p + ": the file is 2097154 bytes, over the limit of 1 MiB");
+}
+
+TEST(PostQueryConfig, ComponentsNameSchemasAndFiles) {
+    EXPECT_EQ(parse_component("read_model"), "read_model");
+    for (const char* bad : {"", "read-model", "a b", "x\"", "r\u00e9ad", "a.b"}) {
+        EXPECT_THROW(parse_component(bad), std::invalid_argument) << bad;
+    }
+    EXPECT_EQ(generation_schema("public", "read_model", 2), "public_read_model_g2");
+    EXPECT_EQ(quote_identifier("read_model_g2"), "\"read_model_g2\"");
+    EXPECT_EQ(quote_identifier("a\"b"), "\"a\"\"b\"");
+    const ConnectionString sqlite = parse_connection("sqlite:/var/lib/fanout/read.db");
+    EXPECT_EQ(generation_target(sqlite, 0).path, "/var/lib/fanout/read.db");
+    EXPECT_EQ(generation_target(sqlite, 2).path, "/var/lib/fanout/read.db.g2");
+    const ConnectionString pg = parse_connection("dbname=fanout host=h");
+    EXPECT_EQ(generation_target(pg, 2).soci_connect_string(), pg.soci_connect_string());
 }
 
 TEST(PostQueryConfig, ListenAddresses) {

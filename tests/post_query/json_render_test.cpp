@@ -27,6 +27,20 @@ TEST(PostQueryJson, PostsUseTheSeedsCamelCaseFields) {
               R"("postId":"3fa85f64-5717-4562-b3fc-2c963f66afa6"}]}]})");
 }
 
+TEST(PostQueryJson, EveryControlCharacterIsEscapedWhereverItIsInAString) {
+    // Long texts: rapidjson's vectorised scan covers the aligned 16-byte blocks after the first.
+    Post p = sample_post();
+    p.message.clear();
+    for (char c = 1; c < 0x20; ++c) p.message += std::string(37, 'x') + c;
+    p.comments[0].comment = p.message;
+    const std::string body = render_posts("m", {p}, std::nullopt);
+    for (std::size_t i = 0; i < body.size(); ++i) {
+        ASSERT_GE(static_cast<unsigned char>(body[i]), 0x20u) << "a raw control character at byte " << i;
+    }
+    EXPECT_NE(body.find("x\\u001Ax"), std::string::npos);
+    EXPECT_NE(body.find("x\\u001F"), std::string::npos);
+}
+
 TEST(PostQueryJson, NextCursorOnlyWhenThereIsAnotherPage) {
     Post p = sample_post();
     p.comments.clear();
@@ -58,6 +72,7 @@ TEST(PostQueryJson, MessagesFollowTheSeed) {
     EXPECT_EQ(k_single_post_message, "Successfully returned post!");
     EXPECT_EQ(render_message("bad \"id\""), R"({"message":"bad \"id\""})");
     EXPECT_EQ(render_status("ok"), R"({"status":"ok"})");
+    EXPECT_EQ(render_ready("read_model", 3), R"({"status":"ready","component":"read_model","generation":3})");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "fanout/sql/generations.hpp"
 #include "schema.hpp"
 #include "test_env.hpp"
 
@@ -24,18 +25,40 @@ std::string with_schema(const std::string& server, const std::string& schema) {
 
 std::string backend_name(TestBackend backend) { return backend == TestBackend::sqlite ? "Sqlite" : "Postgres"; }
 
-ReadModelDb::ReadModelDb(TestBackend backend, const std::filesystem::path& dir) : backend_(backend) {
+ReadModelDb::ReadModelDb(TestBackend backend, const std::filesystem::path& dir)
+    : ReadModelDb(backend, backend == TestBackend::sqlite ? "sqlite:" + (dir / "read-model.db").string() : "",
+                  backend == TestBackend::sqlite ? "" : postgres_server(), unique_name("pq", '_')) {}
+
+ReadModelDb::ReadModelDb(TestBackend backend, std::string sqlite_connection, std::string admin_connection,
+                         std::string pg_schema)
+    : backend_(backend) {
     if (backend == TestBackend::sqlite) {
-        connection_ = "sqlite:" + (dir / "read-model.db").string();
+        connection_ = std::move(sqlite_connection);
     } else {
-        admin_connection_ = postgres_server();
-        pg_schema_ = unique_name("pq", '_');
+        admin_connection_ = std::move(admin_connection);
+        pg_schema_ = std::move(pg_schema);
         soci::session admin;
         read_model::open_session(admin, admin_connection_);
         admin << "CREATE SCHEMA " + pg_schema_;
         connection_ = with_schema(admin_connection_, pg_schema_);
     }
     read_model::open_session(session_, connection_);
+}
+
+std::unique_ptr<ReadModelDb> ReadModelDb::generation(const std::string& component, int g) {
+    // Where the projection engine puts it (fanout/sql/generations.hpp); not
+    // make_unique: the constructor is private.
+    return std::unique_ptr<ReadModelDb>(new ReadModelDb(
+        backend_, backend_ == TestBackend::sqlite ? "sqlite:" + sql::generation_sqlite_file(connection_, g) : "",
+        admin_connection_, backend_ == TestBackend::sqlite ? "" : sql::generation_schema(pg_schema_, component, g)));
+}
+
+void ReadModelDb::set_live(const std::string& component, int live) {
+    session_ << "CREATE TABLE IF NOT EXISTS fanout_generations (component TEXT PRIMARY KEY, live INTEGER NOT NULL,"
+                " building INTEGER, retired INTEGER, retire_after TEXT, switched_at TEXT)";
+    session_ << "INSERT INTO fanout_generations (component, live) VALUES (:c, :l)"
+                " ON CONFLICT (component) DO UPDATE SET live = excluded.live",
+        soci::use(component), soci::use(live);
 }
 
 ReadModelDb::~ReadModelDb() {

@@ -44,7 +44,20 @@ public:
     /// Number of tables in the test's database or schema.
     int table_count();
 
+    /// Generation `g` (> 0) of `component` beside this read model, without
+    /// tables: the schema `<this schema>_<component>_g<g>` on the same server, or the file
+    /// `<file>.g<g>` (where a blue/green rebuild writes it). PostgreSQL: the
+    /// schema is dropped with the returned object.
+    std::unique_ptr<ReadModelDb> generation(const std::string& component, int g);
+    /// Point readers of `component` at generation `live`: the row of the
+    /// pointer table fanout_generations, created when missing.
+    void set_live(const std::string& component, int live);
+
 private:
+    /// SQLite: `sqlite_connection`; PostgreSQL: the schema `pg_schema`, created on `admin_connection`.
+    ReadModelDb(TestBackend backend, std::string sqlite_connection, std::string admin_connection,
+                std::string pg_schema);
+
     TestBackend backend_;
     std::string connection_;
     std::string admin_connection_;  ///< PostgreSQL: the server without the test schema

@@ -279,7 +279,7 @@ TEST_P(PostQueryRoutes, HealthAndReadinessAnswerOk) {
     EXPECT_EQ(health.body, R"({"status":"ok"})");
     const auto ready = get("/readyz");
     EXPECT_EQ(ready.status, 200) << ready.body;
-    EXPECT_EQ(ready.body, R"({"status":"ready"})");
+    EXPECT_EQ(ready.body, R"({"status":"ready","component":"read_model","generation":0})");
 }
 
 TEST_P(PostQueryRoutes, ConcurrentClientsAreAllServed) {

@@ -31,7 +31,9 @@ public:
     double get_number(std::string_view) const override { throw std::out_of_range("number"); }
     bool get_boolean(std::string_view) const override { throw std::out_of_range("boolean"); }
     const std::vector<std::string>& get_list(std::string_view) const override { throw std::out_of_range("list"); }
-    bool is_set(std::string_view) const override { return true; }
+    bool is_set(std::string_view key) const override {
+        return strings_.find(key) != strings_.end() || integers.find(key) != integers.end();
+    }
 
 private:
     std::map<std::string, std::string, std::less<>> strings_;

@@ -6,6 +6,7 @@
 namespace fanout::test {
 
 INSTANTIATE_TYPED_TEST_SUITE_P(SqlReadModel, ProjectionConformance, OnBothBackends<ReadModelTraits>, BackendNames);
+INSTANTIATE_TYPED_TEST_SUITE_P(SqlReadModel, ProjectionGenerations, OnBothBackends<ReadModelTraits>, BackendNames);
 INSTANTIATE_TYPED_TEST_SUITE_P(SqlReadModel, ProjectionConnection, ::testing::Types<ReadModelTraits>, PluginNames);
 
 }  // namespace fanout::test

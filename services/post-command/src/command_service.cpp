@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "log.hpp"
+#include "post_history.hpp"
 #include "snapshot_store.hpp"
 #include "utc_clock.hpp"
 #include "uuid.hpp"
@@ -103,18 +104,8 @@ void CommandService::run() {
 }
 
 std::shared_ptr<PostAggregate> CommandService::load(const std::string& post_id) {
-    AggregateHistory history = readers_.with([&](EventReader& reader) { return reader.load(post_id); });
-    auto post = std::make_shared<PostAggregate>(
-        history.snapshot ? PostAggregate::from_snapshot(post_id, history.snapshot->version, history.snapshot->state)
-                         : PostAggregate(post_id));
-    for (const StoredEvent& e : history.events) {
-        if (e.version != post->version() + 1) {
-            throw std::runtime_error("post " + post_id + ": stored version " + std::to_string(e.version) +
-                                     " follows version " + std::to_string(post->version()));
-        }
-        post->apply(decode_event(e.type, e.data));
-    }
-    return post;
+    const AggregateHistory history = readers_.with([&](EventReader& reader) { return reader.load(post_id); });
+    return std::make_shared<PostAggregate>(replay(post_id, history));
 }
 
 void CommandService::process(std::vector<Command>& group, std::vector<Command>& retry) {
@@ -168,6 +159,9 @@ void CommandService::process(std::vector<Command>& group, std::vector<Command>& 
                               " but the post is at version " + std::to_string(post.version()) + ".",
                           post.version()};
             }
+        } else if (std::optional<std::string> refusal;
+                   command.authorize && post.exists() && (refusal = command.authorize(post))) {
+            result = {403, std::move(*refusal), 0};
         } else {
             try {
                 decision = command.decide(post, now);
@@ -198,7 +192,7 @@ void CommandService::process(std::vector<Command>& group, std::vector<Command>& 
         }
         AppendRequest& request = requests[*slot.request];
         for (const DomainEvent& event : decision->events) {
-            request.events.push_back(NewEvent{new_uuid(), type_name(event), encode_data(event), now});
+            request.events.push_back(NewEvent{new_uuid(), type_name(event), encode_data(event), now, command.actor});
             slot.post->apply(event);  // the cached copy too: evicted below unless the commit succeeds
         }
         slot.members.push_back({i, {command.is_new ? 201 : 200, {}, slot.post->version()}, true});

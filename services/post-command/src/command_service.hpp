@@ -37,7 +37,7 @@
 namespace fanout::post_command {
 
 struct CommandResult {
-    int status = 500;  ///< 200, 201, 400, 404, 409 or 503
+    int status = 500;  ///< 200, 201, 400, 403, 404, 409 or 503
     std::string message;
     std::int64_t version = 0;  ///< the post's version after a success (or the current one for a 409)
 };
@@ -53,6 +53,10 @@ struct CommandPolicy {
 /// what it reads.
 using Decide = std::function<Decision(const PostAggregate& post, const std::string& now)>;
 
+/// Whether the acting user may run the command on an existing post (asked
+/// before `decide`, on the command thread): nothing, or the message of a 403.
+using Authorize = std::function<std::optional<std::string>(const PostAggregate& post)>;
+
 struct Command {
     std::string post_id;  ///< canonical UUID
     std::optional<std::int64_t> expected_version;
@@ -62,6 +66,8 @@ struct Command {
     /// submit() after stop()).
     std::function<void(CommandResult)> done;
     int attempt = 0;
+    Authorize authorize = {};  ///< empty: anyone may
+    std::string actor = {};    ///< who acts (the token's user), recorded on each event; empty: nobody authenticated
 };
 
 class CommandService {

@@ -3,10 +3,16 @@
 #include <initializer_list>
 #include <optional>
 
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include "fanout/common/event_data.hpp"
 #include "fanout/common/text.hpp"
 #include "json_body.hpp"
+#include "post_aggregate.hpp"
 #include "uuid.hpp"
+#include "fanout/common/json_object.hpp"
 
 namespace fanout::post_command {
 namespace {
@@ -101,6 +107,33 @@ Parsed<RemoveCommentBody> parse_remove_comment(std::string_view body) {
 
 Parsed<DeletePostBody> parse_delete_post(std::string_view body) {
     return parse_fields<DeletePostBody>(body, {{&DeletePostBody::username, "username", Kind::name}});
+}
+
+std::string with_identity(std::string_view body, std::string_view field, const std::string& user) {
+    rapidjson::Document doc;
+    doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());
+    if (doc.HasParseError() || !doc.IsObject()) return std::string(body);
+    auto& alloc = doc.GetAllocator();
+    const auto size = [](std::string_view s) { return static_cast<rapidjson::SizeType>(s.size()); };
+    rapidjson::Value* value = nullptr;
+    for (rapidjson::SizeType i = 0; i < doc.MemberCount(); ++i) {
+        auto& member = *(doc.MemberBegin() + i);
+        if (equals_ignore_case({member.name.GetString(), member.name.GetStringLength()}, field)) {
+            value = &member.value;  // the first, as JsonBody reads it
+            break;
+        }
+    }
+    if (value != nullptr && !value->IsNull()) return std::string(body);
+    if (value != nullptr) {
+        value->SetString(user.data(), size(user), alloc);
+    } else {
+        doc.AddMember(rapidjson::Value(field.data(), size(field), alloc),
+                      rapidjson::Value(user.data(), size(user), alloc), alloc);
+    }
+    fanout::common::JsonBuffer buffer;
+    fanout::common::JsonWriter writer(buffer);
+    doc.Accept(writer);
+    return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 ExpectedVersion parse_if_match(std::string_view header) {

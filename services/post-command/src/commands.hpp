@@ -39,6 +39,13 @@ Parsed<EditCommentBody> parse_edit_comment(std::string_view body);
 Parsed<RemoveCommentBody> parse_remove_comment(std::string_view body);
 Parsed<DeletePostBody> parse_delete_post(std::string_view body);
 
+/// With authentication on, the acting user comes from the token and a body
+/// may leave its identity field (`author` of newPost, `username` of the
+/// others) out: `body` with that field set to `user` when it is absent or
+/// null, so the parsers above read it. Any other body (not a JSON object, or
+/// one that names someone) is returned as it is.
+std::string with_identity(std::string_view body, std::string_view field, const std::string& user);
+
 /// An expected version from an If-Match header: `"5"`, `W/"5"`, `5`, or `*`
 /// (any existing version: nothing to compare). Nothing when the header is
 /// absent; the error message when it is malformed.

@@ -4,6 +4,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "fanout/common/config_expand.hpp"
 #include "fanout/common/config_yaml.hpp"
 #include "fanout/common/text.hpp"
 
@@ -59,6 +60,19 @@ public:
         out = static_cast<Int>(value);
     }
 
+    void boolean(const std::string& key, bool& out) {
+        const YAML::Node n = get(key);
+        if (!n.IsDefined()) return;
+        const std::string text = n.IsScalar() ? n.Scalar() : std::string();
+        if (text == "true" || text == "on" || text == "yes") {
+            out = true;
+        } else if (text == "false" || text == "off" || text == "no") {
+            out = false;
+        } else {
+            fail(n, field(key) + ": expected true or false, got " + describe_yaml_node(n));
+        }
+    }
+
     void millis(const std::string& key, std::chrono::milliseconds& out, long long min, long long max) {
         long long ms = out.count();
         integer(key, ms, min, max);
@@ -83,9 +97,43 @@ private:
     std::set<std::string> known_;
 };
 
-void read_file(const fs::path& file, Settings& s) {
+/// The key material of enabled settings, read once to fail at start (and in
+/// --check-config), not at the first request. `where(field)` locates an error.
+template <class Where>
+void check_auth(const AuthSettings& auth, Where&& where) {
+    if (!auth.enabled) return;
+    try {
+        TokenVerifier verifier(auth);
+    } catch (const std::invalid_argument& e) {
+        const std::string message = e.what();
+        const std::string field = message.starts_with("auth.") ? message.substr(5, message.find(':') - 5) : "";
+        where(field, message);
+    }
+}
+
+void read_auth(const fs::path& file, Section& section, AuthSettings& a) {
+    section.boolean("enabled", a.enabled);
+    for (auto [key, path] : {std::pair{"hs256_secret_file", &a.hs256_secret_file},
+                             std::pair{"public_key_file", &a.public_key_file}, std::pair{"jwks_file", &a.jwks_file}}) {
+        std::string text;
+        section.text(key, text);
+        if (!text.empty())
+            *path = fs::path(text).is_relative() ? (file.parent_path() / text).lexically_normal() : fs::path(text);
+    }
+    section.text("issuer", a.issuer);
+    section.text("audience", a.audience);
+    section.text("user_claim", a.user_claim);
+    section.integer("clock_skew_s", a.clock_skew_s, 0, 600);
+    section.text("admin_claim", a.admin_claim);
+    section.text("admin_role", a.admin_role);
+    section.finish();
+}
+
+/// `auth_node`: the auth section, to locate errors found once the flags apply.
+void read_file(const fs::path& file, Settings& s, std::optional<YAML::Node>& auth_node) {
     const YAML::Node root = common::load_config_yaml(file, "the configuration file");
-    if (!root.IsDefined() || root.IsNull()) return;  // an empty file: all defaults
+    if (!root.IsDefined() || root.IsNull()) return;                       // an empty file: all defaults
+    common::expand_environment(file, root, common::process_environment);  // ${NAME}, ${file:PATH}
     Section top(file, root, "the configuration");
     std::string store_connection;
     YAML::Node store_node;
@@ -158,6 +206,10 @@ void read_file(const fs::path& file, Settings& s) {
         restore->text("topic", s.restore_topic);
         restore->finish();
     }
+    if (auto auth = top.section("auth")) {
+        read_auth(file, *auth, s.auth);
+        auth_node.emplace(auth->node());
+    }
     top.millis("shutdown_timeout_ms", s.shutdown_timeout, 0, 600'000);
     top.finish();
 
@@ -189,6 +241,12 @@ void apply(const Overrides& o, Settings& s) {
     if (o.event_store) s.event_store = *o.event_store;
     if (o.brokers) s.kafka.brokers = *o.brokers;
     if (o.topic) s.kafka.topic = *o.topic;
+    if (o.auth_enabled) s.auth.enabled = *o.auth_enabled;
+    if (o.auth_hs256_secret_file) {
+        s.auth.hs256_secret_file = *o.auth_hs256_secret_file;
+        s.auth.public_key_file.clear();
+        s.auth.jwks_file.clear();
+    }
     if (o.snapshot_interval) {
         if (*o.snapshot_interval < 0) throw ConfigError("--snapshot-interval: must be 0 (off) or more");
         s.snapshot_interval = *o.snapshot_interval;
@@ -199,11 +257,21 @@ void apply(const Overrides& o, Settings& s) {
 
 Settings load_settings(const std::optional<std::filesystem::path>& file, const Overrides& overrides) {
     Settings s;
+    std::optional<YAML::Node> auth_node;
     if (file) {
         s.file = *file;
-        read_file(*file, s);
+        read_file(*file, s, auth_node);
     }
     apply(overrides, s);
+    check_auth(s.auth, [&](const std::string& field, const std::string& message) {
+        if (overrides.auth_hs256_secret_file && field.ends_with("_file")) {
+            throw ConfigError("--auth-hs256-secret-file: " + message);
+        }
+        if (!auth_node) throw ConfigError("--auth on: " + message);
+        const YAML::Node& section = *auth_node;
+        if (!field.empty() && section[field].IsDefined()) common::fail_at(*file, section[field], message);
+        common::fail_at(*file, section, message);
+    });
     try {
         parse_store_location(s.event_store);
     } catch (const std::invalid_argument& e) {

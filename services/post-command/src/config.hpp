@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "auth.hpp"
 #include "fanout/common/config_error.hpp"
 #include "kafka_publisher.hpp"
 #include "outbox_relay.hpp"
@@ -45,6 +46,10 @@ struct Settings {
     std::string restore_topic;  ///< empty: kafka.topic
 
     std::chrono::milliseconds shutdown_timeout{10'000};
+
+    /// Bearer-token authentication (auth.hpp); off by default, as the seed.
+    /// When on, load_settings has read its key material once already.
+    AuthSettings auth;
 };
 
 /// Command-line values; set ones override the file.
@@ -54,6 +59,8 @@ struct Overrides {
     std::optional<std::string> brokers;
     std::optional<std::string> topic;
     std::optional<std::int64_t> snapshot_interval;
+    std::optional<bool> auth_enabled;                   ///< --auth on|off
+    std::optional<std::string> auth_hs256_secret_file;  ///< replaces the file's key source
 };
 
 /// Load `file` (when given), apply `overrides`, validate. Relative SQLite

@@ -5,6 +5,7 @@
 
 #include <unordered_set>
 
+#include "event_columns.hpp"
 #include "log.hpp"
 #include "utc_clock.hpp"
 
@@ -17,8 +18,8 @@ namespace {
 // gap). Appends hold the append lock, so nobody inserts between the check and
 // the insert; the unique key stays the guarantee against writers that don't.
 constexpr const char* k_insert =
-    "INSERT INTO events (event_id, aggregate_id, version, type, data, occurred_at)"
-    " SELECT :event_id, :aggregate_id, :version, :type, :data, :occurred_at"
+    "INSERT INTO events (event_id, aggregate_id, version, type, data, occurred_at, actor)"
+    " SELECT :event_id, :aggregate_id, :version, :type, :data, :occurred_at, :actor"
     " WHERE NOT EXISTS (SELECT 1 FROM events WHERE aggregate_id = :taken_id AND version = :taken_version)";
 
 // PostgreSQL: the whole group in one statement (a round trip per event
@@ -29,11 +30,12 @@ constexpr const char* k_insert =
 // an aggregate's stored versions are contiguous, so if its first is free the
 // rest are too (and if not, the unique key fires and the group is isolated).
 constexpr const char* k_insert_pg =
-    "INSERT INTO events (event_id, aggregate_id, version, type, data, occurred_at)"
-    " SELECT u.event_id, u.aggregate_id, u.version, u.type, u.data, u.occurred_at"
+    "INSERT INTO events (event_id, aggregate_id, version, type, data, occurred_at, actor)"
+    " SELECT u.event_id, u.aggregate_id, u.version, u.type, u.data, u.occurred_at, u.actor"
     " FROM unnest(CAST(:ids AS text[]), CAST(:aggregates AS text[]), CAST(:versions AS bigint[]),"
-    " CAST(:firsts AS bigint[]), CAST(:types AS text[]), CAST(:datas AS text[]), CAST(:times AS text[]))"
-    " WITH ORDINALITY AS u(event_id, aggregate_id, version, first_version, type, data, occurred_at, n)"
+    " CAST(:firsts AS bigint[]), CAST(:types AS text[]), CAST(:datas AS text[]), CAST(:times AS text[]),"
+    " CAST(:actors AS text[]))"
+    " WITH ORDINALITY AS u(event_id, aggregate_id, version, first_version, type, data, occurred_at, actor, n)"
     " WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.aggregate_id = u.aggregate_id AND e.version = u.first_version)"
     " ORDER BY u.n"
     " RETURNING aggregate_id, version";
@@ -52,6 +54,11 @@ public:
     void add(std::int64_t value) {
         if (text_.size() > 1) text_ += ',';
         text_ += std::to_string(value);
+    }
+    /// `text`, or NULL when it is empty.
+    void add_or_null(std::string_view text) {
+        if (!text.empty()) return add(text);
+        text_ += text_.size() > 1 ? ",NULL" : "NULL";
     }
     std::string finish() { return std::move(text_) + "}"; }
 
@@ -73,36 +80,6 @@ void rollback_quietly(soci::session& session) {
         // The connection is gone or no transaction is open; either way nothing was committed.
     }
 }
-
-/// Columns of `events` in bulk, `chunk` rows at a time.
-struct EventColumns {
-    explicit EventColumns(std::size_t chunk)
-        : sequence(chunk),
-          version(chunk),
-          event_id(chunk),
-          aggregate_id(chunk),
-          type(chunk),
-          data(chunk),
-          occurred_at(chunk),
-          chunk_(chunk) {}
-
-    void append_to(std::vector<StoredEvent>& out) {
-        for (std::size_t i = 0; i < sequence.size(); ++i) {
-            out.push_back(StoredEvent{sequence[i], std::move(event_id[i]), std::move(aggregate_id[i]), version[i],
-                                      std::move(type[i]), std::move(data[i]), std::move(occurred_at[i])});
-        }
-        for (auto* v : {&sequence, &version}) v->resize(chunk_);
-        for (auto* v : {&event_id, &aggregate_id, &type, &data, &occurred_at}) v->resize(chunk_);
-    }
-
-    std::vector<long long> sequence, version;
-    std::vector<std::string> event_id, aggregate_id, type, data, occurred_at;
-
-private:
-    std::size_t chunk_;
-};
-
-constexpr const char* k_columns = "SELECT global_sequence, event_id, aggregate_id, version, type, data, occurred_at";
 
 }  // namespace
 
@@ -138,8 +115,8 @@ void EventWriter::ensure_ready() {
         broken_ = false;
     }
     insert_.emplace((session_.prepare << k_insert, soci::use(event_id_), soci::use(aggregate_id_), soci::use(version_),
-                     soci::use(type_), soci::use(data_), soci::use(occurred_at_), soci::use(aggregate_id_),
-                     soci::use(version_)));
+                     soci::use(type_), soci::use(data_), soci::use(occurred_at_),
+                     soci::use(actor_, actor_indicator_), soci::use(aggregate_id_), soci::use(version_)));
 }
 
 std::vector<AppendStatus> EventWriter::append_in_one_transaction(std::span<const AppendRequest* const> batch) {
@@ -182,7 +159,7 @@ std::vector<AppendStatus> EventWriter::append_in_one_transaction(std::span<const
 }
 
 void EventWriter::insert_rows_postgresql(std::span<const AppendRequest* const> batch, std::vector<AppendStatus>& out) {
-    ArrayLiteral ids, aggregates, versions, firsts, types, datas, times;
+    ArrayLiteral ids, aggregates, versions, firsts, types, datas, times, actors;
     std::size_t rows = 0;
     for (const AppendRequest* request : batch) {
         std::int64_t version = request->expected_version;
@@ -194,19 +171,20 @@ void EventWriter::insert_rows_postgresql(std::span<const AppendRequest* const> b
             types.add(e.type);
             datas.add(e.data);
             times.add(e.occurred_at);
+            actors.add_or_null(e.actor);
             ++rows;
         }
     }
     if (rows == 0) return;
     const std::string ids_text = ids.finish(), aggregates_text = aggregates.finish(), versions_text = versions.finish(),
                       firsts_text = firsts.finish(), types_text = types.finish(), datas_text = datas.finish(),
-                      times_text = times.finish();
+                      times_text = times.finish(), actors_text = actors.finish();
     std::vector<std::string> inserted_aggregates(rows);
     std::vector<long long> inserted_versions(rows);
     soci::statement st =
         (session_.prepare << k_insert_pg, soci::into(inserted_aggregates), soci::into(inserted_versions),
          soci::use(ids_text), soci::use(aggregates_text), soci::use(versions_text), soci::use(firsts_text),
-         soci::use(types_text), soci::use(datas_text), soci::use(times_text));
+         soci::use(types_text), soci::use(datas_text), soci::use(times_text), soci::use(actors_text));
     st.execute(true);
     if (inserted_aggregates.size() != inserted_versions.size()) {
         throw std::runtime_error("event store: RETURNING gave mismatched columns");
@@ -243,6 +221,8 @@ void EventWriter::insert_rows_sqlite(std::span<const AppendRequest* const> batch
             type_ = e.type;
             data_ = e.data;
             occurred_at_ = e.occurred_at;
+            actor_ = e.actor;
+            actor_indicator_ = e.actor.empty() ? soci::i_null : soci::i_ok;
             insert_->execute(true);
             if (insert_->get_affected_rows() == 0) {
                 if (!first) throw PartialConflict();
@@ -299,15 +279,8 @@ AggregateHistory EventReader::load(const std::string& aggregate_id) {
         soci::session& s = session();
         history.snapshot = load_snapshot(s, aggregate_id);
         const long long after = history.snapshot ? history.snapshot->version : 0;
-        EventColumns c(256);
-        soci::statement st = (s.prepare << k_columns
-                                        << " FROM events WHERE aggregate_id = :a AND version > :v"
-                                           " ORDER BY version",
-                              soci::into(c.sequence), soci::into(c.event_id), soci::into(c.aggregate_id),
-                              soci::into(c.version), soci::into(c.type), soci::into(c.data), soci::into(c.occurred_at),
-                              soci::use(aggregate_id), soci::use(after));
-        st.execute();
-        while (st.fetch()) c.append_to(history.events);
+        EventColumns(256).read(s, " FROM events WHERE aggregate_id = :a AND version > :v ORDER BY version",
+                               history.events, soci::use(aggregate_id), soci::use(after));
     } catch (...) {
         mark_broken();
         throw;
@@ -321,15 +294,9 @@ std::vector<StoredEvent> EventReader::read_after(std::int64_t after, std::size_t
         soci::session& s = session();
         const long long from = after;
         const long long n = static_cast<long long>(limit);
-        EventColumns c(std::min<std::size_t>(limit, 1000));
-        soci::statement st =
-            (s.prepare << k_columns
-                       << " FROM events WHERE global_sequence > :after"
-                          " ORDER BY global_sequence LIMIT :n",
-             soci::into(c.sequence), soci::into(c.event_id), soci::into(c.aggregate_id), soci::into(c.version),
-             soci::into(c.type), soci::into(c.data), soci::into(c.occurred_at), soci::use(from), soci::use(n));
-        st.execute();
-        while (st.fetch()) c.append_to(out);
+        EventColumns(std::min<std::size_t>(limit, 1000))
+            .read(s, " FROM events WHERE global_sequence > :after ORDER BY global_sequence LIMIT :n", out,
+                  soci::use(from), soci::use(n));
     } catch (...) {
         mark_broken();
         throw;

@@ -20,6 +20,8 @@ namespace fanout::post_command {
 
 struct NewEvent {
     std::string event_id, type, data, occurred_at;
+    /// Who acted (the authenticated user); empty for none, stored as NULL.
+    std::string actor = {};
 };
 
 /// One command's events: all appended or none.
@@ -41,6 +43,7 @@ struct StoredEvent {
     std::string event_id, aggregate_id;
     std::int64_t version = 0;
     std::string type, data, occurred_at;
+    std::string actor = {};  ///< who acted; empty when none was recorded
 };
 
 /// What loading a post needs: its latest snapshot and the events after it.
@@ -80,7 +83,8 @@ private:
     soci::session session_;
     bool broken_ = true;
     // Bound by reference to the prepared insert.
-    std::string event_id_, aggregate_id_, type_, data_, occurred_at_;
+    std::string event_id_, aggregate_id_, type_, data_, occurred_at_, actor_;
+    soci::indicator actor_indicator_ = soci::i_null;
     long long version_ = 0;
     std::optional<soci::statement> insert_;
     // SQLite: transaction control prepared once (a one-off statement is
@@ -96,6 +100,18 @@ public:
 
     /// Latest snapshot and the events after it, in version order.
     AggregateHistory load(const std::string& aggregate_id);
+    /// The newest snapshot at or before `version` and the events after it up
+    /// to `version`, in version order: the post as of `version`.
+    AggregateHistory load_as_of(const std::string& aggregate_id, std::int64_t version);
+    /// Up to `limit` events of `aggregate_id` from `from_version` on, in version order.
+    std::vector<StoredEvent> read_stream(const std::string& aggregate_id, std::int64_t from_version,
+                                         std::size_t limit);
+    /// The version of `aggregate_id`'s last event that occurred at or before
+    /// `at` (RFC 3339 UTC with milliseconds, as events store it); 0 when none.
+    std::int64_t version_at(const std::string& aggregate_id, const std::string& at);
+    /// The version of `aggregate_id`'s last event (0 when it has none).
+    std::int64_t last_version(const std::string& aggregate_id);
+
     /// Up to `limit` events with global_sequence > `after`, in order.
     std::vector<StoredEvent> read_after(std::int64_t after, std::size_t limit);
     /// Highest committed global sequence (0 when empty).

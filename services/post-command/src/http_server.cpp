@@ -18,6 +18,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include "fanout/common/http_server.hpp"
+#include "fanout/common/shutdown_watch.hpp"
 #include "fanout/common/text.hpp"
 #include "log.hpp"
 
@@ -229,7 +230,11 @@ void Server::Core::accept() {
 Server::Server(ServerOptions options, Router router, ErrorResponse error_response)
     : core_(std::make_unique<Core>(std::move(options), std::move(router), std::move(error_response))) {}
 
-Server::~Server() { stop(std::chrono::milliseconds(0)); }
+Server::~Server() {
+    if (stopped_) return;
+    common::ShutdownWatch watch;
+    stop(std::chrono::milliseconds(0), watch);
+}
 
 int Server::bind() {
     const ServerOptions& o = core_->options;
@@ -254,12 +259,13 @@ void Server::start() {
     }
 }
 
-void Server::stop(std::chrono::milliseconds grace) {
+void Server::stop(std::chrono::milliseconds grace, common::ShutdownWatch& watch) {
     if (stopped_) return;
     stopped_ = true;
     Core& core = *core_;
     core.stopping = true;
     if (started_) {
+        watch.step("HTTP: closing idle connections, answering the requests in progress");
         net::post(core.acceptor.get_executor(), [&core] {
             beast::error_code ignored;
             core.acceptor.close(ignored);
@@ -268,6 +274,7 @@ void Server::stop(std::chrono::milliseconds grace) {
             log().warn("http: {} connection(s) still busy after {} ms; closing them", busy, grace.count());
         }
     }
+    watch.step("HTTP: stopping the I/O threads");
     core.ioc.stop();
     for (auto& t : threads_) t.join();
     threads_.clear();

@@ -24,6 +24,10 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+namespace fanout::common {
+class ShutdownWatch;
+}
+
 namespace fanout::post_command::http {
 
 using Request = boost::beast::http::request<boost::beast::http::string_body>;
@@ -93,7 +97,8 @@ public:
     /// Stop accepting, close idle connections, let the requests in progress
     /// be answered (then close their connections), wait at most `grace` for
     /// them, stop the threads. Idempotent.
-    void stop(std::chrono::milliseconds grace);
+    /// `watch` names each step of the stop.
+    void stop(std::chrono::milliseconds grace, common::ShutdownWatch& watch);
 
     // For connections.
     struct Core;

@@ -17,16 +17,26 @@ std::optional<std::string> JsonBody::parse(std::string_view text) {
     return std::nullopt;
 }
 
-const rapidjson::Value* JsonBody::find(std::string_view name) const {
+const rapidjson::Value* JsonBody::find(std::string_view name, bool& repeated) const {
+    const rapidjson::Value* found = nullptr;
+    repeated = false;
     for (const auto& member : doc_.GetObject()) {
         const std::string_view key(member.name.GetString(), member.name.GetStringLength());
-        if (equals_ignore_case(key, name)) return &member.value;
+        if (!equals_ignore_case(key, name)) continue;
+        if (found != nullptr) repeated = true;
+        found = &member.value;
     }
-    return nullptr;
+    return found;
 }
 
 std::optional<std::string> JsonBody::string(std::string_view name, std::string& error) const {
-    const rapidjson::Value* value = find(name);
+    bool repeated = false;
+    const rapidjson::Value* value = find(name, repeated);
+    if (repeated) {
+        // "message" and "Message" in one body: which one was meant is unknowable.
+        error = "field '" + std::string(name) + "' is given more than once (names match ignoring case)";
+        return std::nullopt;
+    }
     if (value == nullptr || value->IsNull()) {
         error = "missing required field '" + std::string(name) + "'";
         return std::nullopt;

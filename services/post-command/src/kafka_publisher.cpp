@@ -67,6 +67,11 @@ KafkaPublisher::KafkaPublisher(const KafkaSettings& settings, const std::string&
                                std::function<void()> on_report)
     : on_report_(std::move(on_report)) {
     rd_kafka_conf_t* conf = build_conf(settings, client_id);
+    // This publisher also hears what the client reports: errors for the
+    // status route, deliveries to clear them.
+    rd_kafka_conf_set_opaque(conf, this);
+    rd_kafka_conf_set_error_cb(conf, &KafkaPublisher::on_client_error);
+    rd_kafka_conf_set_dr_msg_cb(conf, &KafkaPublisher::on_delivered);
     char err[512];
     producer_.reset(rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, sizeof err));
     if (!producer_) {
@@ -77,6 +82,26 @@ KafkaPublisher::KafkaPublisher(const KafkaSettings& settings, const std::string&
         main_queue_.reset(rd_kafka_queue_get_main(producer_.get()));
         rd_kafka_queue_cb_event_enable(main_queue_.get(), &KafkaPublisher::on_queue_event, this);
     }
+}
+
+void KafkaPublisher::on_client_error(rd_kafka_t* rk, int err, const char* reason, void* opaque) {
+    on_error(rk, err, reason, nullptr);
+    auto* self = static_cast<KafkaPublisher*>(opaque);
+    std::lock_guard lock(self->client_error_mutex_);
+    self->client_error_ = std::string(rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err))) + ": " + reason;
+}
+
+void KafkaPublisher::on_delivered(rd_kafka_t* rk, const rd_kafka_message_t* message, void* opaque) {
+    on_delivery(rk, message, nullptr);
+    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) return;
+    auto* self = static_cast<KafkaPublisher*>(opaque);
+    std::lock_guard lock(self->client_error_mutex_);
+    self->client_error_.clear();
+}
+
+std::string KafkaPublisher::client_error() const {
+    std::lock_guard lock(client_error_mutex_);
+    return client_error_;
 }
 
 void KafkaPublisher::on_queue_event(rd_kafka_t*, void* opaque) {

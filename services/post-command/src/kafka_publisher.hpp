@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstddef>
 #include <functional>
+#include <mutex>
 #include <memory>
 #include <span>
 #include <string>
@@ -77,6 +78,9 @@ public:
 
     /// A fatal (idempotence) error: this producer must be replaced.
     bool fatal() const;
+    /// The client's last error (a broker down, authentication refused) since
+    /// a record was last acknowledged; empty when there was none.
+    std::string client_error() const;
 
 private:
     struct QueueDeleter {
@@ -84,7 +88,12 @@ private:
     };
     static void on_queue_event(rd_kafka_t*, void* opaque);
 
+    static void on_client_error(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+    static void on_delivered(rd_kafka_t* rk, const rd_kafka_message_t* message, void* opaque);
+
     std::function<void()> on_report_;
+    mutable std::mutex client_error_mutex_;
+    std::string client_error_;
     struct Deleter {
         void operator()(rd_kafka_t* rk) const noexcept { rd_kafka_destroy(rk); }
     };

@@ -14,7 +14,7 @@ namespace exit_code = fanout::common::exit_code;
 
 int main(int argc, char** argv) {
     CLI::App app{"post-command: the Command API of Fanout (event-sourced posts, outbox relay to Kafka)"};
-    std::string config_path, listen, event_store, brokers, topic, log_level = "info";
+    std::string config_path, listen, event_store, brokers, topic, auth, auth_secret_file, log_level = "info";
     std::int64_t snapshot_interval = -1;
     bool check_only = false, show_version = false;
     app.add_option("-c,--config", config_path, "YAML configuration file (config/post-command.yaml)");
@@ -23,6 +23,10 @@ int main(int argc, char** argv) {
     app.add_option("--brokers", brokers, "Kafka bootstrap servers");
     app.add_option("--topic", topic, "Kafka topic of post events (default post-events)");
     app.add_option("--snapshot-interval", snapshot_interval, "snapshot a post every N events (0: never)");
+    app.add_option("--auth", auth, "bearer-token authentication on or off (auth.enabled)")
+        ->check(CLI::IsMember({"on", "off"}));
+    app.add_option("--auth-hs256-secret-file", auth_secret_file,
+                   "file holding the HS256 secret (auth.hs256_secret_file; replaces the file's key source)");
     fanout::common::add_log_options(app, log_level);
     app.add_flag("--check-config", check_only, "validate the configuration and exit");
     app.add_flag("--version", show_version, "print the version and exit");
@@ -39,6 +43,8 @@ int main(int argc, char** argv) {
     if (!brokers.empty()) overrides.brokers = brokers;
     if (!topic.empty()) overrides.topic = topic;
     if (snapshot_interval >= 0) overrides.snapshot_interval = snapshot_interval;
+    if (!auth.empty()) overrides.auth_enabled = auth == "on";
+    if (!auth_secret_file.empty()) overrides.auth_hs256_secret_file = auth_secret_file;
     Settings settings;
     try {
         settings = load_settings(config_path.empty() ? std::nullopt : std::optional(config_path), overrides);

@@ -252,6 +252,13 @@ bool OutboxRelay::collect_acknowledged() {
         status_.published_sequence = position_;
         status_.published_events += acknowledged;
         status_.last_error.clear();
+    } else if (!in_flight_->empty()) {
+        // Nothing acknowledged while events wait: say why, when the client
+        // knows (the broker refused the credentials, is down, ...).
+        if (std::string why = publisher_->client_error(); !why.empty()) {
+            std::lock_guard lock(status_mutex_);
+            status_.last_error = "kafka: " + why;
+        }
     }
     if (!in_flight_->empty() && in_flight_->front().delivery.finished) {
         PublishResult failed;

@@ -5,6 +5,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include "fanout/common/json_object.hpp"
 
 namespace fanout::post_command {
 namespace {
@@ -76,8 +77,8 @@ void PostAggregate::apply(const DomainEvent& event) {
 }
 
 std::string PostAggregate::snapshot_json() const {
-    rapidjson::StringBuffer buffer;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+    fanout::common::JsonBuffer buffer;
+    fanout::common::JsonWriter w(buffer);
     w.StartObject();
     w.Key("author");
     w.String(author_);

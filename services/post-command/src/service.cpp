@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "fanout/common/shutdown_watch.hpp"
 #include "log.hpp"
 
 namespace fanout::post_command {
@@ -26,8 +27,16 @@ Service::Service(Settings settings)
         cache_, *readers_, *writer_,
         CommandPolicy{settings_.snapshot_interval, settings_.max_retries, settings_.max_group_commit},
         [this] { relay_->notify(); });
-    routes_ = std::make_unique<RouteContext>(
-        RouteContext{*commands_, *readers_, *relay_, restore_, settings_.kafka.topic, settings_.restore_topic});
+    if (settings_.auth.enabled) {
+        auth_ = std::make_unique<TokenVerifier>(settings_.auth);
+        log().info("authentication on: bearer JWTs verified with the {}", auth_->describe());
+    } else {
+        log().warn(
+            "authentication is off: any client may act as any user by naming them in a request body; "
+            "production configurations set auth.enabled: true (services/post-command/README.md, Authentication)");
+    }
+    routes_ = std::make_unique<RouteContext>(RouteContext{*commands_, *readers_, *relay_, restore_,
+                                                          settings_.kafka.topic, settings_.restore_topic, auth_.get()});
     http::ServerOptions http_options;
     http_options.address = settings_.listen_address;
     http_options.port = settings_.listen_port;
@@ -55,9 +64,15 @@ void Service::stop() {
     stopped_ = true;
     // Order matters: no new requests; the ones in progress are decided,
     // committed and answered; then the relay publishes what it holds and stops.
-    if (server_) server_->stop(std::chrono::seconds(settings_.keep_alive_timeout_s) + settings_.shutdown_timeout);
+    common::ShutdownWatch watch;
+    if (server_) {
+        server_->stop(std::chrono::seconds(settings_.keep_alive_timeout_s) + settings_.shutdown_timeout, watch);
+    }
+    watch.step("waiting for the command queue's last group commit");
     if (commands_) commands_->stop();
+    watch.step("waiting for the outbox relay to publish what it holds and stop");
     if (relay_) relay_->stop(settings_.shutdown_timeout);
+    watch.step("waiting for the event store's WAL checkpointer");
     if (checkpointer_) checkpointer_->stop();
 }
 

@@ -45,6 +45,7 @@ private:
     // posts its answer to the server's I/O context.
     std::unique_ptr<http::Server> server_;
     std::unique_ptr<CommandService> commands_;
+    std::unique_ptr<TokenVerifier> auth_;  // null: authentication off
     std::unique_ptr<RouteContext> routes_;
     bool stopped_ = false;
 };

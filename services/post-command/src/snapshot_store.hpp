@@ -1,7 +1,11 @@
 #pragma once
-// Snapshots: the latest state of a post every N events, so loading a
-// long-lived post replays at most N-1 events. A cache of the event stream:
-// losing one costs a longer replay, never correctness.
+// Snapshots: the state of a post every N events, so loading a long-lived
+// post replays at most N-1 events. A cache of the event stream: losing one
+// costs a longer replay, never correctness.
+//
+// Two tables: `snapshots` keeps the latest per post (what a command load
+// reads), `snapshot_history` keeps every one, keyed (aggregate_id, version),
+// for as-of reads of any version.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,11 +25,15 @@ inline bool snapshot_due(std::int64_t old_version, std::int64_t new_version, std
     return interval > 0 && old_version / interval != new_version / interval;
 }
 
-/// Upsert the snapshot of `aggregate_id`, keeping the newest version. Runs
-/// in the caller's transaction (the append's).
+/// Keep the snapshot of `aggregate_id` in the history and make it the latest
+/// unless a newer one is there. Runs in the caller's transaction (the append's).
 void save_snapshot(soci::session& session, const std::string& aggregate_id, const SnapshotRecord& snapshot);
 
 /// The latest snapshot of `aggregate_id`, if any.
 std::optional<SnapshotRecord> load_snapshot(soci::session& session, const std::string& aggregate_id);
+
+/// The newest snapshot of `aggregate_id` taken at or before `version`, if any.
+std::optional<SnapshotRecord> load_snapshot_at(soci::session& session, const std::string& aggregate_id,
+                                               std::int64_t version);
 
 }  // namespace fanout::post_command

@@ -7,13 +7,14 @@
 
 #include "fanout/common/connection_string.hpp"
 #include "fanout/sql/migrations.hpp"
+#include "fanout/sql/connection.hpp"
 
 namespace fanout::post_command {
 namespace {
 
 /// The event store's tables; migration N takes the schema from version N-1
 /// to N. Append, never edit.
-sql::Schema event_store_schema() {
+sql::Schema make_event_store_schema() {
     const auto events = [](const char* global_sequence) {
         // UNIQUE (aggregate_id, version): the database, not a read-then-write
         // check, decides which of two concurrent writers wins.
@@ -45,7 +46,21 @@ sql::Schema event_store_schema() {
         "event_store",
         {{"events, snapshots, outbox_position",
           {events(" global_sequence INTEGER PRIMARY KEY,"), rest[0], rest[1]},
-          {events(" global_sequence BIGSERIAL PRIMARY KEY,"), rest[0], rest[1]}}},
+          {events(" global_sequence BIGSERIAL PRIMARY KEY,"), rest[0], rest[1]}},
+         // Who acted (the authenticated user), NULL when nobody was identified.
+         {"events.actor", {"ALTER TABLE events ADD COLUMN actor TEXT"}},
+         // Every snapshot kept, not only the latest (which `snapshots` still
+         // holds for command loads): as-of reads start from the one at or
+         // before the version asked for. Existing snapshots are carried over.
+         {"snapshot_history",
+          {"CREATE TABLE IF NOT EXISTS snapshot_history ("
+           " aggregate_id TEXT NOT NULL,"
+           " version BIGINT NOT NULL,"
+           " state TEXT NOT NULL,"
+           " taken_at TEXT NOT NULL,"
+           " PRIMARY KEY (aggregate_id, version))",
+           "INSERT INTO snapshot_history (aggregate_id, version, state, taken_at)"
+           " SELECT aggregate_id, version, state, taken_at FROM snapshots"}}},
     };
 }
 
@@ -73,14 +88,16 @@ void open_store_session(soci::session& session, const StoreLocation& location, c
     session.open(soci::sqlite3,
                  sqlite.soci_connect_string() + " timeout=" + std::to_string(tuning.busy_timeout_ms / 1000));
     session << "PRAGMA busy_timeout = " + std::to_string(tuning.busy_timeout_ms);
-    session << "PRAGMA journal_mode = WAL";
+    sql::enter_wal_mode(session);
     session << "PRAGMA synchronous = " + tuning.synchronous;
     if (tuning.background_checkpoints) session << "PRAGMA wal_autocheckpoint = " << k_backstop_checkpoint_frames;
 }
 
-void migrate_store(soci::session& session, Backend) {
-    static const sql::Schema k_schema = event_store_schema();
-    sql::migrate(session, k_schema);
+const sql::Schema& event_store_schema() {
+    static const sql::Schema k_schema = make_event_store_schema();
+    return k_schema;
 }
+
+void migrate_store(soci::session& session, Backend) { sql::migrate(session, event_store_schema()); }
 
 }  // namespace fanout::post_command

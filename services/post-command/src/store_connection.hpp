@@ -5,6 +5,8 @@
 
 #include <soci/soci.h>
 
+#include "fanout/sql/migrations.hpp"
+
 namespace fanout::post_command {
 
 enum class Backend { sqlite, postgresql };
@@ -37,6 +39,9 @@ struct SqliteTuning {
 /// Open `session` on `location`. SQLite: WAL, `synchronous` as given, busy timeout.
 /// Throws soci::soci_error on failure.
 void open_store_session(soci::session& session, const StoreLocation& location, const SqliteTuning& tuning = {});
+
+/// The event store's schema: its migrations in order (append, never edit).
+const sql::Schema& event_store_schema();
 
 /// Create or migrate the event store schema (events, snapshots,
 /// outbox_position) in one transaction (fanout/sql/migrations.hpp: component

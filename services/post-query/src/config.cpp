@@ -6,8 +6,10 @@
 #include <yaml-cpp/yaml.h>
 
 #include "database.hpp"
+#include "fanout/common/config_expand.hpp"
 #include "fanout/common/config_yaml.hpp"
 #include "fanout/common/text.hpp"
+#include "generation.hpp"
 
 namespace fanout::post_query {
 namespace {
@@ -42,6 +44,14 @@ std::string resolve_database(const std::filesystem::path& file, const std::strin
 
 }  // namespace
 
+std::string parse_component(const std::string& text) {
+    if (!is_valid_component(text)) {
+        throw std::invalid_argument("expected letters, digits and '_' only (it is part of schema names), got '" + text +
+                                    "'");
+    }
+    return text;
+}
+
 ListenAddress parse_listen(const std::string& text) {
     const std::size_t colon = text.rfind(':');
     if (colon == std::string::npos) throw std::invalid_argument("expected HOST:PORT, got '" + text + "'");
@@ -60,17 +70,19 @@ Settings load_config_file(const std::filesystem::path& file) {
     const YAML::Node root = common::load_config_yaml(file, "the file");
     Settings settings;
     if (!root.IsDefined() || root.IsNull()) return settings;  // an empty file: defaults
+    // ${NAME} and ${file:PATH}: the database password need not be in the file.
+    common::expand_environment(file, root, common::process_environment);
     if (!root.IsMap()) fail_at(file, root, "expected a mapping of settings, got " + describe_yaml_node(root));
     for (const auto& entry : root) {
         const YAML::Node& key_node = entry.first;
         const YAML::Node& value = entry.second;
         const std::string key = key_node.IsScalar() ? key_node.Scalar() : describe_yaml_node(key_node);
-        if (key != "listen" && key != "database" && key != "threads" && key != "pool_size" &&
-            key != "max_connections" && key != "idle_timeout_ms" && key != "request_timeout_ms") {
+        if (key != "listen" && key != "database" && key != "read_model_component" && key != "threads" &&
+            key != "pool_size" && key != "max_connections" && key != "idle_timeout_ms" && key != "request_timeout_ms") {
             fail_at(file, key_node,
                     "unknown key '" + key +
-                        "' (expected one of: listen, database, threads, pool_size, max_connections, "
-                        "idle_timeout_ms, request_timeout_ms)");
+                        "' (expected one of: listen, database, read_model_component, threads, pool_size, "
+                        "max_connections, idle_timeout_ms, request_timeout_ms)");
         }
         // yaml-cpp places an empty value at the next line; point at the key instead.
         if (value.IsNull()) fail_at(file, key_node, "'" + key + "': missing value");
@@ -85,6 +97,12 @@ Settings load_config_file(const std::filesystem::path& file) {
                 settings.database = resolve_database(file, as_string(file, value, key));
             } catch (const std::invalid_argument& e) {
                 fail_at(file, value, "'database': " + std::string(e.what()));
+            }
+        } else if (key == "read_model_component") {
+            try {
+                settings.read_model_component = parse_component(as_string(file, value, key));
+            } catch (const std::invalid_argument& e) {
+                fail_at(file, value, "'read_model_component': " + std::string(e.what()));
             }
         } else if (key == "threads") {
             settings.threads = as_int(file, value, key, 1, k_max_threads);

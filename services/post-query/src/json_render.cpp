@@ -6,11 +6,12 @@
 #include <rapidjson/writer.h>
 
 #include "input.hpp"
+#include "fanout/common/json_object.hpp"
 
 namespace fanout::post_query {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = common::JsonWriter;  // escapes every control character (json_object.hpp)
 
 void write_string(Writer& w, std::string_view s) {
     if (is_valid_utf8(s)) {
@@ -61,7 +62,7 @@ void write_post(Writer& w, const Post& p) {
 /// `{...}` with what `fill` writes into it.
 template <class Fill>
 std::string render_object(const Fill& fill) {
-    rapidjson::StringBuffer buffer;
+    common::JsonBuffer buffer;
     Writer w(buffer);
     w.StartObject();
     fill(w);
@@ -98,6 +99,17 @@ std::string render_posts(std::string_view message, const std::vector<Post>& post
 std::string render_message(std::string_view message) { return render_text_member("message", message); }
 
 std::string render_status(std::string_view status) { return render_text_member("status", status); }
+
+std::string render_ready(std::string_view component, int generation) {
+    return render_object([&](Writer& w) {
+        w.Key("status");
+        write_string(w, "ready");
+        w.Key("component");
+        write_string(w, component);
+        w.Key("generation");
+        w.Int(generation);
+    });
+}
 
 std::string list_message(std::size_t count) {
     return "Successfully returned " + std::to_string(count) + (count == 1 ? " post!" : " posts!");

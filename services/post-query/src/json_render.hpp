@@ -23,6 +23,10 @@ std::string render_message(std::string_view message);
 /// `{"status": ...}`: the body of /healthz and /readyz when all is well.
 std::string render_status(std::string_view status);
 
+/// `{"status": "ready", "component": ..., "generation": N}`: /readyz when the
+/// read model is there, with the generation served (generation.hpp).
+std::string render_ready(std::string_view component, int generation);
+
 /// The seed's message for a list: "Successfully returned 3 posts!" (1 post: no s).
 std::string list_message(std::size_t count);
 

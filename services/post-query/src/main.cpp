@@ -14,6 +14,8 @@
 #include "config.hpp"
 #include "database.hpp"
 #include "fanout/common/cli.hpp"
+#include "fanout/common/shutdown_watch.hpp"
+#include "generation.hpp"
 #include "http_server.hpp"
 #include "log.hpp"
 #include "post_lookup.hpp"
@@ -80,16 +82,19 @@ int main(int argc, char** argv) {
     std::string config_path;
     std::string listen;
     std::string database;
+    std::string component;
     std::array<int, std::size(k_number_flags)> numbers{};  // 0: not given
     bool migrate = false;
     bool show_version = false;
     std::string log_level = "info";
     std::string log_format = "auto";
     app.add_option("-c,--config", config_path,
-                   "YAML file with listen, database, threads, pool_size, max_connections, idle_timeout_ms, "
-                   "request_timeout_ms");
+                   "YAML file with listen, database, read_model_component, threads, pool_size, max_connections, "
+                   "idle_timeout_ms, request_timeout_ms");
     app.add_option("--listen", listen, "HOST:PORT to listen on (default 127.0.0.1:8081; port 0 picks one)");
     app.add_option("--database", database, "read model: sqlite:/path.db, postgresql://... or libpq 'dbname=...'");
+    app.add_option("--read-model-component", component,
+                   "the read model's name in fanout_generations: serve its live generation (default read_model)");
     for (std::size_t i = 0; i < numbers.size(); ++i) {
         const NumberFlag& f = k_number_flags[i];
         app.add_option(f.name, numbers[i], f.help)->check(CLI::Range(1, f.max));
@@ -117,6 +122,12 @@ int main(int argc, char** argv) {
         return exit_code::usage;
     }
     if (!database.empty()) settings.database = database;
+    try {
+        if (!component.empty()) settings.read_model_component = parse_component(component);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "post-query: --read-model-component: " << e.what() << '\n';
+        return exit_code::usage;
+    }
     for (std::size_t i = 0; i < numbers.size(); ++i) {
         if (numbers[i] > 0) settings.*k_number_flags[i].setting = numbers[i];
     }
@@ -143,8 +154,9 @@ int main(int argc, char** argv) {
     const sigset_t signals = fanout::common::block_signals({SIGTERM, SIGINT});
     std::signal(SIGPIPE, SIG_IGN);
 
-    SessionPool pool(target, static_cast<std::size_t>(settings.pool_size), k_lease_wait);
-    PostLookup lookup(pool);
+    SessionPool pool(target, static_cast<std::size_t>(settings.pool_size), k_lease_wait, settings.read_model_component);
+    GenerationFollower generations(target, settings.read_model_component);
+    PostLookup lookup(pool, generations);
     raise_descriptor_limit(settings);
     ServerLimits limits;
     limits.threads = settings.threads;
@@ -162,10 +174,10 @@ int main(int argc, char** argv) {
     // The first line: tests and operators read the bound port from it.
     log().info("listening on {}:{}", settings.listen.host, port);
     log().info(
-        "post-query {} database={} threads={} pool_size={} max_connections={} idle_timeout_ms={} "
-        "request_timeout_ms={}",
-        FANOUT_VERSION, target.display(), settings.threads, settings.pool_size, settings.max_connections,
-        settings.idle_timeout_ms, settings.request_timeout_ms);
+        "post-query {} database={} read_model_component={} threads={} pool_size={} max_connections={} "
+        "idle_timeout_ms={} request_timeout_ms={}",
+        FANOUT_VERSION, target.display(), settings.read_model_component, settings.threads, settings.pool_size,
+        settings.max_connections, settings.idle_timeout_ms, settings.request_timeout_ms);
     if (migrate) {
         try {
             migrate_schema(settings.database);
@@ -195,6 +207,8 @@ int main(int argc, char** argv) {
     }
     log().info("{}: stopping", sig == SIGTERM ? "SIGTERM" : sig == SIGINT ? "SIGINT" : "listener ended");
     {
+        fanout::common::ShutdownWatch watch;
+        watch.step("HTTP: closing idle connections, answering the requests in progress");
         // stop() is a no-op until the listener is running; repeat until it ends.
         std::unique_lock lock(mutex);
         while (!stopped) {

@@ -7,6 +7,7 @@
 #include "input.hpp"
 #include "json_render.hpp"
 #include "log.hpp"
+#include "openapi.hpp"
 #include "repository.hpp"
 
 namespace fanout::post_query {
@@ -96,6 +97,7 @@ HttpReply PostLookup::handle(const RouteMatch& route, const QueryParams& params)
         switch (route.endpoint) {
             case Endpoint::healthz: return {200, render_status("ok"), {}};
             case Endpoint::readyz: return readiness();
+            case Endpoint::openapi: return {200, std::string(openapi_json()), {}};
             default: return lookup(route, params);
         }
     } catch (const std::exception& e) {
@@ -109,13 +111,13 @@ std::optional<HttpReply> PostLookup::with_session(const char* busy, const Work& 
     for (int attempt = 1;; ++attempt) {
         std::optional<SessionPool::Lease> lease;
         try {
-            lease = pool_.acquire();
+            lease = pool_.acquire(generations_.current());
         } catch (const soci::soci_error& e) {
             return unavailable(e.what());
         }
         if (!lease) return error(503, busy);
         try {
-            work(lease->session());
+            work(*lease);
             return std::nullopt;
         } catch (const soci::soci_error& e) {
             // An idle session whose server restarted fails once; a fresh one
@@ -137,8 +139,8 @@ HttpReply PostLookup::lookup(const RouteMatch& route, const QueryParams& params)
     if (auto* failed = std::get_if<HttpReply>(&page)) return std::move(*failed);
 
     PostPage result;
-    const auto query = [&](soci::session& session) {
-        result = find_posts(session, std::get<PostFilter>(filter), std::get<PageRequest>(page));
+    const auto query = [&](SessionPool::Lease& lease) {
+        result = find_posts(lease.session(), std::get<PostFilter>(filter), std::get<PageRequest>(page));
     };
     const auto failed = [this](SessionPool::Lease& lease, const std::string& what) {
         return query_failed(lease, what);
@@ -155,7 +157,11 @@ HttpReply PostLookup::lookup(const RouteMatch& route, const QueryParams& params)
 
 HttpReply PostLookup::readiness() {
     SchemaStatus status;
-    const auto check = [&status](soci::session& session) { status = schema_status(session); };
+    int generation = 0;
+    const auto check = [&](SessionPool::Lease& lease) {
+        status = schema_status(lease.session());
+        generation = lease.generation();
+    };
     const auto failed = [this](SessionPool::Lease& lease, const std::string& what) {
         lease.discard();
         return unavailable(what);
@@ -166,7 +172,7 @@ HttpReply PostLookup::readiness() {
         return error(503, k_not_initialised);
     }
     note(DbState::ok, {});
-    return {200, render_status("ready"), {}};
+    return {200, render_ready(generations_.component(), generation), {}};
 }
 
 HttpReply PostLookup::query_failed(SessionPool::Lease& lease, const std::string& what) {

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "database.hpp"
+#include "generation.hpp"
 #include "query_string.hpp"
 #include "router.hpp"
 
@@ -27,19 +28,21 @@ inline constexpr std::size_t k_max_limit = 1000;
 
 class PostLookup {
 public:
-    explicit PostLookup(SessionPool& pool) : pool_(pool) {}
+    /// Every request reads the generation `generations` serves when it starts.
+    PostLookup(SessionPool& pool, GenerationFollower& generations) : pool_(pool), generations_(generations) {}
 
     /// Called concurrently from every HTTP worker thread.
     HttpReply handle(const RouteMatch& route, const QueryParams& params);
 
-    /// /readyz: 200 when the database answers and the read model's schema is there.
+    /// /readyz: 200 when the database answers and the read model's schema is
+    /// there, with the generation served.
     HttpReply readiness();
 
 private:
     enum class DbState { unknown, ok, unavailable, not_initialised };
 
     HttpReply lookup(const RouteMatch& route, const QueryParams& params);
-    /// Runs `work(session)` on a leased session, and once more on a fresh one
+    /// Runs `work(lease)` on a session leased on the generation served, and once more on a fresh one
     /// when the first had lost its connection. Nothing when it ran; else the
     /// answer: 503 `busy` without a free session, or `failed(lease, error)`.
     template <class Work, class Failed>
@@ -50,6 +53,7 @@ private:
     void note(DbState state, std::string_view detail);
 
     SessionPool& pool_;
+    GenerationFollower& generations_;
     std::atomic<DbState> db_state_{DbState::unknown};
 };
 

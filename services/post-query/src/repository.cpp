@@ -151,18 +151,22 @@ PostPage find_posts(soci::session& session, const PostFilter& filter, const Page
     return result;
 }
 
-SchemaStatus schema_status(soci::session& session) {
+bool has_table(soci::session& session, const std::string& table) {
     int tables = 0;
     if (is_postgresql(session)) {
-        session << "SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE tablename = 'schema_version'"
+        session << "SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE tablename = :t"
                    " AND schemaname = ANY (current_schemas(false))",
-            soci::into(tables);
+            soci::use(table), soci::into(tables);
     } else {
-        session << "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'",
+        session << "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = :t", soci::use(table),
             soci::into(tables);
     }
+    return tables > 0;
+}
+
+SchemaStatus schema_status(soci::session& session) {
     SchemaStatus status;
-    if (tables == 0) return status;
+    if (!has_table(session, "schema_version")) return status;
     soci::indicator ind = soci::i_null;
     session << "SELECT version FROM schema_version WHERE component = 'read_model'", soci::into(status.version, ind);
     if (ind != soci::i_ok) {

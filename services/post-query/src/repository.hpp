@@ -44,6 +44,10 @@ struct SchemaStatus {
     int version = 0;  ///< 0 when absent
 };
 
+/// Whether an unqualified `table` names a table (PostgreSQL: in a schema of
+/// the search_path). Throws soci::soci_error.
+bool has_table(soci::session& session, const std::string& table);
+
 /// Whether the read model's tables are there, without creating anything.
 /// Throws soci::soci_error only when the database itself fails.
 SchemaStatus schema_status(soci::session& session);

@@ -16,7 +16,7 @@ struct RouteSpec {
     Endpoint endpoint;
 };
 
-constexpr std::array<RouteSpec, 7> k_routes = {{
+constexpr std::array<RouteSpec, 8> k_routes = {{
     {{"api", "v1", "postlookup", ""}, 3, false, Endpoint::all_posts},
     {{"api", "v1", "postlookup", "byid"}, 4, true, Endpoint::post_by_id},
     {{"api", "v1", "postlookup", "byauthor"}, 4, true, Endpoint::posts_by_author},
@@ -24,6 +24,7 @@ constexpr std::array<RouteSpec, 7> k_routes = {{
     {{"api", "v1", "postlookup", "withlikes"}, 4, true, Endpoint::posts_with_likes},
     {{"healthz", "", "", ""}, 1, false, Endpoint::healthz},
     {{"readyz", "", "", ""}, 1, false, Endpoint::readyz},
+    {{"openapi.json", "", "", ""}, 1, false, Endpoint::openapi},
 }};
 
 bool equals_ignoring_case(std::string_view raw, std::string_view lower) {

@@ -19,6 +19,7 @@ enum class Endpoint {
     posts_with_likes,     ///< /api/v1/postLookup/withLikes/{numberOfLikes}
     healthz,              ///< /healthz
     readyz,               ///< /readyz
+    openapi,              ///< /openapi.json
 };
 
 struct RouteMatch {

@@ -34,9 +34,12 @@ TEST(PostCommandCli, BadYamlAndBadValuesExit78) {
 }
 
 TEST(PostCommandCli, CheckConfigValidatesWithoutStarting) {
+    // The shipped config has authentication on: its secret file is the deployment's, given here by the flag.
+    TempDir dir;
+    const auto secret = dir.write("jwt.secret", "0123456789abcdef0123456789abcdef\n");
     const RunResult r = run_command({binary(), "--config",
                                      (std::filesystem::path(FANOUT_SOURCE_DIR) / "config/post-command.yaml").string(),
-                                     "--check-config"});
+                                     "--auth-hs256-secret-file", secret.string(), "--check-config"});
     EXPECT_EQ(r.exit_code, 0) << r.output;
 }
 

@@ -10,6 +10,7 @@
 #include <rapidjson/writer.h>
 
 #include "http_request.hpp"
+#include "fanout/common/json_object.hpp"
 
 namespace fanout::test {
 
@@ -44,8 +45,8 @@ Reply CommandClient::send(const std::string& method, const std::string& path, co
 }
 
 std::string CommandClient::new_post(const std::string& author, const std::string& message) {
-    rapidjson::StringBuffer b;
-    rapidjson::Writer<rapidjson::StringBuffer> w(b);
+    fanout::common::JsonBuffer b;
+    fanout::common::JsonWriter w(b);
     w.StartObject();
     w.Key("author");
     w.String(author);
@@ -112,8 +113,8 @@ std::vector<TopicEvent> parse_events(const std::vector<Record>& records) {
         e.global_sequence = integer("globalSequence");
         const auto data = doc.FindMember("data");
         if (data != doc.MemberEnd()) {
-            rapidjson::StringBuffer b;
-            rapidjson::Writer<rapidjson::StringBuffer> w(b);
+            fanout::common::JsonBuffer b;
+            fanout::common::JsonWriter w(b);
             data->value.Accept(w);
             e.data = b.GetString();
         }

@@ -18,10 +18,15 @@ std::vector<TopicPartition> topic_partitions(const std::string& topic, const std
 
 }  // namespace
 
-PluginUnderTest::PluginUnderTest(const PluginIdentity& identity, const std::string& options_yaml, std::string group)
+PluginUnderTest::PluginUnderTest(const PluginIdentity& identity, const std::string& options_yaml, std::string group,
+                                 std::optional<RebuildHostOptions> rebuild)
     : library_(daemon::PluginLibrary::load(lib_dir() / identity.library)), context_(identity.name, std::move(group)) {
-    const auto options = daemon::OptionValues::validate(library_->descriptor().option_specs(), YAML::Load(options_yaml),
-                                                        "test.yaml", "plugin '" + identity.name + "'");
+    auto options = daemon::OptionValues::validate(library_->descriptor().option_specs(), YAML::Load(options_yaml),
+                                                  "test.yaml", "plugin '" + identity.name + "'");
+    if (rebuild) {
+        options.set("fanout.rebuild", true, true);
+        options.set("fanout.rebuild_retire_after_s", rebuild->retire_after_s, true);
+    }
     try {
         plugin_ = library_->descriptor().create(options, context_);
     } catch (const std::exception& e) {

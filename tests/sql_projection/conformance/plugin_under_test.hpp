@@ -5,6 +5,7 @@
 // SDK's BatchDriver (fanout/testing.hpp) on plugin().
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -20,12 +21,20 @@ struct PluginIdentity {
     std::string name;     ///< the plugin's name in a fanoutd config (and its log prefix)
 };
 
+/// What fanoutd adds to the options of the instance that rebuilds a
+/// projection (fanoutctl rebuild): sql-projection's host options.
+struct RebuildHostOptions {
+    std::int64_t retire_after_s = 600;
+};
+
 class PluginUnderTest {
 public:
     /// `options_yaml`: the plugin's options block as YAML; `group`: the
-    /// consumer group its context reports. Throws what the host would report
-    /// (ConfigError for bad options, create()'s throw).
-    PluginUnderTest(const PluginIdentity& identity, const std::string& options_yaml, std::string group);
+    /// consumer group its context reports; `rebuild`: the instance rebuilds
+    /// the projection, as fanoutd's rebuild pipeline does. Throws what the
+    /// host would report (ConfigError for bad options, create()'s throw).
+    PluginUnderTest(const PluginIdentity& identity, const std::string& options_yaml, std::string group,
+                    std::optional<RebuildHostOptions> rebuild = std::nullopt);
     ~PluginUnderTest();
 
     /// handle() with all-done outcomes in, the plugin's outcomes out; then

@@ -30,6 +30,7 @@
 #include <gtest/gtest.h>
 
 #include "projection_connection.hpp"
+#include "projection_generations.hpp"
 #include "projection_test.hpp"
 #include "verdict_cases.hpp"
 

@@ -40,6 +40,11 @@ TestDatabase::~TestDatabase() {
         sql::open_session(admin, server_ + " connect_timeout=5");
         admin << "SET client_min_messages = warning";
         admin << "DROP SCHEMA IF EXISTS " + schema_ + " CASCADE";
+        // The generations of its projections (sql-projection's generations.hpp): <schema>_<component>_g<N>.
+        std::vector<std::string> generations(100);
+        admin << "SELECT nspname FROM pg_namespace WHERE starts_with(nspname, :p)", soci::use(schema_ + "_"),
+            soci::into(generations);
+        for (const std::string& g : generations) admin << "DROP SCHEMA IF EXISTS \"" + g + "\" CASCADE";
     } catch (const std::exception&) {
         // The server is gone (a test stopped it): nothing left to clean.
     }

@@ -25,6 +25,15 @@ TEST(CheckpointCoordinator, APartitionStartsAtItsCheckpointOrWhereANewPluginStar
               (std::vector<std::int64_t>(3, k_offset_beginning)));
 }
 
+TEST(CheckpointCoordinator, ARedriveTopicStartsAtItsBeginningEvenForAPluginThatStartsAtTheEnd) {
+    const std::vector<TopicPartition> assigned = {{"posts", 0}, {"dlq.redrive.p", 0}, {"dlq.redrive.p", 1}};
+    const std::vector<PartitionOffset> checkpoints = {{"dlq.redrive.p", 1, 7}};
+    EXPECT_EQ(starting_offsets(assigned, checkpoints, StartFrom::latest, "dlq.redrive.p"),
+              (std::vector<std::int64_t>{k_offset_end, k_offset_beginning, 7}));
+    EXPECT_EQ(starting_offsets(assigned, checkpoints, StartFrom::latest),
+              (std::vector<std::int64_t>{k_offset_end, k_offset_end, 7}));
+}
+
 TEST(CheckpointCoordinator, ACheckpointInsideTheLogIsUsedAndOneOutsideSaysWhy) {
     EXPECT_FALSE(check_checkpoint("posts", 0, 10, 0, 20));
     EXPECT_FALSE(check_checkpoint("posts", 0, 20, 0, 20)) << "== high: caught up";

@@ -14,7 +14,14 @@
 
 namespace fanout::common {
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
+/// Every JSON text Fanout writes goes into this buffer. rapidjson 1.1.0
+/// (Debian 12's) specialises Writer<StringBuffer> with an SSE2 scan
+/// (RAPIDJSON_SSE2, set for every target) whose threshold is 0x19: the
+/// control characters 0x1A..0x1F of a string's 16-byte blocks went out
+/// unescaped, which is not JSON (fixed upstream after 1.1.0). A buffer type
+/// of its own takes the writer's portable path, which escapes every one.
+struct JsonBuffer : rapidjson::StringBuffer {};
+using JsonWriter = rapidjson::Writer<JsonBuffer>;
 
 /// The value of one member: null, a boolean, an integer, a number, a string,
 /// or JSON text written as it is. Holds views: use it within the expression
@@ -83,7 +90,7 @@ inline void write_members(JsonWriter& w, std::initializer_list<JsonMember> membe
 
 /// `{...}` of `members`, in order; `reserve`: the expected size, if known.
 inline std::string json_object(std::initializer_list<JsonMember> members, std::size_t reserve = 0) {
-    rapidjson::StringBuffer buffer;
+    JsonBuffer buffer;
     if (reserve > 0) buffer.Reserve(reserve);
     JsonWriter w(buffer);
     w.StartObject();

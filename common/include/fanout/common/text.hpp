@@ -3,6 +3,7 @@
 // connection-string parser share: hex digits, percent-decoding, whole-text
 // integers.
 #include <charconv>
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -24,6 +25,11 @@ std::string percent_decode_lenient(std::string_view text, bool plus_is_space = f
 
 /// A secret kept in a file (a token): its text without surrounding spaces
 /// and line ends; nothing when the file cannot be read or holds none.
+/// Unix milliseconds as `2026-12-05T10:00:00.123Z` (RFC 3339, UTC).
+std::string format_utc_ms(std::int64_t ms);
+/// Now, in Unix milliseconds.
+std::int64_t now_utc_ms();
+
 std::optional<std::string> read_secret_file(const std::filesystem::path& file);
 
 /// The whole of `text` as an integer of type `Int` (std::from_chars rules: an

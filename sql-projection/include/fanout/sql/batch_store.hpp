@@ -56,6 +56,8 @@ public:
     virtual bool usable() const noexcept = 0;
     /// Rows the open transaction's statements changed so far.
     virtual std::uint64_t rows_written() const noexcept = 0;
+    /// The projection's checkpoint table.
+    const std::string& checkpoint_table() const noexcept { return checkpoint_table_; }
 
 protected:
     /// `session`: open, with the projection's tables in place (checkpoint
@@ -64,7 +66,6 @@ protected:
         : session_(std::move(session)), checkpoint_table_(checkpoint_table) {}
 
     soci::session& session() noexcept { return *session_; }
-    const std::string& checkpoint_table() const noexcept { return checkpoint_table_; }
 
 private:
     // Destroyed after the derived classes' statements, which need it.

@@ -34,6 +34,13 @@ bool is_postgresql(const std::string& connection);
 /// k_sqlite_page_size. Throws soci::soci_error, common::ConnectionStringError.
 void open_session(soci::session& session, const std::string& connection);
 
+/// Put a SQLite session in WAL mode. Changing the journal mode takes an
+/// exclusive lock, and SQLite answers "database is locked" at once, without
+/// its busy handler (waiting could deadlock), while another connection that
+/// is opening the same new file holds a lock: tried again for up to 10 s.
+/// Throws soci::soci_error.
+void enter_wal_mode(soci::session& session);
+
 /// A projection's write session: open_session on the connection with its
 /// connect timeout, then the lock timeout (SQLite busy_timeout, PostgreSQL
 /// lock_timeout), quiet notices on PostgreSQL and a 64 MB page cache on

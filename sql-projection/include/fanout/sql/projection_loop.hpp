@@ -19,6 +19,20 @@
 //             reconnects    connections made again after one was lost
 //   gauges    last_transaction_ms  the last committed transaction
 //             database_up   1 while the store is usable, 0 while it is not
+//             generation    the generation of the tables written (generations.hpp)
+//             rebuild_state a rebuild's instance: 1 building, 2 its generation
+//                           is live (the instance has nothing more to do)
+//             rebuild_pending  the live instance: 1 while the pointer names a
+//                           generation being built (fanoutd resumes its rebuild)
+//
+// Generations (blue/green rebuild, generations.hpp): the live instance
+// writes the generation the pointer table names, looks at the pointer about
+// once a second between batches, and when a rebuild made another generation
+// live it reads its checkpoints there (Durability::lost) and goes on in it;
+// it drops the retired generation once its grace period is over. A rebuild's
+// instance (ConnectionSettings::rebuild) writes a new generation from the
+// start of the stream, and makes it live in one transaction once its
+// checkpoints have reached the live generation's.
 //
 // Group commit: under a backlog (fanoutd says so in between_batches: the
 // batch was full and more events wait), the transaction stays open for the
@@ -53,6 +67,7 @@
 #include "fanout/sql/batch_store.hpp"
 #include "fanout/sql/checkpoint_table.hpp"
 #include "fanout/sql/errors.hpp"
+#include "fanout/sql/generations.hpp"
 #include "fanout/sql/migrations.hpp"
 #include "fanout/sql/settings.hpp"
 
@@ -121,6 +136,12 @@ protected:
     bool in_transaction() const noexcept { return open_.active; }
     /// The batch's transaction was begun (BEGIN done).
     void began_transaction() noexcept;
+    /// Right after BEGIN: throws ConcurrentChange when a rebuild made another
+    /// generation live, so the batch never lands in the retired one (on
+    /// PostgreSQL the pointer row is read FOR SHARE: a switch waits for this
+    /// transaction, and a transaction begun after it sees it); the store is
+    /// then dropped and the positions read again in the live generation.
+    void guard_generation();
     /// The batch's changes and advance are in the open transaction: `rows`
     /// written by its statements.
     void wrote_batch(std::uint64_t rows) noexcept;
@@ -164,6 +185,10 @@ private:
     void after_failure() noexcept;
     /// COMMIT the open transaction; on failure it is lost (after_failure).
     void commit_open() noexcept;
+    /// Between batches, about once a second: follow a switch of the live
+    /// generation, drop a retired one; a rebuild's instance: switch once
+    /// caught up.
+    void check_generation() noexcept;
     void retry_accepted(std::span<Outcome> outcomes, const std::string& reason);
 
     ConnectionSettings database_;
@@ -184,6 +209,17 @@ private:
     Counter& reconnects_;
     Gauge& last_transaction_ms_;
     Gauge& database_up_;
+    Gauge& generation_gauge_;
+    Gauge& rebuild_state_;
+    Gauge& rebuild_pending_;
+
+    /// On the base location: the pointer table (generations.hpp).
+    std::unique_ptr<soci::session> base_;
+    std::unique_ptr<Generations> generations_;
+    int generation_ = -1;  ///< the generation written; -1 before the first connection
+    bool rebuilt_ = false;  ///< a rebuild's instance whose generation is live now
+    bool generation_moved_ = false;  ///< guard_generation() saw another live generation
+    Clock::time_point next_generation_check_{};
 
     std::unique_ptr<BatchStore> store_;
     std::string last_error_;

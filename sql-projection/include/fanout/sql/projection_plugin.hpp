@@ -66,6 +66,7 @@ public:
             if (!in_transaction()) {
                 store.begin();
                 began_transaction();
+                guard_generation();  // no batch lands in a generation a rebuild retired
             }
             const std::uint64_t rows_before = store.rows_written();  // earlier batches of the transaction
             const auto& changes = self.project(store, verdicts_);

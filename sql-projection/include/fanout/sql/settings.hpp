@@ -30,7 +30,21 @@ struct ConnectionSettings {
     /// every batch commits on its own.
     std::uint64_t commit_max_events = 10'000;
     std::chrono::milliseconds commit_max_delay{50};
+
+    // Set by fanoutd, never by a configuration (host options, see
+    // parse_connection_settings):
+    /// This instance rebuilds the projection into a new generation of its
+    /// tables (generations.hpp): `fanout.rebuild`.
+    bool rebuild = false;
+    /// How long the generation a rebuild replaces is kept once the new one
+    /// is live: `fanout.rebuild_retire_after_s`.
+    std::chrono::seconds retire_after{600};
 };
+
+/// Host options: fanoutd adds these to the options of a rebuild's instance;
+/// they are in no plugin's schema and no configuration may set them.
+inline constexpr const char* k_rebuild_option = "fanout.rebuild";
+inline constexpr const char* k_rebuild_retire_after_option = "fanout.rebuild_retire_after_s";
 
 inline constexpr OptionSpec k_lock_timeout_option{
     "lock_timeout_ms", OptionType::integer, "10000",
@@ -64,7 +78,7 @@ constexpr std::array<OptionSpec, 6> database_options(const char* connection_desc
 }
 
 /// Typed settings from validated options (`connection` and the five options
-/// above). Throws std::invalid_argument for values outside their range and a
+/// above, and the host options when set). Throws std::invalid_argument for values outside their range and a
 /// connection string that does not parse.
 ConnectionSettings parse_connection_settings(const Options& options);
 
