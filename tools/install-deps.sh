@@ -33,8 +33,9 @@ PACKAGES=(
   postgresql
   # Python for helper scripts and the benchmark driver
   python3 python3-venv python3-pip
-  # Process and network tools used by integration tests (ps, pkill, fuser, ss)
-  procps psmisc iproute2
+  # Process and network tools used by integration tests (ps, pkill, fuser, ss); gdb prints the
+  # thread stacks of a child process that does not exit after SIGTERM (harness ChildProcess::stop)
+  procps psmisc iproute2 gdb
   # Style check; systemd for `systemd-analyze verify` of the unit files
   clang-format systemd
   # promtool (checks and unit-tests the alert rules); lintian (checks the .deb packages)

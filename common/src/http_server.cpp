@@ -4,6 +4,8 @@
 
 #include <exception>
 
+#include <boost/asio/executor_work_guard.hpp>
+
 #include "fanout/common/log.hpp"
 
 namespace fanout::common::http {
@@ -32,6 +34,10 @@ void listen_on(tcp::acceptor& acceptor, const tcp::endpoint& endpoint, beast::er
 }
 
 void run_io(net::io_context& ioc, std::string_view what) {
+    // Without work of its own, run() returns as soon as nothing is pending,
+    // and the io_context counts as stopped: a handler posted after that (a
+    // graceful stop's "close if idle", holding its connection) never runs.
+    const auto work = net::make_work_guard(ioc);
     for (;;) {
         try {
             ioc.run();

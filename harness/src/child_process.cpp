@@ -169,7 +169,27 @@ int ChildProcess::wait_exit(std::chrono::milliseconds timeout) {
 
 int ChildProcess::stop(std::chrono::milliseconds timeout) {
     signal(SIGTERM);
-    return wait_exit(timeout);
+    const int code = wait_exit(timeout);
+    if (code == -1 && running()) {
+        append_thread_stacks("did not exit within " + std::to_string(timeout.count()) + " ms of SIGTERM");
+    }
+    return code;
+}
+
+void ChildProcess::append_thread_stacks(const std::string& why) {
+    if (options_.log.empty() || pid_ <= 0) return;
+    std::ofstream out(options_.log, std::ios::app);
+    out << "\n---- thread stacks of pid " << pid_ << " (" << why << ") ----\n";
+    static constexpr const char* k_gdb = "/usr/bin/gdb";
+    if (::access(k_gdb, X_OK) != 0) {
+        out << "(gdb is not installed: no stacks)\n";
+        return;
+    }
+    out.flush();
+    const RunResult r = run_command({k_gdb, "-p", std::to_string(pid_), "-batch", "-nx", "-ex", "set pagination off",
+                                     "-ex", "thread apply all bt"},
+                                    std::chrono::seconds(60));
+    out << r.output << "---- end of the stacks (gdb exit " << r.exit_code << ") ----\n";
 }
 
 int ChildProcess::terminate(std::chrono::milliseconds grace) {

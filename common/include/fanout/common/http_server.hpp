@@ -55,7 +55,8 @@ std::optional<tcp::endpoint> resolve_listen(net::io_context& ioc, const std::str
 /// bind the same port and silently take half the traffic.
 void listen_on(tcp::acceptor& acceptor, const tcp::endpoint& endpoint, beast::error_code& ec);
 
-/// Runs `ioc` on this thread until it stops; an exception escaping a handler
+/// Runs `ioc` on this thread until `ioc.stop()`, also while nothing is
+/// pending (a server stops it explicitly); an exception escaping a handler
 /// is logged as `<what>: <error>` and the thread serves on.
 void run_io(net::io_context& ioc, std::string_view what);
 

@@ -85,8 +85,12 @@ public:
     void kill9();
     /// Exit code (128 + signal when killed), or -1 when still running at `timeout`.
     int wait_exit(std::chrono::milliseconds timeout);
-    /// SIGTERM and wait_exit(timeout): -1 when it still runs.
+    /// SIGTERM and wait_exit(timeout): -1 when it still runs, and then the
+    /// stacks of its threads (gdb, when installed) are appended to its log.
     int stop(std::chrono::milliseconds timeout);
+    /// Appends the stacks of every thread of the running child to its log,
+    /// under a header that says `why`; a note instead when gdb is missing.
+    void append_thread_stacks(const std::string& why);
     /// SIGTERM, then SIGKILL after `grace`; the exit code.
     int terminate(std::chrono::milliseconds grace);
     /// The last exit code, -1 while running or never started.
