@@ -12,8 +12,6 @@ namespace {
 
 std::string message(const std::string& text) { return common::json_object({{"error", text}}); }
 
-constexpr const char* k_rebuild_suffix = ".rebuild";
-
 }  // namespace
 
 const Pipeline* Daemon::find_pipeline(const std::string& plugin) const {
@@ -26,10 +24,7 @@ std::optional<std::string> Daemon::launch_rebuild(const Pipeline& live) {
     const std::string& plugin = live.settings().name;
     std::unique_ptr<PluginFactory> factory = live.factory().for_rebuild(settings_->rebuild_retire_after);
     if (!factory) return "plugin " + plugin + " cannot be rebuilt: only library plugins build generations";
-    PluginSettings settings = live.settings();
-    settings.rebuild_of = plugin;
-    settings.name = plugin + k_rebuild_suffix;
-    settings.start_from = StartFrom::earliest;  // no checkpoint in a new generation: from offset 0
+    PluginSettings settings = rebuild_settings(live.settings());
     // The gauges of an earlier rebuild of this plugin must not speak for this one.
     metrics_.gauge(settings.name, plugin_metric("rebuild_state")).set(0);
     metrics_.gauge(settings.name, plugin_metric("generation")).set(0);

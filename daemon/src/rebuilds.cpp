@@ -16,6 +16,15 @@ constexpr auto k_rate_window = std::chrono::seconds(10);
 
 }  // namespace
 
+PluginSettings rebuild_settings(const PluginSettings& live) {
+    PluginSettings settings = live;
+    settings.rebuild_of = live.name;
+    settings.name = live.name + k_rebuild_suffix;
+    settings.start_from = StartFrom::earliest;  // no checkpoint in a new generation: from offset 0
+    settings.redrive_topic.clear();
+    return settings;
+}
+
 std::string utc_now_text() { return common::format_utc_ms(common::now_utc_ms()); }
 
 std::string rebuild_json(const RebuildView& v) {

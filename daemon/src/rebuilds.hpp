@@ -61,6 +61,16 @@ std::vector<PartitionWatermarks> read_watermarks(const DaemonSettings& settings,
 /// some partition: each named with its earliest offset), or nothing.
 std::optional<std::string> retention_refusal(const std::string& plugin, const std::vector<PartitionWatermarks>& marks);
 
+/// The name of the pipeline that rebuilds `plugin` ("read_model.rebuild").
+inline constexpr const char* k_rebuild_suffix = ".rebuild";
+
+/// The settings of the pipeline that rebuilds the plugin of `live`: its own
+/// name and consumer group (`<name>.rebuild`), every topic from offset 0, and
+/// no redrive topic — the log from offset 0 holds every event a redrive
+/// would send again, and a redriven copy read before its post's earlier
+/// events would be a version gap in the new generation.
+PluginSettings rebuild_settings(const PluginSettings& live);
+
 /// RFC 3339 UTC with milliseconds, now.
 std::string utc_now_text();
 

@@ -73,5 +73,21 @@ TEST(RetentionRefusal, NamesEachPartitionThatLostItsStartAndPointsAtTheRestore) 
     EXPECT_NE(long_one->find("and 4 more partition(s)"), std::string::npos) << *long_one;
 }
 
+TEST(RebuildSettings, ItsOwnNameFromOffsetZeroWithoutTheRedriveTopic) {
+    PluginSettings live;
+    live.name = "read_model";
+    live.topics = {"post-events"};
+    live.start_from = StartFrom::latest;
+    live.redrive_topic = redrive_topic_of("fanout.dead-letters", "read_model");
+    live.batch_max_events = 777;
+    const PluginSettings rebuild = rebuild_settings(live);
+    EXPECT_EQ(rebuild.name, "read_model.rebuild");
+    EXPECT_EQ(rebuild.rebuild_of, "read_model");
+    EXPECT_EQ(rebuild.start_from, StartFrom::earliest);
+    EXPECT_EQ(rebuild.topics, live.topics);
+    EXPECT_TRUE(rebuild.redrive_topic.empty()) << "a rebuild reads the log from offset 0, never the redrive topic";
+    EXPECT_EQ(rebuild.batch_max_events, 777u) << "everything else is the live plugin's";
+}
+
 }  // namespace
 }  // namespace fanout::daemon
