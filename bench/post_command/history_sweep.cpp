@@ -333,6 +333,7 @@ bool run(const char* store_name, const StoreLocation& location, const std::strin
 
 int main(int argc, char** argv) {
     if (argc > 1 && std::string(argv[1]) == fanout::bench::k_busy_loop_argument) fanout::bench::busy_loop();
+    std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress as it goes, also into a file
     Options o;
     if (const char* b = std::getenv("FANOUT_TEST_BROKERS")) o.brokers = b;
     if (o.brokers.empty()) o.brokers = "127.0.0.1:19092";

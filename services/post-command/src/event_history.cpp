@@ -43,7 +43,12 @@ std::int64_t EventReader::version_at(const std::string& aggregate_id, const std:
     long long version = 0;
     try {
         // One text format for every occurred_at, so text order is time order.
-        session() << "SELECT COALESCE(MAX(version), 0) FROM events WHERE aggregate_id = :a AND occurred_at <= :t",
+        // The newest version that had occurred by then: walked back from the
+        // latest along the (aggregate_id, version) key, it stops at the first
+        // match — one row for a recent time, not every event of the post (a
+        // clock that stepped back is still answered exactly).
+        session() << "SELECT version FROM events WHERE aggregate_id = :a AND occurred_at <= :t"
+                     " ORDER BY version DESC LIMIT 1",
             soci::into(version), soci::use(aggregate_id), soci::use(at);
     } catch (...) {
         mark_broken();
