@@ -124,6 +124,36 @@ TEST_F(Redrive, DeadLettersReachTheirPluginAloneOnceWithTheirHeadersAndHistory) 
     EXPECT_EQ(number(json(fanoutd, {"dlq", "list", "--since", "1h"}), "matched"), 4);
     EXPECT_EQ(number(json(fanoutd, {"dlq", "list", "--until", "1h"}), "matched"), 0);
 
+    // By the dead-letter topic's coordinates: a partition, an offset range (both ends included).
+    std::map<std::int64_t, std::vector<std::int64_t>> offsets;  // partition -> offsets
+    std::pair<std::int64_t, std::int64_t> an_a{-1, -1};       // one of a's dead letters
+    for (const auto& d : all["deadLetters"].GetArray()) {
+        offsets[number(d, "partition")].push_back(number(d, "offset"));
+        if (std::string(d["plugin"].GetString()) == "a") an_a = {number(d, "partition"), number(d, "offset")};
+    }
+    for (auto& [partition, list] : offsets) {
+        std::sort(list.begin(), list.end());
+        const std::string p = std::to_string(partition);
+        EXPECT_EQ(number(json(fanoutd, {"dlq", "list", "--partition", p}), "matched"),
+                  static_cast<std::int64_t>(list.size()));
+        const std::string lo = std::to_string(list.front()), hi = std::to_string(list.back());
+        EXPECT_EQ(number(json(fanoutd, {"dlq", "list", "--partition", p, "--from-offset", lo, "--to-offset", lo}),
+                         "matched"),
+                  1);
+        EXPECT_EQ(number(json(fanoutd, {"dlq", "list", "--partition", p, "--from-offset", hi}), "matched"), 1);
+        EXPECT_EQ(number(json(fanoutd, {"dlq", "list", "--partition", p, "--to-offset", hi}), "matched"),
+                  static_cast<std::int64_t>(list.size()));
+    }
+    EXPECT_EQ(number(json(fanoutd, {"dlq", "list", "--partition", "99"}), "matched"), 0) << "no such partition";
+    ASSERT_GE(an_a.first, 0);
+    const std::string a_partition = std::to_string(an_a.first), a_offset = std::to_string(an_a.second);
+    rapidjson::Document one = json(fanoutd, {"dlq", "redrive", "a", "--dry-run", "--partition", a_partition,
+                                             "--from-offset", a_offset, "--to-offset", a_offset});
+    EXPECT_EQ(number(one, "wouldSend"), 1) << "a redrive selects by coordinates too";
+    const RunResult backwards = ctl(fanoutd, {"dlq", "list", "--from-offset", "5", "--to-offset", "4"});
+    EXPECT_EQ(backwards.exit_code, 64) << backwards.output;
+    EXPECT_TRUE(has(backwards.output, "'from_offset' must not be after 'to_offset'")) << backwards.output;
+
     const rapidjson::Value& first = all["deadLetters"][0];
     const std::string id = std::to_string(number(first, "partition")) + ":" + std::to_string(number(first, "offset"));
     const RunResult shown = ctl(fanoutd, {"dlq", "show", id});
