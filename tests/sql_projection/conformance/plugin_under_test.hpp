@@ -51,6 +51,8 @@ public:
 
     Plugin& plugin() { return *plugin_; }
     std::uint64_t counter(const std::string& name) { return context_.counter(name).value(); }
+    /// A gauge's value; nullopt when the plugin never set it up.
+    std::optional<double> gauge(const std::string& name) const { return context_.gauge_value(name); }
     std::string log() const { return context_.log().text(); }
 
 private:

@@ -165,8 +165,40 @@ TYPED_TEST_P(ProjectionGenerations, ARestartedRebuildGoesOnInItsGenerationAndThe
     EXPECT_EQ(this->pointer().live, 1);
 }
 
+// Abandoned by hand as docs/operations.md says (fanoutd stopped, the
+// pointer's `building` cleared): the live instance no longer asks for it to
+// be resumed, and the next rebuild takes the same number, drops what the
+// abandoned one left there and builds from the first event.
+TYPED_TEST_P(ProjectionGenerations, AnAbandonedRebuildIsNotResumedAndTheNextOneStartsAfresh) {
+    const std::vector<FakeEvent> stream = generated_stream(200, 10, 13, 1);
+    {
+        auto live = this->owner();
+        ASSERT_TRUE(all_done(live->handle(stream)));
+        auto rebuild = this->rebuilder(600);
+        ASSERT_TRUE(all_done(rebuild->handle(std::vector<FakeEvent>(stream.begin(), stream.begin() + 120))));
+        ASSERT_TRUE(this->settle_until(*live, [&] { return live->gauge("rebuild_pending") == 1.0; })) << live->log();
+    }  // fanoutd stopped
+    ASSERT_EQ(this->pointer().building, std::optional<int>(1));
+    const std::string component = TypeParam::Traits::k_names.schema_component;
+    this->db_->session() << "UPDATE fanout_generations SET building = NULL WHERE component = :c", soci::use(component);
+
+    auto live = this->owner();
+    ASSERT_TRUE(this->settle_until(*live, [&] { return live->gauge("rebuild_pending") == 0.0; })) << live->log();
+    EXPECT_EQ(this->pointer().live, 0);
+    EXPECT_TRUE(this->tables_of(0) == this->reference_of(stream)) << "the live generation is untouched";
+
+    auto next = this->rebuilder(600);
+    EXPECT_EQ(this->pointer().building, std::optional<int>(1)) << "the abandoned generation's number, again";
+    EXPECT_EQ(next->assign(k_topic, {0}), (std::vector<std::int64_t>{-1}))
+        << "no checkpoint: what the abandoned rebuild wrote was dropped";
+    ASSERT_TRUE(all_done(next->handle(stream)));
+    ASSERT_TRUE(this->settle_until(*next, [&] { return this->pointer().live == 1; })) << next->log();
+    EXPECT_TRUE(this->tables_of(1) == this->reference_of(stream));
+}
+
 REGISTER_TYPED_TEST_SUITE_P(ProjectionGenerations,
                             ARebuildBuildsANewGenerationSwitchesWhenCaughtUpAndTheLiveInstanceFollows,
-                            ARestartedRebuildGoesOnInItsGenerationAndTheNextOneIsANewGeneration);
+                            ARestartedRebuildGoesOnInItsGenerationAndTheNextOneIsANewGeneration,
+                            AnAbandonedRebuildIsNotResumedAndTheNextOneStartsAfresh);
 
 }  // namespace fanout::test
