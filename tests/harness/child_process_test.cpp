@@ -16,23 +16,24 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::filesystem::path temp_log(const std::string& name) {
-    const auto path = std::filesystem::temp_directory_path() /
-                      ("fanout-harness-" + std::to_string(::getpid()) + "-" + name + ".log");
-    std::filesystem::remove(path);
-    return path;
+/// A shell running `script` (which echoes "ready" first), logging to a fresh temporary file.
+fanout::harness::ChildProcess started_shell(const std::string& name, const std::string& script) {
+    const auto log = std::filesystem::temp_directory_path() /
+                     ("fanout-harness-" + std::to_string(::getpid()) + "-" + name + ".log");
+    std::filesystem::remove(log);
+    fanout::harness::SpawnOptions options;
+    options.argv = {"/bin/sh", "-c", script};
+    options.log = log;
+    fanout::harness::ChildProcess child(options);
+    child.start();
+    EXPECT_TRUE(child.wait_for_log("ready", 10s)) << child.log();
+    return child;
 }
 
 }  // namespace
 
 TEST(ChildProcess, AStopThatTimesOutAppendsTheThreadStacksToTheLog) {
-    const auto log = temp_log("stuck");
-    fanout::harness::SpawnOptions options;
-    options.argv = {"/bin/sh", "-c", "trap '' TERM; echo ready; while :; do sleep 1; done"};
-    options.log = log;
-    fanout::harness::ChildProcess child(options);
-    child.start();
-    ASSERT_TRUE(child.wait_for_log("ready", 10s));
+    auto child = started_shell("stuck", "trap '' TERM; echo ready; while :; do sleep 1; done");
     EXPECT_EQ(child.stop(300ms), -1);
     ASSERT_TRUE(child.running());
     const std::string text = child.log();
@@ -48,18 +49,12 @@ TEST(ChildProcess, AStopThatTimesOutAppendsTheThreadStacksToTheLog) {
         EXPECT_NE(text.find("gdb is not installed"), std::string::npos) << text;
     }
     child.kill9();
-    std::filesystem::remove(log);
+    std::filesystem::remove(child.options().log);
 }
 
 TEST(ChildProcess, AStopInTimeAppendsNothing) {
-    const auto log = temp_log("clean");
-    fanout::harness::SpawnOptions options;
-    options.argv = {"/bin/sh", "-c", "echo ready; exec sleep 30"};
-    options.log = log;
-    fanout::harness::ChildProcess child(options);
-    child.start();
-    ASSERT_TRUE(child.wait_for_log("ready", 10s));
+    auto child = started_shell("clean", "echo ready; exec sleep 30");
     EXPECT_EQ(child.stop(10s), 128 + SIGTERM);
     EXPECT_EQ(child.log().find("thread stacks"), std::string::npos) << child.log();
-    std::filesystem::remove(log);
+    std::filesystem::remove(child.options().log);
 }

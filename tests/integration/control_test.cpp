@@ -37,10 +37,8 @@ struct Control : TopicTest {
         return yaml;
     }
 
-    RunResult ctl(const FanoutdProcess& fanoutd, std::vector<std::string> args) {
-        args.insert(args.begin(), {(bin_dir() / "fanoutctl").string(), "--admin",
-                                   "127.0.0.1:" + std::to_string(admin_port(fanoutd))});
-        return run_command(args, 30s);
+    RunResult ctl(const FanoutdProcess& fanoutd, const std::vector<std::string>& args) {
+        return run_fanoutctl(fanoutd, args, {}, 30s);
     }
 
     bool committed(const std::string& plugin) { return fully_committed(admin, prefix + "." + plugin, topic, 1); }

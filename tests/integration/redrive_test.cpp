@@ -44,12 +44,8 @@ struct Redrive : TopicTest {
         return dir.write("fanoutd.yaml", yaml);
     }
 
-    RunResult ctl(const FanoutdProcess& fanoutd, std::vector<std::string> args, bool token = true) {
-        std::vector<std::string> all = {(bin_dir() / "fanoutctl").string(), "--admin",
-                                        "127.0.0.1:" + std::to_string(admin_port(fanoutd))};
-        if (token) all.insert(all.end(), {"--token-file", token_file.string()});
-        all.insert(all.end(), args.begin(), args.end());
-        return run_command(all, 60s);
+    RunResult ctl(const FanoutdProcess& fanoutd, const std::vector<std::string>& args, bool token = true) {
+        return run_fanoutctl(fanoutd, args, token ? token_file : std::filesystem::path());
     }
 
     /// fanoutctl --json ... parsed; fails the test on a non-zero exit.

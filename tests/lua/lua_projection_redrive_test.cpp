@@ -110,10 +110,8 @@ TEST(LuaProjectionRedrive, AFixedFaultsDeadLettersRedrivenGiveTheReferenceAndRea
     const auto consumed = [&] { return db.checkpoint_sum(Traits::k_names.checkpoint_table(), s.group()); };
 
     const auto ctl = [&](std::vector<std::string> args) {
-        args.insert(args.begin(), {(bin_dir() / "fanoutctl").string(), "--json", "--admin",
-                                   "127.0.0.1:" + std::to_string(admin_port(fanoutd)), "--token-file",
-                                   (s.dir / "control.token").string()});
-        const RunResult r = run_command(args, 150s);
+        args.insert(args.begin(), "--json");
+        const RunResult r = run_fanoutctl(fanoutd, args, s.dir / "control.token", 150s);
         EXPECT_EQ(r.exit_code, 0) << r.output;
         rapidjson::Document d;
         d.Parse(r.output.c_str());

@@ -123,12 +123,8 @@ struct RebuildRun : FanoutdRun {
         return y.str();
     }
 
-    RunResult ctl(FanoutdProcess& fanoutd, std::vector<std::string> args) {
-        std::vector<std::string> all = {(bin_dir() / "fanoutctl").string(), "--admin",
-                                        "127.0.0.1:" + std::to_string(admin_port(fanoutd)), "--token-file",
-                                        (dir / "control.token").string()};
-        all.insert(all.end(), args.begin(), args.end());
-        return run_command(all, 60s);
+    RunResult ctl(FanoutdProcess& fanoutd, const std::vector<std::string>& args) {
+        return run_fanoutctl(fanoutd, args, dir / "control.token");
     }
 
     /// GET on fanoutd's admin endpoint.

@@ -67,4 +67,13 @@ int admin_port(const FanoutdProcess& fanoutd) {
     return at == std::string::npos ? -1 : std::atoi(log.c_str() + at + marker.size());
 }
 
+RunResult run_fanoutctl(const FanoutdProcess& fanoutd, const std::vector<std::string>& args,
+                        const std::filesystem::path& token_file, std::chrono::milliseconds timeout) {
+    std::vector<std::string> all = {(bin_dir() / "fanoutctl").string(), "--admin",
+                                    "127.0.0.1:" + std::to_string(admin_port(fanoutd))};
+    if (!token_file.empty()) all.insert(all.end(), {"--token-file", token_file.string()});
+    all.insert(all.end(), args.begin(), args.end());
+    return run_command(all, timeout);
+}
+
 }  // namespace fanout::test

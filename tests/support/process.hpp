@@ -50,4 +50,10 @@ public:
 /// The port of fanoutd's admin server from its log, or -1 before it listens.
 int admin_port(const FanoutdProcess& fanoutd);
 
+/// `fanoutctl --admin 127.0.0.1:<fanoutd's admin port> [--token-file T] ARGS...`
+/// to completion (killed at `timeout`); no token file when `token_file` is empty.
+RunResult run_fanoutctl(const FanoutdProcess& fanoutd, const std::vector<std::string>& args,
+                        const std::filesystem::path& token_file = {},
+                        std::chrono::milliseconds timeout = std::chrono::seconds(60));
+
 }  // namespace fanout::test

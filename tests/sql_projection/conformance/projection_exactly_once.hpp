@@ -163,10 +163,7 @@ TYPED_TEST_P(ProjectionExactlyOnce, WaitsForARestartedPostgresqlAndCatchesUp) {
     FanoutdProcess fanoutd(s.config(db), s.dir / "fanoutd.log");
     fanoutd.start();
     const auto status = [&] {  // fanoutd's /plugins, as an operator reads it
-        return run_command({(bin_dir() / "fanoutctl").string(), "--json", "--admin",
-                            "127.0.0.1:" + std::to_string(admin_port(fanoutd)), "status"},
-                           10s)
-            .output;
+        return run_fanoutctl(fanoutd, {"--json", "status"}, {}, 10s).output;
     };
     ASSERT_TRUE(wait_until([&] { return admin_port(fanoutd) > 0; }, 30s)) << fanoutd.log();
 
