@@ -3,6 +3,7 @@
 // A real audit log, and the template to copy for a new plugin: one option
 // schema, one create() function, one exported descriptor.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -26,8 +27,9 @@ public:
     AuditLogPlugin(const Options& options, Context& context)
         : path_(options.get_string("path")), fsync_(options.get_boolean("fsync")), context_(context),
           lines_(context.counter("lines_written")) {
-        fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+        fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
         if (fd_ < 0) throw std::runtime_error("cannot open " + path_ + ": " + std::strerror(errno));
+        end_torn_line();
         context_.logger().info("appending events to " + path_);
     }
 
@@ -71,6 +73,22 @@ public:
     }
 
 private:
+    /// A crash can cut the last batch's write short (SIGKILL stops a write
+    /// between pages), leaving a torn last line. End it, so the lines
+    /// appended from now on never merge with it: every later line is whole.
+    void end_torn_line() {
+        struct stat st {};
+        if (::fstat(fd_, &st) != 0) throw std::runtime_error("cannot stat " + path_ + ": " + std::strerror(errno));
+        if (st.st_size == 0) return;
+        char last = '\n';
+        if (::pread(fd_, &last, 1, st.st_size - 1) != 1)
+            throw std::runtime_error("cannot read " + path_ + ": " + std::strerror(errno));
+        if (last == '\n') return;
+        if (::write(fd_, "\n", 1) != 1)
+            throw std::runtime_error("cannot write " + path_ + ": " + std::strerror(errno));
+        context_.logger().warning("the last line of " + path_ + " was torn by a crash; it is ended and left as it is");
+    }
+
     static void fail_all(std::span<Outcome> outcomes, const std::string& reason) {
         // A partial line may be left behind; replays append again (at-least-once).
         for (auto& o : outcomes) o = Outcome::retry_later(reason);

@@ -44,9 +44,11 @@ void produce_numbered(const std::string& topic, int first, int count) {
 std::multiset<Coordinate> audit_coordinates(const std::filesystem::path& file) {
     std::multiset<Coordinate> out;
     for (const auto& line : read_lines(file)) {
+        // Only whole lines: a kill -9 mid-write leaves a torn one.
+        if (!line.starts_with("{\"topic\":") || !line.ends_with("\"}")) continue;
         const auto p = line.find("\"partition\":");
         const auto o = line.find("\"offset\":");
-        if (p == std::string::npos || o == std::string::npos) continue;  // torn last line after kill -9
+        if (p == std::string::npos || o == std::string::npos) continue;
         out.emplace(std::stoi(line.substr(p + 12)), std::stoll(line.substr(o + 9)));
     }
     return out;
@@ -57,8 +59,9 @@ std::vector<Delivery> read_deliveries(const std::filesystem::path& file) {
     for (const auto& line : read_lines(file)) {
         std::istringstream in(line);
         Delivery d;
-        if (in >> d.topic >> d.partition >> d.offset >> d.key >> d.outcome) {
-            in >> d.batch;
+        // Only whole lines (all six fields): a kill -9 mid-write leaves a torn one.
+        std::string extra;
+        if (in >> d.topic >> d.partition >> d.offset >> d.key >> d.outcome >> d.batch && !(in >> extra)) {
             out.push_back(d);
         }
     }

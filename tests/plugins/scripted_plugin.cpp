@@ -33,7 +33,7 @@ constexpr OptionSpec k_options[] = {
 class ScriptedPlugin final : public Plugin, public Checkpointing {
 public:
     ScriptedPlugin(const Options& o, Context& context)
-        : record_(o.get_string("record_path"), std::ios::app),
+        : record_(open_record(o.get_string("record_path"))),
           retry_times_(o.get_integer("retry_times")),
           sleep_(o.get_integer("sleep_ms")),
           context_(context) {
@@ -100,6 +100,19 @@ public:
     }
 
 private:
+    /// Appends to `path`, first ending a last line a crash tore, so no
+    /// record merges with it.
+    static std::ofstream open_record(const std::string& path) {
+        bool torn = false;
+        if (std::ifstream in{path, std::ios::binary | std::ios::ate}; in && in.tellg() > 0) {
+            in.seekg(-1, std::ios::end);
+            torn = in.get() != '\n';
+        }
+        std::ofstream out(path, std::ios::app);
+        if (torn) out << '\n';
+        return out;
+    }
+
     void record(const Event& e, const std::string& outcome) {
         record_ << e.topic() << ' ' << e.partition() << ' ' << e.offset() << ' ' << e.key() << ' ' << outcome << ' '
                 << batch_ << '\n';
