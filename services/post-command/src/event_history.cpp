@@ -42,13 +42,13 @@ std::vector<StoredEvent> EventReader::read_stream(const std::string& aggregate_i
 std::int64_t EventReader::version_at(const std::string& aggregate_id, const std::string& at) {
     long long version = 0;
     try {
-        // One text format for every occurred_at, so text order is time order.
-        // The newest version that had occurred by then: walked back from the
-        // latest along the (aggregate_id, version) key, it stops at the first
-        // match — one row for a recent time, not every event of the post (a
-        // clock that stepped back is still answered exactly).
+        // One text format for every occurred_at, so text order is time order,
+        // and appends keep it nondecreasing within a post (event_store.cpp):
+        // the last event at or before the time, by time then version, is the
+        // newest version that had occurred by then. One probe of
+        // events_aggregate_time wherever the time lands in the post.
         session() << "SELECT version FROM events WHERE aggregate_id = :a AND occurred_at <= :t"
-                     " ORDER BY version DESC LIMIT 1",
+                     " ORDER BY occurred_at DESC, version DESC LIMIT 1",
             soci::into(version), soci::use(aggregate_id), soci::use(at);
     } catch (...) {
         mark_broken();

@@ -17,9 +17,16 @@ namespace {
 // then violates the unique key, and the relay would have to wait out that
 // gap). Appends hold the append lock, so nobody inserts between the check and
 // the insert; the unique key stays the guarantee against writers that don't.
+//
+// occurred_at never goes back within a post: an event stamped before its
+// predecessor (the clock stepped back) takes its predecessor's time, so a
+// post's time order is its version order and "the version a post had
+// reached at time T" is one probe of events_aggregate_time.
 constexpr const char* k_insert =
     "INSERT INTO events (event_id, aggregate_id, version, type, data, occurred_at, actor)"
-    " SELECT :event_id, :aggregate_id, :version, :type, :data, :occurred_at, :actor"
+    " SELECT :event_id, :aggregate_id, :version, :type, :data,"
+    " (SELECT MAX(t) FROM (SELECT CAST(:occurred_at AS TEXT) AS t UNION ALL SELECT occurred_at FROM events"
+    " WHERE aggregate_id = :previous_id AND version = :previous_version) AS times), :actor"
     " WHERE NOT EXISTS (SELECT 1 FROM events WHERE aggregate_id = :taken_id AND version = :taken_version)";
 
 // PostgreSQL: the whole group in one statement (a round trip per event
@@ -29,9 +36,13 @@ constexpr const char* k_insert =
 // is taken is filtered out whole, before any sequence number is drawn for it:
 // an aggregate's stored versions are contiguous, so if its first is free the
 // rest are too (and if not, the unique key fires and the group is isolated).
+// A request's events share one time (the group's), raised like k_insert's to
+// the time of the event before the request when that is later.
 constexpr const char* k_insert_pg =
     "INSERT INTO events (event_id, aggregate_id, version, type, data, occurred_at, actor)"
-    " SELECT u.event_id, u.aggregate_id, u.version, u.type, u.data, u.occurred_at, u.actor"
+    " SELECT u.event_id, u.aggregate_id, u.version, u.type, u.data,"
+    " GREATEST(u.occurred_at, (SELECT p.occurred_at FROM events p"
+    " WHERE p.aggregate_id = u.aggregate_id AND p.version = u.first_version - 1)), u.actor"
     " FROM unnest(CAST(:ids AS text[]), CAST(:aggregates AS text[]), CAST(:versions AS bigint[]),"
     " CAST(:firsts AS bigint[]), CAST(:types AS text[]), CAST(:datas AS text[]), CAST(:times AS text[]),"
     " CAST(:actors AS text[]))"
@@ -115,8 +126,9 @@ void EventWriter::ensure_ready() {
         broken_ = false;
     }
     insert_.emplace((session_.prepare << k_insert, soci::use(event_id_), soci::use(aggregate_id_), soci::use(version_),
-                     soci::use(type_), soci::use(data_), soci::use(occurred_at_),
-                     soci::use(actor_, actor_indicator_), soci::use(aggregate_id_), soci::use(version_)));
+                     soci::use(type_), soci::use(data_), soci::use(occurred_at_), soci::use(aggregate_id_),
+                     soci::use(previous_version_), soci::use(actor_, actor_indicator_), soci::use(aggregate_id_),
+                     soci::use(version_)));
 }
 
 std::vector<AppendStatus> EventWriter::append_in_one_transaction(std::span<const AppendRequest* const> batch) {
@@ -216,7 +228,7 @@ void EventWriter::insert_rows_sqlite(std::span<const AppendRequest* const> batch
         version_ = request->expected_version;
         bool first = true;
         for (const NewEvent& e : request->events) {
-            ++version_;
+            previous_version_ = version_++;
             event_id_ = e.event_id;
             type_ = e.type;
             data_ = e.data;

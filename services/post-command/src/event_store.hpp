@@ -85,7 +85,7 @@ private:
     // Bound by reference to the prepared insert.
     std::string event_id_, aggregate_id_, type_, data_, occurred_at_, actor_;
     soci::indicator actor_indicator_ = soci::i_null;
-    long long version_ = 0;
+    long long version_ = 0, previous_version_ = 0;
     std::optional<soci::statement> insert_;
     // SQLite: transaction control prepared once (a one-off statement is
     // prepared and finalised on every use).

@@ -4,6 +4,7 @@
 // command, a snapshot whenever an append crosses a multiple of the interval.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,9 +34,10 @@ public:
 
     /// Append `commands` (each one command's events) to `post_id`, `per_append`
     /// commands per transaction, snapshots every `interval` versions (0: none).
-    /// Event n occurs at event_time(n).
+    /// Event n is stamped `time_of(n)` (event_time(n) unless given).
     void write(const std::string& post_id, const std::vector<std::vector<post_command::DomainEvent>>& commands,
-               std::int64_t interval, std::size_t per_append = 1) {
+               std::int64_t interval, std::size_t per_append = 1,
+               const std::function<std::string(std::int64_t)>& time_of = event_time) {
         using namespace post_command;
         EventWriter writer(location, {});
         PostAggregate post(post_id);
@@ -48,7 +50,7 @@ public:
                 for (const DomainEvent& e : commands[c]) {
                     post.apply(e);
                     r.events.push_back(NewEvent{post_id + "-" + std::to_string(post.version()), type_name(e),
-                                                encode_data(e), event_time(post.version())});
+                                                encode_data(e), time_of(post.version())});
                 }
                 if (snapshot_due(r.expected_version, post.version(), interval)) {
                     r.snapshot = SnapshotRecord{post.version(), post.snapshot_json()};
