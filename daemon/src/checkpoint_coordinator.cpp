@@ -70,6 +70,7 @@ std::optional<std::vector<std::int64_t>> CheckpointCoordinator::load(std::span<c
     } catch (const std::exception& e) {
         log().warn("[{}] loading checkpoints failed attempt={} next_in={}ms: {}", settings_.name, attempt,
                    settings_.retry.backoff_after(attempt).count(), e.what());
+        load_error_ = std::string("loading the checkpoints failed: ") + e.what();
         return std::nullopt;
     }
 }
@@ -87,6 +88,8 @@ std::optional<bool> CheckpointCoordinator::in_range(std::span<const TopicPartiti
             log().warn("[{}] reading the watermarks of {}[{}] failed attempt={} next_in={}ms: {}", settings_.name,
                        asked[i].topic, asked[i].partition, attempt, settings_.retry.backoff_after(attempt).count(),
                        rd_kafka_err2str(err));
+            load_error_ = fmt::format("reading the watermarks of {}[{}] failed: {}", asked[i].topic,
+                                      asked[i].partition, rd_kafka_err2str(err));
             return std::nullopt;
         }
         if (auto problem = check_checkpoint(asked[i].topic, asked[i].partition, starts[i], low, high)) {
@@ -118,6 +121,7 @@ CheckpointCoordinator::Start CheckpointCoordinator::on_assigned(rd_kafka_topic_p
         // moved to the checkpoints once they load.
         for (int i = 0; i < partitions->cnt; ++i) partitions->elems[i].offset = k_offset_beginning;
         defer(asked);
+        hold_pending(load_error_);
         log().warn("[{}] checkpoints of {} not loaded yet: assigned paused, loading again between batches",
                    settings_.name, partition_names(partitions));
         return Start::paused;
@@ -155,6 +159,21 @@ void CheckpointCoordinator::defer(std::span<const TopicPartition> partitions) {
     });
 }
 
+void CheckpointCoordinator::hold_pending(const std::string& error) {
+    for (const TopicPartition& tp : pending_) {
+        Hold h{tp.topic, tp.partition, -1, HoldReason::checkpoints_pending, "checkpoints not loaded: " + error};
+        h.transient = true;  // the plugin's store is down: an outage, never a reason to skip
+        status_.hold(std::move(h));
+    }
+}
+
+void CheckpointCoordinator::release_pending(std::span<const TopicPartition> loaded) {
+    status_.release_holds(HoldReason::checkpoints_pending, [&](std::string_view topic, std::int32_t partition) {
+        return std::any_of(loaded.begin(), loaded.end(),
+                           [&](const TopicPartition& tp) { return tp.partition == partition && tp.topic == topic; });
+    });
+}
+
 void CheckpointCoordinator::on_revoked(const rd_kafka_topic_partition_list_t* partitions) {
     const std::vector<TopicPartition> revoked = topic_partitions(partitions);
     std::erase_if(pending_, [&](const TopicPartition& p) {
@@ -187,9 +206,11 @@ void CheckpointCoordinator::load_pending() {
     if (!usable) {
         next_attempt_ = std::chrono::steady_clock::now() + settings_.retry.backoff_after(attempt_);
         ++attempt_;
+        hold_pending(load_error_);
         return;
     }
     PartitionList list = partition_list(pending_);
+    release_pending(pending_);
     pending_.clear();
     if (!*usable) return;  // held and halted: they stay paused
     for (int i = 0; i < list->cnt; ++i) list->elems[i].offset = (*starts)[static_cast<std::size_t>(i)];

@@ -9,8 +9,10 @@
 // sleeps there. When either fails (the plugin's database is down), the
 // partitions are assigned paused and the pipeline thread tries again
 // between batches, with the retry backoff, until it succeeds: then each
-// partition seeks to its checkpoint and resumes. A checkpoint outside its
-// partition's log stops the plugin instead of skipping.
+// partition seeks to its checkpoint and resumes. Meanwhile each waits with a
+// transient `checkpoints_pending` hold: an outage, degraded after the
+// plugin's retry.degraded_after_ms like a retried batch. A checkpoint outside
+// its partition's log stops the plugin instead of skipping.
 #include <chrono>
 #include <cstdint>
 #include <algorithm>
@@ -92,6 +94,10 @@ private:
     std::optional<bool> in_range(std::span<const TopicPartition> asked, std::span<const std::int64_t> starts,
                                  int attempt);
     void defer(std::span<const TopicPartition> partitions);
+    /// Every pending partition waits for its checkpoints because of `error`.
+    void hold_pending(const std::string& error);
+    /// The partitions of `loaded` no longer wait for their checkpoints.
+    void release_pending(std::span<const TopicPartition> loaded);
 
     const PluginSettings& settings_;
     KafkaSource& source_;
@@ -100,6 +106,7 @@ private:
     Checkpointing* plugin_ = nullptr;
     std::vector<TopicPartition> pending_;  ///< assigned and paused, waiting for their checkpoints
     int attempt_ = 0;                      ///< failed loads of pending_ so far
+    std::string load_error_;               ///< why the last load or watermark read failed
     std::chrono::steady_clock::time_point next_attempt_{};
 };
 

@@ -24,6 +24,7 @@ const char* to_string(HoldReason reason) noexcept {
         case HoldReason::checkpoint_out_of_range: return "checkpoint_out_of_range";
         case HoldReason::offset_reset: return "offset_reset";
         case HoldReason::stopped: return "stopped";
+        case HoldReason::checkpoints_pending: return "checkpoints_pending";
     }
     return "unknown";
 }
@@ -64,12 +65,12 @@ PipelineStatus StatusBoard::snapshot() const {
             it->partition = h.partition;
             it->high_watermark = h.high;
         }
-        it->position = h.offset;
+        if (h.offset >= 0) it->position = h.offset;  // else where it is (a pending load: not yet known)
         if (h.high >= 0 && (h.reason == HoldReason::checkpoint_out_of_range || h.reason == HoldReason::offset_reset)) {
             it->high_watermark = h.high;  // asked of the leader when it stopped
         }
         if (h.low >= 0) it->low_watermark = h.low;
-        it->lag = held_lag(h.offset, it->low_watermark, it->high_watermark);
+        it->lag = held_lag(it->position, it->low_watermark, it->high_watermark);
         it->held = true;
         it->hold_reason = h.reason;
         it->hold_detail = h.detail;
@@ -161,6 +162,14 @@ void StatusBoard::release_retry_holds(std::string_view topic, std::int32_t parti
         return h.partition == partition && h.topic == topic && h.offset < next &&
                (h.reason == HoldReason::retry || h.reason == HoldReason::dead_letter_failed);
     });
+    holding_.store(!holds_.empty(), std::memory_order_relaxed);
+    update_outage();
+}
+
+void StatusBoard::release_holds(HoldReason reason, const PartitionMatch& match) {
+    if (!holding_.load(std::memory_order_relaxed)) return;
+    std::lock_guard lock(mutex_);
+    std::erase_if(holds_, [&](const Hold& h) { return h.reason == reason && match(h.topic, h.partition); });
     holding_.store(!holds_.empty(), std::memory_order_relaxed);
     update_outage();
 }

@@ -27,6 +27,7 @@ enum class HoldReason {
     checkpoint_out_of_range,  ///< the plugin's checkpoint is outside [low, high]
     offset_reset,             ///< the broker said the position is out of range
     stopped,                  ///< the plugin stopped (failed) with this partition assigned
+    checkpoints_pending,      ///< assigned, paused until the plugin's checkpoints load (its store is down)
 };
 const char* to_string(HoldReason reason) noexcept;
 
@@ -99,6 +100,8 @@ public:
 
     /// Record why a partition waits (replaces an earlier hold of it).
     void hold(Hold h);
+    /// Drop the holds of `reason` of the partitions `match` names.
+    void release_holds(HoldReason reason, const PartitionMatch& match);
     /// Drop retry holds a partition has moved past (next offset `next`).
     /// Cheap when nothing is held (no lock).
     void release_retry_holds(std::string_view topic, std::int32_t partition, std::int64_t next);

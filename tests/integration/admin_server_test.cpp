@@ -26,7 +26,7 @@ TEST(AdminServer, IdleAndSlowConnectionsNeverDelayAProbe) {
     std::string yaml = make_config(
         prefix, unique_name("dlq"), topic,
         {{"scripted", "libfanout_test_scripted.so", "      record_path: " + (dir / "record").string() + "\n"}});
-    yaml.replace(yaml.find("plugins:"), 8, "admin:\n  listen: 127.0.0.1:0\nplugins:");
+    yaml = with_admin(yaml);
     FanoutdProcess fanoutd(dir.write("fanoutd.yaml", yaml), dir / "fanoutd.log");
     fanoutd.start();
     ASSERT_TRUE(wait_until([&] { return admin_port(fanoutd) > 0; }, 30s)) << fanoutd.log();

@@ -5,9 +5,11 @@
 // then consumes, from the checkpoints. The other plugins run meanwhile.
 #include <signal.h>
 
+#include <map>
 #include <set>
 
 #include <gtest/gtest.h>
+#include <httplib.h>
 
 #include "harness.hpp"
 
@@ -21,16 +23,21 @@ struct CheckpointLoad : TopicScope {
 
     /// `projection` owns its checkpoints (resuming at offset 10) and fails to
     /// load them `failures` times; `audit` uses Kafka's offsets.
-    std::filesystem::path config(int failures) {
+    /// `degraded_after_ms`: its retry.degraded_after_ms (0: the default).
+    std::filesystem::path config(int failures, int degraded_after_ms = 0) {
         const std::string options = "      record_path: " + (dir / "projection").string() +
                                     "\n      checkpointing: true\n      checkpoints: ['0:10']\n"
                                     "      assign_failures: " +
                                     std::to_string(failures) + "\n";
-        const std::string retry = "    retry: { max_attempts: 5, initial_backoff_ms: 200, max_backoff_ms: 400 }\n";
-        return dir.write("fanoutd.yaml", make_config(prefix, dlq, topic,
-                                                     {{"projection", "libfanout_test_scripted.so", options, retry},
-                                                      {"audit", "libfanout_test_scripted.so",
-                                                       "      record_path: " + (dir / "audit").string() + "\n"}}));
+        const std::string retry =
+            "    retry: { max_attempts: 5, initial_backoff_ms: 200, max_backoff_ms: 400" +
+            (degraded_after_ms > 0 ? ", degraded_after_ms: " + std::to_string(degraded_after_ms) : std::string()) +
+            " }\n";
+        return dir.write("fanoutd.yaml",
+                         with_admin(make_config(prefix, dlq, topic,
+                                                {{"projection", "libfanout_test_scripted.so", options, retry},
+                                                 {"audit", "libfanout_test_scripted.so",
+                                                  "      record_path: " + (dir / "audit").string() + "\n"}})));
     }
 };
 
@@ -87,4 +94,54 @@ TEST(CheckpointLoad, AStopWhileTheCheckpointsArePendingHandsNothingAndExitsClean
     fanoutd.signal(SIGTERM);
     EXPECT_EQ(fanoutd.wait_exit(20s), 0) << fanoutd.log();
     EXPECT_TRUE(read_deliveries(s.dir / "projection").empty()) << "nothing from a guessed position";
+}
+
+TEST(CheckpointLoad, PartitionsWaitingForTheStoreAreAnOutageTheStatusShowsUntilTheyLoad) {
+    CheckpointLoad s;
+    s.admin.create_topic(s.topic, 1);
+    s.produce(0, 30);
+    // 25 failed loads 200-400 ms apart: an outage of several seconds, degraded after 300 ms.
+    FanoutdProcess fanoutd(s.config(25, 300), s.dir / "fanoutd.log");
+    fanoutd.start();
+    ASSERT_TRUE(wait_until([&] { return admin_port(fanoutd) > 0; }, 30s)) << fanoutd.log();
+    const int port = admin_port(fanoutd);
+    httplib::Client client("127.0.0.1", port);
+    const auto get = [&](const char* path) {
+        auto res = client.Get(path);
+        return res ? res->body : std::string();
+    };
+    const std::string held = "fanout_partition_held|partition=0,plugin=projection,reason=checkpoints_pending,topic=" +
+                             s.topic;
+    std::map<std::string, double> samples;
+    ASSERT_TRUE(wait_until(
+        [&] {
+            samples = scrape_metrics(port, s.dir);
+            return samples[held] == 1 && samples["fanout_plugin_degraded|plugin=projection"] == 1;
+        },
+        30s))
+        << "an outage like a retried batch: held, degraded\n"
+        << get("/plugins") << fanoutd.log();
+    EXPECT_EQ(samples["fanout_plugin_degraded|plugin=audit"], 0) << "the other plugin is not";
+    const std::string plugins = get("/plugins");
+    EXPECT_TRUE(has(plugins, R"("holdReason":"checkpoints_pending","holdDetail":"checkpoints not loaded: loading the )"
+                             R"(checkpoints failed: scripted checkpoint store down")"))
+        << plugins;
+    const std::string health = get("/healthz");
+    EXPECT_TRUE(has(health, R"("status":"degraded")") && has(health, R"("name":"projection")")) << health;
+
+    // The store answers: the partition moves on from the checkpoint and the outage is over.
+    ASSERT_TRUE(fanoutd.wait_for_log("[projection] checkpoints loaded: consuming " + s.topic + "[0]", 60s))
+        << fanoutd.log();
+    ASSERT_TRUE(wait_until(
+        [&] {
+            samples = scrape_metrics(port, s.dir);
+            return samples.count(held) == 0 && samples["fanout_plugin_degraded|plugin=projection"] == 0;
+        },
+        30s))
+        << get("/plugins");
+    EXPECT_FALSE(has(get("/plugins"), "checkpoints_pending"));
+    EXPECT_TRUE(wait_until([&] { return fully_committed(s.admin, s.prefix + ".projection", s.topic, 1); }, 60s))
+        << fanoutd.log();
+    EXPECT_EQ(offsets(read_deliveries(s.dir / "projection")).size(), 20u);
+    EXPECT_EQ(fanoutd.stop(20s), 0) << fanoutd.log();
 }

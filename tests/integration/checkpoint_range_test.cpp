@@ -19,26 +19,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-/// Samples of /metrics as read by Prometheus' own parser: "name|labels" -> value.
-std::map<std::string, double> metrics(httplib::Client& client, const TempDir& dir) {
-    std::map<std::string, double> samples;
-    auto res = client.Get("/metrics");
-    if (!res || res->status != 200) return samples;
-    const char* python = std::getenv("FANOUT_TEST_PYTHON");
-    EXPECT_TRUE(python != nullptr && *python != '\0') << "FANOUT_TEST_PYTHON is not set (tools/python-env.sh)";
-    if (python == nullptr) return samples;
-    const auto file = dir.write("metrics.txt", res->body);
-    const auto parsed =
-        run_command({python, std::string(FANOUT_SOURCE_DIR) + "/tests/integration/parse_metrics.py", file.string()});
-    EXPECT_EQ(parsed.exit_code, 0) << parsed.output;
-    std::istringstream lines(parsed.output);
-    for (std::string line; std::getline(lines, line);) {
-        const auto a = line.find('|'), b = line.rfind('|');
-        if (a != std::string::npos && b != a) samples[line.substr(0, b)] = std::stod(line.substr(b + 1));
-    }
-    return samples;
-}
-
 struct Scenario : TopicScope {
     void produce(int from, int count) { produce_numbered(topic, from, count); }
 
@@ -51,7 +31,7 @@ struct Scenario : TopicScope {
                   projection_options,
               projection_extra},
              {"audit", "libfanout_test_scripted.so", "      record_path: " + (dir / "audit").string() + "\n"}});
-        yaml.replace(yaml.find("plugins:"), 8, "admin:\n  listen: 127.0.0.1:0\nplugins:");
+        yaml = with_admin(yaml);
         return dir.write("fanoutd.yaml", yaml);
     }
 
@@ -102,7 +82,7 @@ struct Scenario : TopicScope {
         EXPECT_EQ(ready->status, 503);
         EXPECT_TRUE(has(ready->body, "projection")) << ready->body;
 
-        auto samples = metrics(client, dir);
+        auto samples = scrape_metrics(port, dir);
         const std::string labels = "partition=0,plugin=projection";
         EXPECT_EQ(samples["fanout_partition_held|" + labels + ",reason=" + reason + ",topic=" + topic], 1);
         EXPECT_EQ(samples["fanout_consumer_lag|" + labels + ",topic=" + topic], lag);
@@ -179,7 +159,7 @@ TEST(CheckpointRange, APositionDeletedWhileHeldForARetryStopsThePluginInsteadOfR
         10s))
         << body;
     EXPECT_EQ(
-        metrics(client, s.dir)["fanout_partition_held|partition=0,plugin=projection,reason=retry,topic=" + s.topic], 1);
+        scrape_metrics(port, s.dir)["fanout_partition_held|partition=0,plugin=projection,reason=retry,topic=" + s.topic], 1);
 
     ASSERT_EQ(delete_records_before(s.topic, 0, 20), 20);
     ASSERT_NO_FATAL_FAILURE(s.expect_stopped(fanoutd, "offset out of range", "offset=10 watermarks low=20 high=30",
@@ -218,7 +198,7 @@ TEST(CheckpointRange, TheReadModelOverARecreatedTopicStopsInsteadOfDroppingNewEv
         s.prefix, s.dlq, s.topic,
         {{"read-model", "libfanout_sql_read_model.so", "      connection: sqlite:" + db.string() + "\n"},
          {"audit", "libfanout_test_scripted.so", "      record_path: " + (s.dir / "audit").string() + "\n"}});
-    yaml.replace(yaml.find("plugins:"), 8, "admin:\n  listen: 127.0.0.1:0\nplugins:");
+    yaml = with_admin(yaml);
     const auto config = s.dir.write("fanoutd.yaml", yaml);
     {
         FanoutdProcess first(config, s.dir / "first.log");

@@ -32,9 +32,7 @@ struct Control : TopicTest {
             plugins.push_back({name, "libfanout_test_scripted.so",
                                "      record_path: " + (dir / name).string() + "\n", ""});
         }
-        std::string yaml = make_config(prefix, dlq, topic, plugins);
-        yaml.replace(yaml.find("plugins:"), 8, "admin:\n  listen: 127.0.0.1:0\n" + admin_extra + "plugins:");
-        return yaml;
+        return with_admin(make_config(prefix, dlq, topic, plugins), admin_extra);
     }
 
     RunResult ctl(const FanoutdProcess& fanoutd, const std::vector<std::string>& args) {

@@ -180,7 +180,7 @@ TEST_F(Failures, AnOutageOutlastingMaxAttemptsIsNeverDeadLetteredAndReadsDegrade
     std::string yaml = scripted("outage", "      retry_keys: [k-down]\n      retry_times: 8\n",
                                 "    retry: { max_attempts: 3, initial_backoff_ms: 200, max_backoff_ms: 400, "
                                 "degraded_after_ms: 300 }\n");
-    yaml.replace(yaml.find("plugins:"), 8, "admin:\n  listen: 127.0.0.1:0\nplugins:");
+    yaml = with_admin(yaml);
     fanoutd.emplace(dir.write("fanoutd.yaml", yaml), dir / "fanoutd.log");
     fanoutd->start();
     ASSERT_TRUE(wait_until([&] { return admin_port(*fanoutd) > 0; }, 30s)) << fanoutd->log();

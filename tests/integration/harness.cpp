@@ -1,5 +1,8 @@
 #include "harness.hpp"
 
+#include <httplib.h>
+
+#include <cstdlib>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -117,6 +120,26 @@ std::pair<std::int64_t, std::int64_t> watermarks(const std::string& topic, std::
 }
 
 bool has(const std::string& s, const std::string& what) { return s.find(what) != std::string::npos; }
+
+std::map<std::string, double> scrape_metrics(int admin_port, const TempDir& dir) {
+    std::map<std::string, double> samples;
+    httplib::Client client("127.0.0.1", admin_port);
+    auto res = client.Get("/metrics");
+    if (!res || res->status != 200) return samples;
+    const char* python = std::getenv("FANOUT_TEST_PYTHON");
+    EXPECT_TRUE(python != nullptr && *python != '\0') << "FANOUT_TEST_PYTHON is not set (tools/python-env.sh)";
+    if (python == nullptr) return samples;
+    const auto file = dir.write("metrics.txt", res->body);
+    const auto parsed =
+        run_command({python, std::string(FANOUT_SOURCE_DIR) + "/tests/integration/parse_metrics.py", file.string()});
+    EXPECT_EQ(parsed.exit_code, 0) << parsed.output;
+    std::istringstream lines(parsed.output);
+    for (std::string line; std::getline(lines, line);) {
+        const auto a = line.find('|'), b = line.rfind('|');
+        if (a != std::string::npos && b != a) samples[line.substr(0, b)] = std::stod(line.substr(b + 1));
+    }
+    return samples;
+}
 
 bool fully_committed(KafkaAdmin& admin, const std::string& group, const std::string& topic, int partitions) {
     return admin.committed(group, topic, partitions) == admin.end_offsets(topic, partitions);

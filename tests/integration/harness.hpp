@@ -84,6 +84,12 @@ std::int64_t delete_records_before(const std::string& topic, std::int32_t partit
 /// Low and high watermark of one partition, asked of its leader.
 std::pair<std::int64_t, std::int64_t> watermarks(const std::string& topic, std::int32_t partition);
 
+/// fanoutd's /metrics on `admin_port`, read by Prometheus' own parser
+/// (parse_metrics.py; the file is kept in `dir`): "name|labels" -> value,
+/// labels sorted ("partition=0,plugin=a,reason=retry,topic=t"). Empty when
+/// the endpoint does not answer 200.
+std::map<std::string, double> scrape_metrics(int admin_port, const TempDir& dir);
+
 /// Whether `s` contains `what`.
 bool has(const std::string& s, const std::string& what);
 

@@ -139,7 +139,7 @@ TEST_F(Admin, MetricsParseWithPrometheusParserAndMatchKnownCounts) {
         make_config(prefix, dlq, topic,
                     {{"scripted", "libfanout_test_scripted.so",
                       "      record_path: " + (dir / "record").string() + "\n      reject_keys: [k-poison]\n"}});
-    yaml.replace(yaml.find("plugins:"), 8, "admin:\n  listen: 127.0.0.1:0\nplugins:");
+    yaml = with_admin(yaml);
     FanoutdProcess fanoutd(dir.write("fanoutd.yaml", yaml), dir / "fanoutd.log");
     fanoutd.start();
     ASSERT_TRUE(wait_until([&] { return fully_committed(admin, prefix + ".scripted", topic, 1); }, 60s)) << fanoutd.log();
@@ -212,7 +212,7 @@ TEST_F(Prefetch, ASmallFullQueueIsRefilledWithoutWaitingForTheBrokerThread) {
                       "    batch: { max_events: 200, linger_ms: 5 }\n"}});
     yaml.replace(yaml.find("  properties:\n"), 14,
                  "  properties:\n    queued.max.messages.kbytes: \"8\"\n    max.partition.fetch.bytes: \"8192\"\n");
-    yaml.replace(yaml.find("plugins:"), 8, "admin:\n  listen: 127.0.0.1:0\nplugins:");
+    yaml = with_admin(yaml);
     FanoutdProcess fanoutd(dir.write("fanoutd.yaml", yaml), dir / "fanoutd.log");
     fanoutd.start();
     const auto expected = all_coordinates(admin.end_offsets(topic, k_partitions));

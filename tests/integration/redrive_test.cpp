@@ -38,10 +38,8 @@ struct Redrive : TopicTest {
                                    (rejects.empty() ? "" : "      reject_keys: [" + rejects + "]\n"),
                                ""});
         }
-        std::string yaml = make_config(prefix, dlq, topic, plugins);
-        yaml.replace(yaml.find("plugins:"), 8,
-                     "admin:\n  listen: 127.0.0.1:0\n  control_token_file: control.token\nplugins:");
-        return dir.write("fanoutd.yaml", yaml);
+        return dir.write("fanoutd.yaml",
+                         with_admin(make_config(prefix, dlq, topic, plugins), "  control_token_file: control.token\n"));
     }
 
     RunResult ctl(const FanoutdProcess& fanoutd, const std::vector<std::string>& args, bool token = true) {

@@ -99,8 +99,7 @@ TEST(LuaProjectionRedrive, AFixedFaultsDeadLettersRedrivenGiveTheReferenceAndRea
     // a thousand of them take seconds, not minutes.
     DaemonSettings settings{.group_prefix = s.prefix, .dead_letter_topic = s.dlq};
     settings.kafka_properties = {{"fetch.wait.max.ms", "20"}};
-    std::string yaml = make_config(settings, s.topic, plugins);
-    yaml.replace(yaml.find("plugins:"), 8, "admin:\n  listen: 127.0.0.1:0\n  control_token_file: control.token\nplugins:");
+    const std::string yaml = with_admin(make_config(settings, s.topic, plugins), "  control_token_file: control.token\n");
     s.admin.create_topic(s.topic, s.k_partitions);
     s.admin.create_topic(s.dlq, 3);
     FanoutdProcess fanoutd(s.dir.write("fanoutd.yaml", yaml), s.dir / "fanoutd.log");

@@ -33,7 +33,7 @@ TEST_F(Monitoring, EveryMetricTheDashboardAndTheAlertRulesQueryIsServed) {
                       "    retry: { max_attempts: 1000, initial_backoff_ms: 60000, max_backoff_ms: 60000 }\n"},
                      {"read_model", "libfanout_sql_read_model.so",
                       "      connection: sqlite:" + (dir / "read.db").string() + "\n"}});
-    yaml.replace(yaml.find("plugins:"), 8, "admin:\n  listen: 127.0.0.1:0\nplugins:");
+    yaml = with_admin(yaml);
     FanoutdProcess fanoutd(dir.write("fanoutd.yaml", yaml), dir / "fanoutd.log");
     fanoutd.start();
     ASSERT_TRUE(wait_until([&] { return admin_port(fanoutd) > 0; }, 30s)) << fanoutd.log();

@@ -1,6 +1,7 @@
 #include "fanoutd_config.hpp"
 
 #include <sstream>
+#include <stdexcept>
 
 #include "kafka_test.hpp"
 #include "process.hpp"
@@ -21,6 +22,13 @@ std::string config_header(const DaemonSettings& settings) {
       << "dead_letter_topic: " << settings.dead_letter_topic << "\n"
       << "drain_timeout_ms: " << settings.drain_timeout_ms << "\n";
     return y.str();
+}
+
+std::string with_admin(std::string yaml, const std::string& admin_extra) {
+    const auto at = yaml.find("plugins:");
+    if (at == std::string::npos) throw std::invalid_argument("with_admin: no 'plugins:' in the config");
+    yaml.insert(at, "admin:\n  listen: 127.0.0.1:0\n" + admin_extra);
+    return yaml;
 }
 
 std::string make_config(const DaemonSettings& settings, const std::string& topic,

@@ -29,6 +29,11 @@ struct DaemonSettings {
 /// The config up to `plugins:` (not included): brokers from FANOUT_TEST_BROKERS.
 std::string config_header(const DaemonSettings& settings);
 
+/// `yaml` (a config from make_config) with the admin endpoint on an
+/// ephemeral loopback port (admin_port() reads it from the log), followed by
+/// `admin_extra` (more `admin:` keys, each line indented by two spaces).
+std::string with_admin(std::string yaml, const std::string& admin_extra = {});
+
 /// A fanoutd config running `plugins` (type library) on `topic`.
 std::string make_config(const DaemonSettings& settings, const std::string& topic,
                         const std::vector<PluginSpec>& plugins);

@@ -67,7 +67,7 @@ struct ExactlyOnceScenario {
         };
         if constexpr (requires { T::lua_script(); }) plugin.lua_script = T::lua_script();
         std::string yaml = make_config(settings, topic, {plugin});
-        yaml.replace(yaml.find("plugins:"), 8, "admin:\n  listen: 127.0.0.1:0\nplugins:");
+        yaml = with_admin(yaml);
         return dir.write("fanoutd.yaml", yaml);
     }
 
