@@ -39,17 +39,33 @@ std::vector<StoredEvent> EventReader::read_stream(const std::string& aggregate_i
     return out;
 }
 
+namespace {
+
+// The newest version that had occurred by a time. Appends keep occurred_at
+// nondecreasing within a post (event_store.cpp), so the versions at or before
+// it are a prefix: a binary search over the (aggregate_id, version) key finds
+// its end in ~log2(events) point reads, one statement, wherever the time lands
+// (no index on occurred_at, which every append would pay for). Invariant: lo
+// is 0 or occurred at or before the time, every version above hi after it.
+// occurred_at has one text format, so text order is time order.
+constexpr const char* k_version_at =
+    "WITH RECURSIVE search(lo, hi) AS ("
+    " SELECT CAST(0 AS BIGINT), (SELECT COALESCE(MAX(version), 0) FROM events WHERE aggregate_id = :a1)"
+    " UNION ALL"
+    " SELECT CASE WHEN (SELECT occurred_at FROM events WHERE aggregate_id = :a2 AND version = (lo + hi + 1) / 2)"
+    " <= :t1 THEN (lo + hi + 1) / 2 ELSE lo END,"
+    " CASE WHEN (SELECT occurred_at FROM events WHERE aggregate_id = :a3 AND version = (lo + hi + 1) / 2)"
+    " <= :t2 THEN hi ELSE (lo + hi + 1) / 2 - 1 END"
+    " FROM search WHERE lo < hi)"
+    " SELECT lo FROM search WHERE lo = hi";
+
+}  // namespace
+
 std::int64_t EventReader::version_at(const std::string& aggregate_id, const std::string& at) {
     long long version = 0;
     try {
-        // One text format for every occurred_at, so text order is time order,
-        // and appends keep it nondecreasing within a post (event_store.cpp):
-        // the last event at or before the time, by time then version, is the
-        // newest version that had occurred by then. One probe of
-        // events_aggregate_time wherever the time lands in the post.
-        session() << "SELECT version FROM events WHERE aggregate_id = :a AND occurred_at <= :t"
-                     " ORDER BY occurred_at DESC, version DESC LIMIT 1",
-            soci::into(version), soci::use(aggregate_id), soci::use(at);
+        session() << k_version_at, soci::into(version), soci::use(aggregate_id), soci::use(aggregate_id),
+            soci::use(at), soci::use(aggregate_id), soci::use(at);
     } catch (...) {
         mark_broken();
         throw;

@@ -21,7 +21,7 @@ namespace {
 // occurred_at never goes back within a post: an event stamped before its
 // predecessor (the clock stepped back) takes its predecessor's time, so a
 // post's time order is its version order and "the version a post had
-// reached at time T" is one probe of events_aggregate_time.
+// reached at time T" is a binary search over its versions (event_history.cpp).
 constexpr const char* k_insert =
     "INSERT INTO events (event_id, aggregate_id, version, type, data, occurred_at, actor)"
     " SELECT :event_id, :aggregate_id, :version, :type, :data,"

@@ -60,12 +60,7 @@ sql::Schema make_event_store_schema() {
            " taken_at TEXT NOT NULL,"
            " PRIMARY KEY (aggregate_id, version))",
            "INSERT INTO snapshot_history (aggregate_id, version, state, taken_at)"
-           " SELECT aggregate_id, version, state, taken_at FROM snapshots"}},
-         // A post's events by time: the version a post had reached at a
-         // time is one probe (appends keep occurred_at nondecreasing within
-         // a post, event_store.cpp).
-         {"events_aggregate_time",
-          {"CREATE INDEX IF NOT EXISTS events_aggregate_time ON events (aggregate_id, occurred_at, version)"}}},
+           " SELECT aggregate_id, version, state, taken_at FROM snapshots"}}},
     };
 }
 

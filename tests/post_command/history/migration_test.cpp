@@ -75,7 +75,7 @@ TEST_P(OldStore, OpensMigratesAndServesItsEventsAndSnapshots) {
         migrate_store(s, location.backend);
         migrate_store(s, location.backend);  // idempotent
     }
-    EXPECT_EQ(store.scalar("SELECT version FROM schema_version WHERE component = 'event_store'"), 4);
+    EXPECT_EQ(store.scalar("SELECT version FROM schema_version WHERE component = 'event_store'"), 3);
     EXPECT_EQ(store.scalar("SELECT COUNT(*) FROM events WHERE actor IS NULL"), 7);
     EXPECT_EQ(store.scalar("SELECT version FROM snapshot_history WHERE aggregate_id = '" + k_post + "'"), 4)
         << "the old snapshot is carried over";
