@@ -27,7 +27,7 @@ public:
     AuditLogPlugin(const Options& options, Context& context)
         : path_(options.get_string("path")), fsync_(options.get_boolean("fsync")), context_(context),
           lines_(context.counter("lines_written")) {
-        fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+        fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
         if (fd_ < 0) throw std::runtime_error("cannot open " + path_ + ": " + std::strerror(errno));
         end_torn_line();
         context_.logger().info("appending events to " + path_);
@@ -79,11 +79,19 @@ private:
     void end_torn_line() {
         struct stat st {};
         if (::fstat(fd_, &st) != 0) throw std::runtime_error("cannot stat " + path_ + ": " + std::strerror(errno));
-        if (st.st_size == 0) return;
+        if (!S_ISREG(st.st_mode) || st.st_size == 0) return;
+        // Read through a descriptor of its own: the file may be writable and
+        // not readable (an append-only sink), which must still work.
+        const int in = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+        if (in < 0) {
+            context_.logger().warning("cannot read " + path_ + " to check its last line after a crash: " +
+                                      std::strerror(errno));
+            return;
+        }
         char last = '\n';
-        if (::pread(fd_, &last, 1, st.st_size - 1) != 1)
-            throw std::runtime_error("cannot read " + path_ + ": " + std::strerror(errno));
-        if (last == '\n') return;
+        const bool read = ::pread(in, &last, 1, st.st_size - 1) == 1;
+        ::close(in);
+        if (!read || last == '\n') return;
         if (::write(fd_, "\n", 1) != 1)
             throw std::runtime_error("cannot write " + path_ + ": " + std::strerror(errno));
         context_.logger().warning("the last line of " + path_ + " was torn by a crash; it is ended and left as it is");

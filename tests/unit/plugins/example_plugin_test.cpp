@@ -88,3 +88,11 @@ TEST(ExamplePlugin, ATornLastLineIsEndedSoTheNextLinesStayWhole) {
     EXPECT_EQ(read_file(file).find("\n\n"), std::string::npos) << read_file(file);
     EXPECT_FALSE(again.log().contains("torn"));
 }
+
+TEST(ExamplePlugin, ANonRegularFileSuchAsDevNullIsWrittenWithoutTheTornLineCheck) {
+    FakeContext context("audit");
+    for (const auto& o : append("/dev/null", events_at(0, 0, 2), context)) EXPECT_TRUE(o.is_done());
+    EXPECT_EQ(context.counter_value("lines_written"), 2u);
+    EXPECT_FALSE(context.log().contains("torn"));
+    EXPECT_FALSE(context.log().contains("cannot"));
+}
