@@ -146,17 +146,11 @@ void CheckpointCoordinator::defer(std::span<const TopicPartition> partitions) {
         attempt_ = 2;
     }
     for (const TopicPartition& tp : partitions) {
-        if (std::none_of(pending_.begin(), pending_.end(), [&](const TopicPartition& p) {
-                return p.partition == tp.partition && p.topic == tp.topic;
-            })) {
-            pending_.push_back(tp);
-        }
+        if (!names(pending_, tp.topic, tp.partition)) pending_.push_back(tp);
     }
     // A retry pause must not resume a partition before its checkpoint loads.
-    source_.forget_paused([&](std::string_view topic, std::int32_t partition) {
-        return std::any_of(partitions.begin(), partitions.end(),
-                           [&](const TopicPartition& tp) { return tp.partition == partition && tp.topic == topic; });
-    });
+    source_.forget_paused(
+        [&](std::string_view topic, std::int32_t partition) { return names(partitions, topic, partition); });
 }
 
 void CheckpointCoordinator::hold_pending(const std::string& error) {
@@ -168,18 +162,13 @@ void CheckpointCoordinator::hold_pending(const std::string& error) {
 }
 
 void CheckpointCoordinator::release_pending(std::span<const TopicPartition> loaded) {
-    status_.release_holds(HoldReason::checkpoints_pending, [&](std::string_view topic, std::int32_t partition) {
-        return std::any_of(loaded.begin(), loaded.end(),
-                           [&](const TopicPartition& tp) { return tp.partition == partition && tp.topic == topic; });
-    });
+    status_.release_holds(HoldReason::checkpoints_pending,
+                          [&](std::string_view topic, std::int32_t partition) { return names(loaded, topic, partition); });
 }
 
 void CheckpointCoordinator::on_revoked(const rd_kafka_topic_partition_list_t* partitions) {
     const std::vector<TopicPartition> revoked = topic_partitions(partitions);
-    std::erase_if(pending_, [&](const TopicPartition& p) {
-        return std::any_of(revoked.begin(), revoked.end(),
-                           [&](const TopicPartition& r) { return r.partition == p.partition && r.topic == p.topic; });
-    });
+    std::erase_if(pending_, [&](const TopicPartition& p) { return names(revoked, p.topic, p.partition); });
     try {
         plugin_->on_revoked(revoked);
     } catch (const std::exception& ex) {

@@ -44,6 +44,12 @@ std::vector<std::int64_t> starting_offsets(std::span<const TopicPartition> assig
                                            std::span<const PartitionOffset> checkpoints, StartFrom start_from,
                                            std::string_view redrive_topic = {});
 
+/// Whether `partitions` names `topic`[`partition`].
+inline bool names(std::span<const TopicPartition> partitions, std::string_view topic, std::int32_t partition) noexcept {
+    return std::any_of(partitions.begin(), partitions.end(),
+                       [&](const TopicPartition& tp) { return tp.partition == partition && tp.topic == topic; });
+}
+
 /// A checkpoint that cannot be used: the partition's log no longer holds it.
 struct CheckpointOutOfRange {
     std::string detail;  ///< what is wrong and why, with coordinates, for the log and the status
@@ -82,8 +88,7 @@ public:
     void load_pending();
     bool pending() const noexcept { return !pending_.empty(); }
     bool pending(std::string_view topic, std::int32_t partition) const noexcept {
-        return std::any_of(pending_.begin(), pending_.end(),
-                           [&](const TopicPartition& p) { return p.partition == partition && p.topic == topic; });
+        return names(pending_, topic, partition);
     }
 
 private:
