@@ -116,7 +116,11 @@ hurry=0
 start() {
   local name=$1 log=$2
   shift 2
-  setsid "$@" </dev/null >"$log" 2>&1 &
+  # Emptied here, not only by the child's redirection: that runs in the
+  # background, and a wait for a line of this log must never read the
+  # previous run's (a port that is gone).
+  : >"$log"
+  setsid "$@" </dev/null >>"$log" 2>&1 &
   names+=("$name")
   pids+=("$!")
   logs+=("$log")
